@@ -1,0 +1,51 @@
+// npm test: installs the test tools (helm, kubectl, Node 24) if missing, builds (type-check,
+// compile, bundles), then runs every test under build/test with mocha. Extra arguments filter by
+// path fragment, e.g. `npm test -- render` runs build/test/**/*render*.test.js.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { root } from './lib/versions.mjs';
+
+const require = createRequire(import.meta.url);
+const filters = process.argv.slice(2);
+const node = process.execPath;
+const run = (script, args = []) => execFileSync(node, [path.join(root, 'scripts', script), ...args], { stdio: 'inherit', cwd: root });
+
+run('setup-tools.mjs');
+fs.rmSync(path.join(root, 'build'), { recursive: true, force: true });
+run('build.mjs');
+
+const tools = JSON.parse(fs.readFileSync(path.join(root, '.tools', 'tools.json'), 'utf8'));
+// Tests find helm and kubectl on PATH, as the task does on an agent after the installer tasks.
+process.env.PATH = `${tools.bin}${path.delimiter}${process.env.PATH}`;
+process.env.GITOPS_FLOW_NODE24 = tools.tools.node24.path;
+process.chdir(root);
+
+const files = [];
+const walk = (dir) => {
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) walk(full);
+    else if (entry.name.endsWith('.test.js')) files.push(full);
+  }
+};
+walk(path.join(root, 'build', 'test'));
+const selected = files.sort().filter((f) => filters.length === 0 || filters.some((x) => path.relative(root, f).includes(x)));
+if (selected.length === 0) {
+  console.error(`no test files match ${filters.join(' ')}`);
+  process.exit(1);
+}
+
+const Mocha = require('mocha');
+const mocha = new Mocha({ timeout: 60_000, reporter: 'spec' });
+for (const f of selected) mocha.addFile(f);
+const started = Date.now();
+const runner = mocha.run();
+runner.on('end', () => {
+  const { passes, failures, pending } = runner.stats;
+  console.log(`\n${selected.length} test files in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  // The closing line CI reads: "N passed, N failed, N skipped".
+  console.log(`tests: ${passes} passed, ${failures} failed, ${pending} skipped`);
+  process.exitCode = failures > 0 || passes === 0 ? 1 : 0;
+});
