@@ -1,0 +1,228 @@
+/**
+ * Variable substitution with the semantics of Flux's post-build substitution (kustomize-controller,
+ * `flux envsubst --strict`): only the braced form `${NAME...}` is replaced, `$NAME` and `$${NAME}`
+ * are left for the shell (the latter written out as `${NAME}`), and, unlike envsubst, a variable
+ * that is not defined and has no default is an error, never an empty string.
+ */
+
+export type Variables = ReadonlyMap<string, string>;
+
+export interface SubstitutionError {
+  variable: string;
+  message: string;
+  /** 1-based line and column of the `${` in the input text. */
+  line: number;
+  column: number;
+}
+
+export interface SubstitutionResult {
+  text: string;
+  errors: SubstitutionError[];
+  /** Names of the variables the text referred to (defined or not), in order of first use. */
+  used: string[];
+}
+
+export const VARIABLE_NAME = /^[_a-zA-Z][_a-zA-Z0-9]*$/;
+const DISABLE_MARKER = /kustomize\.toolkit\.fluxcd\.io\/substitute["']?\s*:\s*["']?disabled\b/;
+
+/**
+ * Substitutes every YAML document of `text`, except documents that opt out with the Flux label or
+ * annotation `kustomize.toolkit.fluxcd.io/substitute: disabled`. Line structure is preserved so
+ * that findings in the result still point at the right line of the source file.
+ */
+export function substituteYaml(text: string, variables: Variables): SubstitutionResult {
+  const errors: SubstitutionError[] = [];
+  const used = new Set<string>();
+  const out: string[] = [];
+  let lineOffset = 0;
+  for (const doc of splitDocuments(text)) {
+    if (DISABLE_MARKER.test(doc)) {
+      out.push(doc);
+    } else {
+      const result = substitute(doc, variables);
+      out.push(result.text);
+      for (const e of result.errors) errors.push({ ...e, line: e.line + lineOffset });
+      for (const name of result.used) used.add(name);
+    }
+    lineOffset += countNewlines(doc);
+  }
+  return { text: out.join(''), errors, used: [...used] };
+}
+
+/** Substitutes one piece of text. */
+export function substitute(text: string, variables: Variables): SubstitutionResult {
+  const errors: SubstitutionError[] = [];
+  const used = new Set<string>();
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const dollar = text.indexOf('$', i);
+    if (dollar < 0) {
+      out += text.slice(i);
+      break;
+    }
+    out += text.slice(i, dollar);
+    // `$${...}` is the escape: it renders as `${...}` and is never evaluated.
+    if (text.startsWith('$${', dollar)) {
+      out += '$';
+      i = dollar + 2;
+      const close = text.indexOf('}', i);
+      const end = close < 0 ? text.length : close + 1;
+      out += text.slice(i, end);
+      i = end;
+      continue;
+    }
+    if (text[dollar + 1] !== '{') {
+      out += '$';
+      i = dollar + 1;
+      continue;
+    }
+    const close = findClosingBrace(text, dollar + 2);
+    const { line, column } = position(text, dollar);
+    if (close < 0) {
+      errors.push({ variable: '', message: 'unterminated "${": no closing "}" on the same line', line, column });
+      out += text.slice(dollar);
+      break;
+    }
+    const expression = text.slice(dollar + 2, close);
+    const evaluated = evaluate(expression, variables);
+    if (evaluated.name) used.add(evaluated.name);
+    if (evaluated.error !== undefined) {
+      errors.push({ variable: evaluated.name, message: evaluated.error, line, column });
+      out += text.slice(dollar, close + 1);
+    } else {
+      out += evaluated.value;
+    }
+    i = close + 1;
+  }
+  return { text: out, errors, used: [...used] };
+}
+
+interface Evaluated {
+  name: string;
+  value?: string;
+  error?: string;
+}
+
+/** Evaluates the inside of `${...}`: NAME, NAME:=default, NAME:-default, and the bash-like forms Flux accepts. */
+function evaluate(expression: string, variables: Variables): Evaluated {
+  if (expression.startsWith('#')) {
+    const name = expression.slice(1);
+    if (!VARIABLE_NAME.test(name)) return { name, error: `"\${${expression}}" is not a valid expression` };
+    const value = variables.get(name);
+    return value === undefined ? undefined_(name) : { name, value: String([...value].length) };
+  }
+  const match = /^([_a-zA-Z][_a-zA-Z0-9]*)(.*)$/s.exec(expression);
+  if (!match) {
+    return { name: expression, error: `"\${${expression}}" is not a valid variable reference (names are letters, digits and _, not starting with a digit)` };
+  }
+  const [, name, rest] = match;
+  const value = variables.get(name);
+  if (rest === '') return value === undefined ? undefined_(name) : { name, value };
+
+  const op = /^(:=|:-|=|-|:\?|\?|\^\^|\^|,,|,|\/\/|\/|##|#|%%|%|:)(.*)$/s.exec(rest);
+  if (!op) return { name, error: `"\${${expression}}" uses an operator Flux does not support` };
+  const [, operator, argument] = op;
+  switch (operator) {
+    case ':=':
+    case ':-':
+    case '=':
+    case '-': {
+      const unset = value === undefined || (operator.startsWith(':') && value === '');
+      if (!unset) return { name, value };
+      // A default may itself refer to variables: ${A:=${B}}.
+      const inner = substitute(argument, variables);
+      if (inner.errors.length > 0) return { name, error: inner.errors[0].message };
+      return { name, value: inner.text };
+    }
+    case ':?':
+    case '?':
+      if (value === undefined || (operator === ':?' && value === '')) {
+        return { name, error: `variable "${name}" is required${argument ? `: ${argument}` : ''}` };
+      }
+      return { name, value };
+  }
+  if (value === undefined) return undefined_(name);
+  switch (operator) {
+    case '^^':
+      return { name, value: value.toUpperCase() };
+    case '^':
+      return { name, value: value.charAt(0).toUpperCase() + value.slice(1) };
+    case ',,':
+      return { name, value: value.toLowerCase() };
+    case ',':
+      return { name, value: value.charAt(0).toLowerCase() + value.slice(1) };
+    case '//':
+    case '/': {
+      const slash = argument.indexOf('/');
+      const search = slash < 0 ? argument : argument.slice(0, slash);
+      const replacement = slash < 0 ? '' : argument.slice(slash + 1);
+      if (search === '') return { name, value };
+      return { name, value: operator === '//' ? value.split(search).join(replacement) : value.replace(search, () => replacement) };
+    }
+    case '##':
+    case '#':
+      return { name, value: value.startsWith(argument) ? value.slice(argument.length) : value };
+    case '%%':
+    case '%':
+      return { name, value: value.endsWith(argument) ? value.slice(0, value.length - argument.length) : value };
+    case ':': {
+      const parts = /^\s*(-?\d+)\s*(?::\s*(\d+)\s*)?$/.exec(argument);
+      if (!parts) return { name, error: `"\${${expression}}": substring offset and length must be integers` };
+      const chars = [...value];
+      let start = Number(parts[1]);
+      if (start < 0) start = Math.max(0, chars.length + start);
+      const end = parts[2] === undefined ? chars.length : start + Number(parts[2]);
+      return { name, value: chars.slice(start, end).join('') };
+    }
+  }
+  return { name, error: `"\${${expression}}" uses an operator Flux does not support` };
+}
+
+function undefined_(name: string): Evaluated {
+  return { name, error: `variable "${name}" is not defined and has no default (write \${${name}:=value} for a default, or $\${${name}} to keep it literal)` };
+}
+
+/** The `}` that closes a `${` at `from`, allowing nested `${...}` in defaults; -1 when the line ends first. */
+function findClosingBrace(text: string, from: number): number {
+  let depth = 0;
+  for (let i = from; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n') return -1;
+    if (c === '{' && text[i - 1] === '$') depth++;
+    else if (c === '}') {
+      if (depth === 0) return i;
+      depth--;
+    }
+  }
+  return -1;
+}
+
+function position(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+function countNewlines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/** Splits a YAML stream at `---` document markers, keeping every character (markers stay with the following document). */
+export function splitDocuments(text: string): string[] {
+  const docs: string[] = [];
+  const marker = /^---(?=[ \t]|\r?$)/gm;
+  let start = 0;
+  for (let m = marker.exec(text); m; m = marker.exec(text)) {
+    if (m.index > start) docs.push(text.slice(start, m.index));
+    start = m.index;
+  }
+  docs.push(text.slice(start));
+  return docs.filter((d, i) => d !== '' || i === 0);
+}

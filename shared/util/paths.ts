@@ -1,0 +1,11 @@
+import * as path from 'node:path';
+
+/** Forward slashes, as Azure DevOps shows repository paths on every platform. */
+export function toPosix(p: string): string {
+  return p.split(path.sep).join('/');
+}
+
+/** Replaces `{environment}` in an input pattern. */
+export function forEnvironment(pattern: string, environment: string): string {
+  return pattern.split('{environment}').join(environment);
+}
