@@ -1,0 +1,573 @@
+/**
+ * Offline schema validation of rendered Kubernetes objects, strict like `kubeconform -strict`:
+ * unknown fields, wrong types and missing required fields of built-in kinds (Kubernetes 1.30 and later) and of
+ * Flux kinds.
+ *
+ * The data comes from `scripts/generate-k8s-schemas.mjs` (see there for sources and layout):
+ *   schemas/kubernetes.json  per Kubernetes minor version, the OpenAPI definitions of the built-in kinds
+ *   schemas/flux.json        the Flux CRD definitions; their `metadata` etc. refer to the Kubernetes models
+ *
+ * Type codes of a field (from the generator):
+ *   s string, t date-time (string), i integer, n number, b boolean, a anything,
+ *   o IntOrString (integer or string), q Quantity-like (string or number),
+ *   []X array of X, {}X map (any keys) of X, =a|b|c one of these strings, Name a definition,
+ *   @Name (Flux data) a definition of the Kubernetes data.
+ * `null` is accepted for any field (the API server treats it as unset) but does not satisfy `required`.
+ *
+ * Rules:
+ *   schema/unknown-field        error    a field the schema does not have (with a suggestion when one is close)
+ *   schema/type                 error    a value of the wrong type
+ *   schema/required             error    a required field is missing
+ *   schema/unknown-kind         warning  no schema for this apiVersion/kind (custom resources): not validated
+ *   schema/unsupported-version  warning  the requested Kubernetes version is outside the data: validated against
+ *                                        the nearest version the data has (reported once, by validateSchemas)
+ *                               error    the requested version is not a `1.N` version: validated against the
+ *                                        newest data (so the other findings are still useful)
+ * Minor versions with no data of their own (1.31, 1.35) use the next newer minor's data, with no finding:
+ * fields added in that newer minor are accepted.
+ *
+ * An apiVersion of a built-in group that the chosen version does not serve (e.g. `extensions/v1beta1`,
+ * `flowcontrol.apiserver.k8s.io/v1beta3` on 1.32) gets no finding here at all: whether an apiVersion is
+ * deprecated or removed is reported by the deprecations module, once. See `hasBuiltinGroup`.
+ */
+import { formatPath, type FieldPath, type ManifestObject, type ObjectRef } from '../manifests/model';
+import type { Finding } from './finding';
+
+import kubernetesData = require('./schemas/kubernetes.json');
+import fluxData = require('./schemas/flux.json');
+
+export interface SchemaOptions {
+  /** Target cluster version: `1.30`, `v1.30.4`, `1.31.2-gke.100`, ... */
+  kubernetesVersion: string;
+}
+
+export interface SchemaVersion {
+  /** `1.31` for `v1.31.4`; the input as given when it is malformed. */
+  requested: string;
+  /** The version of the data used, e.g. `1.32` for 1.31. */
+  dataVersion: string;
+  /** `schema/unsupported-version` finding, when the requested version is outside the data or malformed. */
+  finding?: Finding;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Compiled schema nodes
+
+const enum T {
+  Any,
+  String,
+  Time,
+  Integer,
+  Number,
+  Boolean,
+  IntOrString,
+  Quantity,
+  Array,
+  Map,
+  Object,
+  Enum,
+}
+
+interface ObjectNode {
+  t: T.Object;
+  fields: Map<string, Node>;
+  required: string[];
+}
+type Node =
+  | { t: T.Any | T.String | T.Time | T.Integer | T.Number | T.Boolean | T.IntOrString | T.Quantity }
+  | { t: T.Array | T.Map; item: Node }
+  | ObjectNode
+  | { t: T.Enum; values: Set<string>; text: string };
+
+const SCALARS: Record<string, Node> = {
+  a: { t: T.Any },
+  s: { t: T.String },
+  t: { t: T.Time },
+  i: { t: T.Integer },
+  n: { t: T.Number },
+  b: { t: T.Boolean },
+  o: { t: T.IntOrString },
+  q: { t: T.Quantity },
+};
+
+const EXPECTED: Record<number, string> = {
+  [T.String]: 'string',
+  [T.Time]: 'date-time string',
+  [T.Integer]: 'integer',
+  [T.Number]: 'number',
+  [T.Boolean]: 'boolean',
+  [T.IntOrString]: 'integer or string',
+  [T.Quantity]: 'quantity (string or number)',
+  [T.Array]: 'array',
+  [T.Map]: 'object',
+  [T.Object]: 'object',
+};
+
+/** Definitions of one Kubernetes data version (plus Flux, resolved against it), compiled on first use. */
+class SchemaSet {
+  private readonly k8sNodes = new Map<string, ObjectNode>();
+  private readonly fluxNodes = new Map<string, ObjectNode>();
+  /** `apiVersion kind` -> root node (built-in and Flux kinds). */
+  readonly kinds = new Map<string, () => ObjectNode>();
+  /** apiVersions this data version serves. */
+  readonly servedApiVersions = new Set<string>();
+
+  constructor(readonly dataVersion: string) {
+    const bit = 1 << kubernetesData.versions.indexOf(dataVersion);
+    for (const [apiVersion, kind, model, mask] of kubernetesData.kinds as [string, string, string, number][]) {
+      if ((mask & bit) === 0) continue;
+      this.servedApiVersions.add(apiVersion);
+      this.kinds.set(`${apiVersion} ${kind}`, () => this.k8s(model));
+    }
+    for (const [apiVersion, kind, name] of fluxData.kinds as [string, string, string][]) {
+      this.kinds.set(`${apiVersion} ${kind}`, () => this.flux(name));
+    }
+  }
+
+  private k8s(name: string): ObjectNode {
+    let node = this.k8sNodes.get(name);
+    if (node) return node;
+    const index = (kubernetesData.tables as Record<string, number[]>)[this.dataVersion][K8S_NAME_INDEX.get(name) ?? -1];
+    if (index === undefined || index < 0) throw new Error(`schema data: no model ${name} in ${this.dataVersion}`);
+    node = { t: T.Object, fields: new Map(), required: [] };
+    this.k8sNodes.set(name, node);
+    this.fill(node, kubernetesData.defs[index], (ref) => this.k8s(ref));
+    return node;
+  }
+
+  private flux(name: string): ObjectNode {
+    let node = this.fluxNodes.get(name);
+    if (node) return node;
+    const def = (fluxData.defs as Record<string, string>)[name];
+    if (def === undefined) throw new Error(`schema data: no Flux definition ${name}`);
+    node = { t: T.Object, fields: new Map(), required: [] };
+    this.fluxNodes.set(name, node);
+    this.fill(node, def, (ref) => (ref.startsWith('@') ? this.k8s(ref.slice(1)) : this.flux(ref)));
+    return node;
+  }
+
+  private fill(node: ObjectNode, def: string, resolve: (ref: string) => ObjectNode): void {
+    if (def === '') return;
+    for (const entry of def.split(',')) {
+      const colon = entry.indexOf(':');
+      let name = entry.slice(0, colon);
+      if (name.endsWith('!')) {
+        name = name.slice(0, -1);
+        node.required.push(name);
+      }
+      node.fields.set(name, this.compile(entry.slice(colon + 1), resolve));
+    }
+  }
+
+  private compile(code: string, resolve: (ref: string) => ObjectNode): Node {
+    if (code.startsWith('[]')) return { t: T.Array, item: this.compile(code.slice(2), resolve) };
+    if (code.startsWith('{}')) return { t: T.Map, item: this.compile(code.slice(2), resolve) };
+    if (code.startsWith('=')) {
+      const values = code.slice(1).split('|');
+      return { t: T.Enum, values: new Set(values), text: values.join(', ') };
+    }
+    const scalar = SCALARS[code];
+    if (scalar) return scalar;
+    return resolve(code);
+  }
+}
+
+const K8S_NAME_INDEX = new Map<string, number>(kubernetesData.names.map((n, i) => [n, i]));
+const DATA_VERSIONS: readonly string[] = kubernetesData.versions;
+const DATA_ALIASES = kubernetesData.aliases as Record<string, string>;
+const schemaSets = new Map<string, SchemaSet>();
+
+function schemaSet(dataVersion: string): SchemaSet {
+  let set = schemaSets.get(dataVersion);
+  if (!set) {
+    set = new SchemaSet(dataVersion);
+    schemaSets.set(dataVersion, set);
+  }
+  return set;
+}
+
+/** Kubernetes minor versions the data covers (`1.30` ... `1.36`), including those served by a neighbour's data. */
+export const SCHEMA_KUBERNETES_VERSIONS: readonly string[] = [...DATA_VERSIONS, ...Object.keys(DATA_ALIASES)].sort(
+  (a, b) => minorOf(a) - minorOf(b),
+);
+
+function minorOf(version: string): number {
+  return Number(version.split('.')[1]);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Groups and kinds
+
+/** Built-in API groups removed before the oldest data version; their apiVersions are the deprecations module's. */
+const REMOVED_BUILTIN_GROUPS = ['extensions', 'settings.k8s.io', 'auditregistration.k8s.io'];
+
+const BUILTIN_GROUPS = new Set<string>(REMOVED_BUILTIN_GROUPS);
+/** `apiVersion` -> kinds it has in any data version */
+const BUILTIN_KINDS = new Map<string, Set<string>>();
+for (const [apiVersion, kind] of kubernetesData.kinds as [string, string, string, number][]) {
+  BUILTIN_GROUPS.add(groupOf(apiVersion));
+  let kinds = BUILTIN_KINDS.get(apiVersion);
+  if (!kinds) BUILTIN_KINDS.set(apiVersion, (kinds = new Set()));
+  kinds.add(kind);
+}
+
+function groupOf(apiVersion: string): string {
+  const slash = apiVersion.lastIndexOf('/');
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
+}
+
+/**
+ * Whether an apiVersion belongs to a built-in Kubernetes API group (core `v1`, `apps`, `networking.k8s.io`,
+ * ..., including groups removed before 1.30 such as `extensions`). An object of such a group whose apiVersion
+ * the chosen Kubernetes version does not serve is skipped by validateSchema with no finding: the deprecations
+ * module reports removed apiVersions, and reporting them here too would say the same thing twice.
+ * (Custom resources of groups such as `gateway.networking.k8s.io` or `snapshot.storage.k8s.io` are not built-in.)
+ */
+export function hasBuiltinGroup(apiVersion: string): boolean {
+  return BUILTIN_GROUPS.has(groupOf(apiVersion));
+}
+
+function isFluxGroup(apiVersion: string): boolean {
+  return groupOf(apiVersion).endsWith('.toolkit.fluxcd.io');
+}
+
+/** Whether validateSchema has a schema for this apiVersion/kind at this Kubernetes version. */
+export function hasSchema(apiVersion: string, kind: string, kubernetesVersion: string): boolean {
+  return schemaSet(resolveSchemaVersion(kubernetesVersion).dataVersion).kinds.has(`${apiVersion} ${kind}`);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Versions
+
+const VERSION_RE = /^v?(\d+)\.(\d+)(?:\.\d+)?(?:[-+][0-9A-Za-z.+-]*)?$/;
+
+const resolved = new Map<string, SchemaVersion>();
+
+/** Which data version validates `kubernetesVersion`, and the finding to report (once) when it is not covered. */
+export function resolveSchemaVersion(kubernetesVersion: string): SchemaVersion {
+  let version = resolved.get(kubernetesVersion);
+  if (!version) {
+    version = resolveUncached(kubernetesVersion);
+    if (resolved.size < 100) resolved.set(kubernetesVersion, version);
+  }
+  return version;
+}
+
+function resolveUncached(kubernetesVersion: string): SchemaVersion {
+  const newest = DATA_VERSIONS[DATA_VERSIONS.length - 1];
+  const oldest = DATA_VERSIONS[0];
+  const m = VERSION_RE.exec(kubernetesVersion.trim());
+  if (!m || m[1] !== '1') {
+    return {
+      requested: kubernetesVersion,
+      dataVersion: newest,
+      finding: {
+        rule: 'schema/unsupported-version',
+        severity: 'error',
+        message: `Kubernetes version "${kubernetesVersion}" is not a version like 1.30 or v1.30.4; schemas were checked against Kubernetes ${newest}`,
+      },
+    };
+  }
+  const minor = Number(m[2]);
+  const requested = `1.${minor}`;
+  if (DATA_VERSIONS.includes(requested)) return { requested, dataVersion: requested };
+  if (DATA_ALIASES[requested]) return { requested, dataVersion: DATA_ALIASES[requested] };
+  const covered = `${oldest}–${newest}`;
+  if (minor < minorOf(oldest)) {
+    return {
+      requested,
+      dataVersion: oldest,
+      finding: {
+        rule: 'schema/unsupported-version',
+        severity: 'warning',
+        message: `Kubernetes ${requested} is older than the schema data (${covered}); schemas were checked against Kubernetes ${oldest}, so fields added after ${requested} are not reported`,
+      },
+    };
+  }
+  if (minor > minorOf(newest)) {
+    return {
+      requested,
+      dataVersion: newest,
+      finding: {
+        rule: 'schema/unsupported-version',
+        severity: 'warning',
+        message: `Kubernetes ${requested} is newer than the schema data (${covered}); schemas were checked against Kubernetes ${newest}, so fields added after ${newest} are reported as unknown`,
+      },
+    };
+  }
+  // A gap inside the range that the data has no alias for: use the next newer version (lenient on new fields).
+  const next = DATA_VERSIONS.find((v) => minorOf(v) > minor) ?? newest;
+  return { requested, dataVersion: next };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Validation
+
+interface Context {
+  obj: ManifestObject;
+  ref: ObjectRef;
+  where: string;
+  findings: Finding[];
+  path: (string | number)[];
+}
+
+/**
+ * Validate one object. Findings about the requested version itself are not included (see validateSchemas and
+ * resolveSchemaVersion): the object is validated against the version resolveSchemaVersion picks.
+ */
+export function validateSchema(obj: ManifestObject, options: SchemaOptions): Finding[] {
+  const version = resolveSchemaVersion(options.kubernetesVersion);
+  return validateWith(schemaSet(version.dataVersion), schemaLabel(version), obj);
+}
+
+/** Validate many objects; the `schema/unsupported-version` finding, if any, comes first and only once. */
+export function validateSchemas(objects: Iterable<ManifestObject>, options: SchemaOptions): Finding[] {
+  const version = resolveSchemaVersion(options.kubernetesVersion);
+  const set = schemaSet(version.dataVersion);
+  const findings: Finding[] = version.finding ? [{ ...version.finding }] : [];
+  for (const obj of objects) {
+    for (const f of validateWith(set, schemaLabel(version), obj)) findings.push(f);
+  }
+  return findings;
+}
+
+/** The version named in messages: the requested one, or the data's when the request is not covered. */
+function schemaLabel(version: SchemaVersion): string {
+  return version.finding ? version.dataVersion : version.requested;
+}
+
+function refOf(obj: ManifestObject): ObjectRef {
+  const ref: ObjectRef = { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.name };
+  if (obj.namespace !== undefined) ref.namespace = obj.namespace;
+  return ref;
+}
+
+function validateWith(set: SchemaSet, requested: string, obj: ManifestObject): Finding[] {
+  const findings: Finding[] = [];
+  const { apiVersion, kind } = obj;
+  const root = set.kinds.get(`${apiVersion} ${kind}`);
+  if (!root) {
+    const message = unknownKindMessage(set, requested, apiVersion, kind);
+    if (message !== undefined) {
+      findings.push({ rule: 'schema/unknown-kind', severity: 'warning', message, ...loc(obj.source), object: refOf(obj) });
+    }
+    return findings;
+  }
+  const ctx: Context = {
+    obj,
+    ref: refOf(obj),
+    where: `${apiVersion} ${kind}`,
+    findings,
+    path: [],
+  };
+  checkObject(root(), obj.body, ctx, isFluxGroup(apiVersion) ? 'the Flux schema' : `the Kubernetes ${requested} schema`);
+  return findings;
+}
+
+/** undefined: skip silently (a built-in apiVersion this version does not serve: the deprecations module's). */
+function unknownKindMessage(set: SchemaSet, requested: string, apiVersion: string, kind: string): string | undefined {
+  if (!apiVersion || !kind) return `object without apiVersion or kind was not validated against a schema`;
+  if (hasBuiltinGroup(apiVersion)) {
+    if (!set.servedApiVersions.has(apiVersion)) return undefined;
+    if (BUILTIN_KINDS.get(apiVersion)?.has(kind)) return undefined; // served by other versions of the data
+    const known = [...(BUILTIN_KINDS.get(apiVersion) ?? [])].filter((k) => set.kinds.has(`${apiVersion} ${k}`));
+    const suggestion = closest(kind, known);
+    return `${apiVersion} has no kind ${kind} in Kubernetes ${requested}${suggestion ? ` (did you mean ${suggestion}?)` : ''}; not validated`;
+  }
+  if (isFluxGroup(apiVersion)) {
+    const known = fluxData.kinds.filter((k) => k[0] === apiVersion).map((k) => k[1] as string);
+    const suggestion = closest(kind, known);
+    return `no Flux schema for ${apiVersion} ${kind}${suggestion ? ` (did you mean ${suggestion}?)` : ''}; not validated`;
+  }
+  return `no schema for ${apiVersion} ${kind} (custom resource); not validated`;
+}
+
+function loc(source: { file: string; line?: number; column?: number }): Pick<Finding, 'file' | 'line' | 'column'> {
+  const out: Pick<Finding, 'file' | 'line' | 'column'> = { file: source.file };
+  if (source.line !== undefined) out.line = source.line;
+  if (source.column !== undefined) out.column = source.column;
+  return out;
+}
+
+function report(ctx: Context, rule: string, message: string, path: FieldPath): void {
+  ctx.findings.push({ rule, severity: 'error', message, ...loc(ctx.obj.locate(path)), object: ctx.ref });
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (value instanceof Date) return 'date';
+  switch (typeof value) {
+    case 'string': {
+      const text = value.length > 40 ? `${value.slice(0, 37)}...` : value;
+      return `string ${JSON.stringify(text)}`;
+    }
+    case 'number':
+      return Number.isInteger(value) ? `integer ${value}` : `number ${value}`;
+    case 'bigint':
+      return `integer ${value}`;
+    case 'boolean':
+      return `boolean ${value}`;
+    case 'object':
+      return 'object';
+    default:
+      return typeof value;
+  }
+}
+
+function typeError(ctx: Context, expected: string, value: unknown): void {
+  const path = ctx.path.slice();
+  report(ctx, 'schema/type', `${formatPath(path) || '(object)'}: expected ${expected}, got ${describeValue(value)}`, path);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+
+function check(node: Node, value: unknown, ctx: Context, schemaName: string): void {
+  if (value === null || value === undefined) return;
+  switch (node.t) {
+    case T.Any:
+      return;
+    case T.String:
+      // A YAML 1.1 timestamp (`2024-01-01`) is a Date to the parser but a string to the API server's decoder.
+      if (typeof value !== 'string' && !(value instanceof Date)) typeError(ctx, 'string', value);
+      return;
+    case T.Time:
+      if (typeof value !== 'string' && !(value instanceof Date)) typeError(ctx, 'date-time string', value);
+      return;
+    case T.Integer:
+      if (!(typeof value === 'number' && Number.isInteger(value)) && typeof value !== 'bigint') typeError(ctx, 'integer', value);
+      return;
+    case T.Number:
+      if (!(typeof value === 'number' && Number.isFinite(value)) && typeof value !== 'bigint') typeError(ctx, 'number', value);
+      return;
+    case T.Boolean:
+      if (typeof value !== 'boolean') typeError(ctx, 'boolean', value);
+      return;
+    case T.IntOrString:
+      if (typeof value !== 'string' && !(typeof value === 'number' && Number.isInteger(value)) && typeof value !== 'bigint') {
+        typeError(ctx, 'integer or string', value);
+      }
+      return;
+    case T.Quantity:
+      if (typeof value !== 'string' && !(typeof value === 'number' && Number.isFinite(value)) && typeof value !== 'bigint') {
+        typeError(ctx, EXPECTED[T.Quantity], value);
+      }
+      return;
+    case T.Enum:
+      if (typeof value !== 'string' || !node.values.has(value)) typeError(ctx, `one of ${node.text}`, value);
+      return;
+    case T.Array: {
+      if (!Array.isArray(value)) {
+        typeError(ctx, 'array', value);
+        return;
+      }
+      const path = ctx.path;
+      for (let i = 0; i < value.length; i++) {
+        path.push(i);
+        check(node.item, value[i], ctx, schemaName);
+        path.pop();
+      }
+      return;
+    }
+    case T.Map: {
+      if (!isPlainObject(value)) {
+        typeError(ctx, 'object', value);
+        return;
+      }
+      if (node.item.t === T.Any) return;
+      const path = ctx.path;
+      for (const key of Object.keys(value)) {
+        path.push(key);
+        check(node.item, value[key], ctx, schemaName);
+        path.pop();
+      }
+      return;
+    }
+    case T.Object:
+      checkObject(node, value, ctx, schemaName);
+      return;
+  }
+}
+
+function checkObject(node: ObjectNode, value: unknown, ctx: Context, schemaName: string): void {
+  if (!isPlainObject(value)) {
+    typeError(ctx, 'object', value);
+    return;
+  }
+  const path = ctx.path;
+  const fields = node.fields;
+  for (const key of Object.keys(value)) {
+    const field = fields.get(key);
+    path.push(key);
+    if (field === undefined) {
+      const at = path.slice();
+      const suggestion = closest(key, [...fields.keys()]);
+      report(
+        ctx,
+        'schema/unknown-field',
+        `unknown field ${formatPath(at)} (not in ${schemaName} of ${ctx.where})${suggestion ? `; did you mean ${suggestion}?` : ''}`,
+        at,
+      );
+    } else {
+      check(field, value[key], ctx, schemaName);
+    }
+    path.pop();
+  }
+  for (const name of node.required) {
+    if (value[name] === undefined || value[name] === null) {
+      const at = path.slice();
+      report(ctx, 'schema/required', `missing required field ${formatPath([...at, name])} (${ctx.where})`, at);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Suggestions
+
+/** The one candidate obviously meant by `word` (same letters ignoring case, or a small edit away), if any. */
+export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  const lower = word.toLowerCase();
+  const limit = word.length <= 2 ? 0 : word.length <= 5 ? 1 : 2;
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  let tie = false;
+  for (const candidate of candidates) {
+    const c = candidate.toLowerCase();
+    if (c === lower) return candidate;
+    if (Math.abs(c.length - lower.length) > limit) continue;
+    const d = editDistance(lower, c, limit);
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+      tie = false;
+    } else if (d === bestDistance) {
+      tie = true;
+    }
+  }
+  return best !== undefined && bestDistance <= limit && !tie ? best : undefined;
+}
+
+/** Optimal string alignment distance (Levenshtein plus adjacent transpositions); > limit when over it. */
+function editDistance(a: string, b: string, limit: number): number {
+  const n = a.length;
+  const m = b.length;
+  let prev2 = new Array<number>(m + 1).fill(0);
+  let prev = Array.from({ length: m + 1 }, (_, j) => j);
+  let cur = new Array<number>(m + 1).fill(0);
+  for (let i = 1; i <= n; i++) {
+    cur[0] = i;
+    let rowMin = cur[0];
+    for (let j = 1; j <= m; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, prev2[j - 2] + 1);
+      cur[j] = v;
+      if (v < rowMin) rowMin = v;
+    }
+    if (rowMin > limit) return limit + 1;
+    [prev2, prev, cur] = [prev, cur, prev2];
+  }
+  return prev[m];
+}

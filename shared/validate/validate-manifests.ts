@@ -1,0 +1,35 @@
+import type { ManifestObject } from '../manifests/model';
+import { checkApiVersions } from './deprecated-apis';
+import { checkDuplicates } from './duplicates';
+import type { Finding } from './finding';
+import { checkPolicy, PolicySeverities } from './policy';
+import { validateSchemas } from './schema';
+import { checkSecrets } from './secrets';
+
+export interface ManifestChecks {
+  kubernetesVersion: string;
+  policy: PolicySeverities;
+}
+
+export interface ManifestValidation {
+  findings: Finding[];
+  /** Milliseconds spent per check, for the benchmark and the debug log. */
+  timings: Record<string, number>;
+}
+
+/** Every check on one environment's rendered objects. */
+export function validateManifests(objects: ManifestObject[], checks: ManifestChecks): ManifestValidation {
+  const timings: Record<string, number> = {};
+  const findings: Finding[] = [];
+  const timed = (name: string, run: () => Finding[]) => {
+    const start = performance.now();
+    findings.push(...run());
+    timings[name] = performance.now() - start;
+  };
+  timed('duplicates', () => checkDuplicates(objects));
+  timed('apiVersions', () => checkApiVersions(objects, checks.kubernetesVersion));
+  timed('schema', () => validateSchemas(objects, { kubernetesVersion: checks.kubernetesVersion }));
+  timed('secrets', () => checkSecrets(objects));
+  timed('policy', () => checkPolicy(objects, checks.policy));
+  return { findings, timings };
+}
