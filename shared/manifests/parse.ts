@@ -1,3 +1,4 @@
+import { loadAll, Schema, timestampTag, YAML11_SCHEMA } from 'js-yaml';
 import { Document, LineCounter, Node, isMap, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { Finding } from '../validate/finding';
 import { FieldPath, ManifestObject, SourceLocation } from './model';
@@ -17,11 +18,64 @@ export interface ParseOptions {
 }
 
 /**
- * Parses a multi-document YAML stream into Kubernetes objects, keeping enough of the syntax tree
- * to point any field back at its line. YAML 1.1 because that is what the API server's decoder
- * (go-yaml) reads: `on`/`yes` are booleans there.
+ * YAML 1.1, as the API server's decoder (go-yaml) reads manifests: `on`/`yes` are booleans, 0755 is
+ * octal, `<<` merges. Timestamps stay strings, as they do in the JSON the server builds.
+ */
+const KUBERNETES_YAML = new Schema(YAML11_SCHEMA.tags.filter((tag) => tag !== timestampTag));
+
+type Locator = (path: FieldPath) => SourceLocation;
+
+/**
+ * Parses a multi-document YAML stream into Kubernetes objects. Values come from js-yaml (an order
+ * of magnitude faster than building a syntax tree); the syntax tree, which knows the line of every
+ * field, is built only when a finding asks where something is, or when the text has an error.
  */
 export function parseManifests(text: string, file: string, options: ParseOptions = {}): ParseResult {
+  let values: unknown[];
+  try {
+    values = loadAll(text, { schema: KUBERNETES_YAML }) as unknown[];
+  } catch {
+    return parseWithSyntaxTree(text, file, options);
+  }
+  const objects: ManifestObject[] = [];
+  const errors: Finding[] = [];
+  let tree: SyntaxTree | undefined;
+  const syntaxTree = () => (tree ??= buildSyntaxTree(text, file, options));
+  let contentIndex = -1;
+  for (const value of values) {
+    if (isEmptyDocument(value)) continue;
+    const index = ++contentIndex;
+    const locate: Locator = (path) => syntaxTree().locate(index, path);
+    if (!isPlainObject(value)) {
+      errors.push({ rule: 'manifest/not-an-object', severity: 'error', message: 'YAML document is not a mapping, so it is not a Kubernetes object', ...locate([]) });
+      continue;
+    }
+    collectObjects(value, [], locate, objects, errors);
+  }
+  return { objects, errors };
+}
+
+interface SyntaxTree {
+  /** Location of a field of the index-th document that has content. */
+  locate(index: number, path: FieldPath): SourceLocation;
+}
+
+function buildSyntaxTree(text: string, file: string, options: ParseOptions): SyntaxTree {
+  const lineCounter = new LineCounter();
+  const documents = Array.from(parseAllDocuments(text, { lineCounter, version: '1.1' }) as Iterable<Document.Parsed>).filter((d) => !isEmptyNode(d.contents));
+  const map = options.mapLocation ?? ((location: SourceLocation) => location);
+  return {
+    locate(index, path) {
+      const doc = documents[index];
+      const offset = doc ? offsetOf(doc, path) : 0;
+      const pos = lineCounter.linePos(offset);
+      return map({ file, line: pos.line, column: pos.col }, path);
+    },
+  };
+}
+
+/** The slow path for text with errors: every document on its own, so one bad document does not hide the others. */
+function parseWithSyntaxTree(text: string, file: string, options: ParseOptions): ParseResult {
   const lineCounter = new LineCounter();
   const documents = parseAllDocuments(text, { lineCounter, version: '1.1', prettyErrors: false, uniqueKeys: true });
   const objects: ManifestObject[] = [];
@@ -37,67 +91,73 @@ export function parseManifests(text: string, file: string, options: ParseOptions
     if (doc.errors.length > 0) {
       // Later errors in the same document are usually consequences of the first.
       const first = doc.errors[0];
-      const where = at(first.pos[0]);
+      const duplicate = first.code === 'DUPLICATE_KEY';
+      const key = duplicate ? text.slice(first.pos[0], first.pos[1]).trim() : '';
       errors.push({
-        rule: first.code === 'DUPLICATE_KEY' ? 'yaml/duplicate-key' : 'yaml/syntax',
+        rule: duplicate ? 'yaml/duplicate-key' : 'yaml/syntax',
         severity: 'error',
-        message: `YAML ${first.code === 'DUPLICATE_KEY' ? 'duplicate key' : 'syntax error'}: ${firstLine(first.message)}`,
-        ...where,
+        message: duplicate ? `YAML duplicate key${key ? ` "${key}"` : ''}: a mapping may hold each key once` : `YAML syntax error: ${firstLine(first.message)}`,
+        ...at(first.pos[0]),
       });
       continue;
     }
-    const contents = doc.contents;
-    if (contents === null || (isScalar(contents) && (contents.value === null || contents.value === ''))) continue;
-    const start = at(contents.range[0]);
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: 1000 });
-    } catch (err) {
-      errors.push({ rule: 'yaml/syntax', severity: 'error', message: `YAML error: ${(err as Error).message}`, ...start });
-      continue;
-    }
+    if (isEmptyNode(doc.contents)) continue;
+    const value = doc.toJS({ maxAliasCount: 1000 }) as unknown;
+    const locate: Locator = (path) => at(offsetOf(doc, path), path);
     if (!isPlainObject(value)) {
-      errors.push({ rule: 'manifest/not-an-object', severity: 'error', message: 'YAML document is not a mapping, so it is not a Kubernetes object', ...start });
+      errors.push({ rule: 'manifest/not-an-object', severity: 'error', message: 'YAML document is not a mapping, so it is not a Kubernetes object', ...locate([]) });
       continue;
     }
-    collectObjects(value, [], doc, at, objects, errors);
+    collectObjects(value, [], locate, objects, errors);
   }
   return { objects, errors };
 }
 
-function collectObjects(
-  body: Record<string, unknown>,
-  prefix: FieldPath,
-  doc: Document.Parsed,
-  at: (offset: number, path?: FieldPath) => SourceLocation,
-  objects: ManifestObject[],
-  errors: Finding[],
-): void {
-  const locate = (path: FieldPath): SourceLocation => at(offsetOf(doc, [...prefix, ...path]), path);
-  const start = locate([]);
+function isEmptyDocument(value: unknown): boolean {
+  return value === null || value === undefined || value === '';
+}
+
+function isEmptyNode(node: unknown): boolean {
+  return node === null || (isScalar(node) && (node.value === null || node.value === ''));
+}
+
+function collectObjects(body: Record<string, unknown>, prefix: FieldPath, locateInDocument: Locator, objects: ManifestObject[], errors: Finding[]): void {
+  const locate: Locator = (path) => locateInDocument([...prefix, ...path]);
   const apiVersion = body.apiVersion;
   const kind = body.kind;
   if (typeof apiVersion !== 'string' || apiVersion === '' || typeof kind !== 'string' || kind === '') {
     const missing = [typeof apiVersion !== 'string' || apiVersion === '' ? 'apiVersion' : '', typeof kind !== 'string' || kind === '' ? 'kind' : ''].filter(Boolean).join(' and ');
-    errors.push({ rule: 'manifest/missing-type', severity: 'error', message: `Object has no ${missing}`, ...start });
+    errors.push({ rule: 'manifest/missing-type', severity: 'error', message: `Object has no ${missing}`, ...locate([]) });
     return;
   }
   // `kind: List` (what `kubectl get -o yaml` writes) carries its objects in items.
   if (kind === 'List' || (apiVersion === 'v1' && kind.endsWith('List') && Array.isArray(body.items))) {
     const items = Array.isArray(body.items) ? body.items : [];
     items.forEach((item, index) => {
-      if (isPlainObject(item)) collectObjects(item, [...prefix, 'items', index], doc, at, objects, errors);
+      if (isPlainObject(item)) collectObjects(item, [...prefix, 'items', index], locateInDocument, objects, errors);
     });
     return;
   }
   const metadata = isPlainObject(body.metadata) ? body.metadata : {};
   const name = typeof metadata.name === 'string' ? metadata.name : typeof metadata.generateName === 'string' ? `${metadata.generateName}*` : '';
   if (name === '') {
-    errors.push({ rule: 'manifest/missing-name', severity: 'error', message: `${kind} has no metadata.name`, object: { apiVersion, kind, name: '' }, ...start });
+    errors.push({ rule: 'manifest/missing-name', severity: 'error', message: `${kind} has no metadata.name`, object: { apiVersion, kind, name: '' }, ...locate([]) });
     return;
   }
   const namespace = typeof metadata.namespace === 'string' && metadata.namespace !== '' ? metadata.namespace : undefined;
-  objects.push({ apiVersion, kind, name, namespace, body, source: start, locate });
+  let source: SourceLocation | undefined;
+  objects.push({
+    apiVersion,
+    kind,
+    name,
+    namespace,
+    body,
+    // Computed on first use: most objects never need a location, and the syntax tree is the slow part.
+    get source() {
+      return (source ??= locate([]));
+    },
+    locate,
+  });
 }
 
 /** Offset of the deepest node of `path` that exists: the key of a map entry, or the item of a list. */
