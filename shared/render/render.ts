@@ -317,6 +317,18 @@ function relocate(obj: ManifestObject, file: string, repoRoot: string, cache: Ma
     candidates.find((c) => c.kind === obj.kind && c.name === obj.name) ??
     candidates.find((c) => c.kind === obj.kind && obj.name.includes(c.name)) ??
     candidates.find((c) => c.kind === obj.kind);
-  if (!source) return { ...obj, source: { file }, locate: () => ({ file }) };
-  return { ...obj, source: source.source, locate: (p: FieldPath) => source.locate(p) };
+  const { apiVersion, kind, name, namespace, body } = obj;
+  if (!source) return { apiVersion, kind, name, namespace, body, source: { file }, locate: () => ({ file }) };
+  // Not a spread of obj: its source is a lazy getter over the whole kustomize output.
+  return {
+    apiVersion,
+    kind,
+    name,
+    namespace,
+    body,
+    get source() {
+      return source.source;
+    },
+    locate: (p: FieldPath) => source.locate(p),
+  };
 }

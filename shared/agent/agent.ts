@@ -1,0 +1,166 @@
+/**
+ * The only module that talks to the Azure Pipelines agent (azure-pipelines-task-lib). Everything
+ * else in shared/ takes plain values, so it can be tested and benchmarked without an agent.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tl from 'azure-pipelines-task-lib/task';
+import { filterExternalOutput } from 'azure-pipelines-task-lib/externaloutput';
+import type { ToolResult, ToolRunner } from '../render/tools';
+import type { Finding } from '../validate/finding';
+import { InputError } from '../util/errors';
+
+/** Text from repositories, tools and clusters, written so it cannot start a `##vso[` command. */
+export function neutralize(text: string): string {
+  return filterExternalOutput(text, { source: 'repository' }).toString('utf8');
+}
+
+export function setResourcePath(taskJson: string): void {
+  tl.setResourcePath(taskJson);
+}
+
+export function input(name: string): string {
+  return (tl.getInput(name, false) ?? '').trim();
+}
+
+export function requiredInput(name: string): string {
+  const value = input(name);
+  if (value === '') throw new InputError(name, 'is required');
+  return value;
+}
+
+export function boolInput(name: string, fallback: boolean): boolean {
+  const value = input(name).toLowerCase();
+  if (value === '') return fallback;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new InputError(name, `expected true or false, got "${value}"`);
+}
+
+/** A list input: one item per line or comma separated, blanks dropped. */
+export function listInput(name: string): string[] {
+  return input(name)
+    .split(/[\n,]/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+/** An input restricted to a set of values, as the task.json pickList declares them. */
+export function choiceInput<T extends string>(name: string, choices: readonly T[], fallback: T): T {
+  const value = input(name);
+  if (value === '') return fallback;
+  const match = choices.find((c) => c.toLowerCase() === value.toLowerCase());
+  if (!match) throw new InputError(name, `expected one of ${choices.join(', ')}, got "${value}"`);
+  return match;
+}
+
+export function variable(name: string): string | undefined {
+  const value = tl.getVariable(name);
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** Agent.TempDirectory, or the OS temp folder when run outside an agent. */
+export function tempDirectory(): string {
+  const dir = variable('Agent.TempDirectory') ?? require('node:os').tmpdir();
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** The repository checkout every relative input is resolved against. */
+export function sourcesDirectory(): string {
+  return path.resolve(variable('Build.SourcesDirectory') ?? variable('System.DefaultWorkingDirectory') ?? process.cwd());
+}
+
+/** Files matching minimatch patterns (with `!` exclusions), as Microsoft's tasks match them. */
+export function findFiles(root: string, patterns: string[]): string[] {
+  if (patterns.length === 0) return [];
+  return tl.findMatch(root, patterns, undefined, { dot: true, matchBase: false }).filter((f) => fs.statSync(f).isFile()).sort();
+}
+
+export function info(message: string): void {
+  console.log(neutralize(message));
+}
+
+export function group(title: string): void {
+  console.log(`##[group]${neutralize(title)}`);
+}
+
+export function endGroup(): void {
+  console.log('##[endgroup]');
+}
+
+export function debug(message: string): void {
+  tl.debug(neutralize(message));
+}
+
+export function warning(message: string): void {
+  tl.warning(neutralize(message));
+}
+
+/** A finding as an issue on the build, with file and line so it shows on the pull request. */
+export function logFinding(finding: Finding): void {
+  tl.logIssue(
+    finding.severity === 'error' ? tl.IssueType.Error : tl.IssueType.Warning,
+    neutralize(`[${finding.rule}] ${finding.message}`),
+    finding.file,
+    finding.line,
+    finding.column,
+    finding.rule,
+  );
+}
+
+export function progress(percent: number, operation: string): void {
+  tl.setProgress(Math.max(0, Math.min(100, Math.round(percent))), neutralize(operation));
+}
+
+/** A markdown tab on the build summary, titled `title`. */
+export function uploadSummary(title: string, markdown: string, fileName: string): string {
+  const file = path.join(tempDirectory(), fileName);
+  fs.writeFileSync(file, markdown);
+  tl.addAttachment('Distributedtask.Core.Summary', title, file);
+  return file;
+}
+
+export function setOutput(name: string, value: string): void {
+  tl.setVariable(name, value, false, true);
+}
+
+export function succeed(message: string): void {
+  tl.setResult(tl.TaskResult.Succeeded, neutralize(message));
+}
+
+export function succeedWithIssues(message: string): void {
+  tl.setResult(tl.TaskResult.SucceededWithIssues, neutralize(message));
+}
+
+export function fail(message: string): void {
+  tl.setResult(tl.TaskResult.Failed, neutralize(message));
+}
+
+/** Runs tools through the agent's tool runner: argument lists, no shell, output captured. */
+export function toolRunner(): ToolRunner {
+  return {
+    which: (tool) => tl.which(tool, false) || undefined,
+    exec: async (toolPath, args, options): Promise<ToolResult> => {
+      const runner = tl.tool(toolPath).arg(args);
+      let stdout = '';
+      let stderr = '';
+      runner.on('stdout', (data: Buffer) => (stdout += data.toString('utf8')));
+      runner.on('stderr', (data: Buffer) => (stderr += data.toString('utf8')));
+      console.log(`##[command]${neutralize([toolPath, ...args].join(' '))}`);
+      const code = await runner.execAsync({ cwd: options.cwd, silent: true, ignoreReturnCode: true, failOnStdErr: false });
+      return { code, stdout, stderr };
+    },
+  };
+}
+
+/** Runs a task body: input errors and unexpected failures end the task as Failed with a clear message. */
+export async function runTask(body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (!(err instanceof InputError) && err instanceof Error && err.stack) debug(err.stack);
+    fail(message);
+  }
+}

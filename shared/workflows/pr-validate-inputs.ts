@@ -1,0 +1,64 @@
+import * as agent from '../agent/agent';
+import type { RendererKind } from '../render/render';
+import { parseVariableLines } from '../render/variables';
+import { InputError } from '../util/errors';
+import type { DockerfileLintOptions, DockerfileRuleSeverity } from '../validate/dockerfile';
+import { DEFAULT_POLICY_SEVERITIES, PolicySeverities } from '../validate/policy';
+import { parseKubernetesVersion } from '../validate/deprecated-apis';
+import type { RenderAndValidateOptions } from './render-and-validate';
+
+const RENDERERS = ['auto', 'helm', 'kustomize', 'plain'] as const;
+const SEVERITIES = ['error', 'warning', 'off'] as const;
+
+/** The input names of each policy rule, in task.json order. */
+export const POLICY_INPUTS: Record<keyof PolicySeverities, string> = {
+  imageTag: 'policyImageTag',
+  resources: 'policyResources',
+  privileged: 'policyPrivileged',
+  runAsRoot: 'policyRunAsRoot',
+  hostPath: 'policyHostPath',
+  probes: 'policyProbes',
+};
+
+/** Reads the rendering and validation inputs shared by GitOpsPrValidate and GitOpsCiPublish. */
+export function readRenderAndValidateInputs(repoRoot: string): Omit<RenderAndValidateOptions, 'tools' | 'workDir' | 'onProgress'> {
+  const variables = parseVariableLines(agent.input('variables'), 'variables');
+  if (variables.errors.length > 0) throw new InputError('variables', variables.errors[0].message.replace(/^Input "variables", /, ''));
+  const kubernetesVersion = agent.input('kubernetesVersion') || '1.32';
+  try {
+    parseKubernetesVersion(kubernetesVersion);
+  } catch {
+    throw new InputError('kubernetesVersion', `expected a Kubernetes version like 1.32, got "${kubernetesVersion}"`);
+  }
+  const policy = { ...DEFAULT_POLICY_SEVERITIES };
+  for (const [rule, name] of Object.entries(POLICY_INPUTS) as [keyof PolicySeverities, string][]) {
+    policy[rule] = agent.choiceInput(name, SEVERITIES, DEFAULT_POLICY_SEVERITIES[rule]);
+  }
+  const dockerfilePatterns = agent.listInput('dockerfiles');
+  return {
+    repoRoot,
+    templates: agent.requiredInput('templates'),
+    renderer: agent.choiceInput<'auto' | RendererKind>('renderer', RENDERERS, 'auto'),
+    environments: agent.listInput('environments'),
+    valuesFile: agent.input('valuesFile'),
+    variables: variables.variables,
+    helmValuesFiles: agent.listInput('helmValuesFiles'),
+    releaseName: agent.input('releaseName') || undefined,
+    namespace: agent.input('namespace') || undefined,
+    kubernetesVersion,
+    policy,
+    dockerfiles: agent.findFiles(repoRoot, dockerfilePatterns),
+    dockerfileOptions: readDockerfileOptions(),
+  };
+}
+
+function readDockerfileOptions(): DockerfileLintOptions {
+  const severities: Record<string, DockerfileRuleSeverity> = {};
+  for (const line of agent.listInput('dockerfileRules')) {
+    const m = /^([A-Za-z0-9/_-]+)\s*=\s*(error|warning|off)$/i.exec(line);
+    if (!m) throw new InputError('dockerfileRules', `expected RULE=error|warning|off (e.g. DL3007=error), got "${line}"`);
+    severities[m[1]] = m[2].toLowerCase() as DockerfileRuleSeverity;
+  }
+  const trusted = agent.listInput('trustedRegistries');
+  return { severities, ...(trusted.length > 0 ? { trustedRegistries: trusted } : {}) };
+}
