@@ -3,6 +3,7 @@
 // path fragment, e.g. `npm test -- render` runs build/test/**/*render*.test.js.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { root } from './lib/versions.mjs';
@@ -20,6 +21,8 @@ const tools = JSON.parse(fs.readFileSync(path.join(root, '.tools', 'tools.json')
 // Tests find helm and kubectl on PATH, as the task does on an agent after the installer tasks.
 process.env.PATH = `${tools.bin}${path.delimiter}${process.env.PATH}`;
 process.env.GITOPS_FLOW_NODE24 = tools.tools.node24.path;
+// task-lib keeps its secret-vault key in Agent.TempDirectory, else in the current folder: not in the repo.
+process.env.AGENT_TEMPDIRECTORY = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-test-agent-'));
 process.chdir(root);
 
 const files = [];

@@ -450,7 +450,7 @@ spec:
       assert.deepEqual(
         { ...DEFAULT_POLICY_SEVERITIES },
         {
-          imageTag: 'warning',
+          imageTag: 'error',
           resources: 'warning',
           privileged: 'error',
           runAsRoot: 'warning',

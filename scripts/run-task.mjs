@@ -1,0 +1,107 @@
+// npm run task -- <TaskName> [--input name=value ...] [--var name=value ...] [--secret name=value ...]
+//   [--endpoint id=url] [--endpoint-auth id=scheme] [--endpoint-param id.key=value] [--sources dir]
+//   [--node path] [--raw]
+// Runs a built task bundle exactly as the agent would and shows its ##vso commands readably.
+// Exit code: 0 when the task succeeded (with or without issues), 1 when it failed.
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
+import { root } from './lib/versions.mjs';
+
+const usage = 'usage: npm run task -- <TaskName> [--input name=value]... [--var name=value]... [--secret name=value]... [--endpoint id=url] [--endpoint-auth id=scheme] [--endpoint-param id.key=value] [--sources dir] [--node path] [--raw]';
+const args = process.argv.slice(2);
+if (args.length === 0 || args[0].startsWith('-')) {
+  console.error(usage);
+  process.exit(2);
+}
+const [taskName, ...rest] = args;
+const inputs = {};
+const variables = {};
+const secrets = {};
+const endpoints = {};
+let sources = process.env.INIT_CWD ?? process.cwd();
+let nodePath;
+let raw = false;
+const pair = (flag, text) => {
+  const eq = text?.indexOf('=') ?? -1;
+  if (eq <= 0) {
+    console.error(`${flag} expects name=value, got "${text ?? ''}"\n${usage}`);
+    process.exit(2);
+  }
+  return [text.slice(0, eq), text.slice(eq + 1)];
+};
+for (let i = 0; i < rest.length; i++) {
+  const flag = rest[i];
+  const next = () => rest[++i];
+  if (flag === '--input') { const [k, v] = pair(flag, next()); inputs[k] = v; }
+  else if (flag === '--var') { const [k, v] = pair(flag, next()); variables[k] = v; }
+  else if (flag === '--secret') { const [k, v] = pair(flag, next()); secrets[k] = v; }
+  else if (flag === '--endpoint') { const [k, v] = pair(flag, next()); (endpoints[k] ??= { scheme: 'None', parameters: {} }).url = v; }
+  else if (flag === '--endpoint-auth') { const [k, v] = pair(flag, next()); (endpoints[k] ??= { url: '', parameters: {} }).scheme = v; }
+  else if (flag === '--endpoint-param') {
+    const [k, v] = pair(flag, next());
+    const dot = k.indexOf('.');
+    (endpoints[k.slice(0, dot)] ??= { url: '', scheme: 'None', parameters: {} }).parameters[k.slice(dot + 1)] = v;
+  }
+  else if (flag === '--sources') sources = path.resolve(process.env.INIT_CWD ?? process.cwd(), next());
+  else if (flag === '--node') nodePath = next();
+  else if (flag === '--raw') raw = true;
+  else { console.error(`unknown option ${flag}\n${usage}`); process.exit(2); }
+}
+
+const tasksDir = path.join(root, 'dist', 'tasks', taskName);
+const harness = path.join(root, 'build', 'test', 'harness', 'task-runner.js');
+if (!fs.existsSync(tasksDir) || !fs.existsSync(harness)) {
+  console.log('Building first (npm run build)...');
+  execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
+}
+if (!fs.existsSync(tasksDir)) {
+  const known = fs.existsSync(path.join(root, 'dist', 'tasks')) ? fs.readdirSync(path.join(root, 'dist', 'tasks')).join(', ') : 'none';
+  console.error(`No task named ${taskName} (built tasks: ${known})`);
+  process.exit(2);
+}
+const versions = fs.readdirSync(tasksDir).filter((v) => /^v\d+$/.test(v)).sort((a, b) => Number(b.slice(1)) - Number(a.slice(1)));
+const taskDir = path.join(tasksDir, versions[0]);
+const { runBuiltTask, parseVsoLine } = createRequire(import.meta.url)(harness);
+
+// Tools installed by `npm run setup-tools` are found first, like an installer task's prependpath.
+const toolsBin = path.join(root, '.tools', 'bin');
+const env = fs.existsSync(toolsBin) ? { PATH: `${toolsBin}${path.delimiter}${process.env.PATH}` } : {};
+
+const color = process.stdout.isTTY ? (code, s) => `\x1b[${code}m${s}\x1b[0m` : (_code, s) => s;
+const show = (line) => {
+  if (raw) return console.log(line);
+  const c = parseVsoLine(line);
+  if (!c) {
+    if (line.startsWith('##[group]')) return console.log(color('1', `▸ ${line.slice(9)}`));
+    if (line.startsWith('##[endgroup]')) return;
+    if (line.startsWith('##[command]')) return console.log(color('36', `$ ${line.slice(11)}`));
+    return console.log(line);
+  }
+  const p = c.properties;
+  switch (c.command) {
+    case 'task.debug': return;
+    case 'task.logissue':
+    case 'task.issue': {
+      const where = p.sourcepath ? `${p.sourcepath}${p.linenumber ? `:${p.linenumber}` : ''}${p.columnnumber ? `:${p.columnnumber}` : ''} ` : '';
+      return console.log(color(p.type === 'error' ? '31' : '33', `${p.type.toUpperCase()} ${where}${c.message}`));
+    }
+    case 'task.setprogress': return console.log(color('2', `progress ${p.value}% ${c.message}`));
+    case 'task.setvariable': return console.log(color('35', `${p.isOutput === 'true' ? 'output' : 'variable'} ${p.variable} = ${p.issecret === 'true' ? '***' : c.message}`));
+    case 'task.complete': return console.log(color(p.result === 'Failed' ? '31;1' : '32;1', `RESULT ${p.result}${c.message ? `: ${c.message}` : ''}`));
+    case 'task.addattachment': return console.log(color('34', `summary tab "${p.name}" (${c.message})`));
+    case 'task.uploadsummary': return console.log(color('34', `summary ${c.message}`));
+    case 'artifact.upload': return console.log(color('34', `artifact ${p.artifactname ?? ''} <- ${c.message}`));
+    default: return console.log(color('2', `${c.command} ${JSON.stringify(p)} ${c.message}`));
+  }
+};
+
+const run = await runBuiltTask({ taskDir, inputs, variables: { 'Build.SourcesDirectory': sources, ...variables }, secrets, endpoints, nodePath, env, onLine: show });
+if (run.stderr.trim()) console.error(run.stderr.trimEnd());
+for (const s of run.summaries) {
+  console.log(color('1', `\n── ${s.title} ──`));
+  console.log(s.markdown.trimEnd());
+}
+if (run.result === undefined) console.error(`The task ended (exit code ${run.exitCode}) without reporting a result`);
+process.exit(run.succeeded ? 0 : 1);

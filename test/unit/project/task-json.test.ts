@@ -1,0 +1,199 @@
+/**
+ * The rules every task.json must keep, checked against the sources that actually went into each
+ * bundle (esbuild's metafile from `npm run build`): the inputs the code reads are declared, the
+ * output variables declared are set, handlers point at the built bundle.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const root = process.cwd();
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+const INPUT_TYPES = new Set(['string', 'multiLine', 'boolean', 'pickList', 'radio', 'filePath', 'int', 'secureFile', 'identities', 'querycontrol']);
+
+interface TaskInput {
+  name: string;
+  type: string;
+  label: string;
+  defaultValue?: unknown;
+  required?: boolean;
+  groupName?: string;
+  visibleRule?: string;
+  helpMarkDown?: string;
+  options?: Record<string, string>;
+}
+
+interface TaskJson {
+  id: string;
+  name: string;
+  friendlyName: string;
+  description: string;
+  instanceNameFormat: string;
+  category: string;
+  author: string;
+  version: { Major: number; Minor: number; Patch: number };
+  minimumAgentVersion: string;
+  groups?: { name: string; displayName: string }[];
+  inputs: TaskInput[];
+  outputVariables?: { name: string; description: string }[];
+  execution: Record<string, { target: string }>;
+}
+
+function tasks(): { dir: string; rel: string; json: TaskJson }[] {
+  const out: { dir: string; rel: string; json: TaskJson }[] = [];
+  for (const name of fs.readdirSync(path.join(root, 'tasks'))) {
+    for (const v of fs.readdirSync(path.join(root, 'tasks', name))) {
+      const file = path.join(root, 'tasks', name, v, 'task.json');
+      if (fs.existsSync(file)) out.push({ dir: path.dirname(file), rel: `${name}/${v}`, json: JSON.parse(fs.readFileSync(file, 'utf8')) as TaskJson });
+    }
+  }
+  return out;
+}
+
+/** The project's own source files bundled into a task. */
+function bundledSources(rel: string): string[] {
+  const metaFile = path.join(root, 'build', 'meta', `${rel.replace('/', '-')}.json`);
+  assert.ok(fs.existsSync(metaFile), `${metaFile} is missing: run npm run build first`);
+  const meta = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as { inputs: Record<string, unknown> };
+  return Object.keys(meta.inputs).filter((f) => !f.includes('node_modules') && f.endsWith('.ts'));
+}
+
+/** Input names read through shared/agent (input, requiredInput, boolInput, listInput, choiceInput). */
+export function inputsRead(source: string): string[] {
+  const names: string[] = [];
+  const re = /\b(?:input|requiredInput|boolInput|listInput|choiceInput(?:<[^>]*>)?)\(\s*'([^']+)'/g;
+  for (let m = re.exec(source); m; m = re.exec(source)) names.push(m[1]);
+  // Inputs named in a table (e.g. one input per policy rule) are declared as `key: 'inputName'` in a *_INPUTS map.
+  const table = /_INPUTS[^=]*=\s*\{([^}]*)\}/g;
+  for (let m = table.exec(source); m; m = table.exec(source)) {
+    for (const entry of m[1].matchAll(/:\s*'([^']+)'/g)) names.push(entry[1]);
+  }
+  return names;
+}
+
+function outputsSet(source: string): string[] {
+  return [...source.matchAll(/\bsetOutput\(\s*'([^']+)'/g)].map((m) => m[1]);
+}
+
+describe('task.json files', () => {
+  const all = tasks();
+
+  it('exist, one per task folder', () => {
+    assert.ok(all.length >= 1);
+  });
+
+  it('have unique GUID ids and unique names matching their folder', () => {
+    const ids = all.map((t) => t.json.id.toLowerCase());
+    assert.equal(new Set(ids).size, ids.length, 'task ids must be unique');
+    for (const t of all) {
+      assert.match(t.json.id, UUID, `${t.rel}: id must be a GUID`);
+      assert.equal(t.json.name, t.rel.split('/')[0], `${t.rel}: name must match the folder`);
+      assert.match(t.json.name, /^[A-Za-z0-9-]+$/);
+      assert.ok(t.json.friendlyName.length >= 1 && t.json.friendlyName.length <= 40, `${t.rel}: friendlyName must be 1-40 characters (tfx)`);
+      assert.ok(t.json.instanceNameFormat, `${t.rel}: instanceNameFormat is required`);
+      assert.ok(t.json.description && t.json.category && t.json.author, `${t.rel}: description, category, author`);
+      assert.equal(t.json.version.Major, Number(t.rel.split('/v')[1]), `${t.rel}: Major must match the folder`);
+      assert.equal(t.json.minimumAgentVersion, '4.248.0');
+    }
+  });
+
+  it('have both the Node24 and Node20_1 handlers pointing at an existing bundle', () => {
+    for (const t of all) {
+      const handlers = Object.keys(t.json.execution).sort();
+      assert.deepEqual(handlers, ['Node20_1', 'Node24'], `${t.rel}: handlers`);
+      assert.equal(t.json.execution.Node24.target, t.json.execution.Node20_1.target);
+      const bundle = path.join(root, 'dist', 'tasks', t.rel, t.json.execution.Node24.target);
+      assert.ok(fs.existsSync(bundle), `${t.rel}: ${bundle} does not exist (npm run build)`);
+      assert.ok(fs.existsSync(path.join(root, 'dist', 'tasks', t.rel, 'task.json')), `${t.rel}: task.json beside the bundle`);
+      assert.ok(fs.existsSync(path.join(root, 'dist', 'tasks', t.rel, 'icon.png')), `${t.rel}: icon.png beside the bundle`);
+    }
+  });
+
+  it('declare well-formed inputs: types, groups, pick lists, help', () => {
+    for (const t of all) {
+      const groups = new Set((t.json.groups ?? []).map((g) => g.name));
+      const names = t.json.inputs.map((i) => i.name);
+      assert.equal(new Set(names).size, names.length, `${t.rel}: input names must be unique`);
+      for (const input of t.json.inputs) {
+        const where = `${t.rel} input ${input.name}`;
+        assert.ok(INPUT_TYPES.has(input.type) || input.type.startsWith('connectedService:'), `${where}: type ${input.type}`);
+        assert.ok(input.label, `${where}: label`);
+        if (input.groupName) assert.ok(groups.has(input.groupName), `${where}: group ${input.groupName} is not declared`);
+        if (input.type === 'pickList' || input.type === 'radio') {
+          assert.ok(input.options && Object.keys(input.options).length > 0, `${where}: options`);
+          if (input.defaultValue !== undefined && input.defaultValue !== '') assert.ok(String(input.defaultValue) in input.options!, `${where}: default not among options`);
+        }
+        // Every input of ours needs a word of help: none of them is obvious enough without one.
+        assert.ok(input.helpMarkDown && input.helpMarkDown.length >= 20, `${where}: helpMarkDown`);
+      }
+    }
+  });
+
+  it('have visibleRules that name existing inputs', () => {
+    for (const t of all) {
+      const names = new Set(t.json.inputs.map((i) => i.name));
+      for (const input of t.json.inputs.filter((i) => i.visibleRule)) {
+        for (const clause of input.visibleRule!.split(/\|\||&&/)) {
+          const m = /^\s*([A-Za-z0-9_]+)\s*(=|!=|<|>|<=|>=|NotEndsWith|EndsWith|NotContains|Contains)\s*(.*?)\s*$/.exec(clause);
+          assert.ok(m, `${t.rel} input ${input.name}: cannot read visibleRule clause "${clause}"`);
+          assert.ok(names.has(m![1]), `${t.rel} input ${input.name}: visibleRule names unknown input ${m![1]}`);
+          const target = t.json.inputs.find((i) => i.name === m![1])!;
+          if (target.options && m![3]) assert.ok(m![3] in target.options, `${t.rel} input ${input.name}: "${m![3]}" is not an option of ${target.name}`);
+        }
+      }
+    }
+  });
+
+  it('declare every input the bundled code reads, and read every input they declare', () => {
+    for (const t of all) {
+      const sources = bundledSources(t.rel).map((f) => fs.readFileSync(path.join(root, f), 'utf8')).join('\n');
+      const read = new Set(inputsRead(sources));
+      const declared = new Set(t.json.inputs.map((i) => i.name));
+      assert.deepEqual([...read].filter((n) => !declared.has(n)), [], `${t.rel}: inputs read but not declared`);
+      assert.deepEqual([...declared].filter((n) => !read.has(n)), [], `${t.rel}: inputs declared but never read`);
+    }
+  });
+
+  it('set every output variable they declare, and declare every one they set', () => {
+    for (const t of all) {
+      const sources = bundledSources(t.rel).map((f) => fs.readFileSync(path.join(root, f), 'utf8')).join('\n');
+      const set = new Set(outputsSet(sources));
+      const declared = new Set((t.json.outputVariables ?? []).map((o) => o.name));
+      assert.deepEqual([...declared].filter((n) => !set.has(n)), [], `${t.rel}: output variables never set`);
+      assert.deepEqual([...set].filter((n) => !declared.has(n)), [], `${t.rel}: output variables set but not declared`);
+      for (const o of t.json.outputVariables ?? []) assert.ok(o.description, `${t.rel}: output ${o.name} needs a description`);
+    }
+  });
+
+  it('are listed in vss-extension.json as contributions with their files', () => {
+    const ext = JSON.parse(fs.readFileSync(path.join(root, 'vss-extension.json'), 'utf8')) as {
+      files: { path: string; packagePath?: string }[];
+      contributions: { type: string; properties: { name: string } }[];
+    };
+    const contributed = ext.contributions.filter((c) => c.type === 'ms.vss-distributed-task.task').map((c) => c.properties.name).sort();
+    assert.deepEqual(contributed, [...new Set(all.map((t) => t.json.name))].sort());
+    for (const name of contributed) {
+      // scripts/package.mjs lays dist/tasks/<Task> out as <Task> beside the manifest.
+      assert.ok(ext.files.some((f) => f.path === name), `vss-extension.json files must ship the ${name} folder`);
+    }
+  });
+});
+
+describe('inputsRead', () => {
+  it('finds inputs read through the agent helpers and policy tables', () => {
+    const src = "agent.input('a'); agent.requiredInput('b'); choiceInput<'x' | 'y'>('c', X, 'x'); export const POLICY_INPUTS: Record<K, string> = { a: 'd', b: 'e' };";
+    assert.deepEqual(inputsRead(src), ['a', 'b', 'c', 'd', 'e']);
+  });
+});
+
+describe('GitOpsPrValidate task.json', () => {
+  it('defaults each policy input to the library default severity', async () => {
+    const { DEFAULT_POLICY_SEVERITIES } = await import('../../../shared/validate/policy');
+    const { POLICY_INPUTS } = await import('../../../shared/workflows/pr-validate-inputs');
+    const task = JSON.parse(fs.readFileSync(path.join(root, 'tasks/GitOpsPrValidate/v1/task.json'), 'utf8')) as TaskJson;
+    for (const [rule, inputName] of Object.entries(POLICY_INPUTS)) {
+      const input = task.inputs.find((i) => i.name === inputName);
+      assert.equal(input?.defaultValue, DEFAULT_POLICY_SEVERITIES[rule as keyof typeof DEFAULT_POLICY_SEVERITIES], inputName);
+    }
+  });
+});

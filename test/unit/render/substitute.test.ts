@@ -1,0 +1,73 @@
+import * as assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { splitDocuments, substitute, substituteYaml } from '../../../shared/render/substitute';
+
+const vars = (o: Record<string, string>) => new Map(Object.entries(o));
+
+describe('substitute (Flux post-build semantics)', () => {
+  it('replaces ${NAME} and keeps everything else byte for byte', () => {
+    const r = substitute('image: ${REPO}:${TAG} # note\n', vars({ REPO: 'nginx', TAG: '1.27' }));
+    assert.equal(r.text, 'image: nginx:1.27 # note\n');
+    assert.deepEqual(r.errors, []);
+    assert.deepEqual(r.used, ['REPO', 'TAG']);
+  });
+
+  it('uses defaults for := and :- when unset or empty, for = and - only when unset', () => {
+    const v = vars({ EMPTY: '', SET: 'x' });
+    assert.equal(substitute('${A:=one} ${B:-two} ${EMPTY:=three} ${EMPTY=four} ${EMPTY-five} ${C=six} ${SET:=no}', v).text, 'one two three   six x');
+  });
+
+  it('resolves variables inside defaults', () => {
+    assert.equal(substitute('${A:=${B}-suffix}', vars({ B: 'b' })).text, 'b-suffix');
+  });
+
+  it('keeps $${NAME} as the literal ${NAME} and leaves unbraced $NAME alone', () => {
+    const r = substitute('echo $${HOSTNAME} $HOME $1 $', vars({}));
+    assert.equal(r.text, 'echo ${HOSTNAME} $HOME $1 $');
+    assert.deepEqual(r.errors, []);
+  });
+
+  it('reports an undefined variable with its line and column, and never blanks it', () => {
+    const r = substitute('a: 1\nb: x-${MISSING}\n', vars({}));
+    assert.equal(r.text, 'a: 1\nb: x-${MISSING}\n');
+    assert.equal(r.errors.length, 1);
+    assert.deepEqual({ variable: r.errors[0].variable, line: r.errors[0].line, column: r.errors[0].column }, { variable: 'MISSING', line: 2, column: 6 });
+    assert.match(r.errors[0].message, /variable "MISSING" is not defined and has no default/);
+  });
+
+  it('reports ${NAME:?message} as required, and invalid names and unterminated references', () => {
+    assert.equal(substitute('${X:?set X in the values file}', vars({})).errors[0].message, 'variable "X" is required: set X in the values file');
+    assert.match(substitute('${1ABC}', vars({})).errors[0].message, /not a valid variable reference/);
+    assert.match(substitute('x: ${OPEN\n', vars({})).errors[0].message, /unterminated/);
+  });
+
+  it('supports the bash-like string functions Flux allows', () => {
+    const v = vars({ S: 'Hello-World' });
+    assert.equal(substitute('${S^^} ${S,,} ${S:0:5} ${S:6} ${S/o/0} ${S//o/0} ${#S} ${S#Hello-} ${S%-World}', v).text, 'HELLO-WORLD hello-world Hello World Hell0-World Hell0-W0rld 11 World Hello');
+  });
+
+  it('skips YAML documents that opt out with kustomize.toolkit.fluxcd.io/substitute: disabled, and counts lines across documents', () => {
+    const text = 'a: ${A}\n---\nmetadata:\n  annotations:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\nx: ${NOPE}\n---\ny: ${MISSING}\n';
+    const r = substituteYaml(text, vars({ A: '1' }));
+    assert.equal(r.text, 'a: 1\n---\nmetadata:\n  annotations:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\nx: ${NOPE}\n---\ny: ${MISSING}\n');
+    assert.deepEqual(r.errors.map((e) => [e.variable, e.line, e.column]), [['MISSING', 8, 4]]);
+  });
+
+  it('splits documents without losing a character', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('a: 1\n', '---\n', '--- # c\n', 'b: ---\n', '----\n', '\n'), { maxLength: 12 }), (parts) => {
+        const text = parts.join('');
+        assert.equal(splitDocuments(text).join(''), text);
+      }),
+    );
+  });
+
+  it('never changes the number of lines when values have no newline (findings keep their line)', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 60 }), fc.string({ maxLength: 10 }).filter((s) => !s.includes('\n')), (text, value) => {
+        const r = substituteYaml(text, vars({ A: value }));
+        assert.equal(r.text.split('\n').length, text.split('\n').length);
+      }),
+    );
+  });
+});
