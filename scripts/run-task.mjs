@@ -1,6 +1,7 @@
 // npm run task -- <TaskName> [--input name=value ...] [--var name=value ...] [--secret name=value ...]
 //   [--endpoint id=url] [--endpoint-auth id=scheme] [--endpoint-param id.key=value] [--sources dir]
-//   [--node path] [--raw]
+//   [--node path] [--raw] [--keep]
+// --keep leaves the agent's work folder (temp files, results) in place; it is removed otherwise.
 // Runs a built task bundle exactly as the agent would and shows its ##vso commands readably.
 // Exit code: 0 when the task succeeded (with or without issues), 1 when it failed.
 import fs from 'node:fs';
@@ -9,7 +10,7 @@ import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
 import { root } from './lib/versions.mjs';
 
-const usage = 'usage: npm run task -- <TaskName> [--input name=value]... [--var name=value]... [--secret name=value]... [--endpoint id=url] [--endpoint-auth id=scheme] [--endpoint-param id.key=value] [--sources dir] [--node path] [--raw]';
+const usage = 'usage: npm run task -- <TaskName> [--input name=value]... [--var name=value]... [--secret name=value]... [--endpoint id=url] [--endpoint-auth id=scheme] [--endpoint-param id.key=value] [--sources dir] [--node path] [--raw] [--keep]';
 const args = process.argv.slice(2);
 if (args.length === 0 || args[0].startsWith('-')) {
   console.error(usage);
@@ -23,6 +24,7 @@ const endpoints = {};
 let sources = process.env.INIT_CWD ?? process.cwd();
 let nodePath;
 let raw = false;
+let keep = false;
 const pair = (flag, text) => {
   const eq = text?.indexOf('=') ?? -1;
   if (eq <= 0) {
@@ -47,6 +49,7 @@ for (let i = 0; i < rest.length; i++) {
   else if (flag === '--sources') sources = path.resolve(process.env.INIT_CWD ?? process.cwd(), next());
   else if (flag === '--node') nodePath = next();
   else if (flag === '--raw') raw = true;
+  else if (flag === '--keep') keep = true;
   else { console.error(`unknown option ${flag}\n${usage}`); process.exit(2); }
 }
 
@@ -104,4 +107,6 @@ for (const s of run.summaries) {
   console.log(s.markdown.trimEnd());
 }
 if (run.result === undefined) console.error(`The task ended (exit code ${run.exitCode}) without reporting a result`);
+if (keep) console.log(`\nagent work folder kept: ${run.folders.work}`);
+else fs.rmSync(run.folders.work, { recursive: true, force: true });
 process.exit(run.succeeded ? 0 : 1);

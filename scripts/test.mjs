@@ -40,7 +40,7 @@ if (selected.length === 0) {
   process.exit(1);
 }
 
-const Mocha = require('mocha');
+const { Mocha } = require('mocha');
 const mocha = new Mocha({ timeout: 60_000, reporter: 'spec' });
 for (const f of selected) mocha.addFile(f);
 const started = Date.now();

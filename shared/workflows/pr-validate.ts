@@ -33,11 +33,11 @@ export async function prValidate(version: string): Promise<void> {
   const findings = mergeFindings(report);
   for (const env of report.environments) {
     const counts = countBySeverity(env.findings);
-    agent.info(`${env.environment}: ${env.objects} object(s) rendered (${env.renderer ?? 'not rendered'}), ${counts.errors} errors, ${counts.warnings} warnings`);
+    agent.info(`${env.environment}: ${env.objects} object(s) rendered (${env.renderer ?? 'not rendered'}), ${counts.errors} error(s), ${counts.warnings} warning(s)`);
   }
   for (const d of report.dockerfiles) {
     const counts = countBySeverity(d.findings);
-    agent.info(`${d.file}: ${counts.errors} errors, ${counts.warnings} warnings`);
+    agent.info(`${d.file}: ${counts.errors} error(s), ${counts.warnings} warning(s)`);
   }
   for (const f of findings) agent.logFinding({ ...f, message: messageWithEnvironments(f, environments) });
 
