@@ -27,8 +27,9 @@ const DISABLE_MARKER = /kustomize\.toolkit\.fluxcd\.io\/substitute["']?\s*:\s*["
 
 /**
  * Substitutes every YAML document of `text`, except documents that opt out with the Flux label or
- * annotation `kustomize.toolkit.fluxcd.io/substitute: disabled`. Line structure is preserved so
- * that findings in the result still point at the right line of the source file.
+ * annotation `kustomize.toolkit.fluxcd.io/substitute: disabled`, and except comments: Flux
+ * substitutes the output of kustomize build, where comments no longer exist. Line structure is
+ * preserved so that findings in the result still point at the right line of the source file.
  */
 export function substituteYaml(text: string, variables: Variables): SubstitutionResult {
   const errors: SubstitutionError[] = [];
@@ -39,7 +40,7 @@ export function substituteYaml(text: string, variables: Variables): Substitution
     if (DISABLE_MARKER.test(doc)) {
       out.push(doc);
     } else {
-      const result = substitute(doc, variables);
+      const result = substitute(doc, variables, yamlCommentRanges(doc));
       out.push(result.text);
       for (const e of result.errors) errors.push({ ...e, line: e.line + lineOffset });
       for (const name of result.used) used.add(name);
@@ -49,17 +50,24 @@ export function substituteYaml(text: string, variables: Variables): Substitution
   return { text: out.join(''), errors, used: [...used] };
 }
 
-/** Substitutes one piece of text. */
-export function substitute(text: string, variables: Variables): SubstitutionResult {
+/** Substitutes one piece of text, leaving the `skip` ranges (sorted [start, end) offsets) as they are. */
+export function substitute(text: string, variables: Variables, skip: ReadonlyArray<readonly [number, number]> = []): SubstitutionResult {
   const errors: SubstitutionError[] = [];
   const used = new Set<string>();
   let out = '';
   let i = 0;
+  let nextSkip = 0;
   while (i < text.length) {
     const dollar = text.indexOf('$', i);
     if (dollar < 0) {
       out += text.slice(i);
       break;
+    }
+    while (nextSkip < skip.length && skip[nextSkip][1] <= dollar) nextSkip++;
+    if (nextSkip < skip.length && skip[nextSkip][0] <= dollar) {
+      out += text.slice(i, skip[nextSkip][1]);
+      i = skip[nextSkip][1];
+      continue;
     }
     out += text.slice(i, dollar);
     // `$${...}` is the escape: it renders as `${...}` and is never evaluated.
@@ -225,4 +233,50 @@ export function splitDocuments(text: string): string[] {
   }
   docs.push(text.slice(start));
   return docs.filter((d, i) => d !== '' || i === 0);
+}
+
+/**
+ * The comments of a YAML text as [start, end) offsets: `#` at the start of a line or after a blank,
+ * outside quoted scalars and outside block scalars (`key: |` content is data, `#` and all).
+ */
+export function yamlCommentRanges(text: string): [number, number][] {
+  const ranges: [number, number][] = [];
+  let blockParentIndent = -1;
+  let offset = 0;
+  for (const line of text.split('\n')) {
+    const indent = line.search(/\S/);
+    if (blockParentIndent >= 0 && (indent < 0 || indent > blockParentIndent)) {
+      offset += line.length + 1;
+      continue;
+    }
+    blockParentIndent = -1;
+    const hash = commentStart(line);
+    if (hash >= 0) ranges.push([offset + hash, offset + line.length]);
+    const code = hash >= 0 ? line.slice(0, hash) : line;
+    if (/(?:^|[:?-])\s*[|>][0-9+-]*\s*$/.test(code)) blockParentIndent = Math.max(indent, 0);
+    offset += line.length + 1;
+  }
+  return ranges;
+}
+
+function commentStart(line: string): number {
+  let quote: '' | "'" | '"' = '';
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quote === '"') {
+      if (c === '\\') i++;
+      else if (c === '"') quote = '';
+    } else if (quote === "'") {
+      if (c === "'") {
+        if (line[i + 1] === "'") i++;
+        else quote = '';
+      }
+    } else if ((c === '"' || c === "'") && (i === 0 || /[\s[{,:]/.test(line[i - 1]))) {
+      // A quote opens a scalar only where one can start; `it's` inside a plain scalar is text.
+      quote = c;
+    } else if (c === '#' && (i === 0 || /\s/.test(line[i - 1]))) {
+      return i;
+    }
+  }
+  return -1;
 }

@@ -71,3 +71,37 @@ describe('substitute (Flux post-build semantics)', () => {
     );
   });
 });
+
+describe('comments are not substituted (Flux substitutes kustomize output, which has none)', () => {
+  it('leaves ${...} in comments alone, but substitutes block scalars and quoted # characters', () => {
+    const text = [
+      '# set ${UNDEFINED} in the values file',
+      'a: ${A} # uses ${ALSO_UNDEFINED}',
+      'b: "x # ${A}"',
+      "c: 'it''s # ${A}'",
+      "d: it's ${A}#not-a-comment",
+      'script: |',
+      '  # ${A} is data here',
+      '  echo ${A}',
+      'e: ${A}',
+      '',
+    ].join('\n');
+    const r = substituteYaml(text, vars({ A: 'v' }));
+    assert.deepEqual(r.errors, []);
+    assert.equal(
+      r.text,
+      [
+        '# set ${UNDEFINED} in the values file',
+        'a: v # uses ${ALSO_UNDEFINED}',
+        'b: "x # v"',
+        "c: 'it''s # v'",
+        "d: it's v#not-a-comment",
+        'script: |',
+        '  # v is data here',
+        '  echo v',
+        'e: v',
+        '',
+      ].join('\n'),
+    );
+  });
+});
