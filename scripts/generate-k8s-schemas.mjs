@@ -4,12 +4,19 @@
 //   node scripts/generate-k8s-schemas.mjs [--check]
 //
 // Writes shared/validate/schemas/kubernetes.json and shared/validate/schemas/flux.json.
-// With --check, writes nothing and exits 1 when the committed files differ from what would be generated.
+// With --check, writes no schema file (only the source cache, see below) and exits 1 when the committed files
+// differ from what would be generated.
 // The output is deterministic (sorted keys, no timestamps), so re-running with the same packages gives
 // byte-identical files.
 //
-// Sources (devDependencies, read as files; no package code is executed):
-//   k8s-models-1-NN  npm aliases of @kubernetes/client-node; their generated OpenAPI models give, per model,
+// Sources: npm packages pinned in SOURCES below (name, version and the registry's dist.integrity). They are
+// not dependencies of the project (together they added ~295 MB to every `npm ci`, for a rarely run script):
+// each is fetched with `npm pack` into .tools/schema-sources/ (override with GITOPS_FLOW_SCHEMA_SOURCES),
+// checked against its pinned integrity, extracted there with `tar` and read as files; no package code is
+// executed and nothing is installed. Later runs reuse the extracted folders. Needs `npm` and `tar` on PATH,
+// and the npm registry on the first run.
+//   k8s-models-1-NN  @kubernetes/client-node, one release per Kubernetes minor (the ids, former npm aliases,
+//                    are the keys of `sources` in the output); their generated OpenAPI models give, per model,
 //                    the JSON field names and types (`attributeTypeMap`) and, in the *.d.ts, which fields
 //                    are required (declared without `?`).
 //                    Which apiVersion/kind each top-level model is comes from the generated API classes:
@@ -23,8 +30,9 @@
 //                    `Quantity` type, which client-node flattens to `string`. A field typed Quantity
 //                    there accepts a string or a number (`cpu: 1`). It is also used to cross-check the
 //                    apiVersion/kind derived for 1.30.
-//   flux-models      npm alias of @kubernetes-models/flux-cd (generated from the Flux CRDs); its *.d.ts
-//                    are read with the TypeScript compiler API.
+//   flux-models      @kubernetes-models/flux-cd (generated from the Flux CRDs); its *.d.ts are parsed file by
+//                    file with the TypeScript compiler API (syntax only: no type checking, so the types it
+//                    imports from @kubernetes-models/base / apimachinery are not needed).
 //
 // kubernetes.json layout (type codes are described in shared/validate/schema.ts):
 //   { format, sources, versions: ["1.30", ...], aliases: { "1.31": "1.32", ... },
@@ -35,18 +43,65 @@
 // flux.json layout: { format, sources, defs: { name: definition string }, kinds: [[apiVersion, kind, name], ...] }
 //   A type code `@V1ObjectMeta` refers to a model of kubernetes.json (of the Kubernetes version validated).
 
-import { readFileSync, writeFileSync, readdirSync, existsSync, mkdirSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync, readdirSync, existsSync, mkdirSync, createReadStream } from 'node:fs';
+import * as fsp from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const nodeModules = path.join(repoRoot, 'node_modules');
 const outDir = path.join(repoRoot, 'shared', 'validate', 'schemas');
+const sourcesDir = process.env.GITOPS_FLOW_SCHEMA_SOURCES
+  ? path.resolve(process.env.GITOPS_FLOW_SCHEMA_SOURCES)
+  : path.join(repoRoot, '.tools', 'schema-sources');
 const require = createRequire(path.join(repoRoot, 'package.json'));
 const ts = require('typescript');
+const execFileP = promisify(execFile);
 
-/** Kubernetes minor version -> installed alias of @kubernetes/client-node generated from that spec. */
+// Pinned source packages: the only place to edit when upgrading one (then regenerate and commit the JSON).
+// `integrity` is the registry's dist.integrity of the tarball (`npm view <pkg>@<version> dist.integrity`).
+const SOURCES = {
+  'k8s-models-1-30': {
+    name: '@kubernetes/client-node',
+    version: '0.22.3',
+    integrity: 'sha512-dG8uah3+HDJLpJEESshLRZlAZ4PgDeV9mZXT0u1g7oy4KMRzdZ7n5g0JEIlL6QhK51/2ztcIqURAnjfjJt6Z+g==',
+  },
+  'k8s-models-1-32': {
+    name: '@kubernetes/client-node',
+    version: '1.1.3',
+    integrity: 'sha512-0JekGlhf0A6Jvd1s9tXdSkRlkNrx/O+53IzecvaXr9yXtTTJyoXbSoS4Jf6XCBr6SSAcL1nLRFQ7AgMBZtP3mQ==',
+  },
+  'k8s-models-1-33': {
+    name: '@kubernetes/client-node',
+    version: '1.3.0',
+    integrity: 'sha512-IE0yrIpOT97YS5fg2QpzmPzm8Wmcdf4ueWMn+FiJSI3jgTTQT1u+LUhoYpdfhdHAVxdrNsaBg2C0UXSnOgMoCQ==',
+  },
+  'k8s-models-1-34': {
+    name: '@kubernetes/client-node',
+    version: '1.4.0',
+    integrity: 'sha512-Zge3YvF7DJi264dU1b3wb/GmzR99JhUpqTvp+VGHfwZT+g7EOOYNScDJNZwXy9cszyIGPIs0VHr+kk8e95qqrA==',
+  },
+  'k8s-models-1-36': {
+    name: '@kubernetes/client-node',
+    version: '2.0.1',
+    integrity: 'sha512-evJgmEtgArEYlj6DNkMGjK41IrFK/hEwb5lWVxx0VRBWybQpnvi+2TtA19mLgVfRHfqX5yjHObX6e9W7LEZBjw==',
+  },
+  'kubernetes-types': {
+    name: 'kubernetes-types',
+    version: '1.30.0',
+    integrity: 'sha512-Dew1okvhM/SQcIa2rcgujNndZwU8VnSapDgdxlYoB84ZlpAD43U6KLAFqYo17ykSFGHNPrg0qry0bP+GJd9v7Q==',
+  },
+  'flux-models': {
+    name: '@kubernetes-models/flux-cd',
+    version: '4.0.0',
+    integrity: 'sha512-/C/WIRCMUHhZLWzJk2oUW8VunCvd3FeRdU4MNxp4Skpc6Ny1SFFJWgpArhoRqWeEnSYpOd2a9a18D9tw4Gx23Q==',
+  },
+};
+
+/** Kubernetes minor version -> id in SOURCES of the @kubernetes/client-node release generated from that spec. */
 const K8S_PACKAGES = [
   ['1.30', 'k8s-models-1-30'],
   ['1.32', 'k8s-models-1-32'],
@@ -71,6 +126,119 @@ function readText(file) {
 
 function packageVersion(dir) {
   return JSON.parse(readText(path.join(dir, 'package.json'))).version;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Fetching the sources (same approach as scripts/setup-tools.mjs, whose helpers are not exported):
+// `npm pack` into a private temp folder, check the integrity, move the tarball into the cache, extract it
+// with `tar` into a temp folder and rename that into place. A folder counts as extracted only when it holds
+// the marker file with the pinned integrity, which is written before the rename: an interrupted run leaves
+// no half-extracted folder that a later run would use.
+
+const MARKER = '.gitops-flow-integrity';
+
+function firstLine(s) {
+  return String(s ?? '').trim().split('\n')[0];
+}
+
+async function run(file, args, opts = {}) {
+  const { stdout } = await execFileP(file, args, { timeout: 10 * 60_000, maxBuffer: 16 << 20, ...opts });
+  return stdout;
+}
+
+async function sha512Integrity(file) {
+  const h = createHash('sha512');
+  for await (const chunk of createReadStream(file)) h.update(chunk);
+  return `sha512-${h.digest('base64')}`;
+}
+
+function npmCommand() {
+  // Under `npm run`, use the npm that runs us; otherwise whatever `npm` is on PATH.
+  const execPath = process.env.npm_execpath;
+  if (execPath && /npm-cli\.c?js$/.test(execPath)) return [process.execPath, [execPath]];
+  return ['npm', []];
+}
+
+/** The pinned tarball in the cache, downloaded with `npm pack` when missing or not matching its integrity. */
+async function cachedTarball(pkg, file) {
+  try {
+    if ((await sha512Integrity(file)) === pkg.integrity) return file;
+    process.stderr.write(`note: ${path.basename(file)} in the cache has the wrong checksum; downloading it again\n`);
+  } catch {
+    /* not cached yet */
+  }
+  const tmp = await fsp.mkdtemp(path.join(sourcesDir, '.pack-'));
+  try {
+    const [cmd, pre] = npmCommand();
+    const spec = `${pkg.name}@${pkg.version}`;
+    try {
+      const args = ['pack', '--loglevel=error', '--ignore-scripts', '--pack-destination', tmp, spec];
+      await run(cmd, [...pre, ...args], { cwd: tmp });
+    } catch (e) {
+      const hint = e.code === 'ENOENT' ? ' (npm is not on PATH)' : '';
+      const lines = String(e.stderr ?? '').split('\n');
+      const why = lines.filter((l) => !/^npm error (code|A complete log)/.test(l)).join('\n');
+      fail(`npm pack ${spec} failed${hint}: ${firstLine(why || e.message)}`);
+    }
+    const packed = (await fsp.readdir(tmp)).filter((f) => f.endsWith('.tgz'));
+    if (packed.length !== 1) fail(`npm pack ${spec} produced ${packed.length} .tgz files in ${tmp}`);
+    const got = await sha512Integrity(path.join(tmp, packed[0]));
+    if (got !== pkg.integrity) fail(`${spec}: tarball integrity ${got} does not match the pinned ${pkg.integrity}`);
+    await fsp.rename(path.join(tmp, packed[0]), file);
+    return file;
+  } finally {
+    await fsp.rm(tmp, { recursive: true, force: true });
+  }
+}
+
+async function isExtracted(dir, pkg) {
+  return (await fsp.readFile(path.join(dir, MARKER), 'utf8').catch(() => '')) === pkg.integrity;
+}
+
+/** Folder with the extracted files of SOURCES[id] (the tarball's `package/`), fetched when needed. */
+async function fetchSource(id) {
+  const pkg = SOURCES[id];
+  // Same base name as `npm pack` gives the tarball: scope without '@', '/' -> '-'.
+  const base = `${pkg.name.replace(/^@/, '').replace(/\//g, '-')}-${pkg.version}`;
+  const dir = path.join(sourcesDir, base);
+  if (await isExtracted(dir, pkg)) return dir;
+  process.stderr.write(`fetching ${pkg.name}@${pkg.version} into ${path.relative(repoRoot, dir)}\n`);
+  const tgz = await cachedTarball(pkg, path.join(sourcesDir, `${base}.tgz`));
+  const tmp = await fsp.mkdtemp(path.join(sourcesDir, '.extract-'));
+  try {
+    try {
+      await run('tar', ['-xzf', tgz, '-C', tmp, '--no-same-owner']);
+    } catch (e) {
+      const hint = e.code === 'ENOENT' ? ' (tar is not installed: apt-get install -y tar gzip)' : '';
+      fail(`tar could not extract ${tgz}${hint}: ${firstLine(e.stderr || e.message)}`);
+    }
+    const top = await fsp.readdir(tmp);
+    if (top.length !== 1) fail(`${path.basename(tgz)}: expected one top-level folder, found ${top.join(', ')}`);
+    const extracted = path.join(tmp, top[0]);
+    const manifest = JSON.parse(await fsp.readFile(path.join(extracted, 'package.json'), 'utf8'));
+    if (manifest.name !== pkg.name || manifest.version !== pkg.version) {
+      fail(`${path.basename(tgz)} holds ${manifest.name}@${manifest.version}, not ${pkg.name}@${pkg.version}`);
+    }
+    await fsp.writeFile(path.join(extracted, MARKER), pkg.integrity);
+    await fsp.rm(dir, { recursive: true, force: true }); // a stale folder (other integrity, no marker)
+    try {
+      await fsp.rename(extracted, dir);
+    } catch (e) {
+      // A concurrent run may have put the same folder in place first.
+      if (!(await isExtracted(dir, pkg))) throw e;
+    }
+    return dir;
+  } finally {
+    await fsp.rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** id -> extracted folder, for every entry of SOURCES. */
+async function fetchSources() {
+  await fsp.mkdir(sourcesDir, { recursive: true });
+  const ids = Object.keys(SOURCES);
+  const dirs = await Promise.all(ids.map(fetchSource));
+  return Object.fromEntries(ids.map((id, i) => [id, dirs[i]]));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -202,8 +370,7 @@ function propertyName(member) {
   return undefined;
 }
 
-function readKubernetesTypes() {
-  const dir = path.join(nodeModules, 'kubernetes-types');
+function readKubernetesTypes(dir) {
   /** `${version}:${Interface}.${field}` for fields of type Quantity or map of Quantity */
   const quantity = new Set();
   /** `${version}:${Interface}.${field}` for every field */
@@ -312,13 +479,12 @@ function refsOf(code) {
 // ---------------------------------------------------------------------------------------------------------
 // Kubernetes data
 
-function buildKubernetes() {
-  const kt = readKubernetesTypes();
+function buildKubernetes(sourceDirs) {
+  const kt = readKubernetesTypes(sourceDirs['kubernetes-types']);
   const sources = { 'kubernetes-types': kt.version };
   const perVersion = [];
-  for (const [minor, alias] of K8S_PACKAGES) {
-    const dir = path.join(nodeModules, alias);
-    if (!existsSync(dir)) fail(`${alias} is not installed (npm install)`);
+  for (const [minor, id] of K8S_PACKAGES) {
+    const dir = sourceDirs[id];
     const layout = clientNodeLayout(dir);
     const names = currentModels(layout.serializer);
     const models = new Map(names.map((n) => [n, readModel(layout, n)]));
@@ -326,8 +492,8 @@ function buildKubernetes() {
       for (const f of def.fields) if (f.format) knownFormats.set(`${name}.${f.json}`, f.format);
     }
     const kinds = readKinds(layout, models);
-    if (kinds.length < 50) fail(`${alias}: only ${kinds.length} kinds found`);
-    sources[alias] = `@kubernetes/client-node@${packageVersion(dir)}`;
+    if (kinds.length < 50) fail(`${id}: only ${kinds.length} kinds found`);
+    sources[id] = `@kubernetes/client-node@${packageVersion(dir)}`;
     perVersion.push({ minor, models, kinds });
   }
   // Cross-check the derived apiVersion/kind pairs with kubernetes-types for the same minor version.
@@ -415,9 +581,8 @@ function shortFluxName(full) {
   return full.slice('IComGithubFluxcd'.length);
 }
 
-function buildFlux() {
-  const dir = path.join(nodeModules, 'flux-models');
-  if (!existsSync(dir)) fail('flux-models is not installed (npm install)');
+function buildFlux(sourceDirs) {
+  const dir = sourceDirs['flux-models'];
   /** full alias name -> declaration node */
   const decls = new Map();
   for (const file of walkDts(dir)) {
@@ -519,11 +684,12 @@ function buildFlux() {
 
 // ---------------------------------------------------------------------------------------------------------
 
-function main() {
+async function main() {
   const check = process.argv.includes('--check');
+  const sourceDirs = await fetchSources();
   const outputs = {
-    'kubernetes.json': JSON.stringify(buildKubernetes()),
-    'flux.json': JSON.stringify(buildFlux()),
+    'kubernetes.json': JSON.stringify(buildKubernetes(sourceDirs)),
+    'flux.json': JSON.stringify(buildFlux(sourceDirs)),
   };
   let stale = false;
   for (const [file, text] of Object.entries(outputs)) {
@@ -544,4 +710,10 @@ function main() {
   if (stale) process.exit(1);
 }
 
-main();
+try {
+  await main();
+} catch (e) {
+  // fail() messages are enough on their own; anything else keeps its stack.
+  process.stderr.write(`${String(e?.message).startsWith('generate-k8s-schemas: ') ? e.message : e?.stack ?? e}\n`);
+  process.exitCode = 1;
+}
