@@ -1,0 +1,197 @@
+// Part of npm run bench (scripts/bench.mjs runs every scripts/bench-*.mjs): figures for the closing notes,
+// each against a baseline measured in the same run.
+//  1. render + validate throughput on a generated repository of >= 10,000 objects (plain YAML with
+//     ${VAR} placeholders, 3 kinds), and validation time against YAML parse time of the same text.
+//  2. bundle size per task and .vsix size.
+//  3. cold start of each bundle (spawn to first output) against `node -e 0`.
+// Options: --objects N (default 12000), --runs N (cold start samples, default 15), --skip-package (ignored by the other benches).
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { root } from './lib/versions.mjs';
+
+const require = createRequire(import.meta.url);
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const OBJECTS = arg('objects', 12000);
+const RUNS = arg('runs', 15);
+
+if (!fs.existsSync(path.join(root, 'build', 'shared')) || !fs.existsSync(path.join(root, 'dist', 'tasks'))) {
+  execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
+}
+process.env.AGENT_TEMPDIRECTORY ??= fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-bench-agent-'));
+const { renderAndValidate } = require(path.join(root, 'build/shared/workflows/render-and-validate.js'));
+const { parseManifests } = require(path.join(root, 'build/shared/manifests/parse.js'));
+const { substituteYaml } = require(path.join(root, 'build/shared/render/substitute.js'));
+const { validateManifests } = require(path.join(root, 'build/shared/validate/validate-manifests.js'));
+const { DEFAULT_POLICY_SEVERITIES } = require(path.join(root, 'build/shared/validate/policy.js'));
+
+const ms = (t) => `${t.toFixed(1)} ms`;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+// ---- 1. throughput -------------------------------------------------------------------------------
+const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-bench-repo-'));
+fs.mkdirSync(path.join(repo, 'deploy/manifests'), { recursive: true });
+fs.mkdirSync(path.join(repo, 'deploy/environments'), { recursive: true });
+fs.writeFileSync(path.join(repo, 'deploy/environments/bench.yaml'), 'NAMESPACE: bench\nTAG: "1.27.3"\nREPLICAS: 2\n');
+const PER_FILE = 100;
+const kinds = [
+  (i) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app-${i}
+  namespace: \${NAMESPACE}
+  labels:
+    app: app-${i}
+spec:
+  replicas: \${REPLICAS}
+  selector:
+    matchLabels:
+      app: app-${i}
+  template:
+    metadata:
+      labels:
+        app: app-${i}
+    spec:
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 1000
+      containers:
+        - name: web
+          image: registry.example.com/app-${i}:\${TAG}
+          ports:
+            - containerPort: 8080
+          resources:
+            requests: { cpu: 50m, memory: 64Mi }
+            limits: { memory: 128Mi }
+          readinessProbe:
+            httpGet: { path: /readyz, port: 8080 }
+          livenessProbe:
+            httpGet: { path: /healthz, port: 8080 }
+          securityContext:
+            allowPrivilegeEscalation: false
+`,
+  (i) => `apiVersion: v1
+kind: Service
+metadata:
+  name: app-${i}
+  namespace: \${NAMESPACE}
+spec:
+  selector:
+    app: app-${i}
+  ports:
+    - port: 80
+      targetPort: 8080
+`,
+  (i) => `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: app-${i}
+  namespace: \${NAMESPACE}
+data:
+  LOG_LEVEL: \${LOG_LEVEL:=info}
+  FOOTER: "served by $\${HOSTNAME}"
+`,
+];
+let written = 0;
+for (let f = 0; written < OBJECTS; f++) {
+  const docs = [];
+  for (let j = 0; j < PER_FILE && written < OBJECTS; j++, written++) docs.push(kinds[written % kinds.length](written));
+  fs.writeFileSync(path.join(repo, 'deploy/manifests', `part-${String(f).padStart(4, '0')}.yaml`), docs.join('---\n'));
+}
+const noTools = { which: () => undefined, exec: async () => ({ code: 1, stdout: '', stderr: '' }) };
+const options = {
+  repoRoot: repo,
+  templates: 'deploy/manifests',
+  renderer: 'plain',
+  environments: ['bench'],
+  valuesFile: 'deploy/environments/{environment}.yaml',
+  variables: new Map(),
+  helmValuesFiles: [],
+  kubernetesVersion: '1.32',
+  policy: DEFAULT_POLICY_SEVERITIES,
+  dockerfiles: [],
+  tools: noTools,
+};
+
+// Warm up the JIT and the schema tables once, then measure.
+await renderAndValidate({ ...options, workDir: fs.mkdtempSync(path.join(os.tmpdir(), 'bench-')) });
+const t0 = performance.now();
+const report = await renderAndValidate({ ...options, workDir: fs.mkdtempSync(path.join(os.tmpdir(), 'bench-')) });
+const endToEnd = performance.now() - t0;
+const env = report.environments[0];
+if (env.objects !== OBJECTS) throw new Error(`rendered ${env.objects} objects, expected ${OBJECTS}`);
+const findings = env.findings.length;
+
+// The same work split in its phases, on the same text.
+const vars = new Map([['NAMESPACE', 'bench'], ['TAG', '1.27.3'], ['REPLICAS', '2']]);
+const files = fs.readdirSync(path.join(repo, 'deploy/manifests')).sort().map((f) => fs.readFileSync(path.join(repo, 'deploy/manifests', f), 'utf8'));
+let t = performance.now();
+const substituted = files.map((text) => substituteYaml(text, vars).text);
+const substituteMs = performance.now() - t;
+t = performance.now();
+const objects = substituted.flatMap((text, i) => parseManifests(text, `deploy/manifests/part-${i}.yaml`).objects);
+const parseMs = performance.now() - t;
+t = performance.now();
+const validation = validateManifests(objects, { kubernetesVersion: '1.32', policy: DEFAULT_POLICY_SEVERITIES });
+const validateMs = performance.now() - t;
+const bytes = files.reduce((n, s) => n + Buffer.byteLength(s), 0);
+fs.rmSync(repo, { recursive: true, force: true });
+
+console.log(`\n== render + validate: ${OBJECTS} objects in ${files.length} files (${(bytes / 1024 / 1024).toFixed(1)} MiB), Kubernetes 1.32, default policy ==`);
+console.log(`end to end (read, substitute, parse, validate): ${ms(endToEnd)}  -> ${Math.round(OBJECTS / (endToEnd / 1000))} objects/s  (${findings} findings)`);
+console.log(`  substitute ${ms(substituteMs)} | YAML parse ${ms(parseMs)} | validate ${ms(validateMs)}`);
+console.log(`  validate by check: ${Object.entries(validation.timings).map(([k, v]) => `${k} ${ms(v)}`).join(', ')}`);
+console.log(`  ratio validation / YAML parse: ${(validateMs / parseMs).toFixed(3)}`);
+
+// ---- 2. sizes ----------------------------------------------------------------------------------------
+console.log('\n== sizes ==');
+const tasksDir = path.join(root, 'dist', 'tasks');
+const bundles = [];
+for (const task of fs.readdirSync(tasksDir)) {
+  for (const v of fs.readdirSync(path.join(tasksDir, task))) {
+    const file = path.join(tasksDir, task, v, 'index.js');
+    bundles.push(file);
+    console.log(`bundle ${task}/${v}/index.js: ${(fs.statSync(file).size / 1024).toFixed(1)} KiB`);
+  }
+}
+if (!process.argv.includes('--skip-package')) {
+  execFileSync(process.execPath, [path.join(root, 'scripts', 'package.mjs'), '--no-build'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const vsix = fs.readdirSync(path.join(root, 'out')).filter((f) => f.endsWith('.vsix')).map((f) => path.join(root, 'out', f));
+  for (const f of vsix) console.log(`vsix ${path.basename(f)}: ${(fs.statSync(f).size / 1024).toFixed(1)} KiB`);
+}
+
+// ---- 3. cold start -----------------------------------------------------------------------------------
+/** Milliseconds from spawn to the first byte on stdout (or to exit, when nothing is printed). */
+function firstOutput(args, env) {
+  return new Promise((resolve) => {
+    const start = performance.now();
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'ignore'] });
+    let done = false;
+    const finish = () => {
+      if (!done) {
+        done = true;
+        resolve(performance.now() - start);
+      }
+    };
+    child.stdout.once('data', finish);
+    child.on('exit', finish);
+  });
+}
+console.log(`\n== cold start, median of ${RUNS} runs (node ${process.version}) ==`);
+const agentTemp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-cold-'));
+const baseEnv = { PATH: process.env.PATH, AGENT_TEMPDIRECTORY: agentTemp };
+const baseline = [];
+for (let i = 0; i < RUNS; i++) baseline.push(await firstOutput(['-e', '0'], baseEnv));
+console.log(`node -e 0: ${ms(median(baseline))}`);
+for (const bundle of bundles) {
+  const samples = [];
+  for (let i = 0; i < RUNS; i++) samples.push(await firstOutput([bundle], baseEnv));
+  const rel = path.relative(tasksDir, bundle);
+  console.log(`node ${rel}: ${ms(median(samples))}  (x${(median(samples) / median(baseline)).toFixed(2)} of node -e 0, +${ms(median(samples) - median(baseline))})`);
+}
+fs.rmSync(agentTemp, { recursive: true, force: true });
