@@ -3,6 +3,7 @@
  * else in shared/ takes plain values, so it can be tested and benchmarked without an agent.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
 import { filterExternalOutput } from 'azure-pipelines-task-lib/externaloutput';
@@ -61,7 +62,7 @@ export function variable(name: string): string | undefined {
 
 /** Agent.TempDirectory, or the OS temp folder when run outside an agent. */
 export function tempDirectory(): string {
-  const dir = variable('Agent.TempDirectory') ?? require('node:os').tmpdir();
+  const dir = variable('Agent.TempDirectory') ?? os.tmpdir();
   fs.mkdirSync(dir, { recursive: true });
   return dir;
 }
