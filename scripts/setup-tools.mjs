@@ -25,13 +25,13 @@
 // below (central directory + zlib.inflateRaw), so `unzip` is not needed on a fresh machine.
 
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { createReadStream, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
+import { fetchPinnedTarball } from './lib/npm-tarball.mjs';
 
 const execFileP = promisify(execFile);
 const inflateRawP = promisify(zlib.inflateRaw);
@@ -127,52 +127,15 @@ async function probe(id, file) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// npm tarballs: `npm pack` into a private temp folder, check integrity, move into the cache.
+// npm tarballs: scripts/lib/npm-tarball.mjs (`npm pack`, integrity check, cache).
 // ---------------------------------------------------------------------------------------------------------
-async function sha512Integrity(file) {
-  const h = createHash('sha512');
-  for await (const chunk of createReadStream(file)) h.update(chunk);
-  return `sha512-${h.digest('base64')}`;
-}
-
-function npmCommand() {
-  // Under `npm run`, use the npm that runs us; otherwise whatever `npm` is on PATH.
-  const execPath = process.env.npm_execpath;
-  if (execPath && /npm-cli\.c?js$/.test(execPath)) return [process.execPath, [execPath]];
-  return ['npm', []];
-}
-
 async function cachedTarball(pkgKey, cacheDir) {
-  const pkg = PACKAGES[pkgKey];
-  // Same file name as `npm pack` writes: scope without '@', '/' -> '-'.
-  const file = path.join(cacheDir, `${pkg.name.replace(/^@/, '').replace(/\//g, '-')}-${pkg.version}.tgz`);
   try {
-    if ((await sha512Integrity(file)) === pkg.integrity) return file;
-    console.error(`setup-tools: ${path.basename(file)} in the cache has the wrong checksum; downloading it again`);
-  } catch {
-    /* not cached yet */
-  }
-  await fsp.mkdir(cacheDir, { recursive: true });
-  const tmp = await fsp.mkdtemp(path.join(cacheDir, '.pack-'));
-  try {
-    const [cmd, pre] = npmCommand();
-    const spec = `${pkg.name}@${pkg.version}`;
-    try {
-      await run(cmd, [...pre, 'pack', '--silent', '--pack-destination', tmp, spec], { timeout: 15 * 60_000 });
-    } catch (e) {
-      const hint = e.code === 'ENOENT' ? ' (npm is not on PATH)' : '';
-      throw new SetupError(`npm pack ${spec} failed${hint}: ${firstLine(e.stderr || e.message)}`);
-    }
-    const packed = (await fsp.readdir(tmp)).filter((f) => f.endsWith('.tgz'));
-    if (packed.length !== 1) throw new SetupError(`npm pack ${spec} produced ${packed.length} .tgz files in ${tmp}`);
-    const got = await sha512Integrity(path.join(tmp, packed[0]));
-    if (got !== pkg.integrity) {
-      throw new SetupError(`${spec}: tarball integrity ${got} does not match the pinned ${pkg.integrity}`);
-    }
-    await fsp.rename(path.join(tmp, packed[0]), file); // atomic: concurrent runs never see a partial file
-    return file;
-  } finally {
-    await fsp.rm(tmp, { recursive: true, force: true });
+    return await fetchPinnedTarball(PACKAGES[pkgKey], cacheDir, {
+      onStale: (file) => console.error(`setup-tools: ${path.basename(file)} in the cache has the wrong checksum; downloading it again`),
+    });
+  } catch (e) {
+    throw new SetupError(e.message);
   }
 }
 
