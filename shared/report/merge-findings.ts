@@ -17,6 +17,8 @@ export function mergeFindings(report: ValidationReport): MergedFinding[] {
     const existing = merged.get(key);
     if (existing) {
       if (environment && !existing.environments.includes(environment)) existing.environments.push(environment);
+      // Overlays usually put the same object in another namespace per environment: keep what they share.
+      if (existing.object && finding.object && existing.object.namespace !== finding.object.namespace) existing.object = { ...existing.object, namespace: undefined };
     } else {
       merged.set(key, { ...finding, environments: environment ? [environment] : [] });
     }

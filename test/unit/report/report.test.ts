@@ -36,6 +36,16 @@ describe('mergeFindings', () => {
   });
 });
 
+describe('mergeFindings across namespaces', () => {
+  it('drops the namespace of a shared finding whose object lives in a namespace per environment', () => {
+    const r = report();
+    r.environments[1].findings = [{ ...unknownField, object: { ...web, namespace: 'stage' } }];
+    const merged = mergeFindings(r);
+    assert.deepEqual(merged[0].object, { ...web, namespace: undefined });
+    assert.deepEqual(merged[0].environments, ['dev', 'prod']);
+  });
+});
+
 describe('junitReport', () => {
   it('has one test per object per environment, failed by errors, with warnings as output, all escaped', () => {
     const xml = junitReport(report());
