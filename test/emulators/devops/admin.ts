@@ -1,0 +1,319 @@
+// Admin API: programmatic (tests, benchmarks) and over HTTP at {origin}/_admin (the demo, outside checks).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError, errors } from './errors';
+import { PullRequestStatus } from './enums';
+import type { FaultHandle, FaultSpec, FaultTable } from './faults';
+import { TreeEditor, ZERO_ID } from './git';
+import type { Organization, Repository } from './model';
+import { identityFor, nowIso } from './model';
+import type { DevOpsHttp, RequestRecord } from './server';
+import { DevOpsService, Json, normalizeRepoPath } from './service';
+
+export interface AdminIdentity {
+  id: string;
+  displayName: string;
+  uniqueName: string;
+}
+
+export interface AdminPullRequestResult {
+  pullRequestId: number;
+  status: string;
+  mergeStatus: string;
+  lastMergeCommit?: string;
+  mergeFailureMessage?: string;
+}
+
+export interface BranchPolicySettings {
+  /** Approvals needed from reviewers other than the author; > 0 also blocks direct pushes. */
+  requiredReviewers?: number;
+  /** Completions into the branch are rejected by policy with this message (mergeStatus rejectedByPolicy). */
+  rejectCompletion?: string | null;
+}
+
+export interface DevOpsAdmin {
+  /** The organization this admin acts on. */
+  readonly org: string;
+  createOrganization(name: string): { name: string; url: string };
+  /** An admin for another organization of the same emulator. */
+  forOrganization(name: string): DevOpsAdmin;
+  createProject(name: string, description?: string): { id: string; name: string };
+  createRepository(project: string, name: string, options?: { defaultBranch?: string }): Promise<{ id: string; name: string; remoteUrl: string }>;
+  /** Commits files (path -> content; null deletes) on a branch as one commit; a new branch starts from the default branch. */
+  seedFiles(project: string, repo: string, branch: string, files: Record<string, string | Buffer | null>, message?: string): Promise<string>;
+  /** A stable identity for a display name, usable as a reviewer id. */
+  identity(displayName: string): AdminIdentity;
+  /** The identity the emulator's token stands for. */
+  serviceIdentity(): AdminIdentity;
+  /** A reviewer votes (default 10, approve); auto-complete runs if it is set and nothing else holds it. */
+  approvePullRequest(project: string, repo: string, prId: number, options?: { reviewer?: string; vote?: number }): Promise<AdminPullRequestResult>;
+  /**
+   * A reviewer approves and, unless auto-complete already completed it, completes the PR with its
+   * completion options; branch policies still apply (an unmet one leaves mergeStatus rejectedByPolicy).
+   */
+  completePullRequest(project: string, repo: string, prId: number, options?: { reviewer?: string; bypassPolicy?: boolean }): Promise<AdminPullRequestResult>;
+  setRequiredReviewers(project: string, repo: string, branch: string, count: number): Promise<void>;
+  setBranchPolicy(project: string, repo: string, branch: string, policy: BranchPolicySettings): Promise<void>;
+  injectFault(spec: FaultSpec): FaultHandle;
+  clearFaults(): void;
+  bareRepositoryPath(project: string, repo: string): string;
+  /** Requests served so far (method, path, status, spec operation, api-version, duration). */
+  requests(): RequestRecord[];
+  clearRequests(): void;
+  /** Keep the JSON answers in requests() (for conformance checks). */
+  recordResponses(on: boolean): void;
+}
+
+export class Admin implements DevOpsAdmin {
+  constructor(
+    private readonly svc: DevOpsService,
+    private readonly http: DevOpsHttp,
+    private readonly faults: FaultTable,
+    readonly org: string,
+  ) {}
+
+  private organization(): Organization {
+    const o = this.svc.org(this.org);
+    if (!o) throw new Error(`organization '${this.org}' does not exist`);
+    return o;
+  }
+
+  private repository(project: string, repo: string): Repository {
+    const org = this.organization();
+    return this.svc.findRepository(org, this.svc.findProject(org, project), repo);
+  }
+
+  createOrganization(name: string): { name: string; url: string } {
+    const org = this.svc.createOrganization(name);
+    return { name: org.name, url: this.svc.collectionUrl(org) };
+  }
+
+  forOrganization(name: string): DevOpsAdmin {
+    this.svc.createOrganization(name);
+    return new Admin(this.svc, this.http, this.faults, name);
+  }
+
+  createProject(name: string, description = ''): { id: string; name: string } {
+    const p = this.svc.createProject(this.organization(), name, description);
+    return { id: p.id, name: p.name };
+  }
+
+  async createRepository(project: string, name: string, options: { defaultBranch?: string } = {}): Promise<{ id: string; name: string; remoteUrl: string }> {
+    const org = this.organization();
+    const r = await this.svc.createRepository(this.svc.findProject(org, project), name, options.defaultBranch ?? 'main');
+    return { id: r.id, name: r.name, remoteUrl: this.svc.remoteUrl(r) };
+  }
+
+  async seedFiles(project: string, repoName: string, branch: string, files: Record<string, string | Buffer | null>, message = 'Seed files'): Promise<string> {
+    const repo = this.repository(project, repoName);
+    const ref = branch.startsWith('refs/') ? branch : `refs/heads/${branch}`;
+    const org = this.organization();
+    return repo.lock.run(async () => {
+      // A new branch starts from the default branch, as a branch made in the web UI does.
+      const defaultRef = await repo.git.headTarget();
+      const parent = (await repo.git.resolveCommit(ref)) ?? (defaultRef ? await repo.git.resolveCommit(defaultRef) : null);
+      const existed = (await repo.git.refValue(ref)) !== null;
+      const editor = new TreeEditor(repo.git, parent ? (await repo.git.readCommit(parent)).tree : null);
+      const entries = Object.entries(files);
+      const writes = entries.filter(([, v]) => v !== null) as Array<[string, string | Buffer]>;
+      const ids = await repo.git.writeBlobs(writes.map(([, v]) => (Buffer.isBuffer(v) ? v : Buffer.from(v, 'utf8'))));
+      for (const [i, [p]] of writes.entries()) await editor.put(normalizeRepoPath(p, 'path'), ids[i]!);
+      for (const [p, v] of entries) if (v === null) await editor.remove(normalizeRepoPath(p, 'path'));
+      const tree = await editor.write();
+      const who = { name: org.serviceIdentity.displayName, email: org.serviceIdentity.email, date: nowIso() };
+      const commit = await repo.git.commitTree(tree, parent ? [parent] : [], message, who, who);
+      const head = await repo.git.headTarget();
+      const hadHead = head ? (await repo.git.refValue(head)) !== null : false;
+      if (!(await repo.git.compareAndSwapRef(ref, commit, existed ? parent! : ZERO_ID))) throw new Error(`${ref} moved while seeding`);
+      if (!hadHead && ref.startsWith('refs/heads/')) await repo.git.setHead(ref);
+      repo.pushes.push({ pushId: ++org.counters.push, date: nowIso(), pushedBy: org.serviceIdentity, commits: [commit], refUpdates: [{ name: ref, oldObjectId: existed ? parent! : ZERO_ID, newObjectId: commit }] });
+      await this.http.prs.afterRefChange(repo, [ref]);
+      return commit;
+    });
+  }
+
+  identity(displayName: string): AdminIdentity {
+    const org = this.organization();
+    const existing = [...org.identities.values()].find((i) => i.displayName === displayName);
+    const identity = existing ?? identityFor(displayName);
+    org.identities.set(identity.id, identity);
+    return { id: identity.id, displayName: identity.displayName, uniqueName: identity.uniqueName };
+  }
+
+  serviceIdentity(): AdminIdentity {
+    const i = this.organization().serviceIdentity;
+    return { id: i.id, displayName: i.displayName, uniqueName: i.uniqueName };
+  }
+
+  private async result(repo: Repository, prId: number): Promise<AdminPullRequestResult> {
+    const json = await this.http.prs.json(this.http.prs.find(repo, prId));
+    return {
+      pullRequestId: prId,
+      status: String(json.status),
+      mergeStatus: String(json.mergeStatus),
+      ...(json.lastMergeCommit ? { lastMergeCommit: String((json.lastMergeCommit as Json).commitId) } : {}),
+      ...(json.mergeFailureMessage ? { mergeFailureMessage: String(json.mergeFailureMessage) } : {}),
+    };
+  }
+
+  async approvePullRequest(project: string, repoName: string, prId: number, options: { reviewer?: string; vote?: number } = {}): Promise<AdminPullRequestResult> {
+    const repo = this.repository(project, repoName);
+    const pr = this.http.prs.find(repo, prId);
+    const reviewer = this.http.prs.identityByName(repo, options.reviewer ?? 'Emulator Reviewer');
+    await this.http.prs.vote(pr, reviewer, options.vote ?? 10);
+    return this.result(repo, prId);
+  }
+
+  async completePullRequest(project: string, repoName: string, prId: number, options: { reviewer?: string; bypassPolicy?: boolean } = {}): Promise<AdminPullRequestResult> {
+    const repo = this.repository(project, repoName);
+    const pr = this.http.prs.find(repo, prId);
+    if (pr.status !== PullRequestStatus.active) throw new Error(`pull request ${prId} is not active`);
+    const reviewer = this.http.prs.identityByName(repo, options.reviewer ?? 'Emulator Reviewer');
+    await this.http.prs.vote(pr, reviewer, 10);
+    await repo.lock.run(async () => {
+      if (pr.status === PullRequestStatus.active) {
+        await this.http.prs.complete(pr, { ...(pr.completionOptions ?? {}), ...(options.bypassPolicy ? { bypassPolicy: true, bypassReason: 'admin' } : {}) }, reviewer);
+      }
+    });
+    return this.result(repo, prId);
+  }
+
+  async setRequiredReviewers(project: string, repo: string, branch: string, count: number): Promise<void> {
+    await this.setBranchPolicy(project, repo, branch, { requiredReviewers: count });
+  }
+
+  async setBranchPolicy(project: string, repoName: string, branch: string, policy: BranchPolicySettings): Promise<void> {
+    const repo = this.repository(project, repoName);
+    const ref = branch.startsWith('refs/') ? branch : `refs/heads/${branch}`;
+    const current = repo.policies.get(ref) ?? { requiredReviewers: 0 };
+    const next = {
+      requiredReviewers: policy.requiredReviewers ?? current.requiredReviewers,
+      ...(policy.rejectCompletion !== undefined ? (policy.rejectCompletion ? { rejectCompletion: policy.rejectCompletion } : {}) : current.rejectCompletion ? { rejectCompletion: current.rejectCompletion } : {}),
+    };
+    repo.policies.set(ref, next);
+    await this.svc.writeProtectedRefsFile(repo);
+    for (const pr of repo.pullRequests.values()) pr.policyRejected = undefined;
+    await this.http.prs.refreshAll(repo);
+  }
+
+  injectFault(spec: FaultSpec): FaultHandle {
+    return this.faults.add(spec);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  bareRepositoryPath(project: string, repo: string): string {
+    return this.repository(project, repo).git.gitDir;
+  }
+
+  requests(): RequestRecord[] {
+    return [...this.http.log];
+  }
+
+  clearRequests(): void {
+    this.http.log.length = 0;
+  }
+
+  recordResponses(on: boolean): void {
+    this.http.recordBodies = on;
+  }
+}
+
+/** The admin API over HTTP: JSON in, JSON out, no authentication (loopback only). */
+export function adminHttpHandler(svc: DevOpsService, http: DevOpsHttp, faults: FaultTable, defaultOrg: string) {
+  return async (req: IncomingMessage, res: ServerResponse, subPath: string): Promise<void> => {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const seg = subPath.split('/').filter(Boolean).map(decodeURIComponent);
+    const body = await readBody(req);
+    const send = (status: number, json: unknown) => http.sendJson(res, status, json);
+    try {
+      const admin = (org: string) => new Admin(svc, http, faults, org);
+      if (seg.length === 0 && method === 'GET') {
+        return send(200, {
+          defaultOrganization: defaultOrg,
+          organizations: [...svc.orgs.values()].map((o) => ({
+            name: o.name,
+            url: svc.collectionUrl(o),
+            projects: [...o.projects.values()].map((p) => ({
+              id: p.id,
+              name: p.name,
+              repositories: [...p.repositories.values()].map((r) => ({ id: r.id, name: r.name, remoteUrl: svc.remoteUrl(r), path: r.git.gitDir })),
+            })),
+          })),
+        });
+      }
+      if (seg[0] === 'faults') {
+        if (method === 'GET') return send(200, { value: faults.list().map((f) => ({ ...f, spec: { ...f.spec, pathPattern: String(f.spec.pathPattern) } })) });
+        if (method === 'DELETE') {
+          faults.clear();
+          return send(200, {});
+        }
+        if (method === 'POST') {
+          const b = body as Json;
+          const pattern = typeof b.pathRegex === 'string' ? new RegExp(b.pathRegex) : String(b.pathPattern ?? '');
+          const handle = faults.add({
+            ...(b.method ? { method: String(b.method) } : {}),
+            pathPattern: pattern,
+            ...(b.status !== undefined ? { status: Number(b.status) } : {}),
+            ...(b.retryAfterSeconds !== undefined ? { retryAfterSeconds: Number(b.retryAfterSeconds) } : {}),
+            ...(b.delayMs !== undefined ? { delayMs: Number(b.delayMs) } : {}),
+            ...(b.reset ? { reset: true } : {}),
+            count: Number(b.count ?? 1),
+          });
+          return send(201, { id: handle.id });
+        }
+      }
+      if (seg[0] === 'requests') {
+        if (method === 'DELETE') {
+          http.log.length = 0;
+          return send(200, {});
+        }
+        return send(200, { value: http.log.map(({ body: _b, ...r }) => r) });
+      }
+      if (seg[0] === 'organizations' && method === 'POST') return send(201, admin(defaultOrg).createOrganization(String((body as Json).name)));
+      // /{org}/projects, /{org}/{project}/repositories, /{org}/{project}/{repo}/...
+      const [org, a, b, c, d, e] = seg;
+      if (!org) return send(404, { message: 'unknown admin route' });
+      const ad = admin(org);
+      if (a === 'projects' && method === 'POST' && seg.length === 2) return send(201, ad.createProject(String((body as Json).name), String((body as Json).description ?? '')));
+      if (a && b === 'repositories' && method === 'POST' && seg.length === 3) {
+        return send(201, await ad.createRepository(a, String((body as Json).name), { defaultBranch: (body as Json).defaultBranch as string | undefined }));
+      }
+      if (a && b && c === 'seed' && method === 'POST') {
+        const x = body as Json;
+        const commitId = await ad.seedFiles(a, b, String(x.branch ?? 'main'), (x.files ?? {}) as Record<string, string | null>, x.message as string | undefined);
+        return send(201, { commitId });
+      }
+      if (a && b && c === 'policies' && (method === 'PUT' || method === 'POST')) {
+        const x = body as Json;
+        await ad.setBranchPolicy(a, b, String(x.branch ?? 'main'), {
+          ...(x.requiredReviewers !== undefined ? { requiredReviewers: Number(x.requiredReviewers) } : {}),
+          ...(x.rejectCompletion !== undefined ? { rejectCompletion: x.rejectCompletion as string | null } : {}),
+        });
+        return send(200, {});
+      }
+      if (a && b && c && c.toLowerCase() === 'pullrequests' && d && method === 'POST') {
+        const x = (body ?? {}) as Json;
+        if (e === 'approve') return send(200, await ad.approvePullRequest(a, b, Number(d), { reviewer: x.reviewer as string | undefined, vote: x.vote as number | undefined }));
+        if (e === 'complete') return send(200, await ad.completePullRequest(a, b, Number(d), { reviewer: x.reviewer as string | undefined, bypassPolicy: x.bypassPolicy === true }));
+      }
+      return send(404, { message: `unknown admin route ${method} /_admin${subPath}` });
+    } catch (err) {
+      if (err instanceof ApiError) return http.sendError(res, err);
+      return send(400, { message: err instanceof Error ? err.message : String(err) });
+    }
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text.trim()) return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw errors.badRequest('BadRequest', 'admin body is not JSON');
+  }
+}
