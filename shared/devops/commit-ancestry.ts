@@ -1,0 +1,27 @@
+/**
+ * Is one commit an ancestor of (or equal to) another? Asked of the server through the commit
+ * diffs API: the merge base of ancestor and descendant is the ancestor itself exactly when it is
+ * reachable from the descendant. Used to accept a Flux sync of a later commit that includes ours.
+ */
+import { GitVersionType } from 'azure-devops-node-api/interfaces/GitInterfaces';
+import { DevOpsConnection } from './connection';
+import { NotFoundError } from './errors';
+import { isObjectId } from './git-blob';
+import { Repository } from './repository';
+
+export async function isAncestor(conn: DevOpsConnection, repo: Repository, ancestorCommit: string, descendantCommit: string): Promise<boolean> {
+  const ancestor = ancestorCommit.trim().toLowerCase();
+  const descendant = descendantCommit.trim().toLowerCase();
+  for (const [label, id] of [['ancestor', ancestor], ['descendant', descendant]]) {
+    if (!isObjectId(id)) throw new Error(`checking ancestry in ${repo.display}: ${label} "${id}" is not a full commit id`);
+  }
+  if (ancestor === descendant) return true;
+  const action = `checking whether ${ancestor.slice(0, 12)} is an ancestor of ${descendant.slice(0, 12)} in ${repo.display}`;
+  const diffs = await conn.idempotent(action, (git) =>
+    git.getCommitDiffs(repo.id, repo.project.id, true, 1, 0,
+      { version: ancestor, versionType: GitVersionType.Commit } as never,
+      { version: descendant, versionType: GitVersionType.Commit } as never),
+  );
+  if (!diffs) throw new NotFoundError(action, 'one of the commits does not exist in the repository');
+  return typeof diffs.commonCommit === 'string' && diffs.commonCommit.toLowerCase() === ancestor;
+}
