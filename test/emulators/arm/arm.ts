@@ -1,0 +1,514 @@
+/**
+ * Microsoft.KubernetesConfiguration/fluxConfigurations as Azure Resource Manager serves it, under
+ * Microsoft.Kubernetes/connectedClusters and Microsoft.ContainerService/managedClusters:
+ * GET, list (nextLink paging), PUT (201 create / 200 update), PATCH (202), DELETE (202 / 204),
+ * each long-running write with an absolute Azure-AsyncOperation URL and the operation-status
+ * endpoint; api-versions 2023-05-01 and 2025-04-01; ARM error bodies for 400/401/403/404/429;
+ * configurationProtectedSettings never returned; x-ms-ratelimit-remaining-subscription-* headers
+ * from a per-subscription token bucket. The read-only status comes from the Flux simulation.
+ */
+import * as crypto from 'node:crypto';
+import type * as http from 'node:http';
+import type { FluxConfigSpec, FluxSimulator } from '../flux/simulator';
+import { readBody, sendJson } from './http';
+import type { IdentityService } from './identity';
+
+export const API_VERSIONS = ['2023-05-01', '2025-04-01'] as const;
+const CLUSTER_TYPES: Record<string, { provider: string; type: string }> = {
+  connectedclusters: { provider: 'Microsoft.Kubernetes', type: 'connectedClusters' },
+  managedclusters: { provider: 'Microsoft.ContainerService', type: 'managedClusters' },
+};
+const FLUX_TYPE = 'Microsoft.KubernetesConfiguration/fluxConfigurations';
+
+export type ClusterType = 'connectedClusters' | 'managedClusters';
+
+export interface ClusterRecord {
+  subscriptionId: string;
+  resourceGroup: string;
+  type: ClusterType;
+  provider: string;
+  name: string;
+  id: string;
+}
+
+interface ConfigRecord {
+  name: string;
+  id: string;
+  /** As written by PUT/PATCH, protected settings included (never returned). */
+  spec: Record<string, unknown>;
+  provisioningState: string;
+  systemData: Record<string, string>;
+}
+
+interface Operation {
+  id: string;
+  resourceId: string;
+  action: 'create' | 'update' | 'patch' | 'delete';
+  polls: number;
+  createdAt: number;
+  status: 'InProgress' | 'Succeeded' | 'Failed';
+  apply: () => void;
+}
+
+export interface AccessRule {
+  /** App/identity client id (appid claim); every caller when omitted. */
+  clientId?: string;
+  /** Substring of the resource path (case-insensitive); everything when omitted. */
+  scope?: string;
+  /** 'read' | 'write' | 'delete'; all when omitted. */
+  action?: 'read' | 'write' | 'delete';
+}
+
+export interface ArmOptions {
+  /** Items per list page (nextLink when more), default 2. */
+  pageSize?: number;
+  /** Operation-status polls answered InProgress before Succeeded, default 1. */
+  lroPolls?: number;
+  /** An operation also completes after this long without polls, default 2000 ms. */
+  lroMaxMs?: number;
+  /** Retry-After (seconds) on long-running answers; default 0 (the client's own interval applies). */
+  lroRetryAfterSeconds?: number;
+  /** Per-subscription read bucket: capacity and refill per second (ARM's token bucket), default 250 / 25. */
+  readBucket?: { capacity: number; refillPerSecond: number };
+  writeBucket?: { capacity: number; refillPerSecond: number };
+}
+
+class Bucket {
+  private tokens: number;
+  private last = Date.now();
+  constructor(public capacity: number, public refillPerSecond: number) {
+    this.tokens = capacity;
+  }
+  take(): { ok: boolean; remaining: number; retryAfterSeconds: number } {
+    const now = Date.now();
+    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.last) / 1000) * this.refillPerSecond);
+    this.last = now;
+    if (this.tokens < 1) return { ok: false, remaining: 0, retryAfterSeconds: Math.max(1, Math.ceil((1 - this.tokens) / this.refillPerSecond)) };
+    this.tokens -= 1;
+    return { ok: true, remaining: Math.floor(this.tokens), retryAfterSeconds: 0 };
+  }
+}
+
+export function armError(code: string, message: string, extra: Record<string, unknown> = {}): { error: Record<string, unknown> } {
+  return { error: { code, message, ...extra } };
+}
+
+export class ArmService {
+  readonly clusters = new Map<string, ClusterRecord>();
+  private readonly configs = new Map<string, ConfigRecord>();
+  private readonly operations = new Map<string, Operation>();
+  private readonly readBuckets = new Map<string, Bucket>();
+  private readonly writeBuckets = new Map<string, Bucket>();
+  readonly denied: AccessRule[] = [];
+  armUrl = '';
+  options: Required<Omit<ArmOptions, 'readBucket' | 'writeBucket'>> & Pick<ArmOptions, 'readBucket' | 'writeBucket'>;
+
+  constructor(private readonly identity: IdentityService, private readonly flux: FluxSimulator, options: ArmOptions = {}) {
+    this.options = { pageSize: 2, lroPolls: 1, lroMaxMs: 2000, lroRetryAfterSeconds: 0, ...options };
+  }
+
+  addCluster(c: { subscriptionId: string; resourceGroup: string; type: ClusterType; name: string }): ClusterRecord {
+    const t = CLUSTER_TYPES[c.type.toLowerCase()];
+    if (!t) throw new Error(`unknown cluster type ${c.type}`);
+    const record: ClusterRecord = {
+      ...c,
+      type: t.type as ClusterType,
+      provider: t.provider,
+      id: `/subscriptions/${c.subscriptionId}/resourceGroups/${c.resourceGroup}/providers/${t.provider}/${t.type}/${c.name}`,
+    };
+    this.clusters.set(record.id.toLowerCase(), record);
+    return record;
+  }
+
+  /** Creates (or replaces) a configuration directly, as if a PUT had completed. */
+  seedConfiguration(cluster: ClusterRecord, name: string, properties: Record<string, unknown>): void {
+    const id = `${cluster.id}/providers/${FLUX_TYPE}/${name}`;
+    const spec = withDefaults(properties);
+    this.configs.set(id.toLowerCase(), { name, id, spec, provisioningState: 'Succeeded', systemData: systemData('seed', undefined) });
+    this.flux.configure(cluster.id.toLowerCase(), cluster.name, name, spec as FluxConfigSpec);
+  }
+
+  setRateLimit(kind: 'read' | 'write', bucket: { capacity: number; refillPerSecond: number }): void {
+    if (kind === 'read') this.options.readBucket = bucket;
+    else this.options.writeBucket = bucket;
+    (kind === 'read' ? this.readBuckets : this.writeBuckets).clear();
+  }
+
+  // ---- HTTP ------------------------------------------------------------------------------------
+
+  async handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<{ route: string; cluster?: string }> {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const seg = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    const requestId = crypto.randomUUID();
+    const headers: Record<string, string> = {
+      'x-ms-request-id': requestId,
+      'x-ms-correlation-request-id': String(req.headers['x-ms-client-request-id'] ?? requestId),
+      'x-ms-routing-request-id': `LOCAL:${new Date().toISOString().replace(/[-:.]/g, '')}:${requestId}`,
+      'Strict-Transport-Security': 'max-age=31536000; includeSubDomains',
+    };
+    const error = (status: number, code: string, message: string, more: Record<string, string> = {}) =>
+      sendJson(res, status, armError(code, message), { ...headers, ...more });
+
+    // route
+    const lower = seg.map((s) => s.toLowerCase());
+    const isFlux =
+      seg.length >= 10 &&
+      lower[0] === 'subscriptions' &&
+      lower[2] === 'resourcegroups' &&
+      lower[4] === 'providers' &&
+      lower[8] === 'providers' &&
+      lower[9] === 'microsoft.kubernetesconfiguration' &&
+      lower[10] === 'fluxconfigurations';
+    let route = 'arm.unknown';
+    if (isFlux) {
+      if (seg.length === 11) route = 'flux.list';
+      else if (seg.length === 12) route = { GET: 'flux.get', PUT: 'flux.put', PATCH: 'flux.patch', DELETE: 'flux.delete' }[method] ?? 'flux.unknown';
+      else if (seg.length === 14 && lower[12] === 'operations') route = 'flux.operation';
+    }
+    const clusterName = isFlux ? seg[7] : undefined;
+
+    // authentication (ARM checks it before anything else)
+    const auth = String(req.headers.authorization ?? '');
+    if (!auth) {
+      error(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.", {
+        'WWW-Authenticate': `Bearer authorization_uri="${this.identity.loginUrl}/", error="invalid_token", error_description="The authentication failed because of missing 'Authorization' header."`,
+      });
+      return { route, cluster: clusterName };
+    }
+    const token = /^Bearer\s+(.+)$/i.exec(auth)?.[1];
+    if (!token) {
+      error(401, 'AuthenticationFailedInvalidHeader', "Authentication failed. The 'Authorization' header is provided in an invalid format.");
+      return { route, cluster: clusterName };
+    }
+    const tokenProblem = this.identity.checkAccessToken(token, [this.armUrl, `${this.armUrl}/`, 'https://management.azure.com', 'https://management.azure.com/', 'https://management.core.windows.net/']);
+    if (tokenProblem) {
+      error(401, tokenProblem.code, tokenProblem.message, {
+        'WWW-Authenticate': `Bearer authorization_uri="${this.identity.loginUrl}/", error="invalid_token", error_description="${tokenProblem.message.replace(/"/g, "'")}"`,
+      });
+      return { route, cluster: clusterName };
+    }
+    const claims = this.identity.claimsOf(token);
+    const caller = String(claims.appid ?? '');
+
+    if (!isFlux || route === 'arm.unknown' || route === 'flux.unknown') {
+      if (isFlux && route === 'flux.unknown') error(405, 'MethodNotAllowed', `The requested resource does not support http method '${method}'.`);
+      else error(404, 'InvalidResourceType', `The resource type could not be found in the namespace for api version '${url.searchParams.get('api-version') ?? ''}'.`);
+      return { route, cluster: clusterName };
+    }
+
+    const apiVersion = url.searchParams.get('api-version');
+    if (!apiVersion) {
+      error(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
+      return { route, cluster: clusterName };
+    }
+    if (!(API_VERSIONS as readonly string[]).includes(apiVersion)) {
+      error(400, 'NoRegisteredProviderFound', `No registered resource provider found for location 'eastus' and API version '${apiVersion}' for type 'fluxConfigurations'. The supported api-versions are '${API_VERSIONS.join(', ')}'. The supported locations are 'eastus, westeurope'.`);
+      return { route, cluster: clusterName };
+    }
+
+    // throttling (per subscription token bucket)
+    const subscriptionId = seg[1];
+    const action: 'read' | 'write' | 'delete' = method === 'GET' ? 'read' : method === 'DELETE' ? 'delete' : 'write';
+    const bucket = this.bucket(action === 'read' ? 'read' : 'write', subscriptionId);
+    const took = bucket.take();
+    const remainingHeader = action === 'read' ? 'x-ms-ratelimit-remaining-subscription-reads' : action === 'delete' ? 'x-ms-ratelimit-remaining-subscription-deletes' : 'x-ms-ratelimit-remaining-subscription-writes';
+    if (!took.ok) {
+      error(429, 'SubscriptionRequestsThrottled', `Number of '${action}' requests for subscription '${subscriptionId}' actor '${caller}' exceeded. Please try again after '${took.retryAfterSeconds}' seconds after the last request.`, {
+        'Retry-After': String(took.retryAfterSeconds),
+        [remainingHeader]: '0',
+      });
+      return { route, cluster: clusterName };
+    }
+    headers[remainingHeader] = String(took.remaining);
+
+    // existence of the parent resources
+    const clusterId = `/subscriptions/${seg[1]}/resourceGroups/${seg[3]}/providers/${seg[5]}/${seg[6]}/${seg[7]}`;
+    const cluster = this.clusters.get(clusterId.toLowerCase());
+    const knownSubscription = [...this.clusters.values()].some((c) => c.subscriptionId.toLowerCase() === lower[1]);
+    const knownGroup = [...this.clusters.values()].some((c) => c.subscriptionId.toLowerCase() === lower[1] && c.resourceGroup.toLowerCase() === lower[3]);
+
+    // authorization
+    const scopePath = url.pathname.toLowerCase();
+    const deny = this.denied.find(
+      (r) => (r.clientId === undefined || r.clientId.toLowerCase() === caller.toLowerCase()) && (r.scope === undefined || scopePath.includes(r.scope.toLowerCase())) && (r.action === undefined || r.action === action),
+    );
+    if (deny) {
+      const op = `${FLUX_TYPE}/${action}`;
+      error(403, 'AuthorizationFailed', `The client '${caller}' with object id '${String(claims.oid ?? '')}' does not have authorization to perform action '${op}' over scope '${url.pathname}' or the scope is invalid. If access was recently granted, please refresh your credentials.`);
+      return { route, cluster: clusterName };
+    }
+
+    if (!knownSubscription) {
+      error(404, 'SubscriptionNotFound', `The subscription '${seg[1]}' could not be found.`);
+      return { route, cluster: clusterName };
+    }
+    if (!knownGroup) {
+      error(404, 'ResourceGroupNotFound', `Resource group '${seg[3]}' could not be found.`);
+      return { route, cluster: clusterName };
+    }
+    if (!cluster || !CLUSTER_TYPES[lower[6]] || CLUSTER_TYPES[lower[6]].provider.toLowerCase() !== lower[5]) {
+      error(404, 'ResourceNotFound', `The Resource '${seg[5]}/${seg[6]}/${seg[7]}' under resource group '${seg[3]}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`);
+      return { route, cluster: clusterName };
+    }
+    const name = seg[11];
+    const resourceId = name ? `${cluster.id}/providers/${FLUX_TYPE}/${name}` : '';
+    const notFound = () =>
+      error(404, 'ResourceNotFound', `The Resource '${FLUX_TYPE}/${name}' under resource group '${cluster.resourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`);
+
+    this.settleOperations();
+    switch (route) {
+      case 'flux.list': {
+        const all = [...this.configs.values()].filter((c) => c.id.toLowerCase().startsWith(`${cluster.id.toLowerCase()}/`)).sort((a, b) => a.name.localeCompare(b.name));
+        const skip = Math.max(0, Number(url.searchParams.get('$skipToken') ?? '0') || 0);
+        const page = all.slice(skip, skip + this.options.pageSize);
+        const body: Record<string, unknown> = { value: page.map((c) => this.render(cluster, c, apiVersion)) };
+        if (skip + this.options.pageSize < all.length) {
+          body.nextLink = `${this.armUrl}${cluster.id}/providers/${FLUX_TYPE}?api-version=${apiVersion}&$skipToken=${skip + this.options.pageSize}`;
+        }
+        sendJson(res, 200, body, headers);
+        break;
+      }
+      case 'flux.get': {
+        const record = this.configs.get(resourceId.toLowerCase());
+        if (!record) notFound();
+        else sendJson(res, 200, this.render(cluster, record, apiVersion), headers);
+        break;
+      }
+      case 'flux.put':
+      case 'flux.patch': {
+        let body: unknown;
+        try {
+          body = JSON.parse((await readBody(req)) || 'null');
+        } catch (e) {
+          error(400, 'InvalidRequestContent', `The request content was invalid and could not be deserialized: '${(e as Error).message}'.`);
+          break;
+        }
+        const existing = this.configs.get(resourceId.toLowerCase());
+        if (route === 'flux.patch' && !existing) {
+          notFound();
+          break;
+        }
+        const properties = (body as { properties?: unknown } | null)?.properties;
+        if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) {
+          error(400, 'InvalidRequestContent', "The request content was invalid and could not be deserialized: 'Required property 'properties' not found in JSON.'.");
+          break;
+        }
+        const merged = route === 'flux.put' ? withDefaults(properties as Record<string, unknown>) : mergePatch(existing!.spec, properties as Record<string, unknown>);
+        const invalid = validate(name, merged, existing?.spec);
+        if (invalid) {
+          error(400, 'BadRequest', invalid);
+          break;
+        }
+        const record: ConfigRecord = existing ?? { name, id: resourceId, spec: merged, provisioningState: 'Creating', systemData: systemData(caller, undefined) };
+        const action = route === 'flux.patch' ? 'patch' : existing ? 'update' : 'create';
+        record.provisioningState = action === 'create' ? 'Creating' : 'Updating';
+        record.systemData = systemData(caller, existing?.systemData);
+        if (!existing) this.configs.set(resourceId.toLowerCase(), record);
+        record.spec = merged;
+        const op = this.startOperation(resourceId, action, () => {
+          record.provisioningState = 'Succeeded';
+          this.flux.configure(cluster.id.toLowerCase(), cluster.name, record.name, record.spec as FluxConfigSpec);
+        });
+        const status = action === 'create' ? 201 : action === 'update' ? 200 : 202;
+        sendJson(res, status, this.render(cluster, record, apiVersion), { ...headers, ...this.lroHeaders(op, apiVersion) });
+        break;
+      }
+      case 'flux.delete': {
+        const record = this.configs.get(resourceId.toLowerCase());
+        if (!record) {
+          sendJson(res, 204, undefined, headers);
+          break;
+        }
+        record.provisioningState = 'Deleting';
+        const op = this.startOperation(resourceId, 'delete', () => {
+          this.configs.delete(resourceId.toLowerCase());
+          this.flux.remove(cluster.id.toLowerCase(), record.name);
+        });
+        sendJson(res, 202, undefined, { ...headers, ...this.lroHeaders(op, apiVersion) });
+        break;
+      }
+      case 'flux.operation': {
+        const op = this.operations.get(seg[13].toLowerCase());
+        if (!op || op.resourceId.toLowerCase() !== resourceId.toLowerCase()) {
+          error(404, 'ResourceNotFound', `The operation '${seg[13]}' was not found.`);
+          break;
+        }
+        if (op.status === 'InProgress') {
+          op.polls++;
+          if (op.polls > this.options.lroPolls) this.complete(op);
+        }
+        const retry: Record<string, string> = op.status === 'InProgress' && this.options.lroRetryAfterSeconds > 0 ? { 'Retry-After': String(this.options.lroRetryAfterSeconds) } : {};
+        sendJson(res, 200, { id: `${op.resourceId}/operations/${op.id}`, name: op.id, status: op.status, properties: {}, error: null }, { ...headers, ...retry });
+        break;
+      }
+    }
+    return { route, cluster: clusterName };
+  }
+
+  private bucket(kind: 'read' | 'write', subscriptionId: string): Bucket {
+    const map = kind === 'read' ? this.readBuckets : this.writeBuckets;
+    const key = subscriptionId.toLowerCase();
+    let b = map.get(key);
+    if (!b) {
+      const o = (kind === 'read' ? this.options.readBucket : this.options.writeBucket) ?? (kind === 'read' ? { capacity: 250, refillPerSecond: 25 } : { capacity: 200, refillPerSecond: 10 });
+      map.set(key, (b = new Bucket(o.capacity, o.refillPerSecond)));
+    }
+    return b;
+  }
+
+  private startOperation(resourceId: string, action: Operation['action'], apply: () => void): Operation {
+    // a new write supersedes an unfinished one on the same resource (its effect is applied first)
+    for (const other of this.operations.values()) if (other.status === 'InProgress' && other.resourceId.toLowerCase() === resourceId.toLowerCase()) this.complete(other);
+    const op: Operation = { id: crypto.randomUUID(), resourceId, action, polls: 0, createdAt: Date.now(), status: 'InProgress', apply };
+    this.operations.set(op.id, op);
+    return op;
+  }
+
+  private complete(op: Operation): void {
+    if (op.status !== 'InProgress') return;
+    op.status = 'Succeeded';
+    op.apply();
+  }
+
+  /** Operations nobody polls still finish (as they do in Azure). */
+  settleOperations(): void {
+    const now = Date.now();
+    for (const op of this.operations.values()) if (op.status === 'InProgress' && now - op.createdAt >= this.options.lroMaxMs) this.complete(op);
+  }
+
+  private lroHeaders(op: Operation, apiVersion: string): Record<string, string> {
+    return {
+      'Azure-AsyncOperation': `${this.armUrl}${op.resourceId}/operations/${op.id}?api-version=${apiVersion}`,
+      'x-ms-async-operation-timeout': 'PT1H',
+      ...(this.options.lroRetryAfterSeconds > 0 ? { 'Retry-After': String(this.options.lroRetryAfterSeconds) } : {}),
+    };
+  }
+
+  private render(cluster: ClusterRecord, record: ConfigRecord, apiVersion: string): Record<string, unknown> {
+    const { configurationProtectedSettings: _secret, ...spec } = record.spec as Record<string, unknown> & { configurationProtectedSettings?: unknown };
+    void _secret;
+    const report = this.flux.report(cluster.id.toLowerCase(), record.name);
+    const properties: Record<string, unknown> = {
+      ...spec,
+      kustomizations: renderKustomizations(spec.kustomizations),
+      statuses: report?.statuses ?? [],
+      repositoryPublicKey: '',
+      sourceSyncedCommitId: report?.sourceSyncedCommitId ?? null,
+      sourceUpdatedAt: report?.sourceUpdatedAt ?? null,
+      statusUpdatedAt: report?.statusUpdatedAt ?? null,
+      complianceState: spec.suspend ? 'Suspended' : report?.complianceState ?? 'Unknown',
+      provisioningState: record.provisioningState,
+      errorMessage: report?.errorMessage ?? '',
+    };
+    if (apiVersion === '2023-05-01') {
+      delete properties.ociRepository;
+      const git = properties.gitRepository as Record<string, unknown> | undefined;
+      if (git && 'provider' in git) {
+        const { provider: _p, ...rest } = git;
+        void _p;
+        properties.gitRepository = rest;
+      }
+    }
+    return { id: record.id, name: record.name, type: FLUX_TYPE, systemData: record.systemData, properties };
+  }
+}
+
+function systemData(caller: string, previous: Record<string, string> | undefined): Record<string, string> {
+  const now = new Date().toISOString();
+  return {
+    createdBy: previous?.createdBy ?? caller,
+    createdByType: previous?.createdByType ?? 'Application',
+    createdAt: previous?.createdAt ?? now,
+    lastModifiedBy: caller,
+    lastModifiedByType: 'Application',
+    lastModifiedAt: now,
+  };
+}
+
+function renderKustomizations(value: unknown): unknown {
+  if (!value || typeof value !== 'object') return value ?? null;
+  const out: Record<string, unknown> = {};
+  for (const [name, ks] of Object.entries(value as Record<string, Record<string, unknown> | null>)) {
+    if (ks === null) continue;
+    out[name] = { name, ...ks };
+  }
+  return out;
+}
+
+/** The service's defaults for a PUT body. */
+export function withDefaults(properties: Record<string, unknown>): Record<string, unknown> {
+  const p: Record<string, unknown> = { scope: 'cluster', namespace: 'default', sourceKind: 'GitRepository', suspend: false, ...structuredClone(properties) };
+  const git = p.gitRepository as Record<string, unknown> | undefined | null;
+  if (git) p.gitRepository = { timeoutInSeconds: 600, syncIntervalInSeconds: 600, ...git, repositoryRef: { branch: null, tag: null, semver: null, commit: null, ...((git.repositoryRef as object) ?? {}) } };
+  const ks = p.kustomizations as Record<string, Record<string, unknown> | null> | undefined | null;
+  if (ks) {
+    const out: Record<string, unknown> = {};
+    for (const [name, k] of Object.entries(ks)) {
+      if (k === null) continue;
+      const { name: _n, ...rest } = k;
+      void _n;
+      out[name] = { path: '', dependsOn: [], timeoutInSeconds: 600, syncIntervalInSeconds: 600, retryIntervalInSeconds: null, prune: false, force: false, wait: true, ...rest };
+    }
+    p.kustomizations = out;
+  }
+  return p;
+}
+
+/** PATCH semantics of FluxConfigurationPatch: objects merge, a kustomization set to null is removed. */
+export function mergePatch(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = structuredClone(base);
+  for (const [key, value] of Object.entries(patch)) {
+    if (key === 'kustomizations' && value && typeof value === 'object') {
+      const ks = { ...((out.kustomizations as Record<string, unknown>) ?? {}) };
+      for (const [name, k] of Object.entries(value as Record<string, unknown>)) {
+        if (k === null) {
+          delete ks[name];
+          continue;
+        }
+        const merged = { ...((ks[name] as object) ?? {}), ...(k as object) };
+        ks[name] = (withDefaults({ kustomizations: { [name]: merged } }).kustomizations as Record<string, unknown>)[name];
+      }
+      out.kustomizations = ks;
+    } else if (value && typeof value === 'object' && !Array.isArray(value) && out[key] && typeof out[key] === 'object') {
+      out[key] = { ...(out[key] as object), ...(value as object) };
+    } else {
+      out[key] = value;
+    }
+  }
+  return out;
+}
+
+/** What the service rejects with 400 BadRequest. */
+export function validate(name: string, p: Record<string, unknown>, previous?: Record<string, unknown>): string | undefined {
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 30) {
+    return `Invalid configuration name '${name}': it must be at most 30 lowercase alphanumeric characters or '-', and start and end with an alphanumeric character.`;
+  }
+  if (p.scope !== 'cluster' && p.scope !== 'namespace') return `Invalid scope '${String(p.scope)}': allowed values are 'cluster' and 'namespace'.`;
+  if (typeof p.namespace !== 'string' || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(p.namespace) || p.namespace.length > 253) {
+    return `Invalid namespace '${String(p.namespace)}': it must be lowercase alphanumeric characters, '-' or '.', and start and end with an alphanumeric character.`;
+  }
+  if (previous && (previous.scope !== p.scope || previous.namespace !== p.namespace)) {
+    return 'The scope and namespace of an existing flux configuration cannot be changed.';
+  }
+  const kinds = ['GitRepository', 'Bucket', 'AzureBlob', 'OCIRepository'];
+  if (!kinds.includes(String(p.sourceKind))) return `Invalid sourceKind '${String(p.sourceKind)}': allowed values are ${kinds.join(', ')}.`;
+  if (p.sourceKind === 'GitRepository') {
+    const git = p.gitRepository as { url?: unknown; repositoryRef?: Record<string, unknown> } | undefined | null;
+    if (!git || typeof git.url !== 'string' || git.url === '') return "Error: 'gitRepository.url' is required when sourceKind is GitRepository.";
+    if (!/^(https?:\/\/|ssh:\/\/|git@|file:\/\/|\/)/.test(git.url)) return `Error: invalid URL '${git.url}': the URL must start with http://, https:// or ssh://.`;
+    const ref = git.repositoryRef ?? {};
+    if (!ref.branch && !ref.tag && !ref.semver && !ref.commit) return "Error: 'gitRepository.repositoryRef' must set one of branch, tag, semver or commit.";
+  } else {
+    return `sourceKind '${String(p.sourceKind)}' is not supported by this emulator.`;
+  }
+  const ks = (p.kustomizations ?? {}) as Record<string, { dependsOn?: unknown; path?: unknown } | null>;
+  for (const [ksName, k] of Object.entries(ks)) {
+    if (k === null) continue;
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ksName)) return `Invalid kustomization name '${ksName}'.`;
+    for (const d of (k.dependsOn as string[] | undefined) ?? []) {
+      if (!(d in ks)) return `Kustomization '${ksName}' depends on '${d}', which is not a kustomization of this configuration.`;
+      if (d === ksName) return `Kustomization '${ksName}' cannot depend on itself.`;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,643 @@
+/**
+ * A simulation of Flux v2 on Azure Arc / AKS (the microsoft.flux extension) behind the
+ * fluxConfigurations ARM resource. For each configuration: on its sync interval (scaled down) and
+ * on demand it fetches the source branch head, builds each kustomization path in dependsOn order,
+ * checks and applies the objects to an in-memory cluster (prune honoured), and publishes what the
+ * fluxconfig-agent relays to ARM: sourceSyncedCommitId, sourceUpdatedAt, statusUpdatedAt,
+ * statuses[] (GitRepository, Kustomizations, HelmReleases, applied objects) and complianceState.
+ *
+ * Scenario control (per cluster, optionally per configuration): sync delay, status relay lag
+ * (the source fields arrive first, the object statuses later), a stalled configuration, the older
+ * `branch/<sha>` revision format, failing objects (apply or health), and suspension through the
+ * resource's own `suspend`.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { buildKustomization, BuildResult, KubeObject, objectKey, objectRef } from './build';
+import { GitSourceCache } from './git-source';
+
+export type ComplianceState = 'Compliant' | 'Non-Compliant' | 'Pending' | 'Suspended' | 'Unknown';
+
+export interface StatusCondition {
+  lastTransitionTime: string;
+  message: string;
+  reason: string;
+  status: 'True' | 'False' | 'Unknown';
+  type: string;
+}
+
+export interface ObjectStatus {
+  name: string;
+  namespace: string;
+  kind: string;
+  complianceState: ComplianceState;
+  appliedBy?: { name: string; namespace: string } | null;
+  statusConditions?: StatusCondition[] | null;
+  helmReleaseProperties?: {
+    lastRevisionApplied: number;
+    helmChartRef: { name: string; namespace: string };
+    failureCount: number;
+    installFailureCount: number;
+    upgradeFailureCount: number;
+  } | null;
+}
+
+/** The read-only part of FluxConfigurationProperties the agent relays. */
+export interface FluxReport {
+  sourceSyncedCommitId?: string;
+  sourceUpdatedAt?: string;
+  statusUpdatedAt?: string;
+  statuses: ObjectStatus[];
+  complianceState: ComplianceState;
+  errorMessage: string;
+}
+
+/** The writable part of FluxConfigurationProperties the simulation reads. */
+export interface FluxConfigSpec {
+  scope?: string;
+  namespace?: string;
+  sourceKind?: string;
+  suspend?: boolean;
+  gitRepository?: {
+    url?: string;
+    syncIntervalInSeconds?: number;
+    repositoryRef?: { branch?: string | null; tag?: string | null; semver?: string | null; commit?: string | null };
+    httpsUser?: string;
+  } | null;
+  kustomizations?: Record<string, {
+    path?: string;
+    dependsOn?: string[] | null;
+    prune?: boolean;
+    postBuild?: { substitute?: Record<string, string> | null } | null;
+  } | null> | null;
+  configurationProtectedSettings?: Record<string, string> | null;
+}
+
+export interface Scenario {
+  /** Time from the start of a sync to the agent's first report (source fetch, build, apply). */
+  syncDelayMs: number;
+  /** Extra time before the object statuses follow the source fields. */
+  relayLagMs: number;
+  /** A stalled configuration never syncs. */
+  stalled: boolean;
+  /** 'sha1' -> `main@sha1:<sha>` (Flux >= 2.0); 'legacy' -> `main/<sha>`. */
+  revisionFormat: 'sha1' | 'legacy';
+  /** Overrides the spec's syncIntervalInSeconds (scaled). */
+  syncIntervalMs?: number;
+}
+
+export interface ObjectFailure {
+  cluster?: string;
+  config?: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+  message: string;
+  /** 'apply': the dry-run/apply rejects it (nothing of the kustomization is applied); 'health': applied, never healthy. */
+  mode?: 'apply' | 'health';
+}
+
+export interface ReconcileEvent {
+  at: number;
+  cluster: string;
+  config: string;
+  /** 'source': sourceSyncedCommitId published; 'status': statuses and complianceState published. */
+  phase: 'source' | 'status';
+  sha?: string;
+  complianceState: ComplianceState;
+}
+
+export interface AppliedObject {
+  object: KubeObject;
+  appliedBy: string;
+  revision: string;
+}
+
+export interface FluxSimulatorOptions {
+  workDir: string;
+  /** kubectl used for `kubectl kustomize`; found on PATH when omitted. */
+  kubectl?: string;
+  /** Multiplies spec intervals (600 s * 0.01 = 6 s). Default 0.01. */
+  timeScale?: number;
+  /** Headers for git fetch of a URL (e.g. the Azure DevOps emulator's bearer token). */
+  sourceHeaders?: (url: string) => Record<string, string>;
+  /** Floor for any scaled interval, default 50 ms. */
+  minIntervalMs?: number;
+}
+
+interface ConfigState {
+  key: string;
+  clusterKey: string;
+  clusterName: string;
+  name: string;
+  spec: FluxConfigSpec;
+  published: FluxReport;
+  timer?: NodeJS.Timeout;
+  running?: Promise<void>;
+  removed: boolean;
+  lastSha?: string;
+  inventory: Map<string, Set<string>>;
+  helmRevisions: Map<string, { revision: number; specHash: string }>;
+  reconciles: number;
+}
+
+const DEFAULT_SCENARIO: Scenario = { syncDelayMs: 0, relayLagMs: 0, stalled: false, revisionFormat: 'sha1' };
+
+function findOnPath(tool: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const candidate = path.join(dir, tool);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      if (fs.statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+export class FluxSimulator {
+  readonly events: ReconcileEvent[] = [];
+  private readonly configs = new Map<string, ConfigState>();
+  private readonly clusters = new Map<string, Map<string, AppliedObject>>();
+  private readonly scenarios = new Map<string, Partial<Scenario>>();
+  private failures: ObjectFailure[] = [];
+  private readonly sources: GitSourceCache;
+  private readonly buildCache = new Map<string, Promise<BuildResult>>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly wakers = new Map<NodeJS.Timeout, () => void>();
+  private stopped = false;
+
+  constructor(private readonly options: FluxSimulatorOptions) {
+    this.sources = new GitSourceCache(path.join(options.workDir, 'sources'));
+  }
+
+  get gitFetches(): number {
+    return this.sources.fetches;
+  }
+
+  // ---- what the ARM emulator calls ---------------------------------------------------------------
+
+  /** A configuration was created or its spec changed: Flux reconciles at once, then on its interval. */
+  configure(clusterKey: string, clusterName: string, name: string, spec: FluxConfigSpec): void {
+    const key = `${clusterKey}|${name.toLowerCase()}`;
+    let state = this.configs.get(key);
+    if (!state) {
+      state = {
+        key,
+        clusterKey,
+        clusterName,
+        name,
+        spec,
+        published: { statuses: [], complianceState: 'Pending', errorMessage: '' },
+        removed: false,
+        inventory: new Map(),
+        helmRevisions: new Map(),
+        reconciles: 0,
+      };
+      this.configs.set(key, state);
+    }
+    state.spec = spec;
+    if (spec.suspend) state.published = { ...state.published, complianceState: 'Suspended' };
+    this.schedule(state, 0);
+  }
+
+  /** The configuration was deleted: Flux removes what it applied when prune is on. */
+  remove(clusterKey: string, name: string): void {
+    const key = `${clusterKey}|${name.toLowerCase()}`;
+    const state = this.configs.get(key);
+    if (!state) return;
+    state.removed = true;
+    if (state.timer) clearTimeout(state.timer);
+    const objects = this.objectsOf(clusterKey);
+    for (const [ks, keys] of state.inventory) {
+      if (!state.spec.kustomizations?.[ks]?.prune) continue;
+      for (const k of keys) objects.delete(k);
+    }
+    this.configs.delete(key);
+  }
+
+  report(clusterKey: string, name: string): FluxReport | undefined {
+    return this.configs.get(`${clusterKey}|${name.toLowerCase()}`)?.published;
+  }
+
+  // ---- scenario control ------------------------------------------------------------------------
+
+  /** Sets scenario values for a cluster (by name), or one configuration on it; '*' for every cluster. */
+  setScenario(cluster: string, patch: Partial<Scenario>, config?: string): void {
+    const k = config ? `${cluster.toLowerCase()}|${config.toLowerCase()}` : cluster.toLowerCase();
+    this.scenarios.set(k, { ...(this.scenarios.get(k) ?? {}), ...patch });
+    if (patch.syncIntervalMs !== undefined || patch.stalled === false) {
+      for (const state of this.configs.values()) if (this.matches(state, cluster, config)) this.schedule(state, patch.stalled === false ? 0 : this.intervalOf(state));
+    }
+  }
+
+  scenarioOf(state: { clusterName: string; name: string }): Scenario {
+    return {
+      ...DEFAULT_SCENARIO,
+      ...(this.scenarios.get('*') ?? {}),
+      ...(this.scenarios.get(state.clusterName.toLowerCase()) ?? {}),
+      ...(this.scenarios.get(`${state.clusterName.toLowerCase()}|${state.name.toLowerCase()}`) ?? {}),
+    };
+  }
+
+  failObject(failure: ObjectFailure): void {
+    this.failures.push({ mode: 'health', ...failure });
+  }
+
+  clearFailures(): void {
+    this.failures = [];
+  }
+
+  /** Runs one sync now (after any running one) and resolves when its report is fully published. */
+  async reconcileNow(cluster: string, config: string): Promise<FluxReport> {
+    const state = [...this.configs.values()].find((s) => this.matches(s, cluster, config));
+    if (!state) throw new Error(`no flux configuration ${config} on cluster ${cluster}`);
+    // this sync replaces a scheduled one: the next comes a full interval later
+    if (state.timer) {
+      clearTimeout(state.timer);
+      state.timer = undefined;
+    }
+    if (state.running) await state.running.catch(() => undefined);
+    await this.run(state, true);
+    this.schedule(state, this.intervalOf(state));
+    return state.published;
+  }
+
+  /** Objects on a cluster (by name), keyed "Kind/namespace/name". */
+  clusterObjects(cluster: string): Map<string, AppliedObject> {
+    const state = [...this.configs.values()].find((s) => s.clusterName.toLowerCase() === cluster.toLowerCase());
+    return state ? this.objectsOf(state.clusterKey) : new Map();
+  }
+
+  reconcileCount(cluster: string, config: string): number {
+    return [...this.configs.values()].find((s) => this.matches(s, cluster, config))?.reconciles ?? 0;
+  }
+
+  /** Stops every timer and waits (bounded) for syncs in progress, so their git processes end first. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const wake of this.wakers.values()) wake(); // a sync waiting out its delay ends now (it sees `stopped`)
+    this.wakers.clear();
+    for (const s of this.configs.values()) if (s.timer) clearTimeout(s.timer);
+    const running = [...this.configs.values()].map((s) => s.running).filter((r): r is Promise<void> => r !== undefined);
+    await Promise.race([Promise.allSettled(running), new Promise((r) => setTimeout(r, 5000).unref())]);
+  }
+
+  // ---- the loop ---------------------------------------------------------------------------------
+
+  private matches(state: ConfigState, cluster: string, config?: string): boolean {
+    return state.clusterName.toLowerCase() === cluster.toLowerCase() && (config === undefined || state.name.toLowerCase() === config.toLowerCase());
+  }
+
+  private objectsOf(clusterKey: string): Map<string, AppliedObject> {
+    let objects = this.clusters.get(clusterKey);
+    if (!objects) this.clusters.set(clusterKey, (objects = new Map()));
+    return objects;
+  }
+
+  private intervalOf(state: ConfigState): number {
+    const scenario = this.scenarioOf(state);
+    const floor = this.options.minIntervalMs ?? 50;
+    if (scenario.syncIntervalMs !== undefined) return Math.max(floor, scenario.syncIntervalMs);
+    const seconds = state.spec.gitRepository?.syncIntervalInSeconds ?? 600;
+    return Math.max(floor, seconds * 1000 * (this.options.timeScale ?? 0.01));
+  }
+
+  private schedule(state: ConfigState, delayMs: number): void {
+    if (this.stopped || state.removed) return;
+    if (state.timer) clearTimeout(state.timer);
+    state.timer = setTimeout(() => {
+      state.timer = undefined;
+      const go = state.running ? state.running.then(() => this.run(state, false)) : this.run(state, false);
+      go.catch(() => undefined).finally(() => this.schedule(state, this.intervalOf(state)));
+    }, delayMs);
+    state.timer.unref?.();
+  }
+
+  private later(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        this.wakers.delete(t);
+        resolve();
+      }, ms);
+      this.timers.add(t);
+      this.wakers.set(t, resolve);
+    });
+  }
+
+  private run(state: ConfigState, forced: boolean): Promise<void> {
+    const work = this.reconcile(state, forced).finally(() => {
+      if (state.running === work) state.running = undefined;
+    });
+    state.running = work;
+    return work;
+  }
+
+  private revision(state: ConfigState, sha: string): string {
+    const ref = state.spec.gitRepository?.repositoryRef ?? {};
+    const name = ref.tag ?? ref.branch ?? 'main';
+    return this.scenarioOf(state).revisionFormat === 'legacy' ? `${name}/${sha}` : `${name}@sha1:${sha}`;
+  }
+
+  private async reconcile(state: ConfigState, forced: boolean): Promise<void> {
+    if (this.stopped || state.removed) return;
+    const scenario = this.scenarioOf(state);
+    if (state.spec.suspend) {
+      state.published = { ...state.published, complianceState: 'Suspended', statusUpdatedAt: new Date().toISOString() };
+      return;
+    }
+    if (scenario.stalled && !forced) return;
+    state.reconciles++;
+    const started = Date.now();
+    const now = () => new Date().toISOString();
+    const configNamespace = state.spec.namespace ?? 'default';
+    const url = state.spec.gitRepository?.url ?? '';
+    const ref = state.spec.gitRepository?.repositoryRef ?? {};
+
+    // ---- source-controller
+    let sha: string;
+    let tree: string;
+    try {
+      const headers = { ...(this.options.sourceHeaders?.(url) ?? {}), ...protectedHeaders(state.spec) };
+      const fetched = await this.sources.fetch(url, { branch: ref.branch ?? undefined, tag: ref.tag ?? undefined }, headers);
+      sha = fetched.sha;
+      tree = await this.sources.checkout(fetched.mirror, sha);
+    } catch (error) {
+      await this.later(scenario.syncDelayMs - (Date.now() - started));
+      if (state.removed || this.stopped) return;
+      const message = `failed to checkout and determine revision: unable to clone '${url}': ${(error as Error).message.split('\n')[0]}`;
+      const git: ObjectStatus = {
+        name: state.name,
+        namespace: configNamespace,
+        kind: 'GitRepository',
+        complianceState: 'Non-Compliant',
+        appliedBy: null,
+        statusConditions: [{ lastTransitionTime: now(), message, reason: 'GitOperationFailed', status: 'False', type: 'Ready' }],
+      };
+      state.published = {
+        ...state.published,
+        statuses: [git, ...state.published.statuses.filter((s) => s.kind !== 'GitRepository')],
+        complianceState: 'Non-Compliant',
+        statusUpdatedAt: now(),
+      };
+      this.events.push({ at: Date.now(), cluster: state.clusterName, config: state.name, phase: 'status', complianceState: 'Non-Compliant' });
+      return;
+    }
+    const revision = this.revision(state, sha);
+
+    // ---- kustomize-controller / helm-controller
+    const objects = this.objectsOf(state.clusterKey);
+    const statuses: ObjectStatus[] = [
+      {
+        name: state.name,
+        namespace: configNamespace,
+        kind: 'GitRepository',
+        complianceState: 'Compliant',
+        appliedBy: null,
+        statusConditions: [{ lastTransitionTime: now(), message: `stored artifact for revision '${revision}'`, reason: 'Succeeded', status: 'True', type: 'Ready' }],
+      },
+    ];
+    const kustomizations = Object.entries(state.spec.kustomizations ?? {}).filter((e): e is [string, NonNullable<(typeof e)[1]>] => e[1] !== null);
+    const queue: Unit[] = orderByDependencies(kustomizations).map(([ksName, ks]) => ({
+      fluxName: `${state.name}-${ksName}`,
+      namespace: configNamespace,
+      path: ks.path ?? '',
+      prune: ks.prune ?? false,
+      dependsOn: (ks.dependsOn ?? []).map((d) => `${configNamespace}/${state.name}-${d}`),
+      substitute: ks.postBuild?.substitute ?? undefined,
+      appliedBy: null,
+      suspended: false,
+    }));
+    const ready = new Map<string, boolean>();
+    const known = new Set(queue.map((u) => `${u.namespace}/${u.fluxName}`));
+    const deferred = new Set<string>();
+    for (let i = 0; i < queue.length && i < 500; i++) {
+      const unit = queue[i];
+      const id = `${unit.namespace}/${unit.fluxName}`;
+      const ksStatus = (complianceState: ComplianceState, reason: string, message: string, status: 'True' | 'False' | 'Unknown'): ObjectStatus => ({
+        name: unit.fluxName,
+        namespace: unit.namespace,
+        kind: 'Kustomization',
+        complianceState,
+        appliedBy: unit.appliedBy,
+        statusConditions: [{ lastTransitionTime: now(), message, reason, status, type: 'Ready' }],
+      });
+      if (unit.suspended) {
+        statuses.push(ksStatus('Suspended', 'Suspended', 'Reconciliation is suspended for this object', 'Unknown'));
+        continue;
+      }
+      const waitingFor = unit.dependsOn.find((d) => !ready.has(d) && known.has(d));
+      if (waitingFor !== undefined && !deferred.has(id)) {
+        deferred.add(id); // its dependency is later in the queue: go round once
+        queue.push(unit);
+        continue;
+      }
+      const blocked = unit.dependsOn.find((d) => ready.get(d) !== true);
+      if (blocked !== undefined) {
+        ready.set(id, false);
+        statuses.push(ksStatus('Pending', 'DependencyNotReady', `dependency '${blocked}' is not ready`, 'False'));
+        continue;
+      }
+      const cacheKey = `${sha}|${unit.path}|${JSON.stringify(unit.substitute ?? {})}|${unit.targetNamespace ?? ''}`;
+      let build = this.buildCache.get(cacheKey);
+      if (!build) {
+        const kubectl = this.options.kubectl ?? findOnPath('kubectl') ?? 'kubectl';
+        build = buildKustomization(tree, unit.path, { kubectl, substitute: unit.substitute, targetNamespace: unit.targetNamespace });
+        this.buildCache.set(cacheKey, build);
+      }
+      const built = await build;
+      if (!built.ok) {
+        ready.set(id, false);
+        statuses.push(ksStatus('Non-Compliant', built.reason, built.message, 'False'));
+        continue;
+      }
+      const failuresHere = built.objects
+        .map((o) => ({ o, f: this.failures.find((f) => failureMatches(f, state, o)) }))
+        .filter((x): x is { o: KubeObject; f: ObjectFailure } => x.f !== undefined);
+      const applyFailure = failuresHere.find((x) => x.f.mode === 'apply');
+      if (applyFailure) {
+        ready.set(id, false);
+        statuses.push(ksStatus('Non-Compliant', 'ReconciliationFailed', `${objectRef(applyFailure.o)} dry-run failed: ${applyFailure.f.message}`, 'False'));
+        continue;
+      }
+      // apply, then prune what this kustomization applied before and no longer has
+      const keys = new Set<string>();
+      for (const o of built.objects) {
+        const k = objectKey(o);
+        keys.add(k);
+        objects.set(k, { object: o, appliedBy: id, revision });
+      }
+      const previous = state.inventory.get(id) ?? new Set<string>();
+      if (unit.prune) for (const k of previous) if (!keys.has(k) && objects.get(k)?.appliedBy === id) objects.delete(k);
+      state.inventory.set(id, keys);
+
+      const unhealthy = failuresHere.filter((x) => x.f.mode !== 'apply');
+      const own: ObjectStatus[] = [];
+      for (const o of built.objects) {
+        const nested = nestedKustomization(o, state.name, unit);
+        if (nested) {
+          // a Flux Kustomization in the source: kustomize-controller reconciles it next, and it reports itself
+          const nestedId = `${nested.namespace}/${nested.fluxName}`;
+          if (!known.has(nestedId)) {
+            known.add(nestedId);
+            queue.push(nested);
+          }
+          continue;
+        }
+        const failure = unhealthy.find((x) => x.o === o)?.f;
+        own.push(this.objectStatus(state, o, unit, failure, now()));
+      }
+      if (unhealthy.length) {
+        ready.set(id, false);
+        const list = unhealthy.map((x) => `${objectRef(x.o)} status: 'Failed'`).join(', ');
+        statuses.push(ksStatus('Non-Compliant', 'HealthCheckFailed', `Health check failed after 30s: timeout waiting for: [${list}]`, 'False'), ...own);
+      } else {
+        ready.set(id, true);
+        statuses.push(ksStatus('Compliant', 'ReconciliationSucceeded', `Applied revision: ${revision}`, 'True'), ...own);
+      }
+    }
+    const complianceState: ComplianceState = statuses.some((s) => s.complianceState === 'Non-Compliant')
+      ? 'Non-Compliant'
+      : statuses.some((s) => s.complianceState === 'Pending')
+        ? 'Pending'
+        : 'Compliant';
+
+    // ---- the agent relays to ARM
+    await this.later(scenario.syncDelayMs - (Date.now() - started));
+    if (state.removed || this.stopped) return;
+    const sourceChanged = state.lastSha !== sha;
+    state.lastSha = sha;
+    const sourceFields = {
+      sourceSyncedCommitId: revision,
+      sourceUpdatedAt: sourceChanged || !state.published.sourceUpdatedAt ? now() : state.published.sourceUpdatedAt,
+    };
+    if (scenario.relayLagMs > 0) {
+      state.published = { ...state.published, ...sourceFields };
+      this.events.push({ at: Date.now(), cluster: state.clusterName, config: state.name, phase: 'source', sha, complianceState: state.published.complianceState });
+      await this.later(scenario.relayLagMs);
+      if (state.removed || this.stopped) return;
+    }
+    state.published = { ...state.published, ...sourceFields, statuses, complianceState, statusUpdatedAt: now(), errorMessage: '' };
+    if (scenario.relayLagMs <= 0) {
+      this.events.push({ at: Date.now(), cluster: state.clusterName, config: state.name, phase: 'source', sha, complianceState });
+    }
+    this.events.push({ at: Date.now(), cluster: state.clusterName, config: state.name, phase: 'status', sha, complianceState });
+  }
+
+  private objectStatus(state: ConfigState, o: KubeObject, unit: Unit, failure: ObjectFailure | undefined, at: string): ObjectStatus {
+    const configNamespace = unit.namespace;
+    const base: ObjectStatus = {
+      name: o.metadata.name,
+      namespace: o.metadata.namespace ?? '',
+      kind: o.kind,
+      complianceState: failure ? 'Non-Compliant' : 'Compliant',
+      appliedBy: { name: unit.fluxName, namespace: unit.namespace },
+      statusConditions: failure ? [{ lastTransitionTime: at, message: failure.message, reason: 'Failed', status: 'False', type: 'Ready' }] : null,
+    };
+    if (o.kind !== 'HelmRelease') return base;
+    const key = objectKey(o);
+    const specHash = JSON.stringify((o as { spec?: unknown }).spec ?? {});
+    const previous = state.helmRevisions.get(key);
+    const revision = previous === undefined ? 1 : previous.specHash === specHash ? previous.revision : previous.revision + 1;
+    state.helmRevisions.set(key, { revision, specHash });
+    const chart = (o as { spec?: { chart?: { spec?: { chart?: string; version?: string } } } }).spec?.chart?.spec;
+    const releaseNs = o.metadata.namespace ?? configNamespace;
+    base.helmReleaseProperties = {
+      lastRevisionApplied: revision,
+      helmChartRef: { name: `${releaseNs}-${o.metadata.name}`, namespace: configNamespace },
+      failureCount: failure ? 1 : 0,
+      installFailureCount: failure && revision === 1 ? 1 : 0,
+      upgradeFailureCount: failure && revision > 1 ? 1 : 0,
+    };
+    const verb = revision === 1 ? 'install' : 'upgrade';
+    base.statusConditions = [
+      failure
+        ? { lastTransitionTime: at, message: `Helm ${verb} failed: ${failure.message}`, reason: revision === 1 ? 'InstallFailed' : 'UpgradeFailed', status: 'False', type: 'Ready' }
+        : {
+            lastTransitionTime: at,
+            message: `Helm ${verb} succeeded for release ${releaseNs}/${o.metadata.name}.v${revision} with chart ${chart?.chart ?? o.metadata.name}@${chart?.version ?? '0.0.0'}`,
+            reason: revision === 1 ? 'InstallSucceeded' : 'UpgradeSucceeded',
+            status: 'True',
+            type: 'Ready',
+          },
+    ];
+    return base;
+  }
+}
+
+/** One Kustomization to reconcile: from the configuration, or a Flux Kustomization object found in the source. */
+interface Unit {
+  fluxName: string;
+  namespace: string;
+  path: string;
+  prune: boolean;
+  /** "namespace/name" of the Kustomizations it waits for. */
+  dependsOn: string[];
+  substitute?: Record<string, string>;
+  targetNamespace?: string;
+  appliedBy: { name: string; namespace: string } | null;
+  suspended: boolean;
+}
+
+/** A kustomize.toolkit.fluxcd.io Kustomization whose sourceRef is this configuration's GitRepository. */
+function nestedKustomization(o: KubeObject, configName: string, parent: Unit): Unit | undefined {
+  if (o.kind !== 'Kustomization' || !o.apiVersion.startsWith('kustomize.toolkit.fluxcd.io/')) return undefined;
+  const spec = (o as { spec?: Record<string, unknown> }).spec ?? {};
+  const sourceRef = (spec.sourceRef ?? {}) as { kind?: string; name?: string };
+  if (sourceRef.kind !== 'GitRepository' || sourceRef.name !== configName) return undefined;
+  const namespace = o.metadata.namespace ?? parent.namespace;
+  const postBuild = (spec.postBuild ?? {}) as { substitute?: Record<string, string> };
+  return {
+    fluxName: o.metadata.name,
+    namespace,
+    path: typeof spec.path === 'string' ? spec.path : '',
+    prune: spec.prune === true,
+    dependsOn: ((spec.dependsOn ?? []) as { name: string; namespace?: string }[]).map((d) => `${d.namespace ?? namespace}/${d.name}`),
+    substitute: postBuild.substitute,
+    targetNamespace: typeof spec.targetNamespace === 'string' ? spec.targetNamespace : undefined,
+    appliedBy: { name: parent.fluxName, namespace: parent.namespace },
+    suspended: spec.suspend === true,
+  };
+}
+
+function failureMatches(f: ObjectFailure, state: ConfigState, o: KubeObject): boolean {
+  return (
+    (f.cluster === undefined || f.cluster.toLowerCase() === state.clusterName.toLowerCase()) &&
+    (f.config === undefined || f.config.toLowerCase() === state.name.toLowerCase()) &&
+    f.kind === o.kind &&
+    f.name === o.metadata.name &&
+    (f.namespace === undefined || f.namespace === (o.metadata.namespace ?? ''))
+  );
+}
+
+/** dependsOn order (stable; cycles and unknown names fall back to declaration order). */
+function orderByDependencies<T extends { dependsOn?: string[] | null }>(entries: [string, T][]): [string, T][] {
+  const out: [string, T][] = [];
+  const placed = new Set<string>();
+  const names = new Set(entries.map(([n]) => n));
+  for (let pass = 0; pass < entries.length && out.length < entries.length; pass++) {
+    for (const [name, ks] of entries) {
+      if (placed.has(name)) continue;
+      if ((ks.dependsOn ?? []).every((d) => placed.has(d) || !names.has(d))) {
+        out.push([name, ks]);
+        placed.add(name);
+      }
+    }
+  }
+  for (const e of entries) if (!placed.has(e[0])) out.push(e);
+  return out;
+}
+
+/** httpsUser + httpsKey (base64, as configurationProtectedSettings carry it) as Basic auth. */
+function protectedHeaders(spec: FluxConfigSpec): Record<string, string> {
+  const key = spec.configurationProtectedSettings?.httpsKey;
+  if (!key) return {};
+  const user = spec.gitRepository?.httpsUser ?? 'git';
+  const secret = Buffer.from(key, 'base64').toString('utf8');
+  return { Authorization: `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}` };
+}
