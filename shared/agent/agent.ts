@@ -126,6 +126,14 @@ export function setOutput(name: string, value: string): void {
   tl.setVariable(name, value, false, true);
 }
 
+/**
+ * Publishes a folder as a build artifact (`##vso[artifact.upload]`): the agent uploads it to the
+ * build's file container under `artifactName`; YAML and classic pipelines download it by that name.
+ */
+export function uploadArtifact(artifactName: string, folder: string): void {
+  tl.uploadArtifact(artifactName, folder, artifactName);
+}
+
 export function succeed(message: string): void {
   tl.setResult(tl.TaskResult.Succeeded, neutralize(message));
 }

@@ -1,0 +1,78 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { InputError } from '../util/errors';
+
+/** The `kind` of release.json, with its format version. */
+export const RELEASE_KIND = 'gitops-flow/release/v1';
+export const RELEASE_FILE = 'release.json';
+export const IMAGES_FILE = 'images.yaml';
+/** Folder of the bundle holding the templates and values files at their repository paths. */
+export const SOURCE_FOLDER = 'source';
+
+/** release.json: what the bundle holds, where it comes from, and how to render it. */
+export interface ReleaseManifest {
+  kind: typeof RELEASE_KIND;
+  app: string;
+  source: { repository: string; repositoryUri?: string; branch: string; commit: string };
+  build: { id: string; number: string; url?: string; definition?: string };
+  publisher: { task: string; version: string };
+  images: ReleaseImage[];
+  /** The render settings the environments were validated with; paths are relative to `source/`. */
+  render: {
+    templates: string;
+    renderer: string;
+    valuesFile: string;
+    helmValuesFiles: string[];
+    releaseName?: string;
+    namespace?: string;
+    kubernetesVersion: string;
+    /** The `variables` input (they override the values file; image variables override both). */
+    variables: Record<string, string>;
+  };
+  environments: ReleaseEnvironment[];
+  /** sha256 (hex) of every file of the bundle but release.json, by bundle-relative path. */
+  files: Record<string, string>;
+}
+
+export interface ReleaseImage {
+  name: string;
+  repository: string;
+  tag: string;
+  reference: string;
+  strategy: string;
+  sourcePaths: string[];
+  contentCommit?: string;
+  humanTag?: string;
+  /** The variables the image defines in the templates, NAME_IMAGE etc. */
+  variables: Record<string, string>;
+}
+
+export interface ReleaseEnvironment {
+  name: string;
+  renderer?: string;
+  objects: number;
+  errors: number;
+  warnings: number;
+}
+
+/**
+ * The image references of a previous release, by image name, from its release.json (or the
+ * bundle folder holding it). Undefined when the path does not exist (a first run).
+ */
+export function readPreviousImages(file: string, inputName: string): Map<string, string> | undefined {
+  const target = fs.existsSync(file) && fs.statSync(file).isDirectory() ? path.join(file, RELEASE_FILE) : file;
+  if (!fs.existsSync(target)) return undefined;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(fs.readFileSync(target, 'utf8'));
+  } catch (err) {
+    throw new InputError(inputName, `"${target}" is not valid JSON: ${(err as Error).message}`);
+  }
+  const release = doc as Partial<ReleaseManifest> | null;
+  if (!release || release.kind !== RELEASE_KIND || !Array.isArray(release.images)) {
+    throw new InputError(inputName, `"${target}" is not a release.json written by GitOpsCiPublish@1 (kind ${RELEASE_KIND})`);
+  }
+  const images = new Map<string, string>();
+  for (const image of release.images) if (image && typeof image.name === 'string' && typeof image.reference === 'string') images.set(image.name, image.reference);
+  return images;
+}

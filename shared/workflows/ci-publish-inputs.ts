@@ -1,0 +1,107 @@
+import * as path from 'node:path';
+import * as agent from '../agent/agent';
+import { ImageSpec, parseImageList } from '../images/image-list';
+import { isValidTag } from '../images/reference';
+import { TAG_STRATEGIES, TagStrategy } from '../images/tags';
+import { isInside } from '../render/kustomize-closure';
+import { InputError } from '../util/errors';
+import { toPosix } from '../util/paths';
+
+/** The build this task runs in, from the Build.* and System.* pipeline variables (YAML and classic alike). */
+export interface BuildContext {
+  sourcesDirectory: string;
+  stagingDirectory: string;
+  buildId: string;
+  buildNumber: string;
+  commit: string;
+  branch: string;
+  repository: string;
+  repositoryUri?: string;
+  definition?: string;
+  /** The build's results page, when System.CollectionUri and System.TeamProject are known. */
+  url?: string;
+}
+
+const REQUIRED_BUILD_VARIABLES = [
+  'Build.SourcesDirectory',
+  'Build.ArtifactStagingDirectory',
+  'Build.BuildId',
+  'Build.BuildNumber',
+  'Build.SourceVersion',
+  'Build.SourceBranch',
+  'Build.Repository.Name',
+] as const;
+
+/** Reads the build's variables; a clear error lists the missing ones (e.g. run in a release pipeline or outside Azure Pipelines). */
+export function readBuildContext(): BuildContext {
+  const missing = REQUIRED_BUILD_VARIABLES.filter((name) => agent.variable(name) === undefined);
+  if (missing.length > 0) {
+    throw new Error(
+      `GitOpsCiPublish@1 runs in a build (a YAML pipeline job or a classic build definition) and reads its pipeline variables, but ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set. Run it in a build pipeline's agent job after the repository checkout, not in a classic release pipeline, an agentless job or outside Azure Pipelines.`,
+    );
+  }
+  const v = (name: string) => agent.variable(name) as string;
+  const collection = agent.variable('System.CollectionUri');
+  const project = agent.variable('System.TeamProject');
+  const buildId = v('Build.BuildId');
+  return {
+    sourcesDirectory: path.resolve(v('Build.SourcesDirectory')),
+    stagingDirectory: path.resolve(v('Build.ArtifactStagingDirectory')),
+    buildId,
+    buildNumber: v('Build.BuildNumber'),
+    commit: v('Build.SourceVersion'),
+    branch: v('Build.SourceBranch'),
+    repository: v('Build.Repository.Name'),
+    repositoryUri: agent.variable('Build.Repository.Uri'),
+    definition: agent.variable('Build.DefinitionName'),
+    url: collection && project ? `${collection.replace(/\/?$/, '/')}${encodeURIComponent(project)}/_build/results?buildId=${encodeURIComponent(buildId)}` : undefined,
+  };
+}
+
+export interface PublishInputs {
+  images: ImageSpec[];
+  tagStrategy: TagStrategy;
+  tag: string;
+  humanTag: string;
+  /** Absolute path of the previous release.json (or its bundle folder); empty when not given. */
+  previousRelease: string;
+  appName: string;
+  /** The bundleFolder input as given (resolved against the staging directory later). */
+  bundleFolder: string;
+  publishArtifact: boolean;
+  artifactName: string;
+}
+
+export function readPublishInputs(build: BuildContext): PublishInputs {
+  const images = parseImageList(agent.input('images'), 'images');
+  const tagStrategy = agent.choiceInput<TagStrategy>('tagStrategy', TAG_STRATEGIES, 'content');
+  const tag = agent.input('tag');
+  const humanTag = agent.input('humanTag');
+  if (humanTag !== '' && !isValidTag(humanTag)) throw new InputError('humanTag', `"${humanTag}" is not a valid image tag (letters, digits, _, . and -, at most 128, not starting with . or -)`);
+  const previous = agent.input('previousRelease');
+  const publishArtifact = agent.boolInput('publishArtifact', true);
+  const artifactName = agent.input('artifactName') || 'release';
+  if (!/^[A-Za-z0-9_.-]+$/.test(artifactName)) throw new InputError('artifactName', `"${artifactName}" is not a valid artifact name (letters, digits, _, . and -)`);
+  return {
+    images,
+    tagStrategy,
+    tag,
+    humanTag,
+    previousRelease: previous === '' ? '' : path.resolve(build.sourcesDirectory, previous),
+    appName: agent.input('appName') || build.repository,
+    bundleFolder: agent.input('bundleFolder'),
+    publishArtifact,
+    artifactName,
+  };
+}
+
+/**
+ * A repository path input as a repository-relative path: the bundle keeps files at their
+ * repository paths, so templates and values files must lie inside the repository.
+ */
+export function repositoryRelative(value: string, repoRoot: string, inputName: string): string {
+  if (value === '') return value;
+  const absolute = path.resolve(repoRoot, value);
+  if (!isInside(absolute, repoRoot)) throw new InputError(inputName, `"${value}" is outside the repository (${repoRoot}); the release bundle holds repository files only`);
+  return toPosix(path.relative(repoRoot, absolute)) || '.';
+}

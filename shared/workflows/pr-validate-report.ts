@@ -1,0 +1,81 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as agent from '../agent/agent';
+import { junitReport } from '../report/junit';
+import { markdownSummary } from '../report/markdown-summary';
+import { countBySeverity, MergedFinding, mergeFindings, messageWithEnvironments } from '../report/merge-findings';
+import { sarifReport } from '../report/sarif';
+import { InputError } from '../util/errors';
+import type { ValidationReport } from './render-and-validate';
+
+/**
+ * Reporting of a validation report, shared by GitOpsPrValidate and GitOpsCiPublish: the same
+ * log lines, issues, summary tab, JUnit/SARIF file and output variables.
+ */
+const FAIL_ON = ['error', 'warning'] as const;
+const RESULT_FORMATS = ['none', 'junit', 'sarif'] as const;
+
+export interface ReportingOptions {
+  failOn: (typeof FAIL_ON)[number];
+  resultsFormat: (typeof RESULT_FORMATS)[number];
+  /** Absolute path of the results file, empty for none. */
+  resultsFile: string;
+}
+
+/** Reads failOn, testResultsFormat and testResultsFile (checked before anything is rendered). */
+export function readReportingInputs(repoRoot: string): ReportingOptions {
+  const failOn = agent.choiceInput('failOn', FAIL_ON, 'error');
+  const resultsFormat = agent.choiceInput('testResultsFormat', RESULT_FORMATS, 'junit');
+  const resultsFile = resultsFormat === 'none' ? '' : path.resolve(repoRoot, agent.input('testResultsFile') || path.join(agent.tempDirectory(), `gitops-validation.${resultsFormat === 'sarif' ? 'sarif' : 'xml'}`));
+  if (resultsFile && fs.existsSync(resultsFile) && fs.statSync(resultsFile).isDirectory()) throw new InputError('testResultsFile', `"${resultsFile}" is a folder`);
+  return { failOn, resultsFormat, resultsFile };
+}
+
+export interface ValidationOutcome {
+  findings: MergedFinding[];
+  errors: number;
+  warnings: number;
+  objects: number;
+  /** True when the findings fail the task (errors, or warnings with failOn: warning). */
+  failed: boolean;
+  /** `3 environment(s), 24 object(s), 1 Dockerfile(s): 0 error(s), 0 warning(s)` */
+  summary: string;
+}
+
+export interface SummaryTab {
+  title: string;
+  fileName: string;
+  /** Markdown added after the validation summary. */
+  extraMarkdown?: string;
+}
+
+/** Logs the report (per environment, per Dockerfile, one issue per merged finding), writes the summary tab and the results file, sets the count outputs. */
+export function reportValidation(report: ValidationReport, environments: string[], reporting: ReportingOptions, version: string, tab: SummaryTab): ValidationOutcome {
+  const findings = mergeFindings(report);
+  for (const env of report.environments) {
+    const counts = countBySeverity(env.findings);
+    agent.info(`${env.environment}: ${env.objects} object(s) rendered (${env.renderer ?? 'not rendered'}), ${counts.errors} error(s), ${counts.warnings} warning(s)`);
+  }
+  for (const d of report.dockerfiles) {
+    const counts = countBySeverity(d.findings);
+    agent.info(`${d.file}: ${counts.errors} error(s), ${counts.warnings} warning(s)`);
+  }
+  for (const f of findings) agent.logFinding({ ...f, message: messageWithEnvironments(f, environments) });
+
+  const { errors, warnings } = countBySeverity(findings);
+  const objects = report.environments.reduce((n, e) => n + e.objects, 0);
+  agent.uploadSummary(tab.title, markdownSummary(report, findings, tab.title) + (tab.extraMarkdown ?? ''), tab.fileName);
+  const { resultsFile, resultsFormat } = reporting;
+  if (resultsFile) {
+    fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
+    fs.writeFileSync(resultsFile, resultsFormat === 'sarif' ? sarifReport(findings, version) : junitReport(report));
+    agent.info(`Test results written to ${resultsFile}`);
+  }
+  agent.setOutput('errorCount', String(errors));
+  agent.setOutput('warningCount', String(warnings));
+  agent.setOutput('objectCount', String(objects));
+  agent.setOutput('testResultsFile', resultsFile);
+
+  const summary = `${environments.length} environment(s), ${objects} object(s), ${report.dockerfiles.length} Dockerfile(s): ${errors} error(s), ${warnings} warning(s)`;
+  return { findings, errors, warnings, objects, failed: errors > 0 || (reporting.failOn === 'warning' && warnings > 0), summary };
+}
