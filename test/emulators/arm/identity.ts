@@ -155,9 +155,10 @@ export class IdentityService {
   }
 
   /** A running pipeline job: its System.AccessToken and System.OidcRequestUri. */
-  addJob(options: { organization?: string; projectName?: string } = {}): PipelineJob & { oidcRequestUri: string } {
+  /** A pipeline job; `accessToken` lets the job token of the Azure DevOps emulator double as System.AccessToken here. */
+  addJob(options: { organization?: string; projectName?: string; accessToken?: string } = {}): PipelineJob & { oidcRequestUri: string } {
     const job: PipelineJob = {
-      accessToken: crypto.randomBytes(32).toString('base64url'),
+      accessToken: options.accessToken ?? crypto.randomBytes(32).toString('base64url'),
       organization: options.organization ?? 'emulator',
       projectId: crypto.randomUUID(),
       projectName: options.projectName ?? 'gitops',
