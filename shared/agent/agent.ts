@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
 import { filterExternalOutput } from 'azure-pipelines-task-lib/externaloutput';
+import type { AzureServiceConnection, PipelineJobContext } from '../azure/credential';
 import type { ToolResult, ToolRunner } from '../render/tools';
 import type { Finding } from '../validate/finding';
 import { InputError } from '../util/errors';
@@ -144,6 +145,81 @@ export function succeedWithIssues(message: string): void {
 
 export function fail(message: string): void {
   tl.setResult(tl.TaskResult.Failed, neutralize(message));
+}
+
+/** Registers a value with the agent so it is masked in every log line from now on. */
+export function setSecret(value: string | undefined): void {
+  if (value && value.trim() !== '') tl.setSecret(value);
+}
+
+/**
+ * The job's own access token (SystemVssConnection, what `System.AccessToken` holds), masked.
+ * It is there whether or not the pipeline maps System.AccessToken into the environment.
+ */
+export function jobAccessToken(): string | undefined {
+  const token = authParameter('SystemVssConnection', 'AccessToken') || variable('System.AccessToken');
+  setSecret(token);
+  return token || undefined;
+}
+
+/** The organization (collection) URL the job runs in: System.CollectionUri. */
+export function collectionUri(): string | undefined {
+  return variable('System.CollectionUri') ?? variable('System.TeamFoundationCollectionUri') ?? tl.getEndpointUrl('SystemVssConnection', true);
+}
+
+/**
+ * One authorization parameter of an endpoint, read from the whole authorization object:
+ * task-lib's getEndpointAuthorizationParameter writes the value to the debug log.
+ */
+function authParameter(id: string, key: string): string | undefined {
+  const parameters = tl.getEndpointAuthorization(id, true)?.parameters ?? {};
+  const hit = Object.keys(parameters).find((k) => k.toLowerCase() === key.toLowerCase());
+  const value = hit === undefined ? undefined : parameters[hit];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** The endpoint id an input names, with a clear error when the pipeline cannot see it. */
+function endpointOf(inputName: string, id: string): void {
+  if (tl.getEndpointUrl(id, true) === undefined && tl.getEndpointAuthorization(id, true) === undefined) {
+    throw new InputError(inputName, `the service connection "${id}" is not available to this job (is it authorized for the pipeline?)`);
+  }
+}
+
+/** Endpoint data keys the AzureRM service connections carry (ENDPOINT_DATA_<id>_<KEY>). */
+const AZURE_DATA_KEYS = ['subscriptionId', 'subscriptionName', 'environment', 'activeDirectoryAuthority', 'environmentAuthorityUrl', 'activeDirectoryServiceEndpointResourceId', 'msiclientId'];
+
+/**
+ * An AzureRM service connection as plain values for shared/azure, its secrets registered with the
+ * agent before anything can log them.
+ */
+export function azureServiceConnection(inputName: string, id: string): AzureServiceConnection {
+  endpointOf(inputName, id);
+  const auth = tl.getEndpointAuthorization(id, true);
+  const scheme = tl.getEndpointAuthorizationScheme(id, true) ?? auth?.scheme ?? '';
+  const parameters: Record<string, string | undefined> = { ...(auth?.parameters ?? {}) };
+  for (const [key, value] of Object.entries(parameters)) if (/key|certificate|token|secret|password/i.test(key)) setSecret(value);
+  const data: Record<string, string | undefined> = {};
+  for (const key of AZURE_DATA_KEYS) data[key] = tl.getEndpointDataParameter(id, key, true);
+  return { id, scheme, parameters, data, url: tl.getEndpointUrl(id, true) };
+}
+
+/** What a workload identity federation credential needs from the job: the OIDC request URI and the job token. */
+export function pipelineJobContext(): PipelineJobContext {
+  return { oidcRequestUri: variable('System.OidcRequestUri'), accessToken: jobAccessToken() };
+}
+
+/**
+ * An "Azure Repos/Team Foundation Server" service connection (type externaltfs) for a repository in
+ * another organization: its URL and personal access token (masked).
+ */
+export function azureReposConnection(inputName: string, id: string): { url: string; token: string } {
+  endpointOf(inputName, id);
+  const url = tl.getEndpointUrl(id, true);
+  const token = authParameter(id, 'apitoken') ?? authParameter(id, 'AccessToken');
+  if (!url) throw new InputError(inputName, `the service connection "${id}" has no server URL`);
+  if (!token) throw new InputError(inputName, `the service connection "${id}" has no personal access token (use token-based authentication)`);
+  setSecret(token);
+  return { url, token };
 }
 
 /** Runs tools through the agent's tool runner: argument lists, no shell, output captured. */

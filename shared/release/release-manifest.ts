@@ -28,6 +28,8 @@ export interface ReleaseManifest {
     kubernetesVersion: string;
     /** The `variables` input (they override the values file; image variables override both). */
     variables: Record<string, string>;
+    /** The policy severities the release was validated with; GitOpsPromote validates again with them. */
+    policy?: Record<string, string>;
   };
   environments: ReleaseEnvironment[];
   /** sha256 (hex) of every file of the bundle but release.json, by bundle-relative path. */

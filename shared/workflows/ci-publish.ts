@@ -140,7 +140,7 @@ function releaseManifest(
   version: string,
   images: TaggedImage[],
   report: ValidationReport,
-  render: { templates: string; renderer: string; valuesFile: string; helmValuesFiles: string[]; releaseName?: string; namespace?: string; kubernetesVersion: string; variables: ReadonlyMap<string, string> },
+  render: { templates: string; renderer: string; valuesFile: string; helmValuesFiles: string[]; releaseName?: string; namespace?: string; kubernetesVersion: string; variables: ReadonlyMap<string, string>; policy: Readonly<Record<string, string>> },
 ): Omit<ReleaseManifest, 'files'> {
   const releaseImages: ReleaseImage[] = [...images]
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
@@ -171,6 +171,7 @@ function releaseManifest(
       namespace: render.namespace,
       kubernetesVersion: render.kubernetesVersion,
       variables: Object.fromEntries([...render.variables].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+      policy: { ...render.policy },
     },
     environments: report.environments.map((e) => {
       const { errors, warnings } = countBySeverity(e.findings);

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ObjectRef } from '../manifests/model';
+import type { ManifestObject, ObjectRef } from '../manifests/model';
 import { renderEnvironment, RendererKind } from '../render/render';
 import type { Variables } from '../render/substitute';
 import type { ToolRunner } from '../render/tools';
@@ -33,6 +33,8 @@ export interface RenderAndValidateOptions {
   tools: ToolRunner;
   workDir: string;
   onProgress?: (percent: number, operation: string) => void;
+  /** Receives each environment's rendered objects (GitOpsPromote writes them out). */
+  onRendered?: (environment: string, objects: ManifestObject[]) => void;
 }
 
 export interface EnvironmentReport {
@@ -116,6 +118,7 @@ async function validateEnvironment(options: RenderAndValidateOptions, environmen
   const validation = validateManifests(rendered.objects, { kubernetesVersion: options.kubernetesVersion, policy: options.policy });
   report.findings.push(...validation.findings);
   report.timings = validation.timings;
+  options.onRendered?.(environment, rendered.objects);
   return report;
 }
 

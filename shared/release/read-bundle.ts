@@ -1,0 +1,73 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { listFiles } from '../render/render';
+import { InputError } from '../util/errors';
+import { toPosix } from '../util/paths';
+import { sha256 } from './bundle';
+import { ReleaseManifest, RELEASE_FILE, RELEASE_KIND, SOURCE_FOLDER } from './release-manifest';
+
+export interface ReleaseBundle {
+  /** The bundle folder (holds release.json). */
+  dir: string;
+  /** `dir/source`: the templates and values files at their repository paths. */
+  sourceRoot: string;
+  manifest: ReleaseManifest;
+}
+
+/**
+ * Opens a release bundle written by GitOpsCiPublish@1 and proves it is the one that was validated:
+ * every file listed in release.json must be there with its sha256, and nothing else may have been
+ * added. `value` is the bundle folder or its release.json.
+ */
+export function readReleaseBundle(value: string, inputName: string): ReleaseBundle {
+  const given = path.resolve(value);
+  if (!fs.existsSync(given)) throw new InputError(inputName, `"${value}" does not exist (download the release artifact first, e.g. "- download: ci")`);
+  const dir = fs.statSync(given).isDirectory() ? given : path.dirname(given);
+  const file = path.join(dir, RELEASE_FILE);
+  if (!fs.existsSync(file)) throw new InputError(inputName, `"${value}" holds no ${RELEASE_FILE}: point it at the folder GitOpsCiPublish@1 published`);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new InputError(inputName, `"${file}" is not valid JSON: ${(err as Error).message}`);
+  }
+  const manifest = doc as Partial<ReleaseManifest> | null;
+  if (!manifest || typeof manifest !== 'object' || manifest.kind !== RELEASE_KIND) {
+    throw new InputError(inputName, `"${file}" is not a release written by GitOpsCiPublish@1 (kind ${RELEASE_KIND})`);
+  }
+  const missing = (['app', 'render', 'environments', 'images', 'files', 'build', 'source'] as const).filter((k) => manifest[k] === undefined || manifest[k] === null);
+  if (missing.length > 0) throw new InputError(inputName, `"${file}" lacks ${missing.join(', ')}`);
+  if (typeof manifest.render!.templates !== 'string' || !Array.isArray(manifest.environments) || !Array.isArray(manifest.images)) {
+    throw new InputError(inputName, `"${file}" is malformed (render.templates, environments or images)`);
+  }
+
+  const listed = manifest.files as Record<string, string>;
+  const problems: string[] = [];
+  for (const [rel, hash] of Object.entries(listed)) {
+    const abs = path.join(dir, ...rel.split('/'));
+    if (!isInside(abs, dir)) problems.push(`${rel}: outside the bundle`);
+    else if (!fs.existsSync(abs)) problems.push(`${rel}: missing`);
+    else if (sha256(fs.readFileSync(abs)) !== hash) problems.push(`${rel}: changed since the release was published`);
+  }
+  for (const abs of listFiles(dir)) {
+    const rel = toPosix(path.relative(dir, abs));
+    if (rel !== RELEASE_FILE && !(rel in listed)) problems.push(`${rel}: not part of the release`);
+  }
+  if (problems.length > 0) {
+    const shown = problems.slice(0, 10).map((p) => `\n  - ${p}`).join('');
+    throw new InputError(inputName, `the release bundle "${dir}" does not match its ${RELEASE_FILE} (${problems.length} file(s)):${shown}`);
+  }
+  return { dir, sourceRoot: path.join(dir, SOURCE_FOLDER), manifest: manifest as ReleaseManifest };
+}
+
+function isInside(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
+/** The variables of an image release: every image's NAME_IMAGE, NAME_TAG, ... */
+export function releaseImageVariables(manifest: ReleaseManifest): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const image of manifest.images) for (const [k, v] of Object.entries(image.variables ?? {})) out.set(k, v);
+  return out;
+}

@@ -1,0 +1,152 @@
+import * as agent from '../agent/agent';
+import type { ClusterRef, ClusterType } from '../azure/wait';
+import { parseClusterRef } from '../azure/wait';
+import type { MergeStrategy } from '../devops/pull-requests';
+import { normalizeFolder } from '../devops/repo-paths';
+import { parseVariableLines } from '../render/variables';
+import { InputError } from '../util/errors';
+
+const DELIVERY_MODES = ['pullRequest', 'push'] as const;
+const MERGE_STRATEGIES = ['squash', 'noFastForward', 'rebase', 'rebaseMerge'] as const;
+const CLUSTER_TYPES = ['connectedClusters', 'managedClusters', 'provisionedClusters'] as const;
+
+export interface ReviewerInput {
+  /** An identity id, an email / unique name, or a display or group name, as typed. */
+  name: string;
+  required: boolean;
+}
+
+export interface PromoteInputs {
+  bundle: string;
+  environment: string;
+  variables: Map<string, string>;
+  repository: string;
+  /** Endpoint id of an Azure Repos/TFS service connection for a repository in another organization. */
+  repositoryConnection?: string;
+  targetBranch: string;
+  /** Pattern with {app} and {environment}. */
+  targetFolder: string;
+  mode: (typeof DELIVERY_MODES)[number];
+  /** Pattern with {app}, {environment} and {release}. */
+  promotionBranch: string;
+  commitMessage: string;
+  pullRequest: {
+    autoComplete: boolean;
+    mergeStrategy: MergeStrategy;
+    deleteSourceBranch: boolean;
+    reviewers: ReviewerInput[];
+    workItemIds: number[];
+    waitForMerge: boolean;
+    mergeTimeoutMs: number;
+  };
+  flux?: {
+    azureConnection: string;
+    clusters: ClusterRef[];
+    fluxConfiguration: string;
+    kustomizations: string[];
+    namespaces: string[];
+    timeoutMs: number;
+    nonCompliantGraceMs: number;
+  };
+  commitStatuses: boolean;
+}
+
+/** Every input of GitOpsPromote@1, checked before anything is rendered or sent. */
+export function readPromoteInputs(): PromoteInputs {
+  const variables = parseVariableLines(agent.input('variables'), 'variables');
+  if (variables.errors.length > 0) throw new InputError('variables', variables.errors[0].message.replace(/^Input "variables", /, ''));
+  const environment = agent.requiredInput('environment');
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(environment)) throw new InputError('environment', `"${environment}" is not an environment name (letters, digits, ".", "_", "-")`);
+  const targetFolder = agent.requiredInput('targetFolder');
+  try {
+    normalizeFolder(targetFolder.split('{environment}').join(environment).split('{app}').join('app'));
+  } catch (err) {
+    throw new InputError('targetFolder', (err as Error).message);
+  }
+  const mode = agent.choiceInput('deliveryMode', DELIVERY_MODES, 'pullRequest');
+  const waitForMerge = agent.boolInput('waitForMerge', true);
+  const waitForFlux = agent.boolInput('waitForReconciliation', true);
+  if (waitForFlux && mode === 'pullRequest' && !waitForMerge) {
+    throw new InputError('waitForReconciliation', 'needs waitForMerge: true (Flux can only reconcile a merged commit)');
+  }
+
+  return {
+    bundle: agent.requiredInput('bundle'),
+    environment,
+    variables: variables.variables,
+    repository: agent.requiredInput('gitopsRepository'),
+    repositoryConnection: agent.input('gitopsConnection') || undefined,
+    targetBranch: agent.input('targetBranch') || 'main',
+    targetFolder,
+    mode,
+    promotionBranch: agent.input('promotionBranch') || 'gitops-flow/{app}/{environment}/{release}',
+    commitMessage: agent.input('commitMessage') || 'Promote {app} {release} to {environment}',
+    pullRequest: {
+      autoComplete: agent.boolInput('autoComplete', true),
+      mergeStrategy: agent.choiceInput('mergeStrategy', MERGE_STRATEGIES, 'squash'),
+      deleteSourceBranch: agent.boolInput('deleteSourceBranch', true),
+      reviewers: readReviewers(),
+      workItemIds: readWorkItems(),
+      waitForMerge,
+      mergeTimeoutMs: minutes('mergeTimeoutMinutes', 60),
+    },
+    flux: waitForFlux ? readFluxInputs() : undefined,
+    commitStatuses: agent.boolInput('commitStatuses', true),
+  };
+}
+
+function readFluxInputs(): NonNullable<PromoteInputs['flux']> {
+  const azureConnection = agent.input('azureSubscription');
+  if (!azureConnection) throw new InputError('azureSubscription', 'is required to wait for Flux (or set waitForReconciliation: false)');
+  const clusterType = agent.choiceInput<ClusterType>('clusterType', CLUSTER_TYPES, 'connectedClusters');
+  const resourceGroup = agent.input('clusterResourceGroup') || undefined;
+  const names = agent.listInput('clusters');
+  if (names.length === 0) throw new InputError('clusters', 'list at least one cluster to wait for (resource id, resourceGroup/name or name)');
+  const clusters = names.map((n) => {
+    try {
+      return parseClusterRef(n, { resourceGroup, clusterType });
+    } catch (err) {
+      throw new InputError('clusters', (err as Error).message);
+    }
+  });
+  const fluxConfiguration = agent.input('fluxConfiguration') || 'cluster-config';
+  return {
+    azureConnection,
+    clusters,
+    fluxConfiguration,
+    kustomizations: agent.listInput('kustomizations'),
+    namespaces: agent.listInput('namespaces'),
+    timeoutMs: minutes('reconcileTimeoutMinutes', 15),
+    nonCompliantGraceMs: seconds('nonCompliantGraceSeconds', 30),
+  };
+}
+
+/** One reviewer per line (or comma separated); "required:" in front makes one required. */
+function readReviewers(): ReviewerInput[] {
+  return agent.listInput('reviewers').map((line) => {
+    const m = /^required\s*:\s*(.+)$/i.exec(line);
+    return m ? { name: m[1].trim(), required: true } : { name: line, required: false };
+  });
+}
+
+function readWorkItems(): number[] {
+  return agent.listInput('workItems').map((item) => {
+    const id = item.replace(/^#/, '');
+    if (!/^[1-9]\d{0,9}$/.test(id)) throw new InputError('workItems', `"${item}" is not a work item id`);
+    return Number(id);
+  });
+}
+
+function minutes(name: string, fallback: number): number {
+  const text = agent.input(name);
+  const value = text === '' ? fallback : Number(text);
+  if (!Number.isFinite(value) || value <= 0 || value > 7 * 24 * 60) throw new InputError(name, `expected a number of minutes above 0, got "${text}"`);
+  return Math.round(value * 60_000);
+}
+
+function seconds(name: string, fallback: number): number {
+  const text = agent.input(name);
+  const value = text === '' ? fallback : Number(text);
+  if (!Number.isFinite(value) || value < 0 || value > 3600) throw new InputError(name, `expected a number of seconds from 0 to 3600, got "${text}"`);
+  return Math.round(value * 1000);
+}

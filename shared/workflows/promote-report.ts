@@ -1,0 +1,98 @@
+import type { ReconciliationResult } from '../azure/wait';
+import { describeObject } from '../azure/flux-status';
+import { formatDuration } from '../util/time-budget';
+
+export interface FolderChanges {
+  added: string[];
+  edited: string[];
+  deleted: string[];
+  unchanged: number;
+}
+
+/** What one promotion did, filled in as it goes; the summary tab and the PR description are made from it. */
+export interface PromotionRecord {
+  app: string;
+  release: string;
+  environment: string;
+  /** The application commit the release was built from. */
+  sourceCommit: string;
+  folder: string;
+  mode: 'pullRequest' | 'push';
+  version: string;
+  objects?: number;
+  repository?: string;
+  repositoryUrl?: string;
+  changes?: FolderChanges;
+  branch?: string;
+  commitId?: string;
+  pullRequest?: { id: number; url: string; created: boolean };
+  outcome?: 'unchanged' | 'pushed' | 'merged' | 'pull-request';
+  deployedCommit?: string;
+  reconciliation?: ReconciliationResult;
+}
+
+/** Markdown table cells cannot hold pipes or newlines. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+function changeLines(changes: FolderChanges, limit: number): string[] {
+  const rows = [
+    ...changes.added.map((f) => `| added | \`${cell(f)}\` |`),
+    ...changes.edited.map((f) => `| changed | \`${cell(f)}\` |`),
+    ...changes.deleted.map((f) => `| deleted | \`${cell(f)}\` |`),
+  ];
+  if (rows.length === 0) return ['No file differs from what the environment holds.'];
+  const shown = rows.slice(0, limit);
+  if (rows.length > limit) shown.push(`| ... | ${rows.length - limit} more |`);
+  return ['| Change | File |', '|---|---|', ...shown];
+}
+
+/** The pull request's description: what is promoted, from where, and the file changes (within Azure DevOps' 4,000 characters). */
+export function pullRequestDescription(record: PromotionRecord, buildUrl: string | undefined): string {
+  const lines = [
+    `Promotes **${record.app}** release **${record.release}** to **${record.environment}**: ${record.objects ?? 0} object(s) rendered and validated into \`/${record.folder}\`.`,
+    '',
+    `Built from commit \`${record.sourceCommit.slice(0, 12)}\`${buildUrl ? ` by [this pipeline run](${buildUrl})` : ''}.`,
+    '',
+  ];
+  let limit = 40;
+  let text = '';
+  do {
+    text = [...lines, ...changeLines(record.changes ?? { added: [], edited: [], deleted: [], unchanged: 0 }, limit), '', `_Written by GitOpsPromote@${record.version}. Do not edit these files by hand: the next promotion replaces them._`].join('\n');
+    limit = Math.floor(limit / 2);
+  } while (text.length > 3900 && limit > 0);
+  return text;
+}
+
+/** The summary tab of the run. */
+export function promotionMarkdown(record: PromotionRecord): string {
+  const out = [`## ${record.app} ${record.release} → ${record.environment}`, ''];
+  const outcome: Record<NonNullable<PromotionRecord['outcome']>, string> = {
+    unchanged: 'The environment already held exactly these manifests: nothing was committed.',
+    pushed: `Pushed \`${record.deployedCommit?.slice(0, 12)}\` directly to the target branch.`,
+    merged: `Pull request ${record.pullRequest ? `[${record.pullRequest.id}](${record.pullRequest.url})` : ''} merged as \`${record.deployedCommit?.slice(0, 12)}\`.`,
+    'pull-request': `Pull request ${record.pullRequest ? `[${record.pullRequest.id}](${record.pullRequest.url})` : ''} ${record.pullRequest?.created ? 'opened' : 'updated'}; the merge was not awaited.`,
+  };
+  out.push(`| | |`, `|---|---|`);
+  out.push(`| Repository | ${record.repositoryUrl ? `[${cell(record.repository ?? '')}](${record.repositoryUrl})` : cell(record.repository ?? '')} |`);
+  out.push(`| Folder | \`/${cell(record.folder)}\` |`);
+  out.push(`| Objects | ${record.objects ?? 0} |`);
+  out.push(`| Source commit | \`${record.sourceCommit.slice(0, 12)}\` |`);
+  if (record.branch) out.push(`| Promotion branch | \`${cell(record.branch)}\` |`);
+  out.push('', record.outcome ? outcome[record.outcome] : 'The promotion did not finish.', '');
+  if (record.changes) out.push('### Changes', '', ...changeLines(record.changes, 200), '');
+  const r = record.reconciliation;
+  if (r) {
+    out.push('### Flux', '', r.ok ? `Reconciled in ${formatDuration(r.elapsedMs)} (${r.requests} ARM request(s)).` : 'Not reconciled.', '');
+    out.push('| Cluster | State | Synced | Compliance | Detail |', '|---|---|---|---|---|');
+    for (const o of r.outcomes) {
+      const detail = o.state === 'reconciled' && o.reconciledAfterMs !== undefined ? `after ${formatDuration(o.reconciledAfterMs)}` : o.message;
+      out.push(`| ${cell(o.label)} | ${o.state} | ${cell(o.last?.syncedRevision ?? '-')} | ${cell(o.last?.complianceState ?? '-')} | ${cell(detail)} |`);
+    }
+    const failing = r.outcomes.flatMap((o) => [...(o.last?.kustomizations ?? []), ...(o.last?.objects ?? [])].filter((x) => x.complianceState !== 'Compliant').map((x) => `- ${cell(o.label)}: ${cell(describeObject(x))}`));
+    if (!r.ok && failing.length > 0) out.push('', 'Objects not compliant:', '', ...failing.slice(0, 50));
+    out.push('');
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,317 @@
+/**
+ * GitOpsPromote@1 as the agent runs it: the built bundle (dist/tasks) against the Azure DevOps
+ * emulator (the GitOps repository, seeded from examples/gitops) and the ARM emulator whose Flux
+ * simulation syncs that repository. The release bundle is made by the built GitOpsCiPublish@1
+ * from examples/app, so the whole CI -> CD path runs as in a pipeline.
+ */
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { GitStatus, GitStatusState } from 'azure-devops-node-api/interfaces/GitInterfaces';
+import { ArmEmulator, startArmEmulator } from '../emulators/arm';
+import { DevOpsEmulator, startDevOpsEmulator } from '../emulators/devops';
+import { runBuiltTask, RunTaskOptions, TaskRun } from '../harness/task-runner';
+import { toolsBin } from '../harness/process-tools';
+import { connectWithJobToken } from '../../shared/devops/connection';
+import { resolveRepository } from '../../shared/devops/repository';
+
+const root = process.cwd();
+const promoteDir = path.join(root, 'dist/tasks/GitOpsPromote/v1');
+const publishDir = path.join(root, 'dist/tasks/GitOpsCiPublish/v1');
+const PROJECT = 'Voting';
+const runs: TaskRun[] = [];
+const cleanup: string[] = [];
+
+/** One file per object of the dev overlay (the ConfigMap's name carries kustomize's content hash). */
+const DEV_FILES = [
+  'configmap-voting-app-web-dk26ddgh55.yaml',
+  'deployment-voting-app-redis.yaml',
+  'deployment-voting-app-web.yaml',
+  'ingress-voting-app-web.yaml',
+  'networkpolicy-voting-app-redis.yaml',
+  'service-voting-app-redis.yaml',
+  'service-voting-app-web.yaml',
+];
+
+describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', function () {
+  this.timeout(180_000);
+  let devops: DevOpsEmulator;
+  let arm: ArmEmulator;
+  let bundle: string;
+  let bare: string;
+  let connectionId: string;
+  let oidcRequestUri: string;
+
+  const git = (...args: string[]) => execFileSync('git', ['--git-dir', bare, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  const head = (branch = 'main') => git('rev-parse', `refs/heads/${branch}`);
+  const lsFolder = (folder: string, branch = 'main') => {
+    const out = git('ls-tree', '-r', '--name-only', `refs/heads/${branch}`, '--', folder);
+    return out === '' ? [] : out.split('\n').map((f) => f.slice(folder.length + 1));
+  };
+
+  async function promote(inputs: Record<string, string>, extra: Partial<RunTaskOptions> = {}): Promise<TaskRun> {
+    const run = await runBuiltTask({
+      taskDir: promoteDir,
+      inputs: {
+        bundle,
+        environment: 'dev',
+        gitopsRepository: 'gitops',
+        azureSubscription: connectionId,
+        clusters: 'arc-nonprod',
+        clusterResourceGroup: arm.resourceGroup,
+        kustomizations: 'voting-app-dev',
+        reconcileTimeoutMinutes: '1',
+        nonCompliantGraceSeconds: '2',
+        mergeTimeoutMinutes: '1',
+        ...inputs,
+      },
+      variables: {
+        'System.CollectionUri': `${devops.url}/`,
+        'System.TeamProject': PROJECT,
+        'System.OidcRequestUri': oidcRequestUri,
+        'Build.BuildId': '77',
+        'Build.BuildNumber': '20261127.3',
+      },
+      endpoints: {
+        SystemVssConnection: { url: `${devops.url}/`, scheme: 'OAuth', parameters: { AccessToken: devops.token } },
+        [connectionId]: {
+          url: arm.armUrl,
+          scheme: 'WorkloadIdentityFederation',
+          parameters: { tenantid: arm.tenantId, serviceprincipalid: arm.clientId },
+          data: { subscriptionId: arm.subscriptionId, activeDirectoryAuthority: arm.tokenUrl },
+        },
+      },
+      env: { PATH: `${toolsBin()}${path.delimiter}${process.env.PATH}`, NODE_EXTRA_CA_CERTS: arm.caCertFile },
+      ...extra,
+    });
+    runs.push(run);
+    // The job token never reaches the log, whatever happened.
+    const logged = run.stdout.split('\n').filter((l) => !l.startsWith('##vso[task.setsecret]'));
+    const leaks = [...logged, ...run.stderr.split('\n')].filter((l) => l.includes(devops.token));
+    assert.deepEqual(leaks, [], 'the access token was logged');
+    return run;
+  }
+
+  async function statuses(commitId: string): Promise<GitStatus[]> {
+    const conn = connectWithJobToken(devops.url, devops.token);
+    const repo = await resolveRepository(conn, `${PROJECT}/gitops`);
+    return (await conn.git.getStatuses(commitId, repo.id, PROJECT)).sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
+  }
+
+  before(async () => {
+    // The release: the built CI task on a copy of the sample app, fixed tag.
+    const app = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-promote-app-'));
+    cleanup.push(app);
+    fs.cpSync(path.join(root, 'examples/app'), app, { recursive: true });
+    const published = await runBuiltTask({
+      taskDir: publishDir,
+      inputs: {
+        templates: 'deploy/kustomize/overlays/{environment}',
+        environments: 'dev,stage,prod',
+        valuesFile: 'deploy/environments/{environment}.yaml',
+        images: 'WEB=contosoacr.azurecr.io/voting/web:src/web',
+        tagStrategy: 'fixed',
+        tag: '1.5.0',
+        appName: 'voting-app',
+        dockerfiles: '',
+        publishArtifact: 'false',
+      },
+      variables: {
+        'Build.SourcesDirectory': app,
+        'Build.BuildId': '42',
+        'Build.BuildNumber': '20261127.1',
+        'Build.SourceVersion': 'a'.repeat(40),
+        'Build.SourceBranch': 'refs/heads/main',
+        'Build.Repository.Name': 'voting-app',
+      },
+      env: { PATH: `${toolsBin()}${path.delimiter}${process.env.PATH}` },
+    });
+    runs.push(published);
+    assert.equal(published.result, 'Succeeded', published.stdout);
+    bundle = published.outputs.bundlePath;
+
+    devops = await startDevOpsEmulator({ org: 'contoso' });
+    devops.admin.createProject(PROJECT);
+    await devops.admin.createRepository(PROJECT, 'gitops', { defaultBranch: 'main' });
+    const seed: Record<string, Buffer> = {};
+    const walk = (dir: string, rel: string) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(path.join(dir, e.name), `${rel}${e.name}/`);
+        else seed[`${rel}${e.name}`] = fs.readFileSync(path.join(dir, e.name));
+      }
+    };
+    walk(path.join(root, 'examples/gitops'), '');
+    await devops.admin.seedFiles(PROJECT, 'gitops', 'main', seed, 'GitOps repository from examples/gitops');
+    bare = devops.admin.bareRepositoryPath(PROJECT, 'gitops');
+
+    arm = await startArmEmulator({
+      gitopsRepositoryUrl: `${devops.url}/${PROJECT}/_git/gitops`,
+      sourceHeaders: { Authorization: `Bearer ${devops.token}` },
+      clusters: [{ name: 'arc-nonprod', type: 'connectedClusters' }],
+      syncIntervalMs: 400,
+      kubectl: path.join(toolsBin(), 'kubectl'),
+    });
+    connectionId = arm.identity.addServiceConnection({ clientId: arm.clientId }).id;
+    oidcRequestUri = arm.identity.addJob({ accessToken: devops.token }).oidcRequestUri;
+  });
+
+  after(async () => {
+    await arm?.stop();
+    await devops?.stop();
+    for (const run of runs) fs.rmSync(run.folders.work, { recursive: true, force: true });
+    for (const d of cleanup) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  afterEach(async () => {
+    arm.flux.clearFailures();
+    await devops.admin.setBranchPolicy(PROJECT, 'gitops', 'main', { requiredReviewers: 0, rejectCompletion: null });
+  });
+
+  it('opens a pull request with one file per object, auto-completes it, and waits for Flux to reconcile the merge commit', async () => {
+    const before = head();
+    const run = await promote({});
+    assert.equal(run.result, 'Succeeded', run.stdout);
+    const merge = head();
+    assert.notEqual(merge, before);
+    assert.deepEqual(git('rev-list', '--parents', '-n', '1', merge).split(' '), [merge, before], 'squash: one parent');
+    assert.equal(git('log', '-1', '--format=%s', merge), 'Promote voting-app 20261127.1 to dev (PR 1)');
+    assert.deepEqual(lsFolder('apps/dev/voting-app'), DEV_FILES);
+    const deployment = git('show', `${merge}:apps/dev/voting-app/deployment-voting-app-web.yaml`);
+    assert.match(deployment, /image: contosoacr\.azurecr\.io\/voting\/web:1\.5\.0\n/);
+    assert.doesNotMatch(deployment, /config\.kubernetes\.io\/origin/);
+    assert.deepEqual(run.outputs, {
+      changed: 'true',
+      commitId: run.outputs.commitId,
+      pullRequestId: '1',
+      pullRequestUrl: `${devops.url}/${PROJECT}/_git/gitops/pullrequest/1`,
+      mergeCommitId: merge,
+      deployedCommitId: merge,
+      reconciled: 'true',
+    });
+    assert.match(run.outputs.commitId, /^[0-9a-f]{40}$/);
+    // The promotion branch is gone (deleteSourceBranch) and the cluster runs the new image.
+    assert.throws(() => head('gitops-flow/voting-app/dev/20261127.1'));
+    const web = arm.flux.clusterObjects('arc-nonprod').get('Deployment/voting-dev/voting-app-web');
+    assert.ok(web, [...arm.flux.clusterObjects('arc-nonprod').keys()].join(', '));
+    assert.match(JSON.stringify(web.object), /voting\/web:1\.5\.0/);
+    // Commit statuses mirror the wait; the summary names the PR and the cluster.
+    const seen = await statuses(merge);
+    assert.deepEqual(
+      seen.map((s) => [s.context?.genre, s.context?.name, s.state]),
+      [
+        ['gitops-flow', 'voting-app/dev', GitStatusState.Pending],
+        ['gitops-flow', 'voting-app/dev', GitStatusState.Succeeded],
+      ],
+    );
+    assert.match(seen[1].description ?? '', /^Flux reconciled voting-app 20261127\.1 on rg-gitops\/arc-nonprod in /);
+    assert.equal(seen[1].targetUrl, `${devops.url}/${PROJECT}/_build/results?buildId=77`);
+    assert.equal(run.summaries.length, 1);
+    assert.equal(run.summaries[0].title, 'GitOps promotion: dev');
+    assert.match(run.summaries[0].markdown, /Pull request \[1\]\(.*pullrequest\/1\) merged as `[0-9a-f]{12}`/);
+    assert.match(run.summaries[0].markdown, /\| rg-gitops\/arc-nonprod \| reconciled \| main@sha1:[0-9a-f]{40} \| Compliant \|/);
+    assert.match(run.resultMessage ?? '', /^voting-app 20261127\.1 promoted to dev at [0-9a-f]{12} \(Voting\/gitops \/apps\/dev\/voting-app\); Flux configuration cluster-config reconciled/);
+  });
+
+  it('changes nothing on a re-run of the same release, and still checks Flux (Node 24 when installed)', async () => {
+    const before = head();
+    const run = await promote({}, { nodePath: process.env.GITOPS_FLOW_NODE24 });
+    assert.equal(run.result, 'Succeeded', run.stdout);
+    assert.equal(head(), before);
+    assert.deepEqual(run.outputs, { changed: 'false', deployedCommitId: before, reconciled: 'true' });
+    assert.match(run.resultMessage ?? '', /^dev already runs voting-app 20261127\.1/);
+  });
+
+  it('pushes straight to the branch in push mode, deleting files the release no longer renders', async () => {
+    await devops.admin.seedFiles(PROJECT, 'gitops', 'main', { 'apps/stage/voting-app/old-object.yaml': 'kind: ConfigMap\n' }, 'a stale file');
+    const before = head();
+    const run = await promote({ environment: 'stage', deliveryMode: 'push', waitForReconciliation: 'false' });
+    assert.equal(run.result, 'Succeeded', run.stdout);
+    const pushed = head();
+    assert.deepEqual(git('rev-list', '--parents', '-n', '1', pushed).split(' '), [pushed, before]);
+    assert.equal(git('log', '-1', '--format=%s', pushed), 'Promote voting-app 20261127.1 to stage');
+    assert.ok(!lsFolder('apps/stage/voting-app').includes('old-object.yaml'));
+    assert.equal(lsFolder('apps/stage/voting-app').length, 8);
+    assert.deepEqual(run.outputs, { changed: 'true', commitId: pushed, deployedCommitId: pushed, reconciled: 'false' });
+    const seen = await statuses(pushed);
+    assert.deepEqual(seen.map((s) => [s.context?.name, s.state, s.description]), [['voting-app/stage', GitStatusState.Succeeded, 'voting-app 20261127.1 promoted to stage (Flux not awaited)']]);
+  });
+
+  it('fails fast when Flux reports the promoted objects Non-Compliant, and marks the commit failed', async () => {
+    arm.flux.failObject({ cluster: 'arc-nonprod', kind: 'Deployment', name: 'voting-app-web', namespace: 'voting-dev', message: 'ImagePullBackOff: contosoacr.azurecr.io/voting/web:1.5.0 not found', mode: 'health' });
+    const run = await promote({ variables: 'LOG_LEVEL=warn' });
+    assert.equal(run.result, 'Failed', run.stdout);
+    assert.match(run.resultMessage ?? '', /^Flux configuration cluster-config failed to reconcile [0-9a-f]{12} on rg-gitops\/arc-nonprod/);
+    assert.match(run.stdout, /ImagePullBackOff/);
+    const merge = head();
+    assert.equal(run.outputs.deployedCommitId, merge);
+    assert.equal(run.outputs.reconciled, 'false');
+    const seen = await statuses(merge);
+    assert.deepEqual(seen.map((s) => s.state), [GitStatusState.Pending, GitStatusState.Failed]);
+    assert.match(run.summaries[0].markdown, /Deployment voting-dev\/voting-app-web: Non-Compliant \(ImagePullBackOff/);
+  });
+
+  it('commits nothing when the release does not render to valid manifests for the environment', async () => {
+    const refs = git('for-each-ref');
+    const run = await promote({ variables: 'WEB_REPLICAS=many' });
+    assert.equal(run.result, 'Failed', run.stdout);
+    assert.match(run.resultMessage ?? '', /does not render to valid manifests for dev \(\d+ error\(s\)\); nothing was committed/);
+    assert.ok(run.issues.some((i) => i.type === 'error' && i.sourcepath === 'deploy/kustomize/overlays/dev/kustomization.yaml' && /replicas/.test(i.message)), JSON.stringify(run.issues));
+    assert.equal(git('for-each-ref'), refs);
+  });
+
+  it('refuses a bundle whose files changed since it was published, naming the file', async () => {
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-tampered-'));
+    cleanup.push(copy);
+    fs.cpSync(bundle, copy, { recursive: true });
+    fs.appendFileSync(path.join(copy, 'source/deploy/environments/dev.yaml'), 'WEB_REPLICAS: 9\n');
+    const refs = git('for-each-ref');
+    const run = await promote({ bundle: copy });
+    assert.equal(run.result, 'Failed');
+    assert.match(run.resultMessage ?? '', /^Input "bundle": the release bundle ".*" does not match its release\.json \(1 file\(s\)\):\n {2}- source\/deploy\/environments\/dev\.yaml: changed since the release was published$/);
+    assert.equal(git('for-each-ref'), refs);
+  });
+
+  it('waits for a required reviewer, then for Flux', async () => {
+    await devops.admin.setBranchPolicy(PROJECT, 'gitops', 'main', { requiredReviewers: 1 });
+    const pending = promote({ variables: 'LOG_LEVEL=error' });
+    // Approve once the PR is there (the task polls for the merge meanwhile).
+    let approved = false;
+    for (let i = 0; i < 100 && !approved; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      const conn = connectWithJobToken(devops.url, devops.token);
+      const repo = await resolveRepository(conn, `${PROJECT}/gitops`);
+      const prs = await conn.git.getPullRequests(repo.id, { status: 1 /* active */ }, PROJECT);
+      if (prs.length === 1) {
+        await devops.admin.approvePullRequest(PROJECT, 'gitops', prs[0].pullRequestId!, { reviewer: 'Release Approver' });
+        approved = true;
+      }
+    }
+    assert.ok(approved, 'the pull request never appeared');
+    const run = await pending;
+    assert.equal(run.result, 'Succeeded', run.stdout);
+    assert.equal(run.outputs.mergeCommitId, head());
+    assert.equal(run.outputs.reconciled, 'true');
+  });
+
+  it('says which input is wrong before touching anything', async () => {
+    const refs = git('for-each-ref');
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ environment: 'qa' }, /^Input "environment": "qa" is not an environment of this release \(it has dev, stage, prod\)$/],
+      [{ azureSubscription: '' }, /^Input "azureSubscription": is required to wait for Flux/],
+      [{ targetFolder: '/' }, /^Input "targetFolder": must name a folder, not the repository root/],
+      [{ targetFolder: 'apps/../../etc' }, /^Input "targetFolder": .*climbs out/],
+      [{ variables: 'WEB_TAG=latest' }, /^Input "variables": "WEB_TAG" is an image variable of the release/],
+      [{ waitForMerge: 'false' }, /^Input "waitForReconciliation": needs waitForMerge: true/],
+      [{ clusters: 'a/b/c' }, /^Input "clusters": "a\/b\/c" is not a cluster/],
+      [{ gitopsRepository: 'missing-repo' }, /missing-repo/],
+    ];
+    for (const [inputs, expected] of cases) {
+      const run = await promote(inputs);
+      assert.equal(run.result, 'Failed', JSON.stringify(inputs));
+      assert.match(run.resultMessage ?? '', expected, JSON.stringify(inputs));
+    }
+    assert.equal(git('for-each-ref'), refs);
+  });
+});
