@@ -1,6 +1,6 @@
 // npm run task -- <TaskName> [--input name=value ...] [--var name=value ...] [--secret name=value ...]
-//   [--endpoint id=url] [--endpoint-auth id=scheme] [--endpoint-param id.key=value] [--sources dir]
-//   [--node path] [--raw] [--keep]
+//   [--endpoint id=url] [--endpoint-auth id=scheme] [--endpoint-param id.key=value] [--endpoint-data id.key=value]
+//   [--env NAME=value] [--sources dir] [--node path] [--raw] [--keep]
 // --keep leaves the agent's work folder (temp files, results) in place; it is removed otherwise.
 // Runs a built task bundle exactly as the agent would and shows its ##vso commands readably.
 // Exit code: 0 when the task succeeded (with or without issues), 1 when it failed.
@@ -8,9 +8,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
+import { createTaskOutput } from './lib/task-output.mjs';
 import { root } from './lib/versions.mjs';
 
-const usage = 'usage: npm run task -- <TaskName> [--input name=value]... [--var name=value]... [--secret name=value]... [--endpoint id=url] [--endpoint-auth id=scheme] [--endpoint-param id.key=value] [--sources dir] [--node path] [--raw] [--keep]';
+const usage = 'usage: npm run task -- <TaskName> [--input name=value]... [--var name=value]... [--secret name=value]... [--endpoint id=url] [--endpoint-auth id=scheme] [--endpoint-param id.key=value] [--endpoint-data id.key=value] [--env NAME=value] [--sources dir] [--node path] [--raw] [--keep]';
 const args = process.argv.slice(2);
 if (args.length === 0 || args[0].startsWith('-')) {
   console.error(usage);
@@ -21,6 +22,7 @@ const inputs = {};
 const variables = {};
 const secrets = {};
 const endpoints = {};
+const extraEnv = {};
 let sources = process.env.INIT_CWD ?? process.cwd();
 let nodePath;
 let raw = false;
@@ -46,6 +48,12 @@ for (let i = 0; i < rest.length; i++) {
     const dot = k.indexOf('.');
     (endpoints[k.slice(0, dot)] ??= { url: '', scheme: 'None', parameters: {} }).parameters[k.slice(dot + 1)] = v;
   }
+  else if (flag === '--endpoint-data') {
+    const [k, v] = pair(flag, next());
+    const dot = k.indexOf('.');
+    ((endpoints[k.slice(0, dot)] ??= { url: '', scheme: 'None', parameters: {} }).data ??= {})[k.slice(dot + 1)] = v;
+  }
+  else if (flag === '--env') { const [k, v] = pair(flag, next()); extraEnv[k] = v; }
   else if (flag === '--sources') sources = path.resolve(process.env.INIT_CWD ?? process.cwd(), next());
   else if (flag === '--node') nodePath = next();
   else if (flag === '--raw') raw = true;
@@ -72,40 +80,10 @@ const { runBuiltTask, parseVsoLine } = createRequire(import.meta.url)(harness);
 const toolsBin = path.join(root, '.tools', 'bin');
 const env = fs.existsSync(toolsBin) ? { PATH: `${toolsBin}${path.delimiter}${process.env.PATH}` } : {};
 
-const color = process.stdout.isTTY ? (code, s) => `\x1b[${code}m${s}\x1b[0m` : (_code, s) => s;
-const show = (line) => {
-  if (raw) return console.log(line);
-  const c = parseVsoLine(line);
-  if (!c) {
-    if (line.startsWith('##[group]')) return console.log(color('1', `▸ ${line.slice(9)}`));
-    if (line.startsWith('##[endgroup]')) return;
-    if (line.startsWith('##[command]')) return console.log(color('36', `$ ${line.slice(11)}`));
-    return console.log(line);
-  }
-  const p = c.properties;
-  switch (c.command) {
-    case 'task.debug': return;
-    case 'task.logissue':
-    case 'task.issue': {
-      const where = p.sourcepath ? `${p.sourcepath}${p.linenumber ? `:${p.linenumber}` : ''}${p.columnnumber ? `:${p.columnnumber}` : ''} ` : '';
-      return console.log(color(p.type === 'error' ? '31' : '33', `${p.type.toUpperCase()} ${where}${c.message}`));
-    }
-    case 'task.setprogress': return console.log(color('2', `progress ${p.value}% ${c.message}`));
-    case 'task.setvariable': return console.log(color('35', `${p.isOutput === 'true' ? 'output' : 'variable'} ${p.variable} = ${p.issecret === 'true' ? '***' : c.message}`));
-    case 'task.complete': return console.log(color(p.result === 'Failed' ? '31;1' : '32;1', `RESULT ${p.result}${c.message ? `: ${c.message}` : ''}`));
-    case 'task.addattachment': return console.log(color('34', `summary tab "${p.name}" (${c.message})`));
-    case 'task.uploadsummary': return console.log(color('34', `summary ${c.message}`));
-    case 'artifact.upload': return console.log(color('34', `artifact ${p.artifactname ?? ''} <- ${c.message}`));
-    default: return console.log(color('2', `${c.command} ${JSON.stringify(p)} ${c.message}`));
-  }
-};
-
-const run = await runBuiltTask({ taskDir, inputs, variables: { 'Build.SourcesDirectory': sources, ...variables }, secrets, endpoints, nodePath, env, onLine: show });
-if (run.stderr.trim()) console.error(run.stderr.trimEnd());
-for (const s of run.summaries) {
-  console.log(color('1', `\n── ${s.title} ──`));
-  console.log(s.markdown.trimEnd());
-}
+const output = createTaskOutput({ raw, parseVsoLine, secrets: [...Object.values(secrets), ...Object.values(endpoints).flatMap((e) => Object.values(e.parameters))] });
+const run = await runBuiltTask({ taskDir, inputs, variables: { 'Build.SourcesDirectory': sources, ...variables }, secrets, endpoints, nodePath, env: { ...env, ...extraEnv }, onLine: output.show });
+if (run.stderr.trim()) console.error(output.mask(run.stderr.trimEnd()));
+output.summaries(run);
 if (run.result === undefined) console.error(`The task ended (exit code ${run.exitCode}) without reporting a result`);
 if (keep) console.log(`\nagent work folder kept: ${run.folders.work}`);
 else fs.rmSync(run.folders.work, { recursive: true, force: true });

@@ -88,7 +88,7 @@ export function readPromoteInputs(): PromoteInputs {
       reviewers: readReviewers(),
       workItemIds: readWorkItems(),
       waitForMerge,
-      mergeTimeoutMs: minutes('mergeTimeoutMinutes', 60),
+      mergeTimeoutMs: minutes('mergeTimeoutMinutes', agent.input('mergeTimeoutMinutes'), 60),
     },
     flux: waitForFlux ? readFluxInputs() : undefined,
     commitStatuses: agent.boolInput('commitStatuses', true),
@@ -116,8 +116,8 @@ function readFluxInputs(): NonNullable<PromoteInputs['flux']> {
     fluxConfiguration,
     kustomizations: agent.listInput('kustomizations'),
     namespaces: agent.listInput('namespaces'),
-    timeoutMs: minutes('reconcileTimeoutMinutes', 15),
-    nonCompliantGraceMs: seconds('nonCompliantGraceSeconds', 30),
+    timeoutMs: minutes('reconcileTimeoutMinutes', agent.input('reconcileTimeoutMinutes'), 15),
+    nonCompliantGraceMs: seconds('nonCompliantGraceSeconds', agent.input('nonCompliantGraceSeconds'), 30),
   };
 }
 
@@ -137,15 +137,13 @@ function readWorkItems(): number[] {
   });
 }
 
-function minutes(name: string, fallback: number): number {
-  const text = agent.input(name);
+function minutes(name: string, text: string, fallback: number): number {
   const value = text === '' ? fallback : Number(text);
   if (!Number.isFinite(value) || value <= 0 || value > 7 * 24 * 60) throw new InputError(name, `expected a number of minutes above 0, got "${text}"`);
   return Math.round(value * 60_000);
 }
 
-function seconds(name: string, fallback: number): number {
-  const text = agent.input(name);
+function seconds(name: string, text: string, fallback: number): number {
   const value = text === '' ? fallback : Number(text);
   if (!Number.isFinite(value) || value < 0 || value > 3600) throw new InputError(name, `expected a number of seconds from 0 to 3600, got "${text}"`);
   return Math.round(value * 1000);

@@ -161,6 +161,8 @@ describe('GitOpsCiPublish@1 bundle', function () {
       });
       assert.deepEqual(release.environments.map((e: { name: string; objects: number; renderer: string }) => [e.name, e.renderer, e.objects]), [['dev', 'kustomize', 7], ['stage', 'kustomize', 8], ['prod', 'kustomize', 9]]);
       assert.deepEqual(release.render.templates, 'deploy/kustomize/overlays/{environment}');
+      // GitOpsPromote validates again with the policy the release was validated with.
+      assert.deepEqual(release.render.policy, { imageTag: 'error', resources: 'warning', privileged: 'error', runAsRoot: 'warning', hostPath: 'warning', probes: 'warning' });
       // Every file is listed with its checksum, and only the bundle's files are.
       const files = snapshot(bundle);
       assert.deepEqual(Object.keys(release.files), [...files.keys()].filter((f) => f !== 'release.json').sort());
