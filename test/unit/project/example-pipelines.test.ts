@@ -1,0 +1,58 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { load } from 'js-yaml';
+
+const root = process.cwd();
+const pipelinesDir = path.join(root, 'examples/pipelines');
+
+interface Step {
+  task?: string;
+  inputs?: Record<string, unknown>;
+}
+
+/** Every step with `task:` anywhere in a pipeline document (stages, jobs, deployment strategies, template expressions). */
+function taskSteps(node: unknown, out: Step[] = []): Step[] {
+  if (Array.isArray(node)) for (const item of node) taskSteps(item, out);
+  else if (node && typeof node === 'object') {
+    const record = node as Record<string, unknown>;
+    if (typeof record.task === 'string') out.push(record as Step);
+    for (const value of Object.values(record)) taskSteps(value, out);
+  }
+  return out;
+}
+
+/** Input names of a step; `${{ if ... }}:` blocks contribute the names inside them. */
+function inputNames(inputs: Record<string, unknown> | undefined): string[] {
+  const names: string[] = [];
+  for (const [key, value] of Object.entries(inputs ?? {})) {
+    if (key.startsWith('${{')) names.push(...inputNames(value as Record<string, unknown>));
+    else names.push(key);
+  }
+  return names;
+}
+
+describe('examples/pipelines', () => {
+  const ours = new Map<string, { inputs: { name: string; required?: boolean }[] }>();
+  for (const name of fs.readdirSync(path.join(root, 'tasks'))) {
+    ours.set(name, JSON.parse(fs.readFileSync(path.join(root, 'tasks', name, 'v1', 'task.json'), 'utf8')));
+  }
+
+  it('use only inputs our tasks declare, and every required one', () => {
+    const used = new Set<string>();
+    for (const file of fs.readdirSync(pipelinesDir).filter((f) => f.endsWith('.yml'))) {
+      for (const step of taskSteps(load(fs.readFileSync(path.join(pipelinesDir, file), 'utf8')))) {
+        const [name, major] = step.task!.split('@');
+        const task = ours.get(name);
+        if (!task) continue;
+        used.add(name);
+        assert.equal(major, '1', `${file}: ${step.task}`);
+        const declared = new Set(task.inputs.map((i) => i.name));
+        const given = inputNames(step.inputs);
+        assert.deepEqual(given.filter((n) => !declared.has(n)), [], `${file}: ${step.task} has no such input`);
+        assert.deepEqual(task.inputs.filter((i) => i.required && !given.includes(i.name)).map((i) => i.name), [], `${file}: ${step.task} misses required inputs`);
+      }
+    }
+    assert.deepEqual([...used].sort(), [...ours.keys()].sort(), 'every task has an example pipeline');
+  });
+});
