@@ -34,6 +34,7 @@ export interface PromoteInputs {
     autoComplete: boolean;
     mergeStrategy: MergeStrategy;
     deleteSourceBranch: boolean;
+    supersede: boolean;
     reviewers: ReviewerInput[];
     workItemIds: number[];
     waitForMerge: boolean;
@@ -85,6 +86,7 @@ export function readPromoteInputs(): PromoteInputs {
       autoComplete: agent.boolInput('autoComplete', true),
       mergeStrategy: agent.choiceInput('mergeStrategy', MERGE_STRATEGIES, 'squash'),
       deleteSourceBranch: agent.boolInput('deleteSourceBranch', true),
+      supersede: agent.boolInput('supersede', true),
       reviewers: readReviewers(),
       workItemIds: readWorkItems(),
       waitForMerge,

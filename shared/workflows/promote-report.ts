@@ -26,6 +26,8 @@ export interface PromotionRecord {
   branch?: string;
   commitId?: string;
   pullRequest?: { id: number; url: string; created: boolean };
+  /** Older open promotion PRs abandoned in favour of this one. */
+  superseded?: number[];
   outcome?: 'unchanged' | 'pushed' | 'merged' | 'pull-request';
   deployedCommit?: string;
   reconciliation?: ReconciliationResult;
@@ -81,6 +83,7 @@ export function promotionMarkdown(record: PromotionRecord): string {
   out.push(`| Source commit | \`${record.sourceCommit.slice(0, 12)}\` |`);
   if (record.branch) out.push(`| Promotion branch | \`${cell(record.branch)}\` |`);
   out.push('', record.outcome ? outcome[record.outcome] : 'The promotion did not finish.', '');
+  if (record.superseded?.length) out.push(`Abandoned the superseded pull request(s) ${record.superseded.join(', ')}.`, '');
   if (record.changes) out.push('### Changes', '', ...changeLines(record.changes, 200), '');
   const r = record.reconciliation;
   if (r) {

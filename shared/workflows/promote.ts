@@ -5,7 +5,9 @@ import type { ReconciliationResult } from '../azure/wait';
 import { connectWithJobToken, connectWithPat, DevOpsConnection } from '../devops/connection';
 import { diffFolder, prepareDesiredFiles } from '../devops/folder-diff';
 import { commitFolder, CommitFolderResult } from '../devops/commit-folder';
-import { enableAutoComplete, findOrCreatePullRequest, PullRequestInfo } from '../devops/pull-requests';
+import { abandonPullRequest, enableAutoComplete, findOrCreatePullRequest, PullRequestInfo } from '../devops/pull-requests';
+import { listActivePullRequestsInto } from '../devops/pull-request-search';
+import { upsertPullRequestComment } from '../devops/comment-thread';
 import { waitForPullRequestMerge } from '../devops/pull-request-wait';
 import { normalizeFolder } from '../devops/repo-paths';
 import { readBranchHead, readFolderTree, resolveRepository, Repository } from '../devops/repository';
@@ -218,6 +220,9 @@ async function promoteThroughPullRequest(
       context: { genre: 'gitops-flow', name: 'validation' },
     });
   }
+  if (inputs.pullRequest.supersede && inputs.promotionBranch.includes('{release}')) {
+    record.superseded = await abandonSuperseded(conn, repo, inputs, fill, pullRequest);
+  }
   let pr: PullRequestInfo = pullRequest;
   if (inputs.pullRequest.autoComplete && pr.status === 'active') {
     pr = await enableAutoComplete(conn, repo, pr, {
@@ -238,6 +243,30 @@ async function promoteThroughPullRequest(
   agent.setOutput('mergeCommitId', merged.commitId);
   agent.info(`Pull request ${pr.id} merged as ${merged.commitId}`);
   return merged.commitId;
+}
+
+/**
+ * Abandons the other open promotions of this app to this environment (same branch pattern, another
+ * release): merged later, they would roll the environment back. Each gets a comment saying why.
+ */
+async function abandonSuperseded(conn: DevOpsConnection, repo: Repository, inputs: PromoteInputs, fill: (pattern: string) => string, ours: PullRequestInfo): Promise<number[]> {
+  const marker = '\u0000release\u0000';
+  const pattern = promotionBranchName(fill(inputs.promotionBranch.split('{release}').join(marker)).split(marker).join('{release}'));
+  const escaped = pattern.split('{release}').map((part) => part.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&'));
+  const matcher = new RegExp(`^refs/heads/${escaped.join('[^/]+')}$`);
+  const superseded: number[] = [];
+  for (const pr of await listActivePullRequestsInto(conn, repo, inputs.targetBranch)) {
+    if (pr.id === ours.id || !matcher.test(pr.sourceRefName)) continue;
+    await upsertPullRequestComment(conn, repo, pr.id, {
+      key: 'gitops-flow-superseded',
+      content: `Superseded by pull request ${ours.id} ([${ours.title}](${ours.webUrl})): a newer promotion of this application to this environment. Abandoned by GitOpsPromote so that merging it cannot roll the environment back.`,
+      status: 'closed',
+    });
+    await abandonPullRequest(conn, repo, pr.id);
+    agent.info(`Abandoned pull request ${pr.id} (${pr.sourceRefName}): superseded by ${ours.id}`);
+    superseded.push(pr.id);
+  }
+  return superseded;
 }
 
 /** A valid ref name from the filled pattern: characters git refuses become "-". */

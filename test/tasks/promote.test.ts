@@ -295,6 +295,32 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
     assert.equal(run.outputs.reconciled, 'true');
   });
 
+  it('abandons an older open promotion of the same app and environment, with a comment naming the new one', async () => {
+    const older = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-older-release-'));
+    cleanup.push(older);
+    fs.cpSync(bundle, older, { recursive: true });
+    const releaseFile = path.join(older, 'release.json');
+    const doc = JSON.parse(fs.readFileSync(releaseFile, 'utf8'));
+    doc.build.number = '20261126.9';
+    fs.writeFileSync(releaseFile, JSON.stringify(doc));
+    const first = await promote({ bundle: older, variables: 'LOG_LEVEL=trace', autoComplete: 'false', waitForMerge: 'false', waitForReconciliation: 'false' });
+    assert.equal(first.result, 'Succeeded', first.stdout);
+    assert.match(first.resultMessage ?? '', /^Pull request \d+ opened for voting-app 20261126\.9 -> dev/);
+    const olderId = Number(first.outputs.pullRequestId);
+    const second = await promote({ variables: 'LOG_LEVEL=info' });
+    assert.equal(second.result, 'Succeeded', second.stdout);
+    const newerId = Number(second.outputs.pullRequestId);
+    assert.match(second.stdout, new RegExp(`Abandoned pull request ${olderId} \\(refs/heads/gitops-flow/voting-app/dev/20261126\\.9\\): superseded by ${newerId}`));
+    const conn = connectWithJobToken(devops.url, devops.token);
+    const repo = await resolveRepository(conn, `${PROJECT}/gitops`);
+    const abandoned = await conn.git.getPullRequestById(olderId, PROJECT);
+    assert.equal(abandoned.status, 2 /* abandoned */);
+    const threads = await conn.git.getThreads(repo.id, olderId, PROJECT);
+    assert.ok(threads.some((t) => t.comments?.[0]?.content?.includes(`Superseded by pull request ${newerId}`)), JSON.stringify(threads));
+    assert.match(second.summaries[0].markdown, new RegExp(`Abandoned the superseded pull request\\(s\\) ${olderId}\\.`));
+    assert.equal(second.outputs.reconciled, 'true');
+  });
+
   it('says which input is wrong before touching anything', async () => {
     const refs = git('for-each-ref');
     const cases: [Record<string, string>, RegExp][] = [
