@@ -5,6 +5,7 @@
  * that revision. Pure functions over the resource (ancestry is passed in), so every case is a
  * unit test.
  */
+import { checkSource, ExpectedSource } from './source';
 
 export interface FluxStatusCondition {
   type?: string;
@@ -28,6 +29,15 @@ export interface FluxObjectStatus {
 export interface FluxStatus {
   name?: string;
   suspend?: boolean;
+  /** GitRepository (the default when absent), Bucket, AzureBlob or OCIRepository. */
+  sourceKind?: string | null;
+  gitRepository?: {
+    url?: string | null;
+    repositoryRef?: { branch?: string | null; tag?: string | null; semver?: string | null; commit?: string | null } | null;
+  } | null;
+  bucket?: { url?: string | null; bucketName?: string | null } | null;
+  azureBlob?: { url?: string | null; containerName?: string | null } | null;
+  ociRepository?: { url?: string | null } | null;
   sourceSyncedCommitId?: string | null;
   sourceUpdatedAt?: Date | string | null;
   statusUpdatedAt?: Date | string | null;
@@ -130,7 +140,11 @@ export type Phase =
   | 'non-compliant'
   | 'suspended'
   /** provisioningState Failed. */
-  | 'provisioning-failed';
+  | 'provisioning-failed'
+  /** The source is a Bucket, AzureBlob or OCIRepository: its revision is not a commit, the commit cannot be proven deployed. */
+  | 'unsupported-source'
+  /** A GitRepository source on another repository, branch, tag, semver range or pinned commit than the expected one. */
+  | 'source-mismatch';
 
 export interface Evaluation {
   phase: Phase;
@@ -145,7 +159,8 @@ export interface Evaluation {
 
 /**
  * Where a configuration stands for a target commit. `atOrAfter(sha)` answers "is sha the target or
- * a descendant of it" (cached by the caller).
+ * a descendant of it" (cached by the caller). `expectedSource`: the repository and branch the
+ * target was committed to (a configuration syncing others is 'source-mismatch').
  */
 export async function evaluate(
   status: FluxStatus,
@@ -153,6 +168,7 @@ export async function evaluate(
   target: string,
   selection: Selection,
   atOrAfter: (sha: string) => Promise<boolean>,
+  expectedSource?: ExpectedSource,
 ): Promise<Evaluation> {
   const { sha: syncedSha } = parseRevision(status.sourceSyncedCommitId);
   const complianceState = status.complianceState ?? 'Unknown';
@@ -161,10 +177,16 @@ export async function evaluate(
   const short = (s?: string) => (s ? s.slice(0, 12) : 'nothing');
 
   if (status.provisioningState && status.provisioningState.toLowerCase() === 'failed') {
-    return { ...base, phase: 'provisioning-failed', summary: `provisioning failed${status.errorMessage ? `: ${status.errorMessage}` : ''}` };
+    return { ...base, phase: 'provisioning-failed', summary: `provisioningState is Failed${status.errorMessage ? `: ${status.errorMessage.trim().replace(/\.$/, '')}` : ' (no errorMessage given)'}` };
+  }
+  // a digest synced from a Bucket, or a commit of another repository, must never reach atOrAfter
+  const source = checkSource(status, target, expectedSource);
+  if (source) {
+    // what an artifact source synced may look like a sha (a digest): it is not one of ours
+    return { ...base, syncedSha: source.phase === 'unsupported-source' ? undefined : syncedSha, phase: source.phase, summary: source.summary };
   }
   if (status.suspend === true || complianceState === 'Suspended') {
-    return { ...base, phase: 'suspended', summary: 'the Flux configuration is suspended' };
+    return { ...base, phase: 'suspended', summary: 'the configuration is suspended' };
   }
   if (!syncedSha || !(await atOrAfter(syncedSha))) {
     return { ...base, phase: 'waiting-for-source', summary: `source synced ${short(syncedSha)}, waiting for ${short(target)}` };

@@ -6,6 +6,7 @@
 export { AZURE_CLOUDS, AzureCloud, resolveCloud } from './clouds';
 export { AzureCredential, AzureServiceConnection, createAzureCredential, CredentialOptions, PipelineJobContext, requestOidcToken } from './credential';
 export { describeObject, evaluate, Evaluation, FluxStatus, ObjectView, parseRevision, Phase, revisionInMessage, selectObjects, Selection } from './flux-status';
+export { checkSource, displayUrl, ExpectedSource, repositoryKey, sameRepository, SourcePhase } from './source';
 export {
   ArmAccess,
   ClusterOutcome,

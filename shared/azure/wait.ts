@@ -5,6 +5,10 @@
  * is Non-Compliant (after a short grace for transient states), or the configuration is suspended;
  * on timeout it says what was last seen per cluster and object.
  *
+ * It also fails at once when a configuration can never show the commit: provisioningState Failed,
+ * a source that is not a Git repository (Bucket, AzureBlob, OCIRepository: their revision is a
+ * digest), or, given `expectedSource`, a Git repository or branch other than the one committed to.
+ *
  * Polling adapts per cluster: fast first, backing off to a ceiling, fast again when the phase
  * moves (the objects follow the source within seconds). Retry-After is honoured (the SDK retries
  * 429/503 with it; a 429 that reaches us waits at least that long), and when ARM's
@@ -17,6 +21,7 @@ import { createLimiter } from '../util/concurrency';
 import { parseRetryAfter } from '../util/retry';
 import { formatDuration, sleep } from '../util/time-budget';
 import { describeObject, evaluate, Evaluation, FluxStatus, Phase, Selection } from './flux-status';
+import type { ExpectedSource } from './source';
 
 export type ClusterType = 'connectedClusters' | 'managedClusters' | 'provisionedClusters';
 
@@ -151,6 +156,13 @@ export interface WaitRequest extends Selection {
   targetCommit: string;
   /** Is `ancestor` an ancestor of (or equal to) `descendant`? e.g. the Azure DevOps commit diffs API. */
   isAncestor: (ancestor: string, descendant: string) => Promise<boolean>;
+  /**
+   * The repository (clone URL) and branch `targetCommit` was committed to. A configuration whose
+   * gitRepository syncs another repository or branch (or a tag, semver range or pinned commit)
+   * then fails at once instead of timing out. Azure Repos URLs compare by organization, project
+   * and repository, whatever their form.
+   */
+  expectedSource?: ExpectedSource;
   timeoutMs: number;
   /** ARM requests in flight across all clusters, default 8. */
   concurrency?: number;
@@ -200,6 +212,8 @@ export interface ReconciliationResult {
 }
 
 const FULL_SHA = /^[0-9a-f]{40}$|^[0-9a-f]{64}$/;
+/** Phases no amount of waiting changes. */
+const TERMINAL = new Set<Phase>(['suspended', 'provisioning-failed', 'unsupported-source', 'source-mismatch']);
 
 export async function waitForReconciliation(request: WaitRequest, reader: FluxConfigurationReader | ArmAccess): Promise<ReconciliationResult> {
   const target = request.targetCommit.trim().toLowerCase();
@@ -270,7 +284,7 @@ export async function waitForReconciliation(request: WaitRequest, reader: FluxCo
         errors = 0;
         outcome.lastError = undefined;
         if (answer.remainingReads !== undefined) remaining.set(subscription, answer.remainingReads);
-        const evaluation = await evaluate(answer.status, request.fluxConfigurationName, target, request, atOrAfter);
+        const evaluation = await evaluate(answer.status, request.fluxConfigurationName, target, request, atOrAfter, request.expectedSource);
         outcome.last = evaluation;
         if (evaluation.phase !== lastPhase) {
           if (lastPhase !== undefined) interval = policy.initialMs; // things move: look again soon
@@ -285,9 +299,11 @@ export async function waitForReconciliation(request: WaitRequest, reader: FluxCo
           progress(label, 'reconciled', evaluation.summary);
           return outcome;
         }
-        if (evaluation.phase === 'suspended' || evaluation.phase === 'provisioning-failed') {
+        if (TERMINAL.has(evaluation.phase)) {
+          // the configuration itself is the problem: say which one, where
+          const suffix = evaluation.phase === 'suspended' || evaluation.phase === 'provisioning-failed' ? `; it will not reconcile ${target.slice(0, 12)}` : '';
           outcome.state = 'failed';
-          outcome.message = `${evaluation.summary}; it will not reconcile ${target.slice(0, 12)}`;
+          outcome.message = `Flux configuration "${request.fluxConfigurationName}" on ${label} (${cluster.clusterType}): ${evaluation.summary}${suffix}`;
           return outcome;
         }
         if (evaluation.phase === 'non-compliant') {

@@ -4,12 +4,21 @@
  * GET, list (nextLink paging), PUT (201 create / 200 update), PATCH (202), DELETE (202 / 204),
  * each long-running write with an absolute Azure-AsyncOperation URL and the operation-status
  * endpoint; api-versions 2023-05-01 and 2025-04-01; ARM error bodies for 400/401/403/404/429;
- * configurationProtectedSettings never returned; x-ms-ratelimit-remaining-subscription-* headers
- * from a per-subscription token bucket. The read-only status comes from the Flux simulation.
+ * configurationProtectedSettings and the other secret fields never returned;
+ * x-ms-ratelimit-remaining-subscription-* headers from a per-subscription token bucket. The
+ * read-only status comes from the Flux simulation.
+ *
+ * A long-running operation ends Succeeded or, as ARM reports a failed provisioning, Failed: the
+ * operation status carries `error: { code, message }`, the configuration stays with
+ * provisioningState Failed and errorMessage. What makes it fail is the cluster's scenario (see
+ * Scenario.provisioningCheck and Scenario.provisioningFailure in the Flux simulation): a create or
+ * update whose first reconciliation fails (source not fetched, kustomization path missing or not
+ * buildable) when the check applies, or an explicit failure; a delete fails only explicitly, and
+ * never with forceDelete=true.
  */
 import * as crypto from 'node:crypto';
 import type * as http from 'node:http';
-import type { FluxConfigSpec, FluxSimulator } from '../flux/simulator';
+import type { FluxConfigSpec, FluxReport, FluxSimulator, ProvisioningFailure } from '../flux/simulator';
 import { readBody, sendJson } from './http';
 import type { IdentityService } from './identity';
 
@@ -37,7 +46,15 @@ interface ConfigRecord {
   /** As written by PUT/PATCH, protected settings included (never returned). */
   spec: Record<string, unknown>;
   provisioningState: string;
+  /** Set when the last operation failed. */
+  errorMessage?: string;
   systemData: Record<string, string>;
+}
+
+/** The error of a failed long-running operation (ARM ErrorDetail). */
+export interface OperationError {
+  code: string;
+  message: string;
 }
 
 interface Operation {
@@ -47,7 +64,12 @@ interface Operation {
   polls: number;
   createdAt: number;
   status: 'InProgress' | 'Succeeded' | 'Failed';
-  apply: () => void;
+  error?: OperationError;
+  /** Earlier unfinished operations on the same resource (their effect comes first). */
+  prior: Promise<void>;
+  /** Applies the operation's effect; an error makes it Failed. */
+  run: () => Promise<OperationError | undefined>;
+  completing?: Promise<void>;
 }
 
 export interface AccessRule {
@@ -120,11 +142,11 @@ export class ArmService {
     return record;
   }
 
-  /** Creates (or replaces) a configuration directly, as if a PUT had completed. */
-  seedConfiguration(cluster: ClusterRecord, name: string, properties: Record<string, unknown>): void {
+  /** Creates (or replaces) a configuration directly, as if a PUT had completed (with `state`: ended so). */
+  seedConfiguration(cluster: ClusterRecord, name: string, properties: Record<string, unknown>, state: { provisioningState?: string; errorMessage?: string } = {}): void {
     const id = `${cluster.id}/providers/${FLUX_TYPE}/${name}`;
     const spec = withDefaults(properties);
-    this.configs.set(id.toLowerCase(), { name, id, spec, provisioningState: 'Succeeded', systemData: systemData('seed', undefined) });
+    this.configs.set(id.toLowerCase(), { name, id, spec, provisioningState: state.provisioningState ?? 'Succeeded', errorMessage: state.errorMessage, systemData: systemData('seed', undefined) });
     this.flux.configure(cluster.id.toLowerCase(), cluster.name, name, spec as FluxConfigSpec);
   }
 
@@ -294,9 +316,9 @@ export class ArmService {
           break;
         }
         const merged = route === 'flux.put' ? withDefaults(properties as Record<string, unknown>) : mergePatch(existing!.spec, properties as Record<string, unknown>);
-        const invalid = validate(name, merged, existing?.spec);
+        const invalid = validationProblem(name, merged, existing?.spec, apiVersion);
         if (invalid) {
-          error(400, 'BadRequest', invalid);
+          error(400, invalid.code, invalid.message);
           break;
         }
         const record: ConfigRecord = existing ?? { name, id: resourceId, spec: merged, provisioningState: 'Creating', systemData: systemData(caller, undefined) };
@@ -305,10 +327,7 @@ export class ArmService {
         record.systemData = systemData(caller, existing?.systemData);
         if (!existing) this.configs.set(resourceId.toLowerCase(), record);
         record.spec = merged;
-        const op = this.startOperation(resourceId, action, () => {
-          record.provisioningState = 'Succeeded';
-          this.flux.configure(cluster.id.toLowerCase(), cluster.name, record.name, record.spec as FluxConfigSpec);
-        });
+        const op = this.startOperation(resourceId, action, () => this.provision(cluster, record, action === 'create' ? 'create' : 'update'));
         const status = action === 'create' ? 201 : action === 'update' ? 200 : 202;
         sendJson(res, status, this.render(cluster, record, apiVersion), { ...headers, ...this.lroHeaders(op, apiVersion) });
         break;
@@ -320,9 +339,17 @@ export class ArmService {
           break;
         }
         record.provisioningState = 'Deleting';
-        const op = this.startOperation(resourceId, 'delete', () => {
-          this.configs.delete(resourceId.toLowerCase());
+        const force = (url.searchParams.get('forceDelete') ?? '').toLowerCase() === 'true';
+        const op = this.startOperation(resourceId, 'delete', async () => {
+          const failure = force ? undefined : this.takeFailure(cluster, record, 'delete');
+          if (failure) {
+            record.provisioningState = 'Failed';
+            record.errorMessage = failure.message;
+            return failure;
+          }
+          if (this.configs.get(resourceId.toLowerCase()) === record) this.configs.delete(resourceId.toLowerCase());
           this.flux.remove(cluster.id.toLowerCase(), record.name);
+          return undefined;
         });
         sendJson(res, 202, undefined, { ...headers, ...this.lroHeaders(op, apiVersion) });
         break;
@@ -335,10 +362,10 @@ export class ArmService {
         }
         if (op.status === 'InProgress') {
           op.polls++;
-          if (op.polls > this.options.lroPolls) this.complete(op);
+          if (op.polls > this.options.lroPolls) await this.complete(op);
         }
         const retry: Record<string, string> = op.status === 'InProgress' && this.options.lroRetryAfterSeconds > 0 ? { 'Retry-After': String(this.options.lroRetryAfterSeconds) } : {};
-        sendJson(res, 200, { id: `${op.resourceId}/operations/${op.id}`, name: op.id, status: op.status, properties: {}, error: null }, { ...headers, ...retry });
+        sendJson(res, 200, { id: `${op.resourceId}/operations/${op.id}`, name: op.id, status: op.status, properties: {}, error: op.error ?? null }, { ...headers, ...retry });
         break;
       }
     }
@@ -356,24 +383,75 @@ export class ArmService {
     return b;
   }
 
-  private startOperation(resourceId: string, action: Operation['action'], apply: () => void): Operation {
+  private startOperation(resourceId: string, action: Operation['action'], run: Operation['run']): Operation {
     // a new write supersedes an unfinished one on the same resource (its effect is applied first)
-    for (const other of this.operations.values()) if (other.status === 'InProgress' && other.resourceId.toLowerCase() === resourceId.toLowerCase()) this.complete(other);
-    const op: Operation = { id: crypto.randomUUID(), resourceId, action, polls: 0, createdAt: Date.now(), status: 'InProgress', apply };
+    const earlier = [...this.operations.values()].filter((other) => other.status === 'InProgress' && other.resourceId.toLowerCase() === resourceId.toLowerCase());
+    const prior = Promise.all(earlier.map((other) => this.complete(other))).then(() => undefined);
+    const op: Operation = { id: crypto.randomUUID(), resourceId, action, polls: 0, createdAt: Date.now(), status: 'InProgress', prior, run };
     this.operations.set(op.id, op);
     return op;
   }
 
-  private complete(op: Operation): void {
-    if (op.status !== 'InProgress') return;
-    op.status = 'Succeeded';
-    op.apply();
+  /** Finishes an operation (once; every caller waits for the same end). Never rejects. */
+  private complete(op: Operation): Promise<void> {
+    op.completing ??= (async () => {
+      await op.prior;
+      let failure: OperationError | undefined;
+      try {
+        failure = await op.run();
+      } catch (e) {
+        failure = { code: 'InternalServerError', message: (e as Error).message };
+      }
+      op.error = failure;
+      op.status = failure ? 'Failed' : 'Succeeded';
+    })();
+    return op.completing;
   }
 
-  /** Operations nobody polls still finish (as they do in Azure). */
+  /** Operations nobody polls still finish (as they do in Azure); they end in the background. */
   settleOperations(): void {
     const now = Date.now();
-    for (const op of this.operations.values()) if (op.status === 'InProgress' && now - op.createdAt >= this.options.lroMaxMs) this.complete(op);
+    for (const op of this.operations.values()) if (op.status === 'InProgress' && now - op.createdAt >= this.options.lroMaxMs) void this.complete(op);
+  }
+
+  /** The end of a create or update: what the cluster's agent answers for the new spec. */
+  private async provision(cluster: ClusterRecord, record: ConfigRecord, action: 'create' | 'update'): Promise<OperationError | undefined> {
+    const failure = this.takeFailure(cluster, record, action);
+    if (failure) {
+      // the agent did not take the new spec: Flux keeps running the previous one (none for a create)
+      record.provisioningState = 'Failed';
+      record.errorMessage = failure.message;
+      return failure;
+    }
+    const spec = record.spec as FluxConfigSpec;
+    this.flux.configure(cluster.id.toLowerCase(), cluster.name, record.name, spec);
+    const check = this.flux.scenarioOf({ clusterName: cluster.name, name: record.name }).provisioningCheck ?? 'auto';
+    if (check === 'always' || (check === 'auto' && spec.waitForReconciliation === true && !spec.suspend)) {
+      const problem = reconciliationProblem(record.name, await this.flux.reconcileNow(cluster.name, record.name));
+      if (problem) {
+        record.provisioningState = 'Failed';
+        record.errorMessage = problem.message;
+        return problem;
+      }
+    }
+    record.provisioningState = 'Succeeded';
+    record.errorMessage = undefined;
+    return undefined;
+  }
+
+  /** The scenario's explicit failure for this operation, if any (one use of it). */
+  private takeFailure(cluster: ClusterRecord, record: ConfigRecord, operation: 'create' | 'update' | 'delete'): OperationError | undefined {
+    const failure: ProvisioningFailure | null | undefined = this.flux.scenarioOf({ clusterName: cluster.name, name: record.name }).provisioningFailure;
+    if (!failure || !(failure.operations ?? ['create', 'update']).includes(operation)) return undefined;
+    if (failure.times !== undefined) {
+      if (failure.times <= 0) return undefined;
+      failure.times--;
+    }
+    const verb = { create: 'created', update: 'updated', delete: 'deleted' }[operation];
+    return {
+      code: failure.code ?? 'ProvisioningFailed',
+      message: failure.message ?? `The flux configuration '${record.name}' could not be ${verb} on cluster '${cluster.name}'.`,
+    };
   }
 
   private lroHeaders(op: Operation, apiVersion: string): Record<string, string> {
@@ -398,8 +476,9 @@ export class ArmService {
       statusUpdatedAt: report?.statusUpdatedAt ?? null,
       complianceState: spec.suspend ? 'Suspended' : report?.complianceState ?? 'Unknown',
       provisioningState: record.provisioningState,
-      errorMessage: report?.errorMessage ?? '',
+      errorMessage: record.errorMessage ?? report?.errorMessage ?? '',
     };
+    withoutSecrets(properties);
     if (apiVersion === '2023-05-01') {
       delete properties.ociRepository;
       const git = properties.gitRepository as Record<string, unknown> | undefined;
@@ -411,6 +490,43 @@ export class ArmService {
     }
     return { id: record.id, name: record.name, type: FLUX_TYPE, systemData: record.systemData, properties };
   }
+}
+
+/** Fields the service never returns (x-ms-secret in the spec). */
+function withoutSecrets(properties: Record<string, unknown>): void {
+  const strip = (value: unknown, keys: string[]): unknown => {
+    if (!value || typeof value !== 'object') return value;
+    const copy = { ...(value as Record<string, unknown>) };
+    for (const k of keys) delete copy[k];
+    return copy;
+  };
+  if (properties.azureBlob && typeof properties.azureBlob === 'object') {
+    const blob = strip(properties.azureBlob, ['accountKey', 'sasToken']) as Record<string, unknown>;
+    if (blob.servicePrincipal) blob.servicePrincipal = strip(blob.servicePrincipal, ['clientSecret', 'clientCertificate', 'clientCertificatePassword']);
+    properties.azureBlob = blob;
+  }
+  if (properties.ociRepository && typeof properties.ociRepository === 'object') {
+    const oci = { ...(properties.ociRepository as Record<string, unknown>) };
+    if (oci.tlsConfig) oci.tlsConfig = strip(oci.tlsConfig, ['clientCertificate', 'privateKey', 'caCertificate']);
+    properties.ociRepository = oci;
+  }
+}
+
+/**
+ * Why the first reconciliation of a configuration fails, as the agent reports it when the
+ * deployment waits for it: the source is not Ready, or one of the configuration's own
+ * Kustomizations is Non-Compliant (not built, path missing, not applied). The code is Flux's reason.
+ */
+export function reconciliationProblem(configName: string, report: FluxReport): OperationError | undefined {
+  // the source and the configuration's own Kustomizations are the statuses nothing applied
+  const failing = report.statuses.filter((s) => s.complianceState === 'Non-Compliant' && !s.appliedBy);
+  if (failing.length === 0) return undefined;
+  const ready = (s: (typeof failing)[number]) => s.statusConditions?.find((c) => c.type === 'Ready') ?? s.statusConditions?.[0];
+  const details = failing.map((s) => `${s.kind} ${s.namespace}/${s.name}: ${ready(s)?.message ?? s.complianceState}`);
+  return {
+    code: ready(failing[0])?.reason ?? 'ReconciliationFailed',
+    message: `Flux configuration '${configName}' failed to reconcile: ${details.join('; ')}`,
+  };
 }
 
 function systemData(caller: string, previous: Record<string, string> | undefined): Record<string, string> {
@@ -440,6 +556,9 @@ export function withDefaults(properties: Record<string, unknown>): Record<string
   const p: Record<string, unknown> = { scope: 'cluster', namespace: 'default', sourceKind: 'GitRepository', suspend: false, ...structuredClone(properties) };
   const git = p.gitRepository as Record<string, unknown> | undefined | null;
   if (git) p.gitRepository = { timeoutInSeconds: 600, syncIntervalInSeconds: 600, ...git, repositoryRef: { branch: null, tag: null, semver: null, commit: null, ...((git.repositoryRef as object) ?? {}) } };
+  if (p.bucket && typeof p.bucket === 'object') p.bucket = { insecure: true, timeoutInSeconds: 600, syncIntervalInSeconds: 600, ...(p.bucket as object) };
+  if (p.azureBlob && typeof p.azureBlob === 'object') p.azureBlob = { timeoutInSeconds: 600, syncIntervalInSeconds: 600, ...(p.azureBlob as object) };
+  if (p.ociRepository && typeof p.ociRepository === 'object') p.ociRepository = { timeoutInSeconds: 600, syncIntervalInSeconds: 600, ...(p.ociRepository as object) };
   const ks = p.kustomizations as Record<string, Record<string, unknown> | null> | undefined | null;
   if (ks) {
     const out: Record<string, unknown> = {};
@@ -478,8 +597,24 @@ export function mergePatch(base: Record<string, unknown>, patch: Record<string, 
   return out;
 }
 
-/** What the service rejects with 400 BadRequest. */
-export function validate(name: string, p: Record<string, unknown>, previous?: Record<string, unknown>): string | undefined {
+/** What the service rejects with 400 (the message). */
+export function validate(name: string, p: Record<string, unknown>, previous?: Record<string, unknown>, apiVersion = '2025-04-01'): string | undefined {
+  return validationProblem(name, p, previous, apiVersion)?.message;
+}
+
+/** What the service rejects with 400: code (BadRequest, or ValidationFailed for a source kind without its definition) and message. */
+export function validationProblem(name: string, p: Record<string, unknown>, previous?: Record<string, unknown>, apiVersion = '2025-04-01'): { code: string; message: string } | undefined {
+  const bodyOf: Record<string, string> = { GitRepository: 'gitRepository', Bucket: 'bucket', AzureBlob: 'azureBlob', OCIRepository: 'ociRepository' };
+  const kinds = apiVersion === '2023-05-01' ? ['GitRepository', 'Bucket', 'AzureBlob'] : ['GitRepository', 'Bucket', 'AzureBlob', 'OCIRepository'];
+  const body = bodyOf[String(p.sourceKind)];
+  if (kinds.includes(String(p.sourceKind)) && (p[body] === undefined || p[body] === null)) {
+    return { code: 'ValidationFailed', message: `Invalid source kind match. Config with specified source kind '${String(p.sourceKind)}' must contain corresponding body specified in the properties.` };
+  }
+  const message = validateSpec(name, p, previous, kinds);
+  return message === undefined ? undefined : { code: 'BadRequest', message };
+}
+
+function validateSpec(name: string, p: Record<string, unknown>, previous: Record<string, unknown> | undefined, kinds: string[]): string | undefined {
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 30) {
     return `Invalid configuration name '${name}': it must be at most 30 lowercase alphanumeric characters or '-', and start and end with an alphanumeric character.`;
   }
@@ -490,7 +625,6 @@ export function validate(name: string, p: Record<string, unknown>, previous?: Re
   if (previous && (previous.scope !== p.scope || previous.namespace !== p.namespace)) {
     return 'The scope and namespace of an existing flux configuration cannot be changed.';
   }
-  const kinds = ['GitRepository', 'Bucket', 'AzureBlob', 'OCIRepository'];
   if (!kinds.includes(String(p.sourceKind))) return `Invalid sourceKind '${String(p.sourceKind)}': allowed values are ${kinds.join(', ')}.`;
   if (p.sourceKind === 'GitRepository') {
     const git = p.gitRepository as { url?: unknown; repositoryRef?: Record<string, unknown> } | undefined | null;
@@ -498,8 +632,16 @@ export function validate(name: string, p: Record<string, unknown>, previous?: Re
     if (!/^(https?:\/\/|ssh:\/\/|git@|file:\/\/|\/)/.test(git.url)) return `Error: invalid URL '${git.url}': the URL must start with http://, https:// or ssh://.`;
     const ref = git.repositoryRef ?? {};
     if (!ref.branch && !ref.tag && !ref.semver && !ref.commit) return "Error: 'gitRepository.repositoryRef' must set one of branch, tag, semver or commit.";
+  } else if (p.sourceKind === 'Bucket') {
+    const bucket = p.bucket as { url?: unknown; bucketName?: unknown };
+    if (typeof bucket.url !== 'string' || !/^https?:\/\//.test(bucket.url)) return "Error: 'bucket.url' is required when sourceKind is Bucket and must start with http:// or https://.";
+    if (typeof bucket.bucketName !== 'string' || bucket.bucketName === '') return "Error: 'bucket.bucketName' is required when sourceKind is Bucket.";
+  } else if (p.sourceKind === 'AzureBlob') {
+    const blob = p.azureBlob as { url?: unknown };
+    if (typeof blob.url !== 'string' || !/^https:\/\//.test(blob.url)) return "Error: 'azureBlob.url' is required when sourceKind is AzureBlob and must start with https://.";
   } else {
-    return `sourceKind '${String(p.sourceKind)}' is not supported by this emulator.`;
+    const oci = p.ociRepository as { url?: unknown };
+    if (typeof oci.url !== 'string' || !/^oci:\/\//.test(oci.url)) return "Error: 'ociRepository.url' is required when sourceKind is OCIRepository and must start with oci://.";
   }
   const ks = (p.kustomizations ?? {}) as Record<string, { dependsOn?: unknown; path?: unknown } | null>;
   for (const [ksName, k] of Object.entries(ks)) {

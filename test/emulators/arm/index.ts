@@ -14,7 +14,7 @@ import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FluxSimulator } from '../flux/simulator';
+import { FluxSimulator, ProvisioningFailure, Scenario } from '../flux/simulator';
 import { ArmOptions, ArmService, ClusterRecord, ClusterType } from './arm';
 import { createSelfSignedCertificate } from './certificate';
 import { describeFault, FaultInjector, LoggedRequest, queryOf, sendJson, sleepMs } from './http';
@@ -22,7 +22,8 @@ import { IdentityService } from './identity';
 
 export type { ClusterType } from './arm';
 export type { Fault, FaultRule, LoggedRequest } from './http';
-export type { ObjectFailure, Scenario, FluxReport } from '../flux/simulator';
+export type { ObjectFailure, Scenario, FluxReport, ProvisioningFailure } from '../flux/simulator';
+export type { OperationError } from './arm';
 
 export interface ArmEmulatorOptions {
   /** Git URL the seeded `cluster-config` configurations sync (the `gitops` repository): an Azure DevOps emulator URL, a bare repository path or a file:// URL. Without it no configuration is seeded. */
@@ -80,8 +81,19 @@ export interface ArmEmulator extends ArmEmulatorInfo {
   requests: LoggedRequest[];
   admin: {
     addCluster(c: { name: string; type: ClusterType; subscriptionId?: string; resourceGroup?: string }): ClusterRecord;
-    /** Creates a flux configuration directly (no LRO), syncing `url` at `branch`. */
-    addFluxConfiguration(cluster: string, name: string, properties: Record<string, unknown>): void;
+    /**
+     * Creates a flux configuration directly (no LRO) from its properties: any source kind
+     * (GitRepository, Bucket, AzureBlob, OCIRepository), as given (no validation).
+     * `state` seeds the outcome of its last operation, e.g. provisioningState Failed and errorMessage.
+     */
+    addFluxConfiguration(cluster: string, name: string, properties: Record<string, unknown>, state?: { provisioningState?: string; errorMessage?: string }): void;
+    /**
+     * How the long-running operations on a cluster's configurations (or one of them) end:
+     * `check` whether create/update wait for the first reconciliation and fail when it fails
+     * ('auto': when the configuration sets waitForReconciliation; 'always'; 'never'), and
+     * `failure` an explicit failure (null clears it). Same as flux.setScenario.
+     */
+    setProvisioning(cluster: string, provisioning: { check?: Scenario['provisioningCheck']; failure?: ProvisioningFailure | null }, config?: string): void;
     /** Every ARM request for a cluster's flux configurations (for counting polls). */
     armRequests(cluster?: string): LoggedRequest[];
     /** Denies matching callers/scopes/actions with 403 AuthorizationFailed. */
@@ -234,10 +246,16 @@ export async function startArmEmulator(options: ArmEmulatorOptions = {}): Promis
     requests,
     admin: {
       addCluster: (c) => arm.addCluster({ subscriptionId: c.subscriptionId ?? subscriptionId, resourceGroup: c.resourceGroup ?? resourceGroup, type: c.type, name: c.name }),
-      addFluxConfiguration(clusterName, name, properties) {
+      addFluxConfiguration(clusterName, name, properties, state) {
         const record = [...arm.clusters.values()].find((c) => c.name.toLowerCase() === clusterName.toLowerCase());
         if (!record) throw new Error(`no cluster ${clusterName}`);
-        arm.seedConfiguration(record, name, properties);
+        arm.seedConfiguration(record, name, properties, state);
+      },
+      setProvisioning(clusterName, provisioning, config) {
+        const patch: Partial<Scenario> = {};
+        if (provisioning.check !== undefined) patch.provisioningCheck = provisioning.check;
+        if (provisioning.failure !== undefined) patch.provisioningFailure = provisioning.failure === null ? null : { ...provisioning.failure };
+        flux.setScenario(clusterName, patch, config);
       },
       armRequests: (cluster) => requests.filter((r) => r.server === 'arm' && (cluster === undefined || r.cluster?.toLowerCase() === cluster.toLowerCase())),
       deny: (rule) => arm.denied.push(rule),

@@ -40,7 +40,7 @@ export interface SourceRef {
 }
 
 export class GitSourceCache {
-  private readonly mirrors = new Map<string, string>();
+  private readonly mirrors = new Map<string, Promise<string>>();
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly checkouts = new Map<string, string>();
   fetches = 0;
@@ -57,15 +57,21 @@ export class GitSourceCache {
     return next;
   }
 
-  private async mirror(url: string): Promise<string> {
+  /** The mirror of `url`, made once: concurrent first syncs of one URL (several clusters) share the `git init`. */
+  private mirror(url: string): Promise<string> {
     let dir = this.mirrors.get(url);
     if (!dir) {
-      dir = path.join(this.root, `mirror-${crypto.createHash('sha1').update(url).digest('hex').slice(0, 12)}.git`);
-      if (!fs.existsSync(dir)) {
-        const r = await git(['init', '--bare', '--quiet', dir]);
-        if (r.code !== 0) throw new Error(`git init failed: ${r.stderr.trim()}`);
-      }
-      this.mirrors.set(url, dir);
+      const made = (async () => {
+        const d = path.join(this.root, `mirror-${crypto.createHash('sha1').update(url).digest('hex').slice(0, 12)}.git`);
+        if (!fs.existsSync(d)) {
+          const r = await git(['init', '--bare', '--quiet', d]);
+          if (r.code !== 0) throw new Error(`git init failed: ${r.stderr.trim()}`);
+        }
+        return d;
+      })();
+      dir = made;
+      this.mirrors.set(url, made);
+      made.catch(() => this.mirrors.delete(url));
     }
     return dir;
   }

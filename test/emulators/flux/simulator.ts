@@ -8,9 +8,16 @@
  *
  * Scenario control (per cluster, optionally per configuration): sync delay, status relay lag
  * (the source fields arrive first, the object statuses later), a stalled configuration, the older
- * `branch/<sha>` revision format, failing objects (apply or health), and suspension through the
- * resource's own `suspend`.
+ * `branch/<sha>` revision format, failing objects (apply or health), suspension through the
+ * resource's own `suspend`, and how the ARM emulator's long-running operations end (the
+ * fluxconfig-agent's answer: a check of the first reconciliation, or an explicit failure).
+ *
+ * Bucket, AzureBlob and OCIRepository sources have no content here: they publish a stable
+ * artifact revision (`sha256:<digest>`, `<tag>@sha256:<digest>` for OCI) and their
+ * Kustomizations report it as applied, without objects. Enough for callers that must recognise
+ * a source that is not a Git repository.
  */
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildKustomization, BuildResult, KubeObject, objectKey, objectRef } from './build';
@@ -64,6 +71,11 @@ export interface FluxConfigSpec {
     repositoryRef?: { branch?: string | null; tag?: string | null; semver?: string | null; commit?: string | null };
     httpsUser?: string;
   } | null;
+  bucket?: { url?: string; bucketName?: string; syncIntervalInSeconds?: number } | null;
+  azureBlob?: { url?: string; containerName?: string; syncIntervalInSeconds?: number } | null;
+  ociRepository?: { url?: string; syncIntervalInSeconds?: number; repositoryRef?: { tag?: string | null; semver?: string | null; digest?: string | null } | null } | null;
+  /** The PUT waits for the first reconciliation of the kustomizations (and fails when it fails). */
+  waitForReconciliation?: boolean | null;
   kustomizations?: Record<string, {
     path?: string;
     dependsOn?: string[] | null;
@@ -84,6 +96,27 @@ export interface Scenario {
   revisionFormat: 'sha1' | 'legacy';
   /** Overrides the spec's syncIntervalInSeconds (scaled). */
   syncIntervalMs?: number;
+  /**
+   * Whether a create or update operation waits for the first reconciliation of the new spec and
+   * fails when the source cannot be fetched or a kustomization of the configuration cannot be
+   * built or applied (e.g. its path does not exist): 'auto' (default) when the configuration
+   * sets waitForReconciliation, 'always', or 'never'.
+   */
+  provisioningCheck?: 'auto' | 'always' | 'never';
+  /** An explicit failure of the long-running operations (null clears it). */
+  provisioningFailure?: ProvisioningFailure | null;
+}
+
+/** How the ARM emulator's long-running operations on a configuration fail, whatever its spec. */
+export interface ProvisioningFailure {
+  /** error.code of the operation status, default ProvisioningFailed. */
+  code?: string;
+  /** error.message of the operation status and the configuration's errorMessage (a default names the configuration and cluster). */
+  message?: string;
+  /** Which operations fail: 'create' (PUT of a new configuration), 'update' (PUT of an existing one, PATCH), 'delete' (DELETE without forceDelete=true). Default create and update. */
+  operations?: ('create' | 'update' | 'delete')[];
+  /** How many operations fail before they succeed again; every one when omitted. */
+  times?: number;
 }
 
 export interface ObjectFailure {
@@ -136,7 +169,9 @@ interface ConfigState {
   running?: Promise<void>;
   removed: boolean;
   lastSha?: string;
+  /** What each Kustomization (by "namespace/name") applied, and whether it prunes. */
   inventory: Map<string, Set<string>>;
+  prunes: Map<string, boolean>;
   helmRevisions: Map<string, { revision: number; specHash: string }>;
   reconciles: number;
 }
@@ -192,6 +227,7 @@ export class FluxSimulator {
         published: { statuses: [], complianceState: 'Pending', errorMessage: '' },
         removed: false,
         inventory: new Map(),
+        prunes: new Map(),
         helmRevisions: new Map(),
         reconciles: 0,
       };
@@ -210,9 +246,10 @@ export class FluxSimulator {
     state.removed = true;
     if (state.timer) clearTimeout(state.timer);
     const objects = this.objectsOf(clusterKey);
-    for (const [ks, keys] of state.inventory) {
-      if (!state.spec.kustomizations?.[ks]?.prune) continue;
-      for (const k of keys) objects.delete(k);
+    // the Kustomizations go, and those that prune take what they applied with them
+    for (const [id, keys] of state.inventory) {
+      if (!state.prunes.get(id)) continue;
+      for (const k of keys) if (objects.get(k)?.appliedBy === id) objects.delete(k);
     }
     this.configs.delete(key);
   }
@@ -302,7 +339,8 @@ export class FluxSimulator {
     const scenario = this.scenarioOf(state);
     const floor = this.options.minIntervalMs ?? 50;
     if (scenario.syncIntervalMs !== undefined) return Math.max(floor, scenario.syncIntervalMs);
-    const seconds = state.spec.gitRepository?.syncIntervalInSeconds ?? 600;
+    const source = { GitRepository: state.spec.gitRepository, Bucket: state.spec.bucket, AzureBlob: state.spec.azureBlob, OCIRepository: state.spec.ociRepository }[sourceKindOf(state.spec)];
+    const seconds = source?.syncIntervalInSeconds ?? 600;
     return Math.max(floor, seconds * 1000 * (this.options.timeScale ?? 0.01));
   }
 
@@ -355,6 +393,13 @@ export class FluxSimulator {
     state.reconciles++;
     const started = Date.now();
     const now = () => new Date().toISOString();
+    if (sourceKindOf(state.spec) !== 'GitRepository') {
+      await this.later(scenario.syncDelayMs);
+      if (state.removed || this.stopped) return;
+      state.published = artifactReport(state.name, state.spec, scenario, now(), state.published);
+      for (const phase of ['source', 'status'] as const) this.events.push({ at: Date.now(), cluster: state.clusterName, config: state.name, phase, complianceState: 'Compliant' });
+      return;
+    }
     const configNamespace = state.spec.namespace ?? 'default';
     const url = state.spec.gitRepository?.url ?? '';
     const ref = state.spec.gitRepository?.repositoryRef ?? {};
@@ -475,6 +520,7 @@ export class FluxSimulator {
       const previous = state.inventory.get(id) ?? new Set<string>();
       if (unit.prune) for (const k of previous) if (!keys.has(k) && objects.get(k)?.appliedBy === id) objects.delete(k);
       state.inventory.set(id, keys);
+      state.prunes.set(id, unit.prune);
 
       const unhealthy = failuresHere.filter((x) => x.f.mode !== 'apply');
       const own: ObjectStatus[] = [];
@@ -631,6 +677,54 @@ function orderByDependencies<T extends { dependsOn?: string[] | null }>(entries:
   }
   for (const e of entries) if (!placed.has(e[0])) out.push(e);
   return out;
+}
+
+export type SourceKind = 'GitRepository' | 'Bucket' | 'AzureBlob' | 'OCIRepository';
+
+export function sourceKindOf(spec: FluxConfigSpec): SourceKind {
+  const kind = spec.sourceKind ?? 'GitRepository';
+  return kind === 'Bucket' || kind === 'AzureBlob' || kind === 'OCIRepository' ? kind : 'GitRepository';
+}
+
+/**
+ * What the agent relays for a Bucket, AzureBlob or OCIRepository source: the artifact revision
+ * source-controller stores (a digest, not a Git commit; stable for a given source definition) and
+ * Kustomizations applied at it. No content is simulated, so no objects are applied.
+ */
+function artifactReport(name: string, spec: FluxConfigSpec, scenario: Scenario, at: string, previous: FluxReport): FluxReport {
+  const kind = sourceKindOf(spec);
+  const definition = kind === 'Bucket' ? spec.bucket : kind === 'AzureBlob' ? spec.azureBlob : spec.ociRepository;
+  const digest = crypto.createHash('sha256').update(JSON.stringify({ kind, url: definition?.url ?? '', bucket: spec.bucket?.bucketName ?? spec.azureBlob?.containerName ?? '' })).digest('hex');
+  const tag = spec.ociRepository?.repositoryRef?.tag ?? 'latest';
+  const revision =
+    kind === 'OCIRepository'
+      ? scenario.revisionFormat === 'legacy' ? `${tag}/${digest}` : `${tag}@sha256:${digest}`
+      : scenario.revisionFormat === 'legacy' ? digest : `sha256:${digest}`;
+  const namespace = spec.namespace ?? 'default';
+  const statuses: ObjectStatus[] = [
+    {
+      name,
+      namespace,
+      // Flux serves AzureBlob through a Bucket object (provider azure)
+      kind: kind === 'OCIRepository' ? 'OCIRepository' : 'Bucket',
+      complianceState: 'Compliant',
+      appliedBy: null,
+      statusConditions: [{ lastTransitionTime: at, message: `stored artifact for revision '${revision}'`, reason: 'Succeeded', status: 'True', type: 'Ready' }],
+    },
+  ];
+  for (const [ks, definition] of Object.entries(spec.kustomizations ?? {})) {
+    if (definition === null) continue;
+    statuses.push({
+      name: `${name}-${ks}`,
+      namespace,
+      kind: 'Kustomization',
+      complianceState: 'Compliant',
+      appliedBy: null,
+      statusConditions: [{ lastTransitionTime: at, message: `Applied revision: ${revision}`, reason: 'ReconciliationSucceeded', status: 'True', type: 'Ready' }],
+    });
+  }
+  const sourceUpdatedAt = previous.sourceSyncedCommitId === revision && previous.sourceUpdatedAt ? previous.sourceUpdatedAt : at;
+  return { sourceSyncedCommitId: revision, sourceUpdatedAt, statusUpdatedAt: at, statuses, complianceState: 'Compliant', errorMessage: '' };
 }
 
 /** httpsUser + httpsKey (base64, as configurationProtectedSettings carry it) as Basic auth. */

@@ -145,6 +145,42 @@ describe('credential flows against the emulated Microsoft Entra, Azure DevOps OI
     }
   });
 
+  it("workload identity federation with the Azure DevOps emulator's job token: addJob({ accessToken }) makes the OIDC endpoint honour that token", async () => {
+    // a 52-character token as the Azure DevOps emulator hands out for System.AccessToken
+    const devopsToken = 'ab2cd3ef4gh5ij6kl7mn2op3qr4st5uv6wx7yz2ab3cd4ef5gh6i';
+    assert.equal(devopsToken.length, 52);
+    const connection = emu.identity.addServiceConnection({ clientId: emu.clientId, name: 'azure-wif-devops', organization: 'contoso', projectName: 'fleet' });
+    const job = emu.identity.addJob({ accessToken: devopsToken, organization: 'contoso', projectName: 'fleet' });
+    assert.equal(job.accessToken, devopsToken);
+    assert.equal(job.oidcRequestUri, `${emu.tokenUrl}/contoso/${job.projectId}/_apis/distributedtask/hubs/build/plans/${job.planId}/jobs/${job.jobId}/oidctoken`);
+
+    const oidcToken = await requestOidcToken(job.oidcRequestUri, devopsToken, connection.id, { tlsOptions: tls });
+    const claims = decodeJwt(oidcToken)!.payload;
+    assert.deepEqual([claims.sub, claims.aud, claims.iss], ['sc://contoso/fleet/azure-wif-devops', 'api://AzureADTokenExchange', emu.identity.devopsIssuer]);
+    const oidc = emu.requests.filter((r) => r.route === 'oidc');
+    assert.deepEqual(oidc.map((r) => [r.method, r.status, r.query['api-version'], r.query.serviceConnectionId]), [['POST', 200, '7.1', connection.id]]);
+
+    // the token works end to end: createAzureCredential exchanges the OIDC token, ARM accepts the access token
+    const c = createAzureCredential(
+      { id: connection.id, scheme: 'WorkloadIdentityFederation', parameters: { tenantid: emu.tenantId, serviceprincipalid: emu.clientId }, data: { subscriptionId: emu.subscriptionId, activeDirectoryAuthority: emu.tokenUrl }, url: emu.armUrl },
+      { oidcRequestUri: job.oidcRequestUri, accessToken: devopsToken },
+      { tlsOptions: tls },
+    );
+    assert.equal(await listWith(c.credential), 0);
+    assert.deepEqual(emu.identity.issued.map((i) => i.via), ['federated']);
+
+    // any other bearer is refused; the token of another job does not open this job's endpoint
+    await assert.rejects(requestOidcToken(job.oidcRequestUri, `${devopsToken}x`, connection.id, { tlsOptions: tls }), (e: Error) => {
+      assert.equal(e.message, `Azure DevOps did not issue an OIDC token for service connection ${connection.id} (HTTP 401: TF400813: The user is not authorized to access this resource.)`);
+      return true;
+    });
+    const other = emu.identity.addJob({ organization: 'contoso', projectName: 'fleet' });
+    await assert.rejects(requestOidcToken(job.oidcRequestUri, other.accessToken, connection.id, { tlsOptions: tls }), (e: Error) => {
+      assert.equal(e.message, `Azure DevOps did not issue an OIDC token for service connection ${connection.id} (HTTP 404: Job ${job.jobId} of plan ${job.planId} was not found.)`);
+      return true;
+    });
+  });
+
   it('managed identity: IMDS (AZURE_POD_IDENTITY_AUTHORITY_HOST) for the system-assigned and a user-assigned identity', async () => {
     emu.identity.addManagedIdentity({ systemAssigned: true });
     const user = emu.identity.addManagedIdentity({});

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { gitAncestry } from '../../emulators/flux/git-source';
+import { gitAncestry, GitSourceCache } from '../../emulators/flux/git-source';
 import { FluxSimulator, FluxConfigSpec } from '../../emulators/flux/simulator';
 import { createTestRepo, sampleGitOpsFiles } from '../../emulators/flux/test-repo';
 import { startArmEmulator } from '../../emulators/arm';
@@ -108,6 +108,25 @@ describe('Flux simulation', function () {
       await repo.commit({ 'p/a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a2, namespace: n}\n', 'k/a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b2, namespace: n}\n' });
       await sim.reconcileNow('arc', 'cfg');
       assert.deepEqual([...sim.clusterObjects('arc').keys()].sort(), ['ConfigMap/n/a2', 'ConfigMap/n/b', 'ConfigMap/n/b2']);
+      // deleting the configuration: the pruning Kustomization takes its objects with it, the other leaves them
+      const objects = sim.clusterObjects('arc');
+      sim.remove('c1', 'cfg');
+      assert.deepEqual([...objects.keys()].sort(), ['ConfigMap/n/b', 'ConfigMap/n/b2']);
+    } finally {
+      repo.remove();
+    }
+  });
+
+  it('several clusters fetching one repository for the first time at once share one mirror (one git init, no lost race)', async () => {
+    const repo = await createTestRepo({ 'p/a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: n}\n' });
+    try {
+      // concurrent `git init` of one folder fails more often than not: every round must fetch four times
+      for (let round = 0; round < 8; round++) {
+        const cache = new GitSourceCache(path.join(work, `round-${round}`));
+        const fetched = await Promise.all([1, 2, 3, 4].map(() => cache.fetch(repo.url, { branch: 'main' })));
+        assert.deepEqual(fetched.map((f) => f.sha), [repo.first, repo.first, repo.first, repo.first]);
+        assert.equal(new Set(fetched.map((f) => f.mirror)).size, 1);
+      }
     } finally {
       repo.remove();
     }
@@ -164,6 +183,8 @@ describe('Flux simulation over the Azure DevOps emulator (git smart HTTP with th
           clusters: [{ resourceGroup: arm.resourceGroup, clusterType: 'connectedClusters', clusterName: 'arc-nonprod' }],
           fluxConfigurationName: 'cluster-config',
           targetCommit: target,
+          // the repository in another spelling (user info, case, .git, slash) is the same repository
+          expectedSource: { url: `${devops.url.replace('://', '://build@')}/GITOPS-FLOW/_git/GitOps.git/`, branch: 'refs/heads/main' },
           kustomizations: ['voting-app-dev'],
           isAncestor: gitAncestry(devops.admin.bareRepositoryPath('gitops-flow', 'gitops')),
           timeoutMs: 20_000,

@@ -93,6 +93,8 @@ describe('flux-status', () => {
     assert.equal((await evaluate(status(`main@sha1:${OLD}`, { state: 'Suspended' }, { complianceState: 'Suspended' }), 'c', A, {}, atOrAfterA)).phase, 'suspended');
     const failed = await evaluate(status(`main@sha1:${OLD}`, { state: 'Compliant' }, { provisioningState: 'Failed', errorMessage: 'extension not installed' }), 'c', A, {}, atOrAfterA);
     assert.equal(failed.phase, 'provisioning-failed');
-    assert.match(failed.summary, /extension not installed/);
+    assert.equal(failed.summary, 'provisioningState is Failed: extension not installed');
+    const bare = await evaluate(status(`main@sha1:${OLD}`, { state: 'Compliant' }, { provisioningState: 'Failed' }), 'c', A, {}, atOrAfterA);
+    assert.equal(bare.summary, 'provisioningState is Failed (no errorMessage given)');
   });
 });

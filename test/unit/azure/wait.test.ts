@@ -159,6 +159,48 @@ describe('waitForReconciliation (polling policy, with a fake reader and clock)',
     assert.deepEqual(ancestry, ['b'.repeat(40)]);
   });
 
+  it('a configuration that can never show the commit fails at the first read, naming cluster, configuration and the cause', async () => {
+    const bucket = await waitForReconciliation(req(fakeTime()), async () => ({
+      status: { ...reconciled('c'.repeat(40)), sourceKind: 'Bucket', bucket: { url: 'https://minio.contoso.local', bucketName: 'flux' } },
+    }));
+    assert.equal(bucket.outcomes[0].state, 'failed');
+    assert.equal(bucket.outcomes[0].requests, 1);
+    assert.equal(bucket.outcomes[0].last!.phase, 'unsupported-source');
+    assert.equal(
+      bucket.outcomes[0].message,
+      'Flux configuration "cc" on rg/c1 (connectedClusters): sourceKind is Bucket (bucket "flux" at https://minio.contoso.local), not GitRepository: ' +
+        'what it syncs is an artifact, not a commit of the GitOps repository, so it cannot show that aaaaaaaaaaaa is deployed; promotion through Azure Repos needs a GitRepository source',
+    );
+    assert.match(bucket.message, /^Flux configuration cc failed to reconcile a{12} on rg\/c1\n {2}- rg\/c1 \[failed\]: Flux configuration "cc" on rg\/c1 \(connectedClusters\): sourceKind is Bucket/);
+
+    const git = (url: string, branch: string): FluxStatus => ({ ...reconciled(OLD), sourceKind: 'GitRepository', gitRepository: { url, repositoryRef: { branch } } });
+    const expectedSource = { url: 'https://dev.azure.com/contoso/fleet/_git/gitops', branch: 'main' };
+    const other = await waitForReconciliation(req(fakeTime(), { expectedSource }), async () => ({ status: git('https://dev.azure.com/contoso/fleet/_git/gitops-old', 'main') }));
+    assert.equal(other.outcomes[0].requests, 1);
+    assert.equal(
+      other.outcomes[0].message,
+      'Flux configuration "cc" on rg/c1 (connectedClusters): syncs https://dev.azure.com/contoso/fleet/_git/gitops-old, not https://dev.azure.com/contoso/fleet/_git/gitops where aaaaaaaaaaaa was committed: it will never show that commit',
+    );
+    const branch = await waitForReconciliation(req(fakeTime(), { expectedSource }), async () => ({ status: git('https://contoso.visualstudio.com/fleet/_git/gitops', 'release') }));
+    assert.equal(
+      branch.outcomes[0].message,
+      'Flux configuration "cc" on rg/c1 (connectedClusters): syncs branch "release" of https://contoso.visualstudio.com/fleet/_git/gitops, not branch "main" where aaaaaaaaaaaa was committed: it will never show that commit',
+    );
+    // the same repository in another form and the same branch: waits and reconciles as usual
+    let n = 0;
+    const same = await waitForReconciliation(req(fakeTime(), { expectedSource }), async () => ({
+      status: { ...git('https://contoso@dev.azure.com/contoso/fleet/_git/GitOps.git', 'main'), ...(++n < 3 ? {} : reconciled(T)) },
+    }));
+    assert.equal(same.ok, true, same.message);
+    assert.equal(same.requests, 3);
+  });
+
+  it('provisioningState Failed ends the wait at once with the errorMessage', async () => {
+    const result = await waitForReconciliation(req(fakeTime()), async () => ({ status: { ...reconciled(OLD), provisioningState: 'Failed', errorMessage: 'Flux extension is not installed' } }));
+    assert.equal(result.outcomes[0].requests, 1);
+    assert.equal(result.outcomes[0].message, 'Flux configuration "cc" on rg/c1 (connectedClusters): provisioningState is Failed: Flux extension is not installed; it will not reconcile aaaaaaaaaaaa');
+  });
+
   it('rejects a short or missing target commit and an empty fleet', async () => {
     await assert.rejects(waitForReconciliation({ ...req(fakeTime()), targetCommit: 'abc123' }, async () => ({ status: {} })), /not a full commit id/);
     await assert.rejects(waitForReconciliation({ ...req(fakeTime()), clusters: [] }, async () => ({ status: {} })), /no cluster/);
