@@ -12,7 +12,7 @@ import type { PromoteInputs } from './promote-inputs';
  * the Arc/AKS fluxConfigurations API with the AzureRM service connection's credential. Ancestry
  * questions go to the GitOps repository, so merges that land together still count.
  */
-export async function waitForFlux(flux: NonNullable<PromoteInputs['flux']>, commitId: string, conn: DevOpsConnection, repo: Repository): Promise<ReconciliationResult> {
+export async function waitForFlux(flux: NonNullable<PromoteInputs['flux']>, commitId: string, conn: DevOpsConnection, repo: Repository, targetBranch: string): Promise<ReconciliationResult> {
   const connection = agent.azureServiceConnection('azureSubscription', flux.azureConnection);
   const azure = createAzureCredential(connection, agent.pipelineJobContext(), { onSecret: agent.setSecret });
   for (const secret of azure.secrets) agent.setSecret(secret);
@@ -32,6 +32,8 @@ export async function waitForFlux(flux: NonNullable<PromoteInputs['flux']>, comm
         namespaces: flux.namespaces,
         targetCommit: commitId,
         isAncestor: (ancestor, descendant) => isAncestor(conn, repo, ancestor, descendant),
+        // A configuration syncing another repository or branch would never show our commit: say so at once.
+        expectedSource: { url: `${conn.collectionUrl}/${encodeURIComponent(repo.project.name)}/_git/${encodeURIComponent(repo.name)}`, branch: targetBranch },
         timeoutMs: flux.timeoutMs,
         nonCompliantGraceMs: flux.nonCompliantGraceMs,
         onProgress: (e) => {

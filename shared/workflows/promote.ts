@@ -88,7 +88,7 @@ export async function promote(version: string): Promise<void> {
   const context = { genre: 'gitops-flow', name: `${names.app}/${names.environment}` };
   if (inputs.flux) {
     if (inputs.commitStatuses) await status(conn, repo, deployed, { state: 'pending', description: `Waiting for Flux on ${inputs.flux.clusters.length} cluster(s) to reconcile ${names.app} ${names.release}`, context });
-    reconciliation = await waitForFlux(inputs.flux, deployed, conn, repo);
+    reconciliation = await waitForFlux(inputs.flux, deployed, conn, repo, inputs.targetBranch);
     record.reconciliation = reconciliation;
     if (inputs.commitStatuses) {
       await status(conn, repo, deployed, {

@@ -252,6 +252,22 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
     assert.match(run.summaries[0].markdown, /Deployment voting-dev\/voting-app-web: Non-Compliant \(ImagePullBackOff/);
   });
 
+  it('fails at once when the Flux configuration syncs another branch than the one promoted to', async () => {
+    arm.admin.addFluxConfiguration('arc-nonprod', 'other-branch', {
+      scope: 'cluster',
+      namespace: 'flux-system',
+      sourceKind: 'GitRepository',
+      suspend: false,
+      gitRepository: { url: `${devops.url}/${PROJECT}/_git/gitops`, timeoutInSeconds: 600, syncIntervalInSeconds: 600, repositoryRef: { branch: 'release' } },
+      kustomizations: { apps: { path: './apps/dev', prune: true, dependsOn: [], timeoutInSeconds: 600, syncIntervalInSeconds: 600, wait: true } },
+    });
+    const run = await promote({ fluxConfiguration: 'other-branch', kustomizations: '' });
+    assert.equal(run.result, 'Failed', run.stdout);
+    assert.match(run.resultMessage ?? '', /^Flux configuration other-branch failed to reconcile [0-9a-f]{12} on rg-gitops\/arc-nonprod/);
+    assert.match(run.resultMessage ?? '', /not branch "main" where [0-9a-f]{12} was committed: it will never show that commit/);
+    assert.ok(run.summaries[0].markdown.includes('| rg-gitops/arc-nonprod | failed |'));
+  });
+
   it('commits nothing when the release does not render to valid manifests for the environment', async () => {
     const refs = git('for-each-ref');
     const run = await promote({ variables: 'WEB_REPLICAS=many' });
