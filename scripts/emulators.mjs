@@ -79,7 +79,11 @@ async function startArm(fields) {
     sourceHeaders: { Authorization: `Bearer ${fields.devopsToken}` },
     ...(fs.existsSync(kubectl) ? { kubectl } : {}),
   });
-  return { fields: emulator.info, stop: () => emulator.stop() };
+  // A workload identity federation service connection and a pipeline job whose System.AccessToken is
+  // the Azure DevOps token: what an AzureRM connection of that scheme needs (the OIDC request URI).
+  const serviceConnection = emulator.identity.addServiceConnection({ clientId: emulator.clientId, organization: fields.devopsOrg, projectName: fields.project, name: 'arm-gitops' });
+  const job = emulator.identity.addJob({ accessToken: fields.devopsToken, organization: fields.devopsOrg, projectName: fields.project });
+  return { fields: { ...emulator.info, serviceConnectionId: serviceConnection.id, oidcRequestUri: job.oidcRequestUri }, stop: () => emulator.stop() };
 }
 
 const STARTERS = [startDevOps, startArm];
