@@ -7,6 +7,8 @@ export * from './repo-paths';
 export * from './git-blob';
 export * from './folder-diff';
 export * from './commit-folder';
+export * from './identities';
+export * from './work-items';
 export * from './pull-requests';
 export * from './pull-request-wait';
 export * from './commit-ancestry';

@@ -3,10 +3,12 @@
  * lastMergeCommit (never parsed from a merge message). Each way a PR can fail to merge has its own
  * error class, so a task can say exactly what happened.
  */
-import { formatDuration, sleep, TimeBudget } from '../util/time-budget';
-import { DevOpsConnection } from './connection';
+import { Clock, formatDuration, sleep, TimeBudget } from '../util/time-budget';
+import { DevOpsConnection, RetrySettings } from './connection';
+import { DevOpsError } from './errors';
 import { getPullRequest, PullRequestInfo } from './pull-requests';
 import { Repository } from './repository';
+import { isTransientFailure } from './transient';
 
 export class PullRequestError extends Error {
   constructor(readonly pullRequest: PullRequestInfo, message: string) {
@@ -45,9 +47,17 @@ export class PullRequestMergeFailedError extends PullRequestError {
 }
 
 export class PullRequestWaitTimeoutError extends PullRequestError {
-  constructor(pr: PullRequestInfo, waitedMs: number) {
-    super(pr, `was not merged within ${formatDuration(waitedMs)}; last seen: ${describeWaitingState(pr)}`);
+  /** The last read's failure, when the last read failed (the state is then from an earlier one). */
+  readonly lastError?: unknown;
+
+  constructor(pr: PullRequestInfo, waitedMs: number, lastError?: unknown) {
+    super(
+      pr,
+      `was not merged within ${formatDuration(waitedMs)}; last seen: ${describeWaitingState(pr)}` +
+        (lastError === undefined ? '' : `; the last read failed: ${lastError instanceof Error ? lastError.message : String(lastError)}`),
+    );
     this.name = 'PullRequestWaitTimeoutError';
+    this.lastError = lastError;
   }
 }
 
@@ -85,35 +95,86 @@ export function judgePullRequest(pr: PullRequestInfo): { kind: 'merged'; commitI
 }
 
 export interface WaitForMergeOptions {
-  /** Total time to wait, e.g. 2 h for a human review. */
+  /**
+   * Total time to wait, e.g. 2 h for a human review. No pause and no retry of a read starts past it
+   * (a request already in flight still has the connection's socket timeout).
+   */
   timeoutMs: number;
-  /** Between polls, default 10 s (shorter near the deadline). */
+  /** The longest pause between polls (the ceiling of the adaptive interval), default 30 s. */
   pollIntervalMs?: number;
+  /**
+   * The first pause, default 2 s: it grows 1.5 times per poll that sees nothing change, up to
+   * pollIntervalMs, and drops back to this when the state changes.
+   */
+  initialPollMs?: number;
   /** Called when the observed state changes, e.g. to log it. */
   onProgress?: (pr: PullRequestInfo) => void;
+  /** Pauses (between polls, and between retries of a read); default a timer honouring `signal`. */
   wait?: (ms: number) => Promise<void>;
+  /** Time source for the deadline (and the reads' retry budgets); default the connection's. */
+  clock?: Clock;
   signal?: AbortSignal;
 }
 
-/** Polls until the PR is merged (returns lastMergeCommit) or fails (throws the matching error). */
+/** Growth of the pause per unchanged poll. */
+export const POLL_GROWTH = 1.5;
+
+/**
+ * The pause after a poll: `initialMs` after a change (or the first poll), else the previous pause
+ * times 1.5, never above `ceilingMs`. Pure, for unit tests.
+ */
+export function nextPollDelay(previousMs: number | undefined, changed: boolean, initialMs: number, ceilingMs: number): number {
+  const first = Math.min(initialMs, ceilingMs);
+  if (changed || previousMs === undefined) return first;
+  return Math.min(ceilingMs, Math.round(previousMs * POLL_GROWTH));
+}
+
+/**
+ * Polls until the PR is merged (returns lastMergeCommit) or fails (throws the matching error).
+ * Polling is adaptive (see WaitForMergeOptions); each read may retry transient failures only
+ * within the time left, and a read that still fails transiently is followed by the next poll
+ * while time is left. At the deadline: PullRequestWaitTimeoutError with the last state seen.
+ */
 export async function waitForPullRequestMerge(conn: DevOpsConnection, repo: Repository, id: number, options: WaitForMergeOptions): Promise<{ commitId: string; pullRequest: PullRequestInfo }> {
-  const budget = new TimeBudget(options.timeoutMs, conn.clock);
-  const interval = options.pollIntervalMs ?? 10_000;
+  const clock = options.clock ?? conn.clock;
+  const budget = new TimeBudget(options.timeoutMs, clock);
+  const ceiling = options.pollIntervalMs ?? 30_000;
+  const initial = options.initialPollMs ?? 2_000;
+  if (!(ceiling > 0) || !(initial > 0)) throw new RangeError(`poll intervals must be positive (initialPollMs ${initial}, pollIntervalMs ${ceiling})`);
   const wait = options.wait ?? ((ms: number) => sleep(ms, options.signal));
-  let lastSeen = '';
-  for (let polls = 0; polls < 1_000_000; polls++) {
-    const pr = await getPullRequest(conn, repo, id);
-    const seen = describeWaitingState(pr);
-    if (seen !== lastSeen) options.onProgress?.(pr);
-    lastSeen = seen;
-    const verdict = judgePullRequest(pr);
-    if (verdict.kind === 'merged') return { commitId: verdict.commitId, pullRequest: pr };
-    if (verdict.kind === 'failed') throw verdict.error;
+  const retry: RetrySettings = { ...(options.clock ? { clock: options.clock } : {}), ...(options.wait ? { wait: options.wait } : {}) };
+  let lastSeen: string | undefined;
+  let lastPr: PullRequestInfo | undefined;
+  let delay: number | undefined;
+  for (;;) {
+    let pr: PullRequestInfo | undefined;
+    let readError: unknown;
+    try {
+      pr = await getPullRequest(conn, repo, id, { ...retry, budgetMs: budget.remainingMs() });
+    } catch (error) {
+      // A transient failure that outlasted the read's retries: poll again while time is left.
+      if (!isTransientFailure(error instanceof DevOpsError ? (error.cause ?? error) : error)) throw error;
+      readError = error;
+    }
+    let changed = false;
+    if (pr) {
+      const seen = describeWaitingState(pr);
+      changed = seen !== lastSeen;
+      if (changed) options.onProgress?.(pr);
+      lastSeen = seen;
+      lastPr = pr;
+      const verdict = judgePullRequest(pr);
+      if (verdict.kind === 'merged') return { commitId: verdict.commitId, pullRequest: pr };
+      if (verdict.kind === 'failed') throw verdict.error;
+    }
     const remaining = budget.remainingMs();
-    if (remaining <= 0) throw new PullRequestWaitTimeoutError(pr, budget.totalMs);
+    if (remaining <= 0) {
+      if (lastPr) throw new PullRequestWaitTimeoutError(lastPr, budget.totalMs, readError);
+      throw readError;
+    }
+    delay = nextPollDelay(delay, changed, initial, ceiling);
     // A completed PR without its merge commit yet is polled quickly.
-    const next = pr.status === 'completed' ? Math.min(interval, 1000) : interval;
+    const next = pr?.status === 'completed' ? Math.min(delay, 1000) : delay;
     await wait(Math.min(next, remaining));
   }
-  throw new Error('unreachable');
 }

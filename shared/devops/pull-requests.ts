@@ -1,13 +1,15 @@
 /**
  * Pull requests on the GitOps repository: find-or-create (one active PR per source and target, so
- * a re-run adopts it), description, reviewers, work item links, auto-complete. Waiting for the
- * merge lives in pull-request-wait.ts.
+ * a re-run adopts it), description, reviewers (by id, email or name), work item links,
+ * auto-complete. Waiting for the merge lives in pull-request-wait.ts.
  */
 import { GitPullRequest, GitPullRequestMergeStrategy, IdentityRefWithVote, PullRequestAsyncStatus, PullRequestStatus } from 'azure-devops-node-api/interfaces/GitInterfaces';
-import { DevOpsConnection } from './connection';
+import { DevOpsConnection, RetrySettings } from './connection';
 import { DevOpsError, NotFoundError } from './errors';
+import { resolveIdentity } from './identities';
 import { branchRef, Repository } from './repository';
 import { isTransientFailure } from './transient';
+import { LinkResult, linkWorkItemsToPullRequest, normalizeWorkItemIds, requireWorkItems } from './work-items';
 
 /** Azure DevOps limits (PR description 4000 characters, title 400). */
 export const MAX_DESCRIPTION_LENGTH = 4000;
@@ -20,6 +22,18 @@ export interface Reviewer {
   id: string;
   required: boolean;
 }
+
+/**
+ * A reviewer as a person writes it: an identity id (GUID), an email or unique name, a display name,
+ * or a group name, scoped ("[fleet]\Release Approvers") or not when it is unique. Resolved through
+ * the Identities API (see identities.ts).
+ */
+export interface ReviewerByName {
+  name: string;
+  required: boolean;
+}
+
+export type ReviewerRequest = Reviewer | ReviewerByName;
 
 export interface PullRequestInfo {
   id: number;
@@ -48,9 +62,20 @@ export interface PullRequestRequest {
   title: string;
   description?: string;
   isDraft?: boolean;
-  reviewers?: Reviewer[];
-  /** Work item ids linked at creation. */
+  /** Reviewers by id or by name; every name is resolved before the PR is created or changed. */
+  reviewers?: ReviewerRequest[];
+  /**
+   * Work items to link ("42", "#42" or 42): at creation, and to an adopted PR that lacks them.
+   * They must all exist (checked before the PR is created or changed).
+   */
   workItemIds?: (number | string)[];
+}
+
+export interface FindOrCreateResult {
+  pullRequest: PullRequestInfo;
+  created: boolean;
+  /** The requested work items: linked by this call, or linked already (an adopted PR). */
+  workItems: LinkResult;
 }
 
 const STATUS_NAMES: Record<number, PullRequestInfo['status']> = {
@@ -109,9 +134,10 @@ export function truncateForField(text: string, limit: number): string {
   return text.slice(0, Math.max(0, limit - note.length)) + note;
 }
 
-export async function getPullRequest(conn: DevOpsConnection, repo: Repository, id: number): Promise<PullRequestInfo> {
+/** Reads a pull request; `retry` overrides the connection's retry settings for this read (e.g. a budget). */
+export async function getPullRequest(conn: DevOpsConnection, repo: Repository, id: number, retry?: RetrySettings): Promise<PullRequestInfo> {
   const action = `reading pull request ${id} of ${repo.display}`;
-  const pr = await conn.idempotent(action, (git) => git.getPullRequest(repo.id, id, repo.project.id));
+  const pr = await conn.idempotent(action, (git) => git.getPullRequest(repo.id, id, repo.project.id), retry);
   if (!pr) throw new NotFoundError(action, 'no such pull request');
   return toPullRequestInfo(conn, repo, pr);
 }
@@ -128,31 +154,66 @@ export async function findActivePullRequest(conn: DevOpsConnection, repo: Reposi
 }
 
 /**
- * Adopts the active pull request from source to target or creates it. An adopted PR gets the
- * requested title and description when they differ, and any missing reviewer. Creating is retried
- * only after looking again (a create that timed out may have succeeded; a concurrent run may
- * have created it: 409 GitPullRequestExistsException).
+ * Identity ids for reviewers given by id or by name, in order; a reviewer named twice (or by two
+ * names of the same identity) is kept once, required if any mention is. Unknown and ambiguous
+ * names are errors naming the reviewer (UnknownIdentityError, AmbiguousIdentityError).
  */
-export async function findOrCreatePullRequest(conn: DevOpsConnection, repo: Repository, request: PullRequestRequest): Promise<{ pullRequest: PullRequestInfo; created: boolean }> {
+export async function resolveReviewers(conn: DevOpsConnection, reviewers: readonly ReviewerRequest[]): Promise<Reviewer[]> {
+  const byId = new Map<string, Reviewer>();
+  const looked = new Map<string, string>();
+  for (const r of reviewers) {
+    let id: string;
+    if ('id' in r && typeof r.id === 'string') id = r.id;
+    else {
+      const name = (r as ReviewerByName).name.trim();
+      const key = name.toLowerCase();
+      id = looked.get(key) ?? (await resolveIdentity(conn, name, 'reviewer')).id;
+      looked.set(key, id);
+    }
+    const current = byId.get(id.toLowerCase());
+    if (current) current.required = current.required || r.required;
+    else byId.set(id.toLowerCase(), { id, required: r.required });
+  }
+  return [...byId.values()];
+}
+
+/**
+ * Adopts the active pull request from source to target or creates it. Reviewer names are resolved
+ * and work items checked first, so an unknown or ambiguous reviewer or a missing work item is an
+ * error before anything changes. An adopted PR gets the requested title and description when they
+ * differ, any missing reviewer and any missing work item link. Creating is retried only after
+ * looking again (a create that timed out may have succeeded; a concurrent run may have created
+ * it: 409 GitPullRequestExistsException).
+ */
+export async function findOrCreatePullRequest(conn: DevOpsConnection, repo: Repository, request: PullRequestRequest): Promise<FindOrCreateResult> {
   const sourceRefName = branchRef(request.sourceBranch);
   const targetRefName = branchRef(request.targetBranch);
   if (sourceRefName === targetRefName) throw new Error(`pull request in ${repo.display}: source and target are both ${sourceRefName}`);
   const title = truncateForField(request.title.trim(), MAX_TITLE_LENGTH);
   if (title === '') throw new Error(`pull request ${sourceRefName} -> ${targetRefName} in ${repo.display}: the title is empty`);
   const description = truncateForField(request.description ?? '', MAX_DESCRIPTION_LENGTH);
-  const reviewers = request.reviewers ?? [];
+  const workItemIds = normalizeWorkItemIds(request.workItemIds ?? []);
+  const reviewers = await resolveReviewers(conn, request.reviewers ?? []);
+  let workItemsChecked = false;
 
   for (let attempt = 1; attempt <= 3; attempt++) {
     const existing = await findActivePullRequest(conn, repo, sourceRefName, targetRefName);
     if (existing) {
       let pr = existing;
+      // Work items first: a missing one fails the adoption before the PR is changed.
+      const workItems = await linkWorkItemsToPullRequest(conn, repo, { id: pr.id, artifactId: pr.raw.artifactId }, workItemIds);
       if (pr.title !== title || pr.description !== description) {
         pr = await updatePullRequestFields(conn, repo, pr.id, { title, description });
       }
       await addMissingReviewers(conn, repo, pr, reviewers);
-      return { pullRequest: await getPullRequest(conn, repo, pr.id), created: false };
+      return { pullRequest: await getPullRequest(conn, repo, pr.id), created: false, workItems };
     }
     const action = `creating pull request ${sourceRefName} -> ${targetRefName} in ${repo.display}`;
+    if (!workItemsChecked && workItemIds.length > 0) {
+      // The service ignores work item refs it cannot resolve: check them before creating.
+      await requireWorkItems(conn, workItemIds, `${action} with work items`);
+      workItemsChecked = true;
+    }
     try {
       const created = await conn.once(action, (git) =>
         git.createPullRequest(
@@ -163,14 +224,14 @@ export async function findOrCreatePullRequest(conn: DevOpsConnection, repo: Repo
             description,
             isDraft: request.isDraft === true,
             reviewers: reviewers.map((r) => ({ id: r.id, isRequired: r.required }) as IdentityRefWithVote),
-            workItemRefs: (request.workItemIds ?? []).map((id) => ({ id: String(id) })),
+            workItemRefs: workItemIds.map((id) => ({ id: String(id) })),
           },
           repo.id,
           repo.project.id,
         ),
       );
       if (!created || !created.pullRequestId) throw new NotFoundError(action, `the repository or branch ${sourceRefName} was not found`);
-      return { pullRequest: toPullRequestInfo(conn, repo, created), created: true };
+      return { pullRequest: toPullRequestInfo(conn, repo, created), created: true, workItems: { linked: workItemIds, alreadyLinked: [] } };
     } catch (error) {
       const cause = error instanceof DevOpsError ? (error.cause ?? error) : error;
       const exists = error instanceof DevOpsError && error.typeKey === 'GitPullRequestExistsException';

@@ -4,7 +4,8 @@ import { ApiError, errors } from './errors';
 import { PullRequestStatus } from './enums';
 import type { FaultHandle, FaultSpec, FaultTable } from './faults';
 import { TreeEditor, ZERO_ID } from './git';
-import type { Organization, Repository } from './model';
+import { groupIdentity } from './identities';
+import type { Identity, Organization, Repository } from './model';
 import { identityFor, nowIso } from './model';
 import type { DevOpsHttp, RequestRecord } from './server';
 import { DevOpsService, Json, normalizeRepoPath } from './service';
@@ -13,6 +14,14 @@ export interface AdminIdentity {
   id: string;
   displayName: string;
   uniqueName: string;
+}
+
+export interface AdminWorkItem {
+  id: number;
+  rev: number;
+  title: string;
+  /** The work item's relations (rel, url, and the attributes' name when there is one). */
+  relations: Array<{ rel: string; url: string; name?: string }>;
 }
 
 export interface AdminPullRequestResult {
@@ -40,8 +49,21 @@ export interface DevOpsAdmin {
   createRepository(project: string, name: string, options?: { defaultBranch?: string }): Promise<{ id: string; name: string; remoteUrl: string }>;
   /** Commits files (path -> content; null deletes) on a branch as one commit; a new branch starts from the default branch. */
   seedFiles(project: string, repo: string, branch: string, files: Record<string, string | Buffer | null>, message?: string): Promise<string>;
-  /** A stable identity for a display name, usable as a reviewer id. */
-  identity(displayName: string): AdminIdentity;
+  /**
+   * A stable identity for a display name, usable as a reviewer id. With an email, the identity
+   * with that email (a second person with the same display name gets an id of their own).
+   */
+  identity(displayName: string, options?: { email?: string }): AdminIdentity;
+  /**
+   * A security group of a project (or of the organization without one), "[scope]\\name" as
+   * identities and reviewers show it; members are display names, emails or ids of identities
+   * (unknown names become users).
+   */
+  group(name: string, options?: { project?: string; description?: string; members?: string[] }): AdminIdentity;
+  /** A work item in the project (type "User Story", state "New" unless given). */
+  createWorkItem(project: string, item: { title: string; type?: string; state?: string }): { id: number; url: string };
+  /** A work item as it is now (rev, title, relations), or undefined. */
+  workItem(id: number): AdminWorkItem | undefined;
   /** The identity the emulator's token stands for. */
   serviceIdentity(): AdminIdentity;
   /** A reviewer votes (default 10, approve); auto-complete runs if it is set and nothing else holds it. */
@@ -131,17 +153,48 @@ export class Admin implements DevOpsAdmin {
     });
   }
 
-  identity(displayName: string): AdminIdentity {
+  identity(displayName: string, options: { email?: string } = {}): AdminIdentity {
     const org = this.organization();
-    const existing = [...org.identities.values()].find((i) => i.displayName === displayName);
-    const identity = existing ?? identityFor(displayName);
+    const users = [...org.identities.values()].filter((i) => !i.group);
+    const email = options.email?.trim();
+    const existing = email ? users.find((i) => i.email.toLowerCase() === email.toLowerCase()) : users.find((i) => i.displayName === displayName);
+    const sameName = users.some((i) => i.displayName === displayName);
+    const identity = existing ?? identityFor(displayName, email, sameName && email ? `${displayName} <${email.toLowerCase()}>` : displayName);
     org.identities.set(identity.id, identity);
-    return { id: identity.id, displayName: identity.displayName, uniqueName: identity.uniqueName };
+    return adminIdentity(identity);
+  }
+
+  group(name: string, options: { project?: string; description?: string; members?: string[] } = {}): AdminIdentity {
+    const org = this.organization();
+    const project = options.project ? this.svc.findProject(org, options.project) : undefined;
+    const group = groupIdentity(org, project, name, options.description ?? '');
+    for (const member of options.members ?? []) {
+      const known = [...org.identities.values()].find((i) => i.id === member.toLowerCase() || i.displayName === member || (i.email !== '' && i.email.toLowerCase() === member.toLowerCase()));
+      const id = known ? known.id : this.identity(member, member.includes('@') ? { email: member } : {}).id;
+      if (!group.group!.memberIds.includes(id)) group.group!.memberIds.push(id);
+    }
+    return adminIdentity(group);
+  }
+
+  createWorkItem(project: string, item: { title: string; type?: string; state?: string }): { id: number; url: string } {
+    const org = this.organization();
+    const created = this.http.workItems.create(this.svc.findProject(org, project), item, org.serviceIdentity);
+    return { id: created.id, url: this.http.workItems.url(created) };
+  }
+
+  workItem(id: number): AdminWorkItem | undefined {
+    const item = this.organization().workItems.get(id);
+    if (!item) return undefined;
+    return {
+      id: item.id,
+      rev: item.rev,
+      title: String(item.fields['System.Title'] ?? ''),
+      relations: item.relations.map((r) => ({ rel: r.rel, url: r.url, ...(typeof r.attributes.name === 'string' ? { name: r.attributes.name } : {}) })),
+    };
   }
 
   serviceIdentity(): AdminIdentity {
-    const i = this.organization().serviceIdentity;
-    return { id: i.id, displayName: i.displayName, uniqueName: i.uniqueName };
+    return adminIdentity(this.organization().serviceIdentity);
   }
 
   private async result(repo: Repository, prId: number): Promise<AdminPullRequestResult> {
@@ -277,6 +330,22 @@ export function adminHttpHandler(svc: DevOpsService, http: DevOpsHttp, faults: F
       if (!org) return send(404, { message: 'unknown admin route' });
       const ad = admin(org);
       if (a === 'projects' && method === 'POST' && seg.length === 2) return send(201, ad.createProject(String((body as Json).name), String((body as Json).description ?? '')));
+      if (a === 'identities' && method === 'POST' && seg.length === 2) {
+        const x = body as Json;
+        return send(201, ad.identity(String(x.displayName ?? ''), x.email ? { email: String(x.email) } : {}));
+      }
+      if (a === 'groups' && method === 'POST' && seg.length === 2) {
+        const x = body as Json;
+        return send(201, ad.group(String(x.name ?? ''), {
+          ...(x.project ? { project: String(x.project) } : {}),
+          ...(x.description ? { description: String(x.description) } : {}),
+          ...(Array.isArray(x.members) ? { members: (x.members as unknown[]).map(String) } : {}),
+        }));
+      }
+      if (a && b === 'workitems' && method === 'POST' && seg.length === 3) {
+        const x = body as Json;
+        return send(201, ad.createWorkItem(a, { title: String(x.title ?? ''), ...(x.type ? { type: String(x.type) } : {}), ...(x.state ? { state: String(x.state) } : {}) }));
+      }
       if (a && b === 'repositories' && method === 'POST' && seg.length === 3) {
         return send(201, await ad.createRepository(a, String((body as Json).name), { defaultBranch: (body as Json).defaultBranch as string | undefined }));
       }
@@ -304,6 +373,10 @@ export function adminHttpHandler(svc: DevOpsService, http: DevOpsHttp, faults: F
       return send(400, { message: err instanceof Error ? err.message : String(err) });
     }
   };
+}
+
+function adminIdentity(i: Identity): AdminIdentity {
+  return { id: i.id, displayName: i.displayName, uniqueName: i.uniqueName };
 }
 
 async function readBody(req: IncomingMessage): Promise<unknown> {

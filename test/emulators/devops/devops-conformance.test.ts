@@ -67,7 +67,13 @@ describe('Azure DevOps Git emulator conformance to the 7.1 definitions', functio
       await git.createCommitStatus({ state: GitStatusState.Succeeded, description: 'ok', context: { name: 'c', genre: 'g' }, targetUrl: 'https://example.test' }, base, repoId, P);
       await git.getStatuses(base, repoId, P);
 
-      const pr = await git.createPullRequest({ sourceRefName: 'refs/heads/feature', targetRefName: 'refs/heads/main', title: 't', description: 'd', reviewers: [{ id: reviewer.id }] as never }, repoId, P);
+      const workItem = emu.admin.createWorkItem(P, { title: 'linked at creation' });
+      const pr = await git.createPullRequest(
+        { sourceRefName: 'refs/heads/feature', targetRefName: 'refs/heads/main', title: 't', description: 'd', reviewers: [{ id: reviewer.id }] as never, workItemRefs: [{ id: String(workItem.id) }] },
+        repoId,
+        P,
+      );
+      assert.deepEqual((await git.getPullRequestWorkItemRefs(repoId, pr.pullRequestId!, P)).map((r) => r.id), [String(workItem.id)]);
       await rejection(git.createPullRequest({ sourceRefName: 'refs/heads/feature', targetRefName: 'refs/heads/main', title: 't' }, repoId, P));
       await git.getPullRequest(repoId, pr.pullRequestId!, P);
       await git.getPullRequestById(pr.pullRequestId!, P);
@@ -130,7 +136,7 @@ describe('Azure DevOps Git emulator conformance to the 7.1 definitions', functio
       await api.getRepositories();
       // OPTIONS answers are not recorded as bodies; fetch them directly
       const problems: string[] = [];
-      for (const area of ['Location', 'git']) {
+      for (const area of ['Location', 'git', 'wit']) {
         const res = await fetch(`${emu.url}/_apis/${area}`, { method: 'OPTIONS', headers: { Authorization: `Bearer ${emu.token}` } });
         problems.push(...validateCollection('ApiResourceLocation', await res.json()).map((p) => `${area}: ${p}`));
       }

@@ -12,7 +12,7 @@ import { FaultTable } from './faults';
 import { DevOpsHttp } from './server';
 import { DevOpsService } from './service';
 
-export type { DevOpsAdmin, AdminIdentity, AdminPullRequestResult, BranchPolicySettings } from './admin';
+export type { DevOpsAdmin, AdminIdentity, AdminPullRequestResult, AdminWorkItem, BranchPolicySettings } from './admin';
 export type { FaultSpec, FaultHandle } from './faults';
 export type { RequestRecord } from './server';
 

@@ -45,6 +45,21 @@ export const GIT_LOCATIONS: ApiResourceLocation[] = [
   git('48a52185-5b9e-4736-9dc1-bb1e2feac80b', 'properties', `${PR}/{resource}`, 1),
   git('52823034-34a8-4576-922c-8d8b77e9e4c4', 'commits', `${PR}/{resource}`, 1),
   git('4b6702c7-aa35-4b89-9c96-b9abf6d3e540', 'reviewers', `${PR}/{resource}/{reviewerId}`, 1),
+  git('0a637fcc-5370-4ce8-b0e8-98091f5f9482', 'workItems', `${PR}/{resource}`, 1),
+];
+
+/** Work Item Tracking: the work items resource (WorkItemTrackingApi getWorkItem, getWorkItems, updateWorkItem). */
+export const WIT_LOCATIONS: ApiResourceLocation[] = [
+  {
+    id: '72c7ddf8-2cdc-4f60-90cd-ab71c14a399b',
+    area: 'wit',
+    resourceName: 'workItems',
+    routeTemplate: '{project}/_apis/{area}/{resource}/{id}',
+    resourceVersion: 3,
+    minVersion: '1.0',
+    maxVersion: '7.1',
+    releasedVersion: '7.1',
+  },
 ];
 
 export const LOCATION_LOCATIONS: ApiResourceLocation[] = [
@@ -67,6 +82,7 @@ export const RESOURCE_AREAS: Array<{ id: string; name: string }> = [
   { id: '965220d5-5bb9-42cf-8d67-9b146df2a5a4', name: 'build' },
   { id: 'fb13a388-40dd-4a04-b530-013a739c72ef', name: 'policy' },
   { id: '8aa40520-446d-40e6-89f6-9c9f9ce44c48', name: 'tfvc' },
+  { id: '5264459e-e5e0-4bd8-b118-0985e68a4ec5', name: 'wit' },
   { id: 'e81700f7-3be2-46de-8624-2eb35882fcaa', name: 'Location' },
 ];
 
@@ -74,5 +90,6 @@ export function locationsFor(area: string): ApiResourceLocation[] {
   const a = area.toLowerCase();
   if (a === 'git') return GIT_LOCATIONS;
   if (a === 'location') return LOCATION_LOCATIONS;
+  if (a === 'wit') return WIT_LOCATIONS;
   return [];
 }

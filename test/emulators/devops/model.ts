@@ -5,9 +5,41 @@ import type { BareRepository, GitPerson } from './git';
 
 export interface Identity {
   id: string;
+  /** For a group, the scoped name "[scope]\\Name" (providerDisplayName), as reviewers show it. */
   displayName: string;
+  /** For a group, "<domain>\\Name" (vstfs:///Classification/TeamProject/<id>\\Name), as the service sends it. */
   uniqueName: string;
   email: string;
+  /** A group (security group or team): isContainer in IdentityRef and Identity. */
+  group?: GroupInfo;
+}
+
+export interface GroupInfo {
+  /** Group name without the scope, the Account property. */
+  name: string;
+  /** Project name, or the organization name for a collection-level group. */
+  scopeName: string;
+  /** vstfs:///Classification/TeamProject/<projectId> or vstfs:///Framework/IdentityDomain/<orgId>. */
+  domain: string;
+  description: string;
+  /** Security identifier, in the descriptor (Microsoft.TeamFoundation.Identity;S-1-9-...). */
+  sid: string;
+  memberIds: string[];
+}
+
+/** A relation of a work item (WorkItemRelation): a link to another work item or an artifact. */
+export interface WorkItemRelation {
+  rel: string;
+  url: string;
+  attributes: Record<string, unknown>;
+}
+
+export interface WorkItem {
+  id: number;
+  rev: number;
+  project: Project;
+  fields: Record<string, unknown>;
+  relations: WorkItemRelation[];
 }
 
 /** Runs async work one at a time (per repository): ref updates, PR merges and completions. */
@@ -30,7 +62,9 @@ export interface Organization {
   identities: Map<string, Identity>;
   /** The identity behind the emulator's token (what System.AccessToken is in a pipeline). */
   serviceIdentity: Identity;
-  counters: { pullRequest: number; push: number; thread: number; status: number };
+  /** Work items by id (ids are unique in the organization). */
+  workItems: Map<number, WorkItem>;
+  counters: { pullRequest: number; push: number; thread: number; status: number; workItem: number; link: number };
 }
 
 export interface Project {
@@ -139,7 +173,6 @@ export interface PullRequest {
   lastMergeCommit?: CommitSummary;
   reviewers: Reviewer[];
   labels: Array<{ id: string; name: string; active: boolean }>;
-  workItemRefs: Array<{ id: string; url?: string }>;
   completionOptions?: Record<string, unknown>;
   mergeOptions?: Record<string, unknown>;
   autoCompleteSetBy?: Identity;
@@ -169,19 +202,33 @@ export function newOrganization(name: string): Organization {
     projects: new Map(),
     identities: new Map([[serviceIdentity.id, serviceIdentity]]),
     serviceIdentity,
-    counters: { pullRequest: 0, push: 0, thread: 0, status: 0 },
+    workItems: new Map(),
+    counters: { pullRequest: 0, push: 0, thread: 0, status: 0, workItem: 0, link: 0 },
   };
   return org;
 }
 
-/** A stable identity for a display name (the same name gives the same id in every run). */
-export function identityFor(displayName: string, email?: string): Identity {
-  const hex = createHash('sha1').update(`gitops-flow-emulator:${displayName}`).digest('hex');
-  const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+/**
+ * A stable identity for a display name (the same name gives the same id in every run). `seed`
+ * tells apart identities that share a display name (two people called the same).
+ */
+export function identityFor(displayName: string, email?: string, seed: string = displayName): Identity {
+  const id = stableGuid(seed);
   const slug = displayName.toLowerCase().replace(/[^a-z0-9]+/g, '.').replace(/^\.|\.$/g, '') || 'user';
   return { id, displayName, uniqueName: email ?? `${slug}@emulator.local`, email: email ?? `${slug}@emulator.local` };
 }
 
 export function nowIso(): string {
   return new Date().toISOString();
+}
+
+/** A name-based GUID (version 5 layout) from any text: the same text gives the same id. */
+export function stableGuid(text: string): string {
+  const hex = createHash('sha1').update(`gitops-flow-emulator:${text}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** The artifact URI of a pull request, as work item links name it (GitPullRequest.artifactId). */
+export function pullRequestArtifactId(pr: PullRequest): string {
+  return `vstfs:///Git/PullRequestId/${pr.repo.project.id}%2f${pr.repo.id}%2f${pr.id}`;
 }

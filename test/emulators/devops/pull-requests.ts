@@ -15,8 +15,9 @@ import {
   parseEnum,
 } from './enums';
 import { CommitInfo, GitPerson, ZERO_ID } from './git';
-import { Identity, PullRequest, Repository, StoredComment, StoredStatus, StoredThread, TypedValue, identityFor, nowIso } from './model';
+import { Identity, PullRequest, Repository, StoredComment, StoredStatus, StoredThread, TypedValue, identityFor, nowIso, pullRequestArtifactId } from './model';
 import type { DevOpsService, Json } from './service';
+import type { WorkItems } from './work-items';
 
 const ACTIVE = PullRequestStatus.active!;
 const COMPLETED = PullRequestStatus.completed!;
@@ -24,7 +25,10 @@ const ABANDONED = PullRequestStatus.abandoned!;
 const EMPTY_IDENTITY = '00000000-0000-0000-0000-000000000000';
 
 export class PullRequests {
-  constructor(private readonly svc: DevOpsService) {}
+  constructor(
+    private readonly svc: DevOpsService,
+    readonly workItems: WorkItems,
+  ) {}
 
   identity(repo: Repository, id: unknown): Identity {
     const org = repo.project.org;
@@ -84,7 +88,6 @@ export class PullRequests {
         mergeStatus: PullRequestAsyncStatus.queued!,
         reviewers: reviewers.map((r) => ({ identity: this.identity(repo, r.id), vote: Number(r.vote ?? 0), isRequired: r.isRequired === true, hasDeclined: false, isFlagged: false })),
         labels: Array.isArray(body.labels) ? (body.labels as Json[]).map((l) => ({ id: randomUUID(), name: String(l.name ?? ''), active: true })) : [],
-        workItemRefs: Array.isArray(body.workItemRefs) ? (body.workItemRefs as Json[]).map((w) => ({ id: String(w.id ?? ''), ...(w.url ? { url: String(w.url) } : {}) })) : [],
         ...(body.completionOptions ? { completionOptions: normalizeCompletionOptions(body.completionOptions as Json) } : {}),
         ...(body.mergeOptions ? { mergeOptions: body.mergeOptions as Json } : {}),
         threads: new Map(),
@@ -92,6 +95,8 @@ export class PullRequests {
         properties: new Map(),
       };
       repo.pullRequests.set(id, pr);
+      // Work item refs become ArtifactLinks on the work items (unknown ids are ignored, as the service does).
+      for (const ref of Array.isArray(body.workItemRefs) ? (body.workItemRefs as Json[]) : []) this.workItems.linkPullRequest(pr, ref?.id, by);
       await this.refreshMerge(pr);
       return pr;
     });
@@ -344,7 +349,7 @@ export class PullRequests {
     return { commitId: id, url: `${this.svc.repoApiUrl(repo)}/commits/${id}` };
   }
 
-  async json(pr: PullRequest, opts: { includeCommits?: boolean } = {}): Promise<Json> {
+  async json(pr: PullRequest, opts: { includeCommits?: boolean; includeWorkItemRefs?: boolean } = {}): Promise<Json> {
     const repo = pr.repo;
     const org = repo.project.org;
     const url = `${this.svc.repoApiUrl(repo)}/pullRequests/${pr.id}`;
@@ -389,7 +394,7 @@ export class PullRequests {
         ...this.svc.identityRef(org, r.identity),
       })),
       ...(pr.labels.length ? { labels: pr.labels.map((l) => ({ ...l, url: `${this.svc.collectionUrl(org)}/_apis/tags/${l.id}` })) } : {}),
-      ...(pr.workItemRefs.length ? { workItemRefs: pr.workItemRefs } : {}),
+      ...(opts.includeWorkItemRefs && this.workItems.linkedTo(pr).length ? { workItemRefs: this.workItems.linkedTo(pr).map((w) => this.workItems.ref(w)) } : {}),
       url,
       _links: {
         self: { href: url },
@@ -408,7 +413,7 @@ export class PullRequests {
       ...(pr.autoCompleteSetBy ? { autoCompleteSetBy: this.svc.identityRef(org, pr.autoCompleteSetBy) } : {}),
       ...(pr.completionQueueTime ? { completionQueueTime: pr.completionQueueTime } : {}),
       supportsIterations: true,
-      artifactId: `vstfs:///Git/PullRequestId/${repo.project.id}%2f${repo.id}%2f${pr.id}`,
+      artifactId: pullRequestArtifactId(pr),
     };
     if (opts.includeCommits) result.commits = await this.commits(pr);
     return result;

@@ -8,8 +8,10 @@ import type { FaultTable } from './faults';
 import { serveGitHttp } from './git-http';
 import { RESOURCE_AREAS, locationsFor } from './locations';
 import type { Identity, Organization, Project, PullRequest, Repository } from './model';
+import { readIdentities } from './identities';
 import { PullRequests } from './pull-requests';
 import { DevOpsService, Json, normalizeRepoPath } from './service';
+import { WorkItems, parseExpand } from './work-items';
 
 export interface RequestRecord {
   method: string;
@@ -46,6 +48,7 @@ type Handler = (ctx: Ctx) => Promise<Reply>;
 
 interface Route {
   method: string;
+  /** The area (git, wit, identities) followed by the route's segments. */
   segments: string[];
   operation: string;
   handler: Handler;
@@ -56,14 +59,17 @@ const list = (value: unknown[], headers?: Record<string, string>): Reply => ({ s
 
 export class DevOpsHttp {
   readonly prs: PullRequests;
+  readonly workItems: WorkItems;
   private readonly routes: Route[] = [];
   readonly log: RequestRecord[] = [];
   recordBodies = false;
   adminHandler?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>;
 
   constructor(readonly svc: DevOpsService, readonly token: string, readonly faults: FaultTable) {
-    this.prs = new PullRequests(svc);
+    this.workItems = new WorkItems(svc);
+    this.prs = new PullRequests(svc, this.workItems);
     this.defineRoutes();
+    this.defineOtherAreas();
   }
 
   // ---------- entry ----------
@@ -189,11 +195,10 @@ export class DevOpsHttp {
       this.reply(res, record, { status: 200, json: { count: value.length, value } });
       return;
     }
-    if (after.length === 0 || after[0]!.toLowerCase() !== 'git') throw errors.notFoundRoute(url.pathname);
-    const gitPath = after.slice(1);
-    const match = this.match(method, gitPath);
+    if (after.length === 0) throw errors.notFoundRoute(url.pathname);
+    const match = this.match(method, after);
     if (!match) {
-      const anyMethod = this.routes.some((r) => matchSegments(r.segments, gitPath));
+      const anyMethod = this.routes.some((r) => matchSegments(r.segments, after));
       throw anyMethod ? errors.methodNotAllowed(method) : errors.notFoundRoute(url.pathname);
     }
     record.operation = match.route.operation;
@@ -261,8 +266,8 @@ export class DevOpsHttp {
 
   // ---------- routing ----------
 
-  private on(method: string, pattern: string, operation: string, handler: Handler): void {
-    this.routes.push({ method, segments: pattern.split('/').filter(Boolean), operation, handler });
+  private on(method: string, pattern: string, operation: string, handler: Handler, area = 'git'): void {
+    this.routes.push({ method, segments: [area, ...pattern.split('/').filter(Boolean)], operation, handler });
   }
 
   private match(method: string, path: string[]): { route: Route; params: Record<string, string>; rest: string[] } | null {
@@ -402,8 +407,9 @@ export class DevOpsHttp {
 
     // Pull requests
     this.on('POST', 'repositories/{repositoryId}/pullrequests', 'Pull Requests_Create', async (ctx) => {
-      const pr = await prs.create(this.repo(ctx), asObject(ctx.body, 'gitPullRequestToCreate'), ctx.by);
-      return ok(await prs.json(pr), 201);
+      const body = asObject(ctx.body, 'gitPullRequestToCreate');
+      const pr = await prs.create(this.repo(ctx), body, ctx.by);
+      return ok(await prs.json(pr, { includeWorkItemRefs: Array.isArray(body.workItemRefs) && body.workItemRefs.length > 0 }), 201);
     });
     this.on('GET', 'repositories/{repositoryId}/pullrequests', 'Pull Requests_Get Pull Requests', async (ctx) => {
       const repo = this.repo(ctx);
@@ -412,7 +418,7 @@ export class DevOpsHttp {
     });
     this.on('GET', 'repositories/{repositoryId}/pullrequests/{pullRequestId}', 'Pull Requests_Get Pull Request', async (ctx) => {
       const pr = await this.pr(ctx);
-      return ok(await prs.json(pr, { includeCommits: bool(this.q(ctx, 'includeCommits')) }));
+      return ok(await prs.json(pr, { includeCommits: bool(this.q(ctx, 'includeCommits')), includeWorkItemRefs: bool(this.q(ctx, 'includeWorkItemRefs')) }));
     });
     this.on('PATCH', 'repositories/{repositoryId}/pullrequests/{pullRequestId}', 'Pull Requests_Update', async (ctx) => ok(await prs.update(await this.pr(ctx), asObject(ctx.body, 'gitPullRequestToUpdate'), ctx.by)));
     this.on('GET', 'pullrequests', 'Pull Requests_Get Pull Requests By Project', async (ctx) => {
@@ -435,6 +441,10 @@ export class DevOpsHttp {
       throw errors.pullRequestNotFound(id);
     });
     this.on('GET', 'repositories/{repositoryId}/pullRequests/{pullRequestId}/commits', 'Pull Request Commits_Get Pull Request Commits', async (ctx) => list(await prs.commits(await this.pr(ctx))));
+    this.on('GET', 'repositories/{repositoryId}/pullRequests/{pullRequestId}/workitems', 'Pull Request Work Items_List', async (ctx) => {
+      const pr = await this.pr(ctx);
+      return list(this.workItems.linkedTo(pr).map((w) => this.workItems.ref(w)));
+    });
 
     // Reviewers
     this.on('GET', 'repositories/{repositoryId}/pullRequests/{pullRequestId}/reviewers', 'Pull Request Reviewers_List', async (ctx) => {
@@ -561,6 +571,55 @@ export class DevOpsHttp {
       prs.patchProperties(pr, ctx.body);
       return ok(prs.propertiesJson(pr));
     });
+  }
+
+  private defineOtherAreas(): void {
+    const wit = this.workItems;
+    // Work Item Tracking (area wit): project-scoped or collection-wide, as the service routes them.
+    this.on('GET', 'workitems/{id}', 'Work Items_Get Work Item', async (ctx) => {
+      const item = wit.find(ctx.org, ctx.params.id, ctx.project);
+      return ok(wit.json(item, { expand: parseExpand(this.q(ctx, '$expand')), fields: this.q(ctx, 'fields')?.split(',') }));
+    }, 'wit');
+    this.on('GET', 'workitems', 'Work Items_List', async (ctx) => {
+      const ids = this.q(ctx, 'ids');
+      if (!ids) throw errors.argumentNull('ids');
+      const omit = (this.q(ctx, 'errorPolicy') ?? 'fail').toLowerCase();
+      if (omit !== 'fail' && omit !== 'omit' && omit !== '1' && omit !== '2') throw errors.invalidArgument('errorPolicy', `'${omit}' is not a valid value.`);
+      const expand = parseExpand(this.q(ctx, '$expand'));
+      const fields = this.q(ctx, 'fields')?.split(',');
+      const value = ids.split(',').map((id) => {
+        try {
+          return wit.json(wit.find(ctx.org, id.trim(), ctx.project), { expand, fields });
+        } catch (e) {
+          if (omit === 'omit' || omit === '2') return null;
+          throw e;
+        }
+      });
+      return list(value);
+    }, 'wit');
+    this.on('PATCH', 'workitems/{id}', 'Work Items_Update', async (ctx) => {
+      const item = wit.find(ctx.org, ctx.params.id, ctx.project);
+      if (bool(this.q(ctx, 'validateOnly'))) {
+        const copy = { ...item, fields: { ...item.fields }, relations: [...item.relations] };
+        wit.patch(copy, ctx.body, ctx.by);
+        return ok(wit.json(copy, { relations: true }));
+      }
+      wit.patch(item, ctx.body, ctx.by);
+      return ok(wit.json(item, { expand: parseExpand(this.q(ctx, '$expand')), relations: true }));
+    }, 'wit');
+
+    // Identities (IMS): collection level only.
+    this.on('GET', '', 'Identities_Read Identities', async (ctx) => {
+      if (ctx.project) throw errors.notFoundRoute(`/${ctx.project.name}/_apis/identities`);
+      return list(
+        readIdentities(ctx.org, {
+          searchFilter: this.q(ctx, 'searchFilter'),
+          filterValue: this.q(ctx, 'filterValue'),
+          identityIds: this.q(ctx, 'identityIds'),
+          queryMembership: this.q(ctx, 'queryMembership'),
+        }),
+      );
+    }, 'identities');
   }
 
   // ---------- handlers with more logic ----------

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { ApiError, errors } from './errors';
 import { GitVersionOptions, GitVersionType, ItemContentType, VersionControlChangeType, enumName, parseEnum } from './enums';
 import { BareRepository, CommitInfo, GitPerson, TreeEditor, TreePathError, ZERO_ID } from './git';
+import { subjectDescriptor } from './identities';
 import { BranchPolicy, Identity, Mutex, Organization, Project, Repository, StoredPush, identityFor, newOrganization, nowIso } from './model';
 
 export type Json = Record<string, unknown>;
@@ -117,14 +118,16 @@ export class DevOpsService {
 
   identityRef(org: Organization, identity: Identity): Json {
     const base = this.collectionUrl(org);
+    const descriptor = subjectDescriptor(identity);
     return {
       displayName: identity.displayName,
       url: `${base}/_apis/Identities/${identity.id}`,
-      _links: { avatar: { href: `${base}/_apis/GraphProfile/MemberAvatars/aad.${Buffer.from(identity.id).toString('base64url')}` } },
+      _links: { avatar: { href: `${base}/_apis/GraphProfile/MemberAvatars/${descriptor}` } },
       id: identity.id,
       uniqueName: identity.uniqueName,
       imageUrl: `${base}/_api/_common/identityImage?id=${identity.id}`,
-      descriptor: `aad.${Buffer.from(identity.id).toString('base64url')}`,
+      ...(identity.group ? { isContainer: true } : {}),
+      descriptor,
     };
   }
 
@@ -341,12 +344,16 @@ export class DevOpsService {
     if (this.isProtected(repo, name)) throw errors.refRejectedByPolicy(name);
 
     // The commits are built on oldObjectId outside the lock; only the compare-and-swap is serialized.
+    // oldObjectId is the ref's current value, or, for a branch the push creates, the commit it
+    // starts from (or zeros). Either way it must name a commit.
     let tip: string | null = oldObjectId === ZERO_ID ? null : oldObjectId;
     if (tip && (await repo.git.objectType(tip)) !== 'commit') throw errors.refStale(name);
     const created: CommitInfo[] = [];
     const now = nowIso();
+    let firstParents: string[] = [];
     for (const [index, rawCommit] of (commits as Json[]).entries()) {
       const parents = Array.isArray(rawCommit.parents) ? (rawCommit.parents as unknown[]).map((p) => String(p).toLowerCase()) : tip ? [tip] : [];
+      if (index === 0) firstParents = parents;
       for (const p of parents) if ((await repo.git.objectType(p)) !== 'commit') throw errors.objectNotFound(p);
       const baseTree = parents[0] ? (await repo.git.readCommit(parents[0])).tree : null;
       const editor = new TreeEditor(repo.git, baseTree);
@@ -376,6 +383,9 @@ export class DevOpsService {
       // commit it starts from (or zeros), and then the ref must still not exist (httpExamples pushes8).
       const current = await repo.git.refValue(name);
       if (current !== null && current !== oldObjectId) throw errors.refStale(name);
+      // A new branch "from" a commit must be built on that commit: naming a base and pushing a
+      // commit on another one is as stale as naming an old value the ref does not have.
+      if (current === null && oldObjectId !== ZERO_ID && !firstParents.includes(oldObjectId)) throw errors.refStale(name);
       const expected = current === null ? ZERO_ID : oldObjectId;
       const ok = await repo.git.compareAndSwapRef(name, newObjectId, expected);
       if (!ok) throw errors.refStale(name);

@@ -38,8 +38,10 @@ describe('devops library against the emulator: pull requests', function () {
       { id: '11111111-1111-1111-1111-111111111111', required: true },
       { id: '22222222-2222-2222-2222-222222222222', required: false },
     ];
-    const first = await findOrCreatePullRequest(conn, repo, { sourceBranch: 'promote/dev', targetBranch: 'main', title: 'Promote dev', description: 'v1', reviewers, workItemIds: [42] });
+    const workItem = world.emu.admin.createWorkItem(PROJECT, { title: 'Promote dev' }).id;
+    const first = await findOrCreatePullRequest(conn, repo, { sourceBranch: 'promote/dev', targetBranch: 'main', title: 'Promote dev', description: 'v1', reviewers, workItemIds: [workItem] });
     assert.equal(first.created, true);
+    assert.deepEqual(first.workItems, { linked: [workItem], alreadyLinked: [] });
     assert.equal(first.pullRequest.status, 'active');
     assert.match(first.pullRequest.webUrl, new RegExp(`/${PROJECT}/_git/${repo.name}/pullrequest/${first.pullRequest.id}$`));
     assert.deepEqual(
@@ -48,6 +50,7 @@ describe('devops library against the emulator: pull requests', function () {
     );
     const second = await findOrCreatePullRequest(conn, repo, { sourceBranch: 'refs/heads/promote/dev', targetBranch: 'main', title: 'Promote dev', description: 'v2' });
     assert.deepEqual([second.created, second.pullRequest.id, second.pullRequest.description], [false, first.pullRequest.id, 'v2']);
+    assert.deepEqual(second.workItems, { linked: [], alreadyLinked: [] });
     const third = await updatePullRequestDescription(conn, repo, first.pullRequest.id, 'x'.repeat(5000));
     assert.equal(third.description.length, 4000);
   });

@@ -245,4 +245,6 @@ export const OPERATION_RESPONSES: Record<string, { definition: string; collectio
   'Pull Request Statuses_List': { definition: 'GitPullRequestStatus', collection: true, status: 200 },
   'Pull Request Properties_List': { definition: 'PullRequestProperties', status: 200 },
   'Pull Request Properties_Update': { definition: 'PullRequestProperties', status: 200 },
+  // "Pull Request Work Items_List": an array of ResourceRef in the spec, { count, value } on the wire
+  'Pull Request Work Items_List': { definition: 'ResourceRef', collection: true, status: 200 },
 };
