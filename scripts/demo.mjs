@@ -1,47 +1,176 @@
-// npm run demo: the PR gate on the sample app, as a pipeline would run it, through the built bundle:
-// the Helm chart and the Kustomize overlays for dev, stage and prod, then a pull request that
-// breaks things (a typo'd field in the base, a variable missing from prod's values), to show the annotations a PR gets.
-import { execFileSync, spawnSync } from 'node:child_process';
+// npm run demo: the whole GitOps workflow on the sample app, through the built task bundles, against
+// the built-in emulators (npm run emulators: Azure DevOps Git + ARM with the Flux simulation):
+//   1. PR gate (GitOpsPrValidate@1): the Helm chart and the Kustomize overlays for dev, stage and prod,
+//      then a pull request that breaks things, to show the annotations a PR gets (expected to fail);
+//   2. CI (GitOpsCiPublish@1): image tag from the last commit touching src/web, release bundle;
+//   3. CD (GitOpsPromote@1): dev, stage, then prod: a pull request into the emulated GitOps repository,
+//      auto-completed (prod waits for a reviewer, approved here after a few seconds), then the wait for
+//      the simulated Flux on the emulated Arc / AKS cluster to reconcile the merge commit.
+// Options: --skip-pr-gate (parts 2-3 only).
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
+import { createTaskOutput } from './lib/task-output.mjs';
 import { root } from './lib/versions.mjs';
 
 const node = process.execPath;
+const skipGate = process.argv.includes('--skip-pr-gate');
 execFileSync(node, [path.join(root, 'scripts', 'setup-tools.mjs')], { stdio: 'inherit' });
 execFileSync(node, [path.join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
+const { runBuiltTask, parseVsoLine } = createRequire(import.meta.url)(path.join(root, 'build', 'test', 'harness', 'task-runner.js'));
+const toolsBin = JSON.parse(fs.readFileSync(path.join(root, '.tools', 'tools.json'), 'utf8')).bin;
+const PATH = `${toolsBin}${path.delimiter}${process.env.PATH}`;
 const app = path.join(root, 'examples', 'app');
-const task = (title, sources, inputs) => {
+const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-demo-'));
+const results = [];
+
+async function task(title, name, options, secrets = []) {
   console.log(`\n━━━ ${title} ━━━`);
-  const args = [path.join(root, 'scripts', 'run-task.mjs'), 'GitOpsPrValidate', '--sources', sources];
-  for (const [k, v] of Object.entries(inputs)) args.push('--input', `${k}=${v}`);
-  return spawnSync(node, args, { stdio: 'inherit' }).status;
-};
+  const output = createTaskOutput({ parseVsoLine, secrets });
+  const run = await runBuiltTask({ taskDir: path.join(root, 'dist', 'tasks', name, 'v1'), ...options, env: { PATH, ...(options.env ?? {}) }, onLine: output.show });
+  if (run.stderr.trim()) console.error(output.mask(run.stderr.trimEnd()));
+  output.summaries(run);
+  fs.rmSync(run.folders.work, { recursive: true, force: true });
+  return run;
+}
 
-const helm = task('Sample app: Helm chart, dev/stage/prod', app, {
-  templates: 'deploy/helm/voting-app',
-  helmValuesFiles: 'deploy/helm/values-{environment}.yaml',
-  releaseName: 'voting-app',
-  dockerfiles: 'src/**/Dockerfile',
-});
-const kustomize = task('Sample app: Kustomize overlays, dev/stage/prod', app, { templates: 'deploy/kustomize/overlays/{environment}', dockerfiles: '' });
+let emulators;
+try {
+  // ── 1. PR gate ────────────────────────────────────────────────────────────────────────────────
+  if (!skipGate) {
+    const gate = (title, sources, inputs) => task(title, 'GitOpsPrValidate', { inputs, variables: { 'Build.SourcesDirectory': sources } });
+    const helm = await gate('PR gate: Helm chart, dev/stage/prod', app, { templates: 'deploy/helm/voting-app', helmValuesFiles: 'deploy/helm/values-{environment}.yaml', releaseName: 'voting-app', dockerfiles: 'src/**/Dockerfile' });
+    const kustomize = await gate('PR gate: Kustomize overlays, dev/stage/prod', app, { templates: 'deploy/kustomize/overlays/{environment}', dockerfiles: '' });
+    // A pull request with two mistakes: a typo in the base, and prod's values losing a variable the overlay uses.
+    const broken = path.join(temp, 'broken-pr');
+    fs.cpSync(app, broken, { recursive: true });
+    const deployment = path.join(broken, 'deploy/kustomize/base/web-deployment.yaml');
+    fs.writeFileSync(deployment, fs.readFileSync(deployment, 'utf8').replace('revisionHistoryLimit: 5', 'revisionHistoryLimt: 5'));
+    const prodValues = path.join(broken, 'deploy/environments/prod.yaml');
+    fs.writeFileSync(prodValues, fs.readFileSync(prodValues, 'utf8').replace(/^INGRESS_HOST:.*\n/m, ''));
+    const bad = await gate('PR gate: a pull request with a typo and an undefined variable (expected to fail)', broken, { templates: 'deploy/kustomize/overlays/{environment}', dockerfiles: '' });
+    results.push(['PR gate, Helm', helm.succeeded], ['PR gate, Kustomize', kustomize.succeeded], ['PR gate, broken PR fails', bad.result === 'Failed']);
+  }
 
-// A pull request with two mistakes, on a copy of the sample app: a typo in the base, and prod's
-// values file losing a variable the overlay uses.
-const broken = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-demo-pr-'));
-fs.cpSync(app, broken, { recursive: true });
-const deployment = path.join(broken, 'deploy/kustomize/base/web-deployment.yaml');
-fs.writeFileSync(
-  deployment,
-  fs
-    .readFileSync(deployment, 'utf8')
-    .replace('revisionHistoryLimit: 5', 'revisionHistoryLimt: 5'),
-);
-const prodValues = path.join(broken, 'deploy/environments/prod.yaml');
-fs.writeFileSync(prodValues, fs.readFileSync(prodValues, 'utf8').replace(/^INGRESS_HOST:.*\n/m, ''));
-const bad = task('A pull request with a typo and an undefined variable (expected to fail)', broken, { templates: 'deploy/kustomize/overlays/{environment}', dockerfiles: '' });
-fs.rmSync(broken, { recursive: true, force: true });
+  // ── 2. CI: the sample app as a git repository, tag from its history ───────────────────────────
+  const repo = path.join(temp, 'voting-app');
+  fs.cpSync(app, repo, { recursive: true });
+  const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 'Demo', GIT_AUTHOR_EMAIL: 'demo@example.com', GIT_COMMITTER_NAME: 'Demo', GIT_COMMITTER_EMAIL: 'demo@example.com' };
+  const git = (...args) => execFileSync('git', args, { cwd: repo, env: gitEnv, encoding: 'utf8' }).trim();
+  git('init', '-q', '-b', 'main');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'voting app');
+  const commit = git('rev-parse', 'HEAD');
+  const ci = await task('CI: GitOpsCiPublish@1 (image tags, render, validate, release bundle)', 'GitOpsCiPublish', {
+    inputs: {
+      images: 'WEB=contosoacr.azurecr.io/voting/web:src/web',
+      tagStrategy: 'content',
+      humanTag: '1.4.$(Build.BuildId)',
+      templates: 'deploy/kustomize/overlays/{environment}',
+      renderer: 'kustomize',
+      dockerfiles: 'src/**/Dockerfile',
+      publishArtifact: 'false',
+    },
+    variables: {
+      // The bundle outlives the CI run's agent folder, as a published artifact would.
+      'Build.ArtifactStagingDirectory': path.join(temp, 'staging'),
+      'Build.SourcesDirectory': repo,
+      'Build.BuildId': '101',
+      'Build.BuildNumber': '20261127.1',
+      'Build.SourceVersion': commit,
+      'Build.SourceBranch': 'refs/heads/main',
+      'Build.Repository.Name': 'voting-app',
+    },
+  });
+  results.push(['CI publish', ci.succeeded]);
+  if (!ci.succeeded) throw new Error('CI failed: no release to promote');
 
-const ok = helm === 0 && kustomize === 0 && bad === 1;
-console.log(`\ndemo ${ok ? 'finished as expected' : 'did NOT behave as expected'}: helm ${helm === 0 ? 'passed' : 'failed'}, kustomize ${kustomize === 0 ? 'passed' : 'failed'}, broken PR ${bad === 1 ? 'failed' : 'passed'}`);
+  // ── 3. CD on the emulators ──────────────────────────────────────────────────────────────────
+  console.log('\n━━━ Starting the emulators (npm run emulators) ━━━');
+  emulators = spawn(node, [path.join(root, 'scripts', 'emulators.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const info = await new Promise((resolve, reject) => {
+    const lines = readline.createInterface({ input: emulators.stdout });
+    lines.once('line', (line) => resolve(JSON.parse(line)));
+    emulators.once('exit', (code) => reject(new Error(`the emulators exited (${code}) before starting`)));
+  });
+  console.log(`Azure DevOps ${info.devopsUrl} (project ${info.project}), ARM ${info.armUrl}, clusters ${info.clusters.map((c) => `${c.name} (${c.type})`).join(', ')}`);
+  const admin = async (route, body) => {
+    const res = await fetch(`${info.adminUrl}/${info.devopsOrg}/${info.project}/gitops/${route}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`admin ${route}: HTTP ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  const cluster = (name) => info.clusters.find((c) => c.name === name).resourceId;
+  // The AzureRM service connection: workload identity federation, the scheme Azure DevOps recommends.
+  const connection = info.serviceConnectionId;
+  const promote = (environment, clusterName, extra = {}, note = '') =>
+    task(`CD: GitOpsPromote@1 to ${environment}${note}`, 'GitOpsPromote', {
+      inputs: {
+        bundle: ci.outputs.bundlePath,
+        environment,
+        gitopsRepository: 'gitops',
+        targetFolder: 'apps/{environment}/{app}',
+        azureSubscription: connection,
+        clusters: cluster(clusterName),
+        kustomizations: `voting-app-${environment}`,
+        reconcileTimeoutMinutes: '3',
+        mergeTimeoutMinutes: '3',
+        ...extra,
+      },
+      variables: { 'System.CollectionUri': `${info.devopsUrl}/`, 'System.TeamProject': info.project, 'System.OidcRequestUri': info.oidcRequestUri, 'Build.BuildId': '102', 'Build.BuildNumber': '20261127.2' },
+      endpoints: {
+        SystemVssConnection: { url: `${info.devopsUrl}/`, scheme: 'OAuth', parameters: { AccessToken: info.devopsToken } },
+        [connection]: {
+          url: info.armUrl,
+          scheme: 'WorkloadIdentityFederation',
+          parameters: { tenantid: info.tenantId, serviceprincipalid: info.clientId },
+          data: { subscriptionId: info.subscriptionId, activeDirectoryAuthority: info.tokenUrl },
+        },
+      },
+      env: { NODE_EXTRA_CA_CERTS: info.caCertFile },
+    }, [info.devopsToken, info.clientSecret]);
+
+  const dev = await promote('dev', 'arc-nonprod');
+  const stage = await promote('stage', 'arc-nonprod');
+  // prod: a branch policy wants one approval; the release manager, a required reviewer named by
+  // email, approves a few seconds after the PR opens.
+  await admin('policies', { branch: 'main', requiredReviewers: 1 });
+  const identity = await fetch(`${info.adminUrl}/${info.devopsOrg}/identities`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ displayName: 'Release Manager', email: 'release.manager@contoso.example' }) });
+  if (!identity.ok) throw new Error(`admin identities: HTTP ${identity.status}`);
+  const reviewer = (async () => {
+    const url = `${info.devopsUrl}/${info.project}/_apis/git/repositories/gitops/pullrequests?searchCriteria.status=active&api-version=7.1`;
+    for (let i = 0; i < 120; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const res = await fetch(url, { headers: { Authorization: `Bearer ${info.devopsToken}` } });
+      const active = res.ok ? (await res.json()).value : [];
+      if (active.length > 0) {
+        await new Promise((r) => setTimeout(r, 3000));
+        console.log(`\n(demo: "Release Manager" approves pull request ${active[0].pullRequestId})\n`);
+        return admin(`pullrequests/${active[0].pullRequestId}/approve`, { reviewer: 'Release Manager' });
+      }
+    }
+  })();
+  const prod = await promote('prod', 'aks-prod', { clusters: cluster('aks-prod'), reviewers: 'required:release.manager@contoso.example' });
+  await reviewer;
+  const again = await promote('dev', 'arc-nonprod', {}, ' again (a re-run: nothing changes)');
+  results.push(
+    ['CD dev', dev.succeeded && dev.outputs.reconciled === 'true'],
+    ['CD stage', stage.succeeded && stage.outputs.reconciled === 'true'],
+    ['CD prod (after approval)', prod.succeeded && prod.outputs.reconciled === 'true'],
+    ['CD dev re-run is a no-op', again.succeeded && again.outputs.changed === 'false'],
+  );
+} catch (err) {
+  console.error(`\ndemo stopped: ${err instanceof Error ? err.message : err}`);
+  results.push(['demo ran to the end', false]);
+} finally {
+  emulators?.kill('SIGTERM');
+  fs.rmSync(temp, { recursive: true, force: true });
+}
+
+console.log('\n━━━ Demo ━━━');
+for (const [what, ok] of results) console.log(`${ok ? '✔' : '✘'} ${what}`);
+const ok = results.every(([, passed]) => passed);
+console.log(ok ? 'demo finished as expected' : 'demo did NOT behave as expected');
 process.exit(ok ? 0 : 1);

@@ -23,6 +23,7 @@ export async function waitForFlux(flux: NonNullable<PromoteInputs['flux']>, comm
   }
   agent.group(`Waiting for Flux (${azure.flow}) on ${flux.clusters.length} cluster(s)`);
   agent.info(`Flux configuration ${flux.fluxConfiguration}, target ${commitId}, timeout ${formatDuration(flux.timeoutMs)}`);
+  const seen = new Map<string, string>();
   try {
     const result = await waitForReconciliation(
       {
@@ -37,7 +38,10 @@ export async function waitForFlux(flux: NonNullable<PromoteInputs['flux']>, comm
         timeoutMs: flux.timeoutMs,
         nonCompliantGraceMs: flux.nonCompliantGraceMs,
         onProgress: (e) => {
-          agent.info(`${e.cluster}: ${e.phase}: ${e.message}`);
+          const line = `${e.cluster}: ${e.phase}: ${e.message}`;
+          if (seen.get(e.cluster) === line) return;
+          seen.set(e.cluster, line);
+          agent.info(line);
           agent.progress(20 + (80 * e.reconciled) / e.total, `Flux: ${e.reconciled} of ${e.total} cluster(s) reconciled`);
         },
       },

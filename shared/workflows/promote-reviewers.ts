@@ -1,15 +1,15 @@
 import type { DevOpsConnection } from '../devops/connection';
-import type { Reviewer } from '../devops/pull-requests';
-import type { Repository } from '../devops/repository';
+import { IdentityResolutionError } from '../devops/identities';
+import { Reviewer, resolveReviewers } from '../devops/pull-requests';
 import { InputError } from '../util/errors';
 import type { ReviewerInput } from './promote-inputs';
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** The reviewers input as identities, resolved before anything is committed. */
-export async function resolvePromotionReviewers(_conn: DevOpsConnection, _repo: Repository, reviewers: ReviewerInput[]): Promise<Reviewer[]> {
-  return reviewers.map((r) => {
-    if (!GUID.test(r.name)) throw new InputError('reviewers', `"${r.name}" is not an identity id`);
-    return { id: r.name, required: r.required };
-  });
+/** The reviewers input as identities, resolved before anything is committed; a name that matches no one (or several) is an input error. */
+export async function resolvePromotionReviewers(conn: DevOpsConnection, reviewers: ReviewerInput[]): Promise<Reviewer[]> {
+  try {
+    return await resolveReviewers(conn, reviewers);
+  } catch (err) {
+    if (err instanceof IdentityResolutionError) throw new InputError('reviewers', err.message);
+    throw err;
+  }
 }

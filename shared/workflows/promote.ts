@@ -7,6 +7,7 @@ import { diffFolder, prepareDesiredFiles } from '../devops/folder-diff';
 import { commitFolder, CommitFolderResult } from '../devops/commit-folder';
 import { abandonPullRequest, enableAutoComplete, findOrCreatePullRequest, PullRequestInfo } from '../devops/pull-requests';
 import { listActivePullRequestsInto } from '../devops/pull-request-search';
+import { requireWorkItems, WorkItemNotFoundError } from '../devops/work-items';
 import { upsertPullRequestComment } from '../devops/comment-thread';
 import { waitForPullRequestMerge } from '../devops/pull-request-wait';
 import { normalizeFolder } from '../devops/repo-paths';
@@ -43,6 +44,7 @@ export async function promote(version: string): Promise<void> {
   const record: PromotionRecord = { app: names.app, release: names.release, environment: names.environment, sourceCommit: release.source.commit, folder, mode: inputs.mode, version };
 
   // 1. Render and validate, from the bundle's own files: nothing is sent unless this passes.
+  agent.progress(0, `Rendering ${names.app} ${names.release} for ${names.environment}`);
   agent.group(`Rendering ${names.app} ${names.release} for ${names.environment}`);
   const objects = await renderRelease(bundle, inputs);
   agent.endGroup();
@@ -52,6 +54,7 @@ export async function promote(version: string): Promise<void> {
   agent.info(`${objects.length} object(s) rendered into ${files.size} file(s) for /${folder}`);
 
   // 2. The GitOps repository.
+  agent.progress(10, `Committing to ${inputs.repository}`);
   const conn = connect(inputs);
   const repo = await resolveRepository(conn, inputs.repository, agent.variable('System.TeamProject'));
   record.repository = repo.display;
@@ -134,7 +137,6 @@ async function renderRelease(bundle: ReleaseBundle, inputs: PromoteInputs): Prom
       dockerfiles: [],
       tools: agent.toolRunner(),
       workDir,
-      onProgress: (percent, operation) => agent.progress(percent / 5, operation),
       onRendered: (_env, rendered) => (objects = rendered),
     });
     const findings = mergeFindings(report);
@@ -196,7 +198,13 @@ async function promoteThroughPullRequest(
   files: Map<string, string>,
   record: PromotionRecord,
 ): Promise<string | undefined> {
-  const reviewers = await resolvePromotionReviewers(conn, repo, inputs.pullRequest.reviewers);
+  // Reviewers and work items are checked before anything is written.
+  const reviewers = await resolvePromotionReviewers(conn, inputs.pullRequest.reviewers);
+  if (inputs.pullRequest.workItemIds.length > 0) {
+    await requireWorkItems(conn, inputs.pullRequest.workItemIds, 'linking to the promotion pull request').catch((err: unknown) => {
+      throw err instanceof WorkItemNotFoundError ? new InputError('workItems', err.message) : err;
+    });
+  }
   const branch = promotionBranchName(fill(inputs.promotionBranch));
   record.branch = branch;
   await commit(conn, repo, branch, inputs.targetBranch, folder, files, fill(inputs.commitMessage), record);
@@ -235,6 +243,7 @@ async function promoteThroughPullRequest(
     record.outcome = 'pull-request';
     return undefined;
   }
+  agent.progress(15, `Waiting for pull request ${pr.id} to be merged`);
   agent.info(`Waiting up to ${formatDuration(inputs.pullRequest.mergeTimeoutMs)} for pull request ${pr.id} to be merged`);
   const merged = await waitForPullRequestMerge(conn, repo, pr.id, {
     timeoutMs: inputs.pullRequest.mergeTimeoutMs,

@@ -289,22 +289,29 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
     assert.equal(git('for-each-ref'), refs);
   });
 
-  it('waits for a required reviewer, then for Flux', async () => {
+  it('adds reviewers by name and links work items, waits for the required reviewer, then for Flux', async () => {
     await devops.admin.setBranchPolicy(PROJECT, 'gitops', 'main', { requiredReviewers: 1 });
-    const pending = promote({ variables: 'LOG_LEVEL=error' });
+    const approver = devops.admin.identity('Release Approver', { email: 'approver@contoso.example' });
+    const group = devops.admin.group('Voting Team', { project: PROJECT });
+    const workItem = devops.admin.createWorkItem(PROJECT, { title: 'Ship 1.5 to dev' });
+    const pending = promote({ variables: 'LOG_LEVEL=error', reviewers: `required:approver@contoso.example\n[${PROJECT}]\\Voting Team`, workItems: `#${workItem.id}` });
     // Approve once the PR is there (the task polls for the merge meanwhile).
-    let approved = false;
-    for (let i = 0; i < 100 && !approved; i++) {
+    const conn = connectWithJobToken(devops.url, devops.token);
+    const repo = await resolveRepository(conn, `${PROJECT}/gitops`);
+    let prId: number | undefined;
+    for (let i = 0; i < 100 && prId === undefined; i++) {
       await new Promise((r) => setTimeout(r, 200));
-      const conn = connectWithJobToken(devops.url, devops.token);
-      const repo = await resolveRepository(conn, `${PROJECT}/gitops`);
       const prs = await conn.git.getPullRequests(repo.id, { status: 1 /* active */ }, PROJECT);
-      if (prs.length === 1) {
-        await devops.admin.approvePullRequest(PROJECT, 'gitops', prs[0].pullRequestId!, { reviewer: 'Release Approver' });
-        approved = true;
-      }
+      if (prs.length === 1) prId = prs[0].pullRequestId;
     }
-    assert.ok(approved, 'the pull request never appeared');
+    assert.ok(prId, 'the pull request never appeared');
+    const opened = await conn.git.getPullRequestById(prId, PROJECT);
+    assert.deepEqual(
+      (opened.reviewers ?? []).map((r) => [r.id, r.isRequired === true]).sort(),
+      [[approver.id, true], [group.id, false]].sort(),
+    );
+    assert.deepEqual((await conn.git.getPullRequestWorkItemRefs(repo.id, prId, PROJECT)).map((w) => w.id), [String(workItem.id)]);
+    await devops.admin.approvePullRequest(PROJECT, 'gitops', prId, { reviewer: 'Release Approver' });
     const run = await pending;
     assert.equal(run.result, 'Succeeded', run.stdout);
     assert.equal(run.outputs.mergeCommitId, head());
@@ -348,6 +355,8 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
       [{ waitForMerge: 'false' }, /^Input "waitForReconciliation": needs waitForMerge: true/],
       [{ clusters: 'a/b/c' }, /^Input "clusters": "a\/b\/c" is not a cluster/],
       [{ gitopsRepository: 'missing-repo' }, /missing-repo/],
+      [{ reviewers: 'Nobody Known', variables: 'LOG_LEVEL=warn' }, /^Input "reviewers": reviewer "Nobody Known": no active user or group in .* has that display name, email, account or group name$/],
+      [{ workItems: '999999', variables: 'LOG_LEVEL=warn' }, /^Input "workItems": .*999999/],
     ];
     for (const [inputs, expected] of cases) {
       const run = await promote(inputs);
