@@ -149,7 +149,10 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
     arm = await startArmEmulator({
       gitopsRepositoryUrl: `${devops.url}/${PROJECT}/_git/gitops`,
       sourceHeaders: { Authorization: `Bearer ${devops.token}` },
-      clusters: [{ name: 'arc-nonprod', type: 'connectedClusters' }],
+      clusters: [
+        { name: 'arc-nonprod', type: 'connectedClusters' },
+        { name: 'aks-nonprod', type: 'managedClusters', folder: 'arc-nonprod' },
+      ],
       syncIntervalMs: 400,
       kubectl: path.join(toolsBin(), 'kubectl'),
     });
@@ -171,7 +174,8 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
 
   it('opens a pull request with one file per object, auto-completes it, and waits for Flux to reconcile the merge commit', async () => {
     const before = head();
-    const run = await promote({});
+    const aks = arm.clusters.find((c) => c.name === 'aks-nonprod')!.resourceId;
+    const run = await promote({ clusters: `arc-nonprod\n${aks}` });
     assert.equal(run.result, 'Succeeded', run.stdout);
     const merge = head();
     assert.notEqual(merge, before);
@@ -205,18 +209,37 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
         ['gitops-flow', 'voting-app/dev', GitStatusState.Succeeded],
       ],
     );
-    assert.match(seen[1].description ?? '', /^Flux reconciled voting-app 20261127\.1 on rg-gitops\/arc-nonprod in /);
+    assert.match(seen[1].description ?? '', /^Flux reconciled voting-app 20261127\.1 on rg-gitops\/arc-nonprod, rg-gitops\/aks-nonprod in /);
     assert.equal(seen[1].targetUrl, `${devops.url}/${PROJECT}/_build/results?buildId=77`);
     assert.equal(run.summaries.length, 1);
     assert.equal(run.summaries[0].title, 'GitOps promotion: dev');
     assert.match(run.summaries[0].markdown, /Pull request \[1\]\(.*pullrequest\/1\) merged as `[0-9a-f]{12}`/);
-    assert.match(run.summaries[0].markdown, /\| rg-gitops\/arc-nonprod \| reconciled \| main@sha1:[0-9a-f]{40} \| Compliant \|/);
-    assert.match(run.resultMessage ?? '', /^voting-app 20261127\.1 promoted to dev at [0-9a-f]{12} \(Voting\/gitops \/apps\/dev\/voting-app\); Flux configuration cluster-config reconciled/);
+    for (const cluster of ['arc-nonprod', 'aks-nonprod']) {
+      assert.match(run.summaries[0].markdown, new RegExp(`\\| rg-gitops/${cluster} \\| reconciled \\| main@sha1:[0-9a-f]{40} \\| Compliant \\|`));
+    }
+    assert.match(run.resultMessage ?? '', /^voting-app 20261127\.1 promoted to dev at [0-9a-f]{12} \(Voting\/gitops \/apps\/dev\/voting-app\); Flux configuration cluster-config reconciled [0-9a-f]{12} on 2 clusters/);
   });
 
-  it('changes nothing on a re-run of the same release, and still checks Flux (Node 24 when installed)', async () => {
+  it('changes nothing on a re-run of the same release, and still checks Flux, with a service principal secret (Node 24 when installed)', async () => {
     const before = head();
-    const run = await promote({}, { nodePath: process.env.GITOPS_FLOW_NODE24 });
+    const run = await promote(
+      { azureSubscription: 'spn' },
+      {
+        nodePath: process.env.GITOPS_FLOW_NODE24,
+        endpoints: {
+          SystemVssConnection: { url: `${devops.url}/`, scheme: 'OAuth', parameters: { AccessToken: devops.token } },
+          spn: {
+            url: arm.armUrl,
+            scheme: 'ServicePrincipal',
+            parameters: { tenantid: arm.tenantId, serviceprincipalid: arm.clientId, authenticationType: 'spnKey', serviceprincipalkey: arm.clientSecret },
+            data: { subscriptionId: arm.subscriptionId, activeDirectoryAuthority: arm.tokenUrl },
+          },
+        },
+      },
+    );
+    const logged = [...run.stdout.split('\n').filter((l) => !l.startsWith('##vso[task.setsecret]')), run.stderr];
+    assert.deepEqual(logged.filter((l) => l.includes(arm.clientSecret)), [], 'the client secret was logged');
+    assert.ok(run.stdout.includes(`##vso[task.setsecret]${arm.clientSecret}`), 'the client secret is registered with the agent');
     assert.equal(run.result, 'Succeeded', run.stdout);
     assert.equal(head(), before);
     assert.deepEqual(run.outputs, { changed: 'false', deployedCommitId: before, reconciled: 'true' });
@@ -236,6 +259,18 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
     assert.deepEqual(run.outputs, { changed: 'true', commitId: pushed, deployedCommitId: pushed, reconciled: 'false' });
     const seen = await statuses(pushed);
     assert.deepEqual(seen.map((s) => [s.context?.name, s.state, s.description]), [['voting-app/stage', GitStatusState.Succeeded, 'voting-app 20261127.1 promoted to stage (Flux not awaited)']]);
+  });
+
+  it('uses an Azure Repos service connection (PAT) instead of the job token when one is given', async () => {
+    const before = head();
+    const run = await promote(
+      { environment: 'prod', deliveryMode: 'push', waitForReconciliation: 'false', gitopsConnection: 'other-org', gitopsRepository: `${devops.url}/${PROJECT}/_git/gitops` },
+      { endpoints: { 'other-org': { url: devops.url, scheme: 'Token', parameters: { apitoken: devops.token } } } },
+    );
+    assert.equal(run.result, 'Succeeded', run.stdout);
+    assert.notEqual(head(), before);
+    assert.equal(lsFolder('apps/prod/voting-app').length, 9);
+    assert.equal(run.outputs.deployedCommitId, head());
   });
 
   it('fails fast when Flux reports the promoted objects Non-Compliant, and marks the commit failed', async () => {
