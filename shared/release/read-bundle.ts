@@ -4,7 +4,7 @@ import { listFiles } from '../render/render';
 import { InputError } from '../util/errors';
 import { toPosix } from '../util/paths';
 import { sha256 } from './bundle';
-import { ReleaseManifest, RELEASE_FILE, RELEASE_KIND, SOURCE_FOLDER } from './release-manifest';
+import { parseReleaseJson, ReleaseManifest, RELEASE_FILE, SOURCE_FOLDER } from './release-manifest';
 
 export interface ReleaseBundle {
   /** The bundle folder (holds release.json). */
@@ -25,16 +25,7 @@ export function readReleaseBundle(value: string, inputName: string): ReleaseBund
   const dir = fs.statSync(given).isDirectory() ? given : path.dirname(given);
   const file = path.join(dir, RELEASE_FILE);
   if (!fs.existsSync(file)) throw new InputError(inputName, `"${value}" holds no ${RELEASE_FILE}: point it at the folder GitOpsCiPublish@1 published`);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new InputError(inputName, `"${file}" is not valid JSON: ${(err as Error).message}`);
-  }
-  const manifest = doc as Partial<ReleaseManifest> | null;
-  if (!manifest || typeof manifest !== 'object' || manifest.kind !== RELEASE_KIND) {
-    throw new InputError(inputName, `"${file}" is not a release written by GitOpsCiPublish@1 (kind ${RELEASE_KIND})`);
-  }
+  const manifest = parseReleaseJson(file, inputName);
   const missing = (['app', 'render', 'environments', 'images', 'files', 'build', 'source'] as const).filter((k) => manifest[k] === undefined || manifest[k] === null);
   if (missing.length > 0) throw new InputError(inputName, `"${file}" lacks ${missing.join(', ')}`);
   if (typeof manifest.render!.templates !== 'string' || !Array.isArray(manifest.environments) || !Array.isArray(manifest.images)) {

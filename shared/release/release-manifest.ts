@@ -64,17 +64,24 @@ export interface ReleaseEnvironment {
 export function readPreviousImages(file: string, inputName: string): Map<string, string> | undefined {
   const target = fs.existsSync(file) && fs.statSync(file).isDirectory() ? path.join(file, RELEASE_FILE) : file;
   if (!fs.existsSync(target)) return undefined;
-  let doc: unknown;
-  try {
-    doc = JSON.parse(fs.readFileSync(target, 'utf8'));
-  } catch (err) {
-    throw new InputError(inputName, `"${target}" is not valid JSON: ${(err as Error).message}`);
-  }
-  const release = doc as Partial<ReleaseManifest> | null;
-  if (!release || release.kind !== RELEASE_KIND || !Array.isArray(release.images)) {
-    throw new InputError(inputName, `"${target}" is not a release.json written by GitOpsCiPublish@1 (kind ${RELEASE_KIND})`);
-  }
+  const release = parseReleaseJson(target, inputName);
+  if (!Array.isArray(release.images)) throw new InputError(inputName, `"${target}" has no images list`);
   const images = new Map<string, string>();
   for (const image of release.images) if (image && typeof image.name === 'string' && typeof image.reference === 'string') images.set(image.name, image.reference);
   return images;
+}
+
+/** A release.json as written, checked only for being JSON of our kind; the caller checks the fields it needs. */
+export function parseReleaseJson(file: string, inputName: string): Partial<ReleaseManifest> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new InputError(inputName, `"${file}" is not valid JSON: ${(err as Error).message}`);
+  }
+  const release = doc as Partial<ReleaseManifest> | null;
+  if (!release || typeof release !== 'object' || release.kind !== RELEASE_KIND) {
+    throw new InputError(inputName, `"${file}" is not a release.json written by GitOpsCiPublish@1 (kind ${RELEASE_KIND})`);
+  }
+  return release;
 }

@@ -5,22 +5,12 @@ import * as path from 'node:path';
 import { collectSourceFiles, completeBundle, discardBundle, imagesYaml, resolveBundleFolder, sha256, stageBundle } from '../../../shared/release/bundle';
 import { readPreviousImages, RELEASE_KIND, ReleaseManifest } from '../../../shared/release/release-manifest';
 import { stableJson } from '../../../shared/release/stable-json';
+import { sampleManifest } from './release-fixture';
 
 const app = path.join(process.cwd(), 'examples/app');
 const fixtures = path.join(process.cwd(), 'test/fixtures/repos');
 
-function manifest(): Omit<ReleaseManifest, 'files'> {
-  return {
-    kind: RELEASE_KIND,
-    app: 'voting-app',
-    source: { repository: 'voting-app', branch: 'refs/heads/main', commit: 'abc' },
-    build: { id: '1', number: '20260101.1' },
-    publisher: { task: 'GitOpsCiPublish', version: '1.0.0' },
-    images: [{ name: 'WEB', repository: 'a.io/web', tag: '7', reference: 'a.io/web:7', strategy: 'fixed', sourcePaths: ['src/web'], variables: { WEB_TAG: '7', WEB_IMAGE: 'a.io/web' } }],
-    render: { templates: 'deploy', renderer: 'auto', valuesFile: '', helmValuesFiles: [], kubernetesVersion: '1.32', variables: {} },
-    environments: [{ name: 'dev', renderer: 'plain', objects: 1, errors: 0, warnings: 0 }],
-  };
-}
+const manifest = () => sampleManifest();
 
 describe('release bundle', () => {
   const dirs: string[] = [];

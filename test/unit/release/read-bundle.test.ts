@@ -4,22 +4,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { completeBundle, stageBundle } from '../../../shared/release/bundle';
 import { readReleaseBundle, releaseImageVariables } from '../../../shared/release/read-bundle';
-import { RELEASE_KIND, ReleaseManifest } from '../../../shared/release/release-manifest';
+import { RELEASE_KIND } from '../../../shared/release/release-manifest';
+import { sampleManifest } from './release-fixture';
 
 const app = path.join(process.cwd(), 'examples/app');
 
-function manifest(): Omit<ReleaseManifest, 'files'> {
-  return {
-    kind: RELEASE_KIND,
-    app: 'voting-app',
-    source: { repository: 'voting-app', branch: 'refs/heads/main', commit: 'abc' },
-    build: { id: '1', number: '20260101.1' },
-    publisher: { task: 'GitOpsCiPublish', version: '1.0.0' },
-    images: [{ name: 'WEB', repository: 'a.io/web', tag: '7', reference: 'a.io/web:7', strategy: 'fixed', sourcePaths: ['src/web'], variables: { WEB_TAG: '7', WEB_IMAGE: 'a.io/web' } }],
+const manifest = () =>
+  sampleManifest({
     render: { templates: 'deploy/kustomize/overlays/{environment}', renderer: 'kustomize', valuesFile: 'deploy/environments/{environment}.yaml', helmValuesFiles: [], kubernetesVersion: '1.32', variables: {} },
     environments: [{ name: 'dev', renderer: 'kustomize', objects: 7, errors: 0, warnings: 0 }],
-  };
-}
+  });
 
 describe('readReleaseBundle', () => {
   let dir: string;
@@ -71,7 +65,7 @@ describe('readReleaseBundle', () => {
     fs.mkdirSync(path.join(dir, 'empty'));
     assert.throws(() => readReleaseBundle(path.join(dir, 'empty'), 'bundle'), /holds no release\.json: point it at the folder GitOpsCiPublish@1 published/);
     fs.writeFileSync(path.join(dir, 'empty', 'release.json'), '{"kind":"something/else"}');
-    assert.throws(() => readReleaseBundle(path.join(dir, 'empty'), 'bundle'), /is not a release written by GitOpsCiPublish@1 \(kind gitops-flow\/release\/v1\)/);
+    assert.throws(() => readReleaseBundle(path.join(dir, 'empty'), 'bundle'), /is not a release\.json written by GitOpsCiPublish@1 \(kind gitops-flow\/release\/v1\)/);
     fs.writeFileSync(path.join(dir, 'empty', 'release.json'), '{"kind":');
     assert.throws(() => readReleaseBundle(path.join(dir, 'empty'), 'bundle'), /release\.json" is not valid JSON/);
     fs.writeFileSync(path.join(dir, 'empty', 'release.json'), JSON.stringify({ kind: RELEASE_KIND, app: 'a' }));
