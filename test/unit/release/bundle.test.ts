@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { collectSourceFiles, completeBundle, discardBundle, imagesYaml, resolveBundleFolder, sha256, stageBundle } from '../../../shared/release/bundle';
-import { readPreviousImages, RELEASE_KIND, ReleaseManifest } from '../../../shared/release/release-manifest';
+import { readPreviousImages, RELEASE_KIND } from '../../../shared/release/release-manifest';
 import { stableJson } from '../../../shared/release/stable-json';
 import { sampleManifest } from './release-fixture';
 
