@@ -31,6 +31,8 @@ export interface PromotionRecord {
   outcome?: 'unchanged' | 'pushed' | 'merged' | 'pull-request';
   deployedCommit?: string;
   reconciliation?: ReconciliationResult;
+  /** Why the promotion stopped, when it failed before the end. */
+  error?: string;
 }
 
 /** Markdown table cells cannot hold pipes or newlines. */
@@ -82,7 +84,9 @@ export function promotionMarkdown(record: PromotionRecord): string {
   out.push(`| Objects | ${record.objects ?? 0} |`);
   out.push(`| Source commit | \`${record.sourceCommit.slice(0, 12)}\` |`);
   if (record.branch) out.push(`| Promotion branch | \`${cell(record.branch)}\` |`);
-  out.push('', record.outcome ? outcome[record.outcome] : 'The promotion did not finish.', '');
+  const unfinished = record.pullRequest ? `Pull request [${record.pullRequest.id}](${record.pullRequest.url}) ${record.pullRequest.created ? 'opened' : 'adopted'}, but the promotion did not finish.` : 'The promotion did not finish.';
+  out.push('', record.outcome ? outcome[record.outcome] : unfinished, '');
+  if (record.error) out.push('```', record.error.replace(/```/g, "'''"), '```', '');
   if (record.superseded?.length) out.push(`Abandoned the superseded pull request(s) ${record.superseded.join(', ')}.`, '');
   if (record.changes) out.push('### Changes', '', ...changeLines(record.changes, 200), '');
   const r = record.reconciliation;

@@ -53,7 +53,17 @@ export async function promote(version: string): Promise<void> {
   record.objects = objects.length;
   agent.info(`${objects.length} object(s) rendered into ${files.size} file(s) for /${folder}`);
 
-  // 2. The GitOps repository.
+  // 2-3. The GitOps repository, then Flux. A failure still leaves a summary of what was done.
+  try {
+    await deliverAndWait(inputs, fill, folder, files, record);
+  } catch (err) {
+    record.error = err instanceof Error ? err.message : String(err);
+    uploadPromotionSummary(record);
+    throw err;
+  }
+}
+
+async function deliverAndWait(inputs: PromoteInputs, fill: (pattern: string) => string, folder: string, files: Map<string, string>, record: PromotionRecord): Promise<void> {
   agent.progress(10, `Committing to ${inputs.repository}`);
   const conn = connect(inputs);
   const repo = await resolveRepository(conn, inputs.repository, agent.variable('System.TeamProject'));
@@ -63,9 +73,11 @@ export async function promote(version: string): Promise<void> {
   if (!targetHead) throw new InputError('targetBranch', `branch "${inputs.targetBranch}" does not exist in ${repo.display}`);
   const changes = await changesAgainst(conn, repo, targetHead, folder, files);
   record.changes = changes;
+  const changed = changes.added.length + changes.edited.length + changes.deleted.length > 0;
+  agent.setOutput('changed', String(changed));
 
   let deployed: string | undefined;
-  if (changes.added.length + changes.edited.length + changes.deleted.length === 0) {
+  if (!changed) {
     agent.info(`/${folder} on ${inputs.targetBranch} already holds exactly these manifests: nothing to commit`);
     deployed = targetHead;
     record.outcome = 'unchanged';
@@ -83,25 +95,23 @@ export async function promote(version: string): Promise<void> {
     record.outcome = 'merged';
   }
   record.deployedCommit = deployed;
-  agent.setOutput('changed', String(record.outcome !== 'unchanged'));
   agent.setOutput('deployedCommitId', deployed);
 
-  // 3. Flux on the clusters.
   let reconciliation: ReconciliationResult | undefined;
-  const context = { genre: 'gitops-flow', name: `${names.app}/${names.environment}` };
+  const context = { genre: 'gitops-flow', name: `${record.app}/${record.environment}` };
   if (inputs.flux) {
-    if (inputs.commitStatuses) await status(conn, repo, deployed, { state: 'pending', description: `Waiting for Flux on ${inputs.flux.clusters.length} cluster(s) to reconcile ${names.app} ${names.release}`, context });
+    if (inputs.commitStatuses) await status(conn, repo, deployed, { state: 'pending', description: `Waiting for Flux on ${inputs.flux.clusters.length} cluster(s) to reconcile ${record.app} ${record.release}`, context });
     reconciliation = await waitForFlux(inputs.flux, deployed, conn, repo, inputs.targetBranch);
     record.reconciliation = reconciliation;
     if (inputs.commitStatuses) {
       await status(conn, repo, deployed, {
         state: reconciliation.ok ? 'succeeded' : 'failed',
-        description: reconciliation.ok ? `Flux reconciled ${names.app} ${names.release} on ${clusterList(reconciliation)} in ${formatDuration(reconciliation.elapsedMs)}` : firstLine(reconciliation.message),
+        description: reconciliation.ok ? `Flux reconciled ${record.app} ${record.release} on ${clusterList(reconciliation)} in ${formatDuration(reconciliation.elapsedMs)}` : firstLine(reconciliation.message),
         context,
       });
     }
   } else if (inputs.commitStatuses && record.outcome !== 'unchanged') {
-    await status(conn, repo, deployed, { state: 'succeeded', description: `${names.app} ${names.release} promoted to ${names.environment} (Flux not awaited)`, context });
+    await status(conn, repo, deployed, { state: 'succeeded', description: `${record.app} ${record.release} promoted to ${record.environment} (Flux not awaited)`, context });
   }
   finish(record, inputs, reconciliation);
 }
@@ -316,9 +326,13 @@ function firstLine(text: string): string {
   return text.split('\n')[0];
 }
 
+function uploadPromotionSummary(record: PromotionRecord): void {
+  agent.uploadSummary(`GitOps promotion: ${record.environment}`, promotionMarkdown(record), `gitops-promote-${record.environment}.md`);
+}
+
 function finish(record: PromotionRecord, inputs: PromoteInputs, reconciliation: ReconciliationResult | undefined): void {
   agent.setOutput('reconciled', String(reconciliation?.ok === true));
-  agent.uploadSummary(`GitOps promotion: ${record.environment}`, promotionMarkdown(record), `gitops-promote-${record.environment}.md`);
+  uploadPromotionSummary(record);
   const where = `${record.repository} /${record.folder}`;
   if (reconciliation && !reconciliation.ok) {
     agent.fail(reconciliation.message);

@@ -353,6 +353,29 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
     assert.equal(run.outputs.reconciled, 'true');
   });
 
+  it('fails with the pull request\'s fate when it is abandoned, and the summary says how far it got', async () => {
+    await devops.admin.setBranchPolicy(PROJECT, 'gitops', 'main', { requiredReviewers: 1 });
+    const before = head();
+    const pending = promote({ variables: 'LOG_LEVEL=critical' });
+    const conn = connectWithJobToken(devops.url, devops.token);
+    const repo = await resolveRepository(conn, `${PROJECT}/gitops`);
+    let prId: number | undefined;
+    for (let i = 0; i < 100 && prId === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      const prs = await conn.git.getPullRequests(repo.id, { status: 1 /* active */ }, PROJECT);
+      if (prs.length === 1) prId = prs[0].pullRequestId;
+    }
+    assert.ok(prId, 'the pull request never appeared');
+    await conn.git.updatePullRequest({ status: 2 /* abandoned */ }, repo.id, prId, PROJECT);
+    const run = await pending;
+    assert.equal(run.result, 'Failed', run.stdout);
+    assert.match(run.resultMessage ?? '', new RegExp(`pull request ${prId}.*abandoned`, 'i'));
+    assert.equal(head(), before);
+    assert.equal(run.outputs.changed, 'true');
+    assert.equal(run.outputs.mergeCommitId, undefined);
+    assert.match(run.summaries[0].markdown, new RegExp(`Pull request \\[${prId}\\]\\(.*\\) opened, but the promotion did not finish\\.`));
+  });
+
   it('abandons an older open promotion of the same app and environment, with a comment naming the new one', async () => {
     const older = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-older-release-'));
     cleanup.push(older);
