@@ -1,9 +1,10 @@
 import * as agent from '../agent/agent';
-import { createAzureCredential } from '../azure/credential';
+import { AzureCredential, createAzureCredential } from '../azure/credential';
 import { ReconciliationResult, waitForReconciliation } from '../azure/wait';
 import { isAncestor } from '../devops/commit-ancestry';
 import type { DevOpsConnection } from '../devops/connection';
 import type { Repository } from '../devops/repository';
+import { InputError } from '../util/errors';
 import { formatDuration } from '../util/time-budget';
 import type { PromoteInputs } from './promote-inputs';
 
@@ -12,15 +13,30 @@ import type { PromoteInputs } from './promote-inputs';
  * the Arc/AKS fluxConfigurations API with the AzureRM service connection's credential. Ancestry
  * questions go to the GitOps repository, so merges that land together still count.
  */
-export async function waitForFlux(flux: NonNullable<PromoteInputs['flux']>, commitId: string, conn: DevOpsConnection, repo: Repository, targetBranch: string): Promise<ReconciliationResult> {
+export type FluxAccess = AzureCredential & { connectionId: string };
+
+/**
+ * The Azure credential from the service connection, made (no request yet) before anything is
+ * written, so a missing or unusable connection is an input error and not a half-done promotion.
+ */
+export function prepareFluxAccess(flux: NonNullable<PromoteInputs['flux']>): FluxAccess {
   const connection = agent.azureServiceConnection('azureSubscription', flux.azureConnection);
-  const azure = createAzureCredential(connection, agent.pipelineJobContext(), { onSecret: agent.setSecret });
-  for (const secret of azure.secrets) agent.setSecret(secret);
-  const subscriptionId = azure.subscriptionId;
-  const unscoped = flux.clusters.filter((c) => !c.subscriptionId);
-  if (!subscriptionId && unscoped.length > 0) {
-    throw new Error(`The Azure service connection "${flux.azureConnection}" has no subscription: give the clusters as resource ids (/subscriptions/.../${unscoped[0].clusterName})`);
+  let azure: AzureCredential;
+  try {
+    azure = createAzureCredential(connection, agent.pipelineJobContext(), { onSecret: agent.setSecret });
+  } catch (err) {
+    throw new InputError('azureSubscription', (err as Error).message);
   }
+  for (const secret of azure.secrets) agent.setSecret(secret);
+  const unscoped = flux.clusters.filter((c) => !c.subscriptionId);
+  if (!azure.subscriptionId && unscoped.length > 0) {
+    throw new InputError('clusters', `the Azure service connection "${flux.azureConnection}" has no subscription: give the clusters as resource ids (/subscriptions/.../${unscoped[0].clusterName})`);
+  }
+  return { ...azure, connectionId: flux.azureConnection };
+}
+
+export async function waitForFlux(flux: NonNullable<PromoteInputs['flux']>, azure: FluxAccess, commitId: string, conn: DevOpsConnection, repo: Repository, targetBranch: string): Promise<ReconciliationResult> {
+  const subscriptionId = azure.subscriptionId;
   agent.group(`Waiting for Flux (${azure.flow}) on ${flux.clusters.length} cluster(s)`);
   agent.info(`Flux configuration ${flux.fluxConfiguration}, target ${commitId}, timeout ${formatDuration(flux.timeoutMs)}`);
   const seen = new Map<string, string>();

@@ -24,7 +24,7 @@ import { PromoteInputs, readPromoteInputs } from './promote-inputs';
 import { FolderChanges, promotionMarkdown, pullRequestDescription, PromotionRecord } from './promote-report';
 import { resolvePromotionReviewers } from './promote-reviewers';
 import { renderAndValidate } from './render-and-validate';
-import { waitForFlux } from './promote-flux';
+import { prepareFluxAccess, waitForFlux } from './promote-flux';
 
 /**
  * GitOpsPromote@1: render the release bundle for one environment, validate it again, commit only
@@ -65,6 +65,7 @@ export async function promote(version: string): Promise<void> {
 
 async function deliverAndWait(inputs: PromoteInputs, fill: (pattern: string) => string, folder: string, files: Map<string, string>, record: PromotionRecord): Promise<void> {
   agent.progress(10, `Committing to ${inputs.repository}`);
+  const azure = inputs.flux ? prepareFluxAccess(inputs.flux) : undefined;
   const conn = connect(inputs);
   const repo = await resolveRepository(conn, inputs.repository, agent.variable('System.TeamProject'));
   record.repository = repo.display;
@@ -99,9 +100,9 @@ async function deliverAndWait(inputs: PromoteInputs, fill: (pattern: string) => 
 
   let reconciliation: ReconciliationResult | undefined;
   const context = { genre: 'gitops-flow', name: `${record.app}/${record.environment}` };
-  if (inputs.flux) {
+  if (inputs.flux && azure) {
     if (inputs.commitStatuses) await status(conn, repo, deployed, { state: 'pending', description: `Waiting for Flux on ${inputs.flux.clusters.length} cluster(s) to reconcile ${record.app} ${record.release}`, context });
-    reconciliation = await waitForFlux(inputs.flux, deployed, conn, repo, inputs.targetBranch);
+    reconciliation = await waitForFlux(inputs.flux, azure, deployed, conn, repo, inputs.targetBranch);
     record.reconciliation = reconciliation;
     if (inputs.commitStatuses) {
       await status(conn, repo, deployed, {

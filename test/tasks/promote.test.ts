@@ -413,6 +413,7 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
       [{ waitForMerge: 'false' }, /^Input "waitForReconciliation": needs waitForMerge: true/],
       [{ clusters: 'a/b/c' }, /^Input "clusters": "a\/b\/c" is not a cluster/],
       [{ gitopsRepository: 'missing-repo' }, /missing-repo/],
+      [{ azureSubscription: 'not-there' }, /^Input "azureSubscription": the service connection "not-there" is not available to this job \(is it authorized for the pipeline\?\)$/],
       [{ reviewers: 'Nobody Known', variables: 'LOG_LEVEL=warn' }, /^Input "reviewers": reviewer "Nobody Known": no active user or group in .* has that display name, email, account or group name$/],
       [{ workItems: '999999', variables: 'LOG_LEVEL=warn' }, /^Input "workItems": .*999999/],
     ];
