@@ -10,6 +10,7 @@ import { listActivePullRequestsInto } from '../devops/pull-request-search';
 import { requireWorkItems, WorkItemNotFoundError } from '../devops/work-items';
 import { upsertPullRequestComment } from '../devops/comment-thread';
 import { waitForPullRequestMerge } from '../devops/pull-request-wait';
+import { DevOpsError } from '../devops/errors';
 import { normalizeFolder } from '../devops/repo-paths';
 import { readBranchHead, readFolderTree, resolveRepository, Repository } from '../devops/repository';
 import { postCommitStatus, postPullRequestStatus, StatusToPost } from '../devops/statuses';
@@ -244,11 +245,17 @@ async function promoteThroughPullRequest(
   }
   let pr: PullRequestInfo = pullRequest;
   if (inputs.pullRequest.autoComplete && pr.status === 'active') {
-    pr = await enableAutoComplete(conn, repo, pr, {
-      mergeStrategy: inputs.pullRequest.mergeStrategy,
-      deleteSourceBranch: inputs.pullRequest.deleteSourceBranch,
-      mergeCommitMessage: `${fill(inputs.commitMessage)} (PR ${pr.id})`,
-    });
+    try {
+      pr = await enableAutoComplete(conn, repo, pr, {
+        mergeStrategy: inputs.pullRequest.mergeStrategy,
+        deleteSourceBranch: inputs.pullRequest.deleteSourceBranch,
+        mergeCommitMessage: `${fill(inputs.commitMessage)} (PR ${pr.id})`,
+      });
+    } catch (err) {
+      // Completed or abandoned meanwhile: the merge wait below reads its state and says which.
+      if (!(err instanceof DevOpsError && err.typeKey === 'GitPullRequestNotEditableException')) throw err;
+      agent.info(`Pull request ${pr.id} can no longer be edited (completed or abandoned meanwhile)`);
+    }
   }
   if (!inputs.pullRequest.waitForMerge) {
     record.outcome = 'pull-request';

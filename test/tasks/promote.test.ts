@@ -366,6 +366,8 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
       if (prs.length === 1) prId = prs[0].pullRequestId;
     }
     assert.ok(prId, 'the pull request never appeared');
+    // Abandoned once the task waits for it (auto-complete set).
+    for (let i = 0; i < 100 && !(await conn.git.getPullRequestById(prId, PROJECT)).autoCompleteSetBy; i++) await new Promise((r) => setTimeout(r, 100));
     await conn.git.updatePullRequest({ status: 2 /* abandoned */ }, repo.id, prId, PROJECT);
     const run = await pending;
     assert.equal(run.result, 'Failed', run.stdout);
