@@ -100,6 +100,18 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
     return (await conn.git.getStatuses(commitId, repo.id, PROJECT)).sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
   }
 
+  /** The one active PR, once the running task has set auto-complete on it (it then waits for the merge). */
+  async function pullRequestAwaitingMerge() {
+    const conn = connectWithJobToken(devops.url, devops.token);
+    const repo = await resolveRepository(conn, `${PROJECT}/gitops`);
+    for (let i = 0; i < 150; i++) {
+      const prs = await conn.git.getPullRequests(repo.id, { status: 1 /* active */ }, PROJECT);
+      if (prs.length === 1 && prs[0].autoCompleteSetBy) return { conn, repo, prId: prs[0].pullRequestId! };
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('no pull request waiting for its merge appeared');
+  }
+
   before(async () => {
     // The release: the built CI task on a copy of the sample app, fixed tag.
     const app = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-promote-app-'));
@@ -330,16 +342,8 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
     const group = devops.admin.group('Voting Team', { project: PROJECT });
     const workItem = devops.admin.createWorkItem(PROJECT, { title: 'Ship 1.5 to dev' });
     const pending = promote({ variables: 'LOG_LEVEL=error', reviewers: `required:approver@contoso.example\n[${PROJECT}]\\Voting Team`, workItems: `#${workItem.id}` });
-    // Approve once the PR is there (the task polls for the merge meanwhile).
-    const conn = connectWithJobToken(devops.url, devops.token);
-    const repo = await resolveRepository(conn, `${PROJECT}/gitops`);
-    let prId: number | undefined;
-    for (let i = 0; i < 100 && prId === undefined; i++) {
-      await new Promise((r) => setTimeout(r, 200));
-      const prs = await conn.git.getPullRequests(repo.id, { status: 1 /* active */ }, PROJECT);
-      if (prs.length === 1) prId = prs[0].pullRequestId;
-    }
-    assert.ok(prId, 'the pull request never appeared');
+    // Approve once the task waits for the merge.
+    const { conn, repo, prId } = await pullRequestAwaitingMerge();
     const opened = await conn.git.getPullRequestById(prId, PROJECT);
     assert.deepEqual(
       (opened.reviewers ?? []).map((r) => [r.id, r.isRequired === true]).sort(),
@@ -357,17 +361,8 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
     await devops.admin.setBranchPolicy(PROJECT, 'gitops', 'main', { requiredReviewers: 1 });
     const before = head();
     const pending = promote({ variables: 'LOG_LEVEL=critical' });
-    const conn = connectWithJobToken(devops.url, devops.token);
-    const repo = await resolveRepository(conn, `${PROJECT}/gitops`);
-    let prId: number | undefined;
-    for (let i = 0; i < 100 && prId === undefined; i++) {
-      await new Promise((r) => setTimeout(r, 200));
-      const prs = await conn.git.getPullRequests(repo.id, { status: 1 /* active */ }, PROJECT);
-      if (prs.length === 1) prId = prs[0].pullRequestId;
-    }
-    assert.ok(prId, 'the pull request never appeared');
-    // Abandoned once the task waits for it (auto-complete set).
-    for (let i = 0; i < 100 && !(await conn.git.getPullRequestById(prId, PROJECT)).autoCompleteSetBy; i++) await new Promise((r) => setTimeout(r, 100));
+    // Abandoned once the task waits for the merge.
+    const { conn, repo, prId } = await pullRequestAwaitingMerge();
     await conn.git.updatePullRequest({ status: 2 /* abandoned */ }, repo.id, prId, PROJECT);
     const run = await pending;
     assert.equal(run.result, 'Failed', run.stdout);
