@@ -71,30 +71,10 @@ async function deliverAndWait(inputs: PromoteInputs, fill: (pattern: string) => 
   const repo = await resolveRepository(conn, inputs.repository, agent.variable('System.TeamProject'));
   record.repository = repo.display;
   record.repositoryUrl = `${conn.collectionUrl}/${encodeURIComponent(repo.project.name)}/_git/${encodeURIComponent(repo.name)}`;
-  const targetHead = await readBranchHead(conn, repo, inputs.targetBranch);
-  if (!targetHead) throw new InputError('targetBranch', `branch "${inputs.targetBranch}" does not exist in ${repo.display}`);
-  const changes = await changesAgainst(conn, repo, targetHead, folder, files);
-  record.changes = changes;
-  const changed = changes.added.length + changes.edited.length + changes.deleted.length > 0;
-  agent.setOutput('changed', String(changed));
-
-  let deployed: string | undefined;
-  if (!changed) {
-    agent.info(`/${folder} on ${inputs.targetBranch} already holds exactly these manifests: nothing to commit`);
-    deployed = targetHead;
-    record.outcome = 'unchanged';
-  } else if (inputs.mode === 'push') {
-    const result = await commit(conn, repo, inputs.targetBranch, undefined, folder, files, fill(inputs.commitMessage), record);
-    deployed = result.commitId;
-    record.outcome = 'pushed';
-  } else {
-    const merged = await promoteThroughPullRequest(conn, repo, inputs, fill, folder, files, record);
-    if (merged === undefined) {
-      finish(record, inputs, undefined);
-      return;
-    }
-    deployed = merged;
-    record.outcome = 'merged';
+  const deployed = inputs.mode === 'push' ? await promoteByPush(conn, repo, inputs, fill, folder, files, record) : await promoteByPullRequest(conn, repo, inputs, fill, folder, files, record);
+  if (deployed === undefined) {
+    finish(record, inputs, undefined);
+    return;
   }
   record.deployedCommit = deployed;
   agent.setOutput('deployedCommitId', deployed);
@@ -190,14 +170,48 @@ async function changesAgainst(conn: DevOpsConnection, repo: Repository, commitId
 
 async function commit(conn: DevOpsConnection, repo: Repository, branch: string, baseBranch: string | undefined, folder: string, files: Map<string, string>, message: string, record: PromotionRecord): Promise<CommitFolderResult> {
   const result = await commitFolder(conn, repo, { branch, baseBranch, folder, files, message, log: (line) => agent.info(line) });
-  record.commitId = result.commitId;
-  agent.setOutput('commitId', result.commitId);
+  // On a promotion branch the head holds the change even when an earlier run committed it.
+  if (result.outcome === 'committed' || baseBranch !== undefined) {
+    record.commitId = result.commitId;
+    agent.setOutput('commitId', result.commitId);
+  }
   agent.info(
     result.outcome === 'committed'
       ? `Committed ${result.commitId.slice(0, 12)} to ${branch}: ${result.added.length} added, ${result.edited.length} edited, ${result.deleted.length} deleted`
       : `${branch} already holds these manifests at ${result.commitId.slice(0, 12)}`,
   );
   return result;
+}
+
+/** Commits straight to the target branch (commitFolder compares with it itself); the commit that holds the release. */
+async function promoteByPush(conn: DevOpsConnection, repo: Repository, inputs: PromoteInputs, fill: (pattern: string) => string, folder: string, files: Map<string, string>, record: PromotionRecord): Promise<string> {
+  const result = await commit(conn, repo, inputs.targetBranch, undefined, folder, files, fill(inputs.commitMessage), record);
+  record.changes = { added: result.added, edited: result.edited, deleted: result.deleted, unchanged: files.size - result.added.length - result.edited.length };
+  record.outcome = result.outcome === 'committed' ? 'pushed' : 'unchanged';
+  agent.setOutput('changed', String(result.outcome === 'committed'));
+  return result.commitId;
+}
+
+/**
+ * Compares the folder with the target branch; when it differs, commits to the promotion branch,
+ * opens or adopts the PR and waits for it. The commit that holds the release, or undefined when
+ * not waiting for the merge.
+ */
+async function promoteByPullRequest(conn: DevOpsConnection, repo: Repository, inputs: PromoteInputs, fill: (pattern: string) => string, folder: string, files: Map<string, string>, record: PromotionRecord): Promise<string | undefined> {
+  const targetHead = await readBranchHead(conn, repo, inputs.targetBranch);
+  if (!targetHead) throw new InputError('targetBranch', `branch "${inputs.targetBranch}" does not exist in ${repo.display}`);
+  const changes = await changesAgainst(conn, repo, targetHead, folder, files);
+  record.changes = changes;
+  const changed = changes.added.length + changes.edited.length + changes.deleted.length > 0;
+  agent.setOutput('changed', String(changed));
+  if (!changed) {
+    agent.info(`/${folder} on ${inputs.targetBranch} already holds exactly these manifests: nothing to commit`);
+    record.outcome = 'unchanged';
+    return targetHead;
+  }
+  const merged = await promoteThroughPullRequest(conn, repo, inputs, fill, folder, files, record);
+  if (merged !== undefined) record.outcome = 'merged';
+  return merged;
 }
 
 /** Commits to the promotion branch, opens or adopts the PR, and waits for it; undefined when not waiting for the merge. */

@@ -271,6 +271,12 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
     assert.deepEqual(run.outputs, { changed: 'true', commitId: pushed, deployedCommitId: pushed, reconciled: 'false' });
     const seen = await statuses(pushed);
     assert.deepEqual(seen.map((s) => [s.context?.name, s.state, s.description]), [['voting-app/stage', GitStatusState.Succeeded, 'voting-app 20261127.1 promoted to stage (Flux not awaited)']]);
+    // Again: the push finds nothing to change, and says so.
+    const again = await promote({ environment: 'stage', deliveryMode: 'push', waitForReconciliation: 'false' });
+    assert.equal(again.result, 'Succeeded', again.stdout);
+    assert.equal(head(), pushed);
+    assert.deepEqual(again.outputs, { changed: 'false', deployedCommitId: pushed, reconciled: 'false' });
+    assert.match(again.resultMessage ?? '', /^stage already runs voting-app 20261127\.1/);
   });
 
   it('uses an Azure Repos service connection (PAT) instead of the job token when one is given', async () => {
