@@ -147,9 +147,20 @@ export function fail(message: string): void {
   tl.setResult(tl.TaskResult.Failed, neutralize(message));
 }
 
-/** Registers a value with the agent so it is masked in every log line from now on. */
+/**
+ * Registers a value with the agent so it is masked in every log line from now on. The agent takes
+ * single lines only, so a multi-line secret (a PEM certificate with its key) is registered line by
+ * line, PEM armour lines excepted.
+ */
 export function setSecret(value: string | undefined): void {
-  if (value && value.trim() !== '') tl.setSecret(value);
+  if (!value || value.trim() === '') return;
+  if (!/[\r\n]/.test(value)) {
+    tl.setSecret(value);
+    return;
+  }
+  for (const line of value.split(/\r?\n/).map((l) => l.trim())) {
+    if (line.length >= 8 && !/^-----(BEGIN|END) [A-Z0-9 ]+-----$/.test(line)) tl.setSecret(line);
+  }
 }
 
 /**

@@ -258,6 +258,37 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
     assert.match(run.resultMessage ?? '', /^dev already runs voting-app 20261127\.1/);
   });
 
+  it('reaches the clusters with a certificate service principal and with a managed identity too', async () => {
+    const devopsEndpoint = { url: `${devops.url}/`, scheme: 'OAuth', parameters: { AccessToken: devops.token } };
+    const data = { subscriptionId: arm.subscriptionId, activeDirectoryAuthority: arm.tokenUrl };
+    const cert = arm.identity.addCertificate(arm.clientId);
+    const pem = cert.certPem + cert.keyPem;
+    const byCert = await promote(
+      { azureSubscription: 'cert' },
+      { endpoints: { SystemVssConnection: devopsEndpoint, cert: { url: arm.armUrl, scheme: 'ServicePrincipal', parameters: { tenantid: arm.tenantId, serviceprincipalid: arm.clientId, authenticationType: 'spnCertificate', servicePrincipalCertificate: pem }, data } } },
+    );
+    assert.equal(byCert.result, 'Succeeded', byCert.stdout);
+    assert.equal(byCert.outputs.reconciled, 'true');
+    assert.equal(arm.identity.issued.at(-1)!.via, 'client_certificate');
+    const keyLines = cert.keyPem.split('\n').filter((l) => l.length >= 16 && !l.startsWith('-----'));
+    const logged = byCert.stdout.split('\n').filter((l) => !l.startsWith('##vso[task.setsecret]'));
+    assert.deepEqual(logged.filter((l) => keyLines.some((k) => l.includes(k))), [], 'a private key line was logged');
+    // The agent takes one-line secrets only: every line of the key is registered on its own.
+    assert.deepEqual(keyLines.filter((k) => !byCert.stdout.includes(`##vso[task.setsecret]${k}\n`)), []);
+
+    const identity = arm.identity.addManagedIdentity({});
+    const byIdentity = await promote(
+      { azureSubscription: 'msi' },
+      {
+        endpoints: { SystemVssConnection: devopsEndpoint, msi: { url: arm.armUrl, scheme: 'ManagedServiceIdentity', parameters: { tenantid: arm.tenantId }, data: { ...data, msiclientId: identity.clientId } } },
+        env: { PATH: `${toolsBin()}${path.delimiter}${process.env.PATH}`, NODE_EXTRA_CA_CERTS: arm.caCertFile, AZURE_POD_IDENTITY_AUTHORITY_HOST: arm.imdsUrl },
+      },
+    );
+    assert.equal(byIdentity.result, 'Succeeded', byIdentity.stdout);
+    assert.equal(byIdentity.outputs.reconciled, 'true');
+    assert.deepEqual([arm.identity.issued.at(-1)!.via, arm.identity.issued.at(-1)!.clientId], ['managed_identity', identity.clientId]);
+  });
+
   it('pushes straight to the branch in push mode, deleting files the release no longer renders', async () => {
     await devops.admin.seedFiles(PROJECT, 'gitops', 'main', { 'apps/stage/voting-app/old-object.yaml': 'kind: ConfigMap\n' }, 'a stale file');
     const before = head();
