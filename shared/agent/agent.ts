@@ -168,14 +168,14 @@ export function setSecret(value: string | undefined): void {
  * It is there whether or not the pipeline maps System.AccessToken into the environment.
  */
 export function jobAccessToken(): string | undefined {
-  const token = authParameter('SystemVssConnection', 'AccessToken') || variable('System.AccessToken');
+  const token = authParameter('SYSTEMVSSCONNECTION', 'AccessToken') || variable('System.AccessToken');
   setSecret(token);
   return token || undefined;
 }
 
 /** The organization (collection) URL the job runs in: System.CollectionUri. */
 export function collectionUri(): string | undefined {
-  return variable('System.CollectionUri') ?? variable('System.TeamFoundationCollectionUri') ?? tl.getEndpointUrl('SystemVssConnection', true);
+  return variable('System.CollectionUri') ?? variable('System.TeamFoundationCollectionUri') ?? tl.getEndpointUrl('SYSTEMVSSCONNECTION', true);
 }
 
 /**

@@ -113,9 +113,10 @@ export async function runBuiltTask(options: RunTaskOptions): Promise<TaskRun> {
     env[inputVariableName(name)] = expand(value);
   }
   for (const [id, endpoint] of Object.entries(options.endpoints ?? {})) {
-    // The agent names the variables with the endpoint id as it is (a GUID, or SystemVssConnection);
-    // task-lib reads ENDPOINT_URL_ and ENDPOINT_DATA_ from process.env by that exact name.
-    const key = id;
+    // The agent names the variables with the endpoint's id as it is (a GUID), and the job's own
+    // connection SYSTEMVSSCONNECTION in capitals; task-lib reads ENDPOINT_URL_ and ENDPOINT_DATA_
+    // from process.env by that exact name.
+    const key = id.toLowerCase() === 'systemvssconnection' ? 'SYSTEMVSSCONNECTION' : id;
     env[`ENDPOINT_URL_${key}`] = endpoint.url;
     env[`ENDPOINT_AUTH_${key}`] = JSON.stringify({ scheme: endpoint.scheme, parameters: endpoint.parameters ?? {} });
     env[`ENDPOINT_AUTH_SCHEME_${key}`] = endpoint.scheme;
