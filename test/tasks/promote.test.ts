@@ -289,6 +289,26 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
     assert.deepEqual([arm.identity.issued.at(-1)!.via, arm.identity.issued.at(-1)!.clientId], ['managed_identity', identity.clientId]);
   });
 
+  it('rides out throttling, server errors and a reset connection from both services', async () => {
+    // REST routes only: the Flux simulation fetches the same repository over git's smart HTTP.
+    devops.admin.injectFault({ method: 'GET', pathPattern: /_apis\/git\/repositories\/[^/]+\/refs/, status: 429, retryAfterSeconds: 1, count: 1 });
+    devops.admin.injectFault({ method: 'GET', pathPattern: /_apis\/git\/repositories\/[^/]+\/items/, status: 503, count: 2 });
+    devops.admin.injectFault({ method: 'GET', pathPattern: /_apis\/git\/repositories\/gitops/, reset: true, count: 1 });
+    const since = Date.now();
+    arm.faults.add({ route: 'flux.get', times: 1, fault: { kind: 'status', status: 429, retryAfterSeconds: 1 } });
+    arm.faults.add({ route: 'flux.get', times: 1, fault: { kind: 'status', status: 500 } });
+    const run = await promote({});
+    devops.admin.clearFaults();
+    arm.faults.clear();
+    assert.equal(run.result, 'Succeeded', run.stdout);
+    assert.equal(run.outputs.reconciled, 'true');
+    assert.match(run.stdout, /^ECONNRESET while looking up repository "Voting\/gitops" in .*: retry 1 in \d+ ms$/m);
+    assert.match(run.stdout, /^HTTP 429 while reading refs\/heads\/main of Voting\/gitops: retry 1 in (\d{4}) ms$/m);
+    assert.ok(Number(/^HTTP 429 while reading .*retry 1 in (\d+) ms$/m.exec(run.stdout)![1]) >= 1000, 'Retry-After: 1 is honoured');
+    assert.deepEqual(arm.requests.filter((r) => r.at >= since && r.fault).map((r) => [r.route, r.status]), [['flux.get', 429], ['flux.get', 500]]);
+    assert.equal(run.stdout.match(/^HTTP 503 while listing \/apps\/dev\/voting-app of Voting\/gitops at [0-9a-f]{12}: retry \d in \d+ ms$/gm)?.length, 2);
+  });
+
   it('pushes straight to the branch in push mode, deleting files the release no longer renders', async () => {
     await devops.admin.seedFiles(PROJECT, 'gitops', 'main', { 'apps/stage/voting-app/old-object.yaml': 'kind: ConfigMap\n' }, 'a stale file');
     const before = head();
