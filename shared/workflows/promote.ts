@@ -5,7 +5,8 @@ import type { ReconciliationResult } from '../azure/wait';
 import { connectWithJobToken, connectWithPat, DevOpsConnection } from '../devops/connection';
 import { diffFolder, prepareDesiredFiles } from '../devops/folder-diff';
 import { commitFolder, CommitFolderResult } from '../devops/commit-folder';
-import { abandonPullRequest, enableAutoComplete, findOrCreatePullRequest, PullRequestInfo } from '../devops/pull-requests';
+import { abandonPullRequest, enableAutoComplete, findActivePullRequest, findOrCreatePullRequest, PullRequestInfo } from '../devops/pull-requests';
+import { isAncestor } from '../devops/commit-ancestry';
 import { listActivePullRequestsInto } from '../devops/pull-request-search';
 import { requireWorkItems, WorkItemNotFoundError } from '../devops/work-items';
 import { upsertPullRequestComment } from '../devops/comment-thread';
@@ -209,7 +210,7 @@ async function promoteByPullRequest(conn: DevOpsConnection, repo: Repository, in
     record.outcome = 'unchanged';
     return targetHead;
   }
-  const merged = await promoteThroughPullRequest(conn, repo, inputs, fill, folder, files, record);
+  const merged = await promoteThroughPullRequest(conn, repo, inputs, fill, folder, files, record, targetHead);
   if (merged !== undefined) record.outcome = 'merged';
   return merged;
 }
@@ -223,6 +224,7 @@ async function promoteThroughPullRequest(
   folder: string,
   files: Map<string, string>,
   record: PromotionRecord,
+  targetHead: string,
 ): Promise<string | undefined> {
   // Reviewers and work items are checked before anything is written.
   const reviewers = await resolvePromotionReviewers(conn, inputs.pullRequest.reviewers);
@@ -231,7 +233,7 @@ async function promoteThroughPullRequest(
       throw err instanceof WorkItemNotFoundError ? new InputError('workItems', err.message) : err;
     });
   }
-  const branch = promotionBranchName(fill(inputs.promotionBranch));
+  const branch = await choosePromotionBranch(conn, repo, promotionBranchName(fill(inputs.promotionBranch)), inputs.targetBranch, targetHead);
   record.branch = branch;
   await commit(conn, repo, branch, inputs.targetBranch, folder, files, fill(inputs.commitMessage), record);
   const { pullRequest, created } = await findOrCreatePullRequest(conn, repo, {
@@ -284,6 +286,24 @@ async function promoteThroughPullRequest(
   agent.setOutput('mergeCommitId', merged.commitId);
   agent.info(`Pull request ${pr.id} merged as ${merged.commitId}`);
   return merged.commitId;
+}
+
+/**
+ * The promotion branch to commit to: the named one when it is new, carries the active PR being
+ * adopted, or already holds the target's head. A leftover from an earlier promotion of this release
+ * that the target has moved past (kept after its merge, or its PR abandoned) would make a PR that
+ * conflicts or reverts: then the first free "-2", "-3", ... variant is used, never a force push.
+ */
+async function choosePromotionBranch(conn: DevOpsConnection, repo: Repository, base: string, targetBranch: string, targetHead: string): Promise<string> {
+  for (let n = 1; n <= 20; n++) {
+    const candidate = n === 1 ? base : `${base}-${n}`;
+    const head = await readBranchHead(conn, repo, candidate);
+    if (head === undefined) return candidate;
+    if (await findActivePullRequest(conn, repo, candidate, targetBranch)) return candidate;
+    if (await isAncestor(conn, repo, targetHead, head)) return candidate;
+    agent.info(`${candidate} is left over from an earlier promotion and behind ${targetBranch}: not reusing it`);
+  }
+  throw new Error(`${base} and its -2 ... -20 variants are all left over from earlier promotions; delete them in ${repo.display}`);
 }
 
 /**

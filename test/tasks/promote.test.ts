@@ -430,6 +430,19 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
     assert.match(run.summaries[0].markdown, new RegExp(`Pull request \\[${prId}\\]\\(.*\\) opened, but the promotion did not finish\\.`));
   });
 
+  it('does not reuse a promotion branch the target has moved past: a fresh one, no conflict, no force push', async () => {
+    const first = await promote({ variables: 'LOG_LEVEL=first', deleteSourceBranch: 'false', waitForReconciliation: 'false' });
+    assert.equal(first.result, 'Succeeded', first.stdout);
+    const kept = head('gitops-flow/voting-app/dev/20261127.1');
+    const second = await promote({ variables: 'LOG_LEVEL=second', waitForReconciliation: 'false' });
+    assert.equal(second.result, 'Succeeded', second.stdout);
+    assert.match(second.stdout, /^gitops-flow\/voting-app\/dev\/20261127\.1 is left over from an earlier promotion and behind main: not reusing it$/m);
+    assert.match(second.stdout, /^Committed [0-9a-f]{12} to gitops-flow\/voting-app\/dev\/20261127\.1-2: /m);
+    assert.equal(head('gitops-flow/voting-app/dev/20261127.1'), kept, 'the kept branch is left as it was');
+    assert.match(git('grep', '-h', 'LOG_LEVEL', 'refs/heads/main', '--', 'apps/dev/voting-app'), /LOG_LEVEL: second/);
+    git('update-ref', '-d', 'refs/heads/gitops-flow/voting-app/dev/20261127.1');
+  });
+
   it('abandons an older open promotion of the same app and environment, with a comment naming the new one', async () => {
     const older = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-older-release-'));
     cleanup.push(older);
