@@ -7,7 +7,9 @@
  * This module never reads task inputs or the environment itself.
  */
 import { GitApi } from 'azure-devops-node-api/GitApi';
-import { getBearerHandler, getPersonalAccessTokenHandler } from 'azure-devops-node-api/WebApi';
+// The handlers alone: azure-devops-node-api/WebApi would pull every API client into the bundle.
+import { BearerCredentialHandler } from 'azure-devops-node-api/handlers/bearertoken';
+import { PersonalAccessTokenCredentialHandler } from 'azure-devops-node-api/handlers/personalaccesstoken';
 import { BackoffOptions, RetriesExhaustedError, withRetry } from '../util/retry';
 import { Clock, systemClock } from '../util/time-budget';
 import { DevOpsError, maskSecrets, wrapFailure } from './errors';
@@ -47,7 +49,7 @@ export class DevOpsConnection {
     this.collectionUrl = normalizeCollectionUrl(collectionUrl);
     if (!token) throw new Error(`no ${tokenKind === 'pat' ? 'personal access token' : 'access token'} for ${this.collectionUrl}`);
     this.secrets = [token];
-    const handler = tokenKind === 'pat' ? getPersonalAccessTokenHandler(token) : getBearerHandler(token);
+    const handler = tokenKind === 'pat' ? new PersonalAccessTokenCredentialHandler(token) : new BearerCredentialHandler(token);
     this.git = new GitApi(this.collectionUrl, [handler], {
       allowRetries: false,
       socketTimeout: options.socketTimeoutMs ?? 100_000,
