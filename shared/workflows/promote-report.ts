@@ -83,7 +83,9 @@ export function promotionMarkdown(record: PromotionRecord): string {
   out.push(`| Folder | \`/${cell(record.folder)}\` |`);
   out.push(`| Objects | ${record.objects ?? 0} |`);
   out.push(`| Source commit | \`${record.sourceCommit.slice(0, 12)}\` |`);
+  out.push(`| Delivery | ${record.mode === 'push' ? 'direct push' : 'pull request'} |`);
   if (record.branch) out.push(`| Promotion branch | \`${cell(record.branch)}\` |`);
+  if (record.commitId) out.push(`| Commit | \`${record.commitId.slice(0, 12)}\` |`);
   const unfinished = record.pullRequest ? `Pull request [${record.pullRequest.id}](${record.pullRequest.url}) ${record.pullRequest.created ? 'opened' : 'adopted'}, but the promotion did not finish.` : 'The promotion did not finish.';
   out.push('', record.outcome ? outcome[record.outcome] : unfinished, '');
   if (record.error) out.push('```', record.error.replace(/```/g, "'''"), '```', '');
