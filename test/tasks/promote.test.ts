@@ -226,6 +226,7 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
     assert.equal(run.summaries.length, 1);
     assert.equal(run.summaries[0].title, 'GitOps promotion: dev');
     assert.match(run.summaries[0].markdown, /Pull request \[1\]\(.*pullrequest\/1\) merged as `[0-9a-f]{12}`/);
+    assert.ok(run.summaries[0].markdown.includes(`| Delivery | pull request |\n| Promotion branch | \`gitops-flow/voting-app/dev/20261127.1\` |\n| Commit | \`${run.outputs.commitId.slice(0, 12)}\` |`));
     for (const cluster of ['arc-nonprod', 'aks-nonprod']) {
       assert.match(run.summaries[0].markdown, new RegExp(`\\| rg-gitops/${cluster} \\| reconciled \\| main@sha1:[0-9a-f]{40} \\| Compliant \\|`));
     }
