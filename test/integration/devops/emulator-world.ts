@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { DevOpsEmulator, startDevOpsEmulator } from '../../emulators/devops';
 import { ConnectionOptions, connectWithJobToken, DevOpsConnection } from '../../../shared/devops/connection';
 import { Repository, resolveRepository } from '../../../shared/devops/repository';
+import { commitFolder } from '../../../shared/devops/commit-folder';
 
 export const PROJECT = 'demo';
 
@@ -18,6 +19,8 @@ export interface World {
   /** A fresh repository per test, seeded on main. */
   newRepo(files?: Record<string, string>, name?: string): Promise<{ repo: Repository; name: string; bare: string }>;
   connect(options?: ConnectionOptions): DevOpsConnection;
+  /** A fresh repository with `files` on main and `change` committed to /dev of the branch promote/dev. */
+  promotionBranch(files?: Record<string, string>, change?: Record<string, string>): Promise<{ repo: Repository; name: string; bare: string; conn: DevOpsConnection }>;
   stop(): Promise<void>;
 }
 
@@ -36,6 +39,12 @@ export async function startWorld(): Promise<World> {
       await emu.admin.seedFiles(PROJECT, name, 'main', files, 'seed');
       const repo = await resolveRepository(world.connect(), `${PROJECT}/${name}`);
       return { repo, name, bare: emu.admin.bareRepositoryPath(PROJECT, name) };
+    },
+    async promotionBranch(files = { 'dev/a.yaml': 'a\n' }, change = { 'a.yaml': 'b\n' }) {
+      const made = await world.newRepo(files);
+      const conn = world.connect();
+      await commitFolder(conn, made.repo, { branch: 'promote/dev', baseBranch: 'main', folder: 'dev', files: change, message: 'render dev' });
+      return { ...made, conn };
     },
     async stop() {
       await emu.stop();

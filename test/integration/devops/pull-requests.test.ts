@@ -25,12 +25,7 @@ describe('devops library against the emulator: pull requests', function () {
     await world?.stop();
   });
 
-  async function promotionBranch(files: Record<string, string> = { 'dev/a.yaml': 'a\n' }, change: Record<string, string> = { 'a.yaml': 'b\n' }) {
-    const made = await world.newRepo(files);
-    const conn = world.connect();
-    await commitFolder(conn, made.repo, { branch: 'promote/dev', baseBranch: 'main', folder: 'dev', files: change, message: 'render dev' });
-    return { ...made, conn };
-  }
+  const promotionBranch = (files?: Record<string, string>, change?: Record<string, string>) => world.promotionBranch(files, change);
 
   it('finds or creates: a re-run adopts the PR and refreshes its description', async () => {
     const { repo, conn } = await promotionBranch();

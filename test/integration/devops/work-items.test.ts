@@ -1,6 +1,5 @@
 import * as assert from 'node:assert/strict';
 import {
-  commitFolder,
   findOrCreatePullRequest,
   getPullRequest,
   getPullRequestWorkItemIds,
@@ -22,11 +21,7 @@ describe('devops library against the emulator: work items of a pull request', fu
     await world?.stop();
   });
 
-  async function promotionBranch() {
-    const made = await world.newRepo({ 'dev/a.yaml': 'a\n' });
-    await commitFolder(world.connect(), made.repo, { branch: 'promote/dev', baseBranch: 'main', folder: 'dev', files: { 'a.yaml': 'b\n' }, message: 'render dev' });
-    return made;
-  }
+  const promotionBranch = () => world.promotionBranch();
   const newWorkItems = (...titles: string[]) => titles.map((title) => world.emu.admin.createWorkItem(PROJECT, { title }).id);
   const request = (workItemIds: (number | string)[], title = 'Promote dev') => ({ sourceBranch: 'promote/dev', targetBranch: 'main', title, workItemIds });
   /** Method and spec operation of each request since the last clearRequests(). */
