@@ -48,7 +48,16 @@ const { startDevOpsEmulator } = require(path.join(out, 'emulator.js'));
 const ms = (t) => `${t.toFixed(0)} ms`;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-bench-devops-'));
-const gitEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', HOME: tmp, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@example.invalid', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@example.invalid' };
+const gitEnv = {
+  ...process.env,
+  GIT_TERMINAL_PROMPT: '0',
+  GIT_CONFIG_NOSYSTEM: '1',
+  HOME: tmp,
+  GIT_AUTHOR_NAME: 'bench',
+  GIT_AUTHOR_EMAIL: 'bench@example.invalid',
+  GIT_COMMITTER_NAME: 'bench',
+  GIT_COMMITTER_EMAIL: 'bench@example.invalid',
+};
 const git = (args, opts = {}) => execFileSync('git', args, { env: gitEnv, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 1 << 28, ...opts });
 // The emulator serves from this process: anything talking to it must not block the event loop.
 const gitAsync = (args, env) =>
@@ -91,12 +100,18 @@ async function main() {
   try {
     await emu.admin.createProject(PROJECT);
     const repos = {};
-    for (const [name, count] of [['small', SMALL], ['big', BIG]]) {
+    for (const [name, count] of [
+      ['small', SMALL],
+      ['big', BIG],
+    ]) {
       await emu.admin.createRepository(PROJECT, name, { defaultBranch: 'main' });
       await emu.admin.seedFiles(PROJECT, name, 'main', { 'README.md': `# ${name}\n` }, 'seed');
       const started = performance.now();
       fillRepository(emu.admin.bareRepositoryPath(PROJECT, name), count);
-      const files = git(['--git-dir', emu.admin.bareRepositoryPath(PROJECT, name), 'ls-tree', '-r', '--name-only', 'refs/heads/main']).toString().trim().split('\n').length;
+      const files = git(['--git-dir', emu.admin.bareRepositoryPath(PROJECT, name), 'ls-tree', '-r', '--name-only', 'refs/heads/main'])
+        .toString()
+        .trim()
+        .split('\n').length;
       console.log(`repository ${name}: ${files} files (generated in ${ms(performance.now() - started)})`);
       repos[name] = files;
     }
@@ -108,7 +123,8 @@ async function main() {
       const started = performance.now();
       const r = await lib.commitFolder(conn, repo, { branch: 'main', folder: FOLDER, files: desired(++round), message: `rest round ${round}` });
       const t = performance.now() - started;
-      if (r.outcome !== 'committed' || r.edited.length !== CHANGED) throw new Error(`REST commit did not change ${CHANGED} files: ${JSON.stringify(r).slice(0, 300)}`);
+      if (r.outcome !== 'committed' || r.edited.length !== CHANGED)
+        throw new Error(`REST commit did not change ${CHANGED} files: ${JSON.stringify(r).slice(0, 300)}`);
       return t;
     };
     const auth = `Authorization: Basic ${Buffer.from(`:${emu.token}`).toString('base64')}`;

@@ -44,7 +44,10 @@ const pct = (xs, p) => {
 
 /** An emulator whose clusters have synced the current head; `measure` then waits for `target`. */
 async function prepare(label, clusterCount, poll, repo) {
-  const clusters = Array.from({ length: clusterCount }, (_, i) => ({ name: `c${String(i).padStart(2, '0')}`, type: i % 2 ? 'managedClusters' : 'connectedClusters' }));
+  const clusters = Array.from({ length: clusterCount }, (_, i) => ({
+    name: `c${String(i).padStart(2, '0')}`,
+    type: i % 2 ? 'managedClusters' : 'connectedClusters',
+  }));
   const emu = await startArmEmulator({
     gitopsRepositoryUrl: repo.url,
     clusters,
@@ -58,7 +61,13 @@ async function prepare(label, clusterCount, poll, repo) {
 async function measure(label, clusterCount, poll, repo, emu, clusters, target) {
   try {
     const cred = createAzureCredential(
-      { id: 'bench', scheme: 'ServicePrincipal', parameters: { tenantid: emu.tenantId, serviceprincipalid: emu.clientId, serviceprincipalkey: emu.clientSecret }, data: { subscriptionId: emu.subscriptionId, activeDirectoryAuthority: emu.tokenUrl }, url: emu.armUrl },
+      {
+        id: 'bench',
+        scheme: 'ServicePrincipal',
+        parameters: { tenantid: emu.tenantId, serviceprincipalid: emu.clientId, serviceprincipalkey: emu.clientSecret },
+        data: { subscriptionId: emu.subscriptionId, activeDirectoryAuthority: emu.tokenUrl },
+        url: emu.armUrl,
+      },
       {},
       { tlsOptions: { ca: emu.caCertPem } },
     );
@@ -68,7 +77,7 @@ async function measure(label, clusterCount, poll, repo, emu, clusters, target) {
     // each cluster syncs once, at SYNC_AFTER (1 cluster) or spread over the last third before it
     const timers = clusters.map((c, i) => {
       // (+1.234 s so the sync does not fall on either poller's grid)
-      const at = 1234 + (clusterCount === 1 ? SYNC_AFTER_MS : SYNC_AFTER_MS * (2 / 3 + (i / (clusterCount - 1)) / 3));
+      const at = 1234 + (clusterCount === 1 ? SYNC_AFTER_MS : SYNC_AFTER_MS * (2 / 3 + i / (clusterCount - 1) / 3));
       return setTimeout(() => void emu.flux.reconcileNow(c.name, 'cluster-config').catch(() => undefined), at);
     });
     const result = await waitForReconciliation(
@@ -97,7 +106,18 @@ async function measure(label, clusterCount, poll, repo, emu, clusters, target) {
     if (process.env.BENCH_DEBUG) {
       const syncs = emu.flux.events.filter((e) => e.phase === 'status' && e.sha === target).map((e) => e.at - started);
       const durations = emu.requests.filter((r) => r.route === 'flux.get').map((r) => r.at - started);
-      console.error(label, 'syncs', Math.min(...syncs), Math.max(...syncs), 'gets', durations.length, 'first', Math.min(...durations), 'last', Math.max(...durations));
+      console.error(
+        label,
+        'syncs',
+        Math.min(...syncs),
+        Math.max(...syncs),
+        'gets',
+        durations.length,
+        'first',
+        Math.min(...durations),
+        'last',
+        Math.max(...durations),
+      );
     }
     const minutes = (returned - started) / 60_000;
     return {
@@ -118,13 +138,18 @@ async function measure(label, clusterCount, poll, repo, emu, clusters, target) {
 const repo = await createTestRepo(sampleGitOpsFiles());
 let release = 1;
 try {
-  console.log(`Flux wait: clusters sync ${s(SYNC_AFTER_MS)} after the wait starts (50 clusters: spread over the last third); adaptive polling (2 s, x1.5, 20 s ceiling) vs a fixed 5 s poll, both through the real ARM client over HTTPS.`);
+  console.log(
+    `Flux wait: clusters sync ${s(SYNC_AFTER_MS)} after the wait starts (50 clusters: spread over the last third); adaptive polling (2 s, x1.5, 20 s ceiling) vs a fixed 5 s poll, both through the real ARM client over HTTPS.`,
+  );
   console.log('');
   console.log('clusters  polling         ARM GETs/cluster/min  wait     seen after sync (p50 / max)  returns after last sync');
   for (const n of SIZES) {
     const runs = await Promise.all([prepare('adaptive', n, undefined, repo), prepare('fixed 5 s', n, { initialMs: 5000, maxMs: 5000, factor: 1 }, repo)]);
     // the promotion merges after every cluster has synced the previous head
-    const target = await repo.commit({ 'apps/dev/web/deployment.yaml': sampleGitOpsFiles('arc-nonprod', `2.0.${release++}`)['apps/dev/web/deployment.yaml'] }, 'promote');
+    const target = await repo.commit(
+      { 'apps/dev/web/deployment.yaml': sampleGitOpsFiles('arc-nonprod', `2.0.${release++}`)['apps/dev/web/deployment.yaml'] },
+      'promote',
+    );
     const [adaptive, fixed] = await Promise.all(runs.map((r) => r.measure(target)));
     for (const r of [adaptive, fixed]) {
       console.log(

@@ -128,8 +128,15 @@ if (env.objects !== OBJECTS) throw new Error(`rendered ${env.objects} objects, e
 const findings = env.findings.length;
 
 // The same work split in its phases, on the same text.
-const vars = new Map([['NAMESPACE', 'bench'], ['TAG', '1.27.3'], ['REPLICAS', '2']]);
-const files = fs.readdirSync(path.join(repo, 'deploy/manifests')).sort().map((f) => fs.readFileSync(path.join(repo, 'deploy/manifests', f), 'utf8'));
+const vars = new Map([
+  ['NAMESPACE', 'bench'],
+  ['TAG', '1.27.3'],
+  ['REPLICAS', '2'],
+]);
+const files = fs
+  .readdirSync(path.join(repo, 'deploy/manifests'))
+  .sort()
+  .map((f) => fs.readFileSync(path.join(repo, 'deploy/manifests', f), 'utf8'));
 let t = performance.now();
 const substituted = files.map((text) => substituteYaml(text, vars).text);
 const substituteMs = performance.now() - t;
@@ -142,10 +149,16 @@ const validateMs = performance.now() - t;
 const bytes = files.reduce((n, s) => n + Buffer.byteLength(s), 0);
 fs.rmSync(repo, { recursive: true, force: true });
 
-console.log(`\n== render + validate: ${OBJECTS} objects in ${files.length} files (${(bytes / 1024 / 1024).toFixed(1)} MiB), Kubernetes 1.32, default policy ==`);
+console.log(
+  `\n== render + validate: ${OBJECTS} objects in ${files.length} files (${(bytes / 1024 / 1024).toFixed(1)} MiB), Kubernetes 1.32, default policy ==`,
+);
 console.log(`end to end (read, substitute, parse, validate): ${ms(endToEnd)}  -> ${Math.round(OBJECTS / (endToEnd / 1000))} objects/s  (${findings} findings)`);
 console.log(`  substitute ${ms(substituteMs)} | YAML parse ${ms(parseMs)} | validate ${ms(validateMs)}`);
-console.log(`  validate by check: ${Object.entries(validation.timings).map(([k, v]) => `${k} ${ms(v)}`).join(', ')}`);
+console.log(
+  `  validate by check: ${Object.entries(validation.timings)
+    .map(([k, v]) => `${k} ${ms(v)}`)
+    .join(', ')}`,
+);
 console.log(`  ratio validation / YAML parse: ${(validateMs / parseMs).toFixed(3)}`);
 
 // ---- 2. sizes ----------------------------------------------------------------------------------------
@@ -161,7 +174,10 @@ for (const task of fs.readdirSync(tasksDir)) {
 }
 if (!process.argv.includes('--skip-package')) {
   execFileSync(process.execPath, [path.join(root, 'scripts', 'package.mjs'), '--no-build'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const vsix = fs.readdirSync(path.join(root, 'out')).filter((f) => f.endsWith('.vsix')).map((f) => path.join(root, 'out', f));
+  const vsix = fs
+    .readdirSync(path.join(root, 'out'))
+    .filter((f) => f.endsWith('.vsix'))
+    .map((f) => path.join(root, 'out', f));
   for (const f of vsix) console.log(`vsix ${path.basename(f)}: ${(fs.statSync(f).size / 1024).toFixed(1)} KiB`);
 }
 
@@ -192,6 +208,8 @@ for (const bundle of bundles) {
   const samples = [];
   for (let i = 0; i < RUNS; i++) samples.push(await firstOutput([bundle], baseEnv));
   const rel = path.relative(tasksDir, bundle);
-  console.log(`node ${rel}: ${ms(median(samples))}  (x${(median(samples) / median(baseline)).toFixed(2)} of node -e 0, +${ms(median(samples) - median(baseline))})`);
+  console.log(
+    `node ${rel}: ${ms(median(samples))}  (x${(median(samples) / median(baseline)).toFixed(2)} of node -e 0, +${ms(median(samples) - median(baseline))})`,
+  );
 }
 fs.rmSync(agentTemp, { recursive: true, force: true });

@@ -30,7 +30,12 @@ const results = [];
 async function task(title, name, options, secrets = []) {
   console.log(`\n━━━ ${title} ━━━`);
   const output = createTaskOutput({ parseVsoLine, secrets });
-  const run = await runBuiltTask({ taskDir: path.join(root, 'dist', 'tasks', name, 'v1'), ...options, env: { PATH, ...(options.env ?? {}) }, onLine: output.show });
+  const run = await runBuiltTask({
+    taskDir: path.join(root, 'dist', 'tasks', name, 'v1'),
+    ...options,
+    env: { PATH, ...(options.env ?? {}) },
+    onLine: output.show,
+  });
   if (run.stderr.trim()) console.error(output.mask(run.stderr.trimEnd()));
   output.summaries(run);
   fs.rmSync(run.folders.work, { recursive: true, force: true });
@@ -42,7 +47,12 @@ try {
   // ── 1. PR gate ────────────────────────────────────────────────────────────────────────────────
   if (!skipGate) {
     const gate = (title, sources, inputs) => task(title, 'GitOpsPrValidate', { inputs, variables: { 'Build.SourcesDirectory': sources } });
-    const helm = await gate('PR gate: Helm chart, dev/stage/prod', app, { templates: 'deploy/helm/voting-app', helmValuesFiles: 'deploy/helm/values-{environment}.yaml', releaseName: 'voting-app', dockerfiles: 'src/**/Dockerfile' });
+    const helm = await gate('PR gate: Helm chart, dev/stage/prod', app, {
+      templates: 'deploy/helm/voting-app',
+      helmValuesFiles: 'deploy/helm/values-{environment}.yaml',
+      releaseName: 'voting-app',
+      dockerfiles: 'src/**/Dockerfile',
+    });
     const kustomize = await gate('PR gate: Kustomize overlays, dev/stage/prod', app, { templates: 'deploy/kustomize/overlays/{environment}', dockerfiles: '' });
     // A pull request with two mistakes: a typo in the base, and prod's values losing a variable the overlay uses.
     const broken = path.join(temp, 'broken-pr');
@@ -51,14 +61,23 @@ try {
     fs.writeFileSync(deployment, fs.readFileSync(deployment, 'utf8').replace('revisionHistoryLimit: 5', 'revisionHistoryLimt: 5'));
     const prodValues = path.join(broken, 'deploy/environments/prod.yaml');
     fs.writeFileSync(prodValues, fs.readFileSync(prodValues, 'utf8').replace(/^INGRESS_HOST:.*\n/m, ''));
-    const bad = await gate('PR gate: a pull request with a typo and an undefined variable (expected to fail)', broken, { templates: 'deploy/kustomize/overlays/{environment}', dockerfiles: '' });
+    const bad = await gate('PR gate: a pull request with a typo and an undefined variable (expected to fail)', broken, {
+      templates: 'deploy/kustomize/overlays/{environment}',
+      dockerfiles: '',
+    });
     results.push(['PR gate, Helm', helm.succeeded], ['PR gate, Kustomize', kustomize.succeeded], ['PR gate, broken PR fails', bad.result === 'Failed']);
   }
 
   // ── 2. CI: the sample app as a git repository, tag from its history ───────────────────────────
   const repo = path.join(temp, 'voting-app');
   fs.cpSync(app, repo, { recursive: true });
-  const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 'Demo', GIT_AUTHOR_EMAIL: 'demo@example.com', GIT_COMMITTER_NAME: 'Demo', GIT_COMMITTER_EMAIL: 'demo@example.com' };
+  const gitEnv = {
+    ...process.env,
+    GIT_AUTHOR_NAME: 'Demo',
+    GIT_AUTHOR_EMAIL: 'demo@example.com',
+    GIT_COMMITTER_NAME: 'Demo',
+    GIT_COMMITTER_EMAIL: 'demo@example.com',
+  };
   const git = (...args) => execFileSync('git', args, { cwd: repo, env: gitEnv, encoding: 'utf8' }).trim();
   git('init', '-q', '-b', 'main');
   git('add', '-A');
@@ -96,9 +115,15 @@ try {
     lines.once('line', (line) => resolve(JSON.parse(line)));
     emulators.once('exit', (code) => reject(new Error(`the emulators exited (${code}) before starting`)));
   });
-  console.log(`Azure DevOps ${info.devopsUrl} (project ${info.project}), ARM ${info.armUrl}, clusters ${info.clusters.map((c) => `${c.name} (${c.type})`).join(', ')}`);
+  console.log(
+    `Azure DevOps ${info.devopsUrl} (project ${info.project}), ARM ${info.armUrl}, clusters ${info.clusters.map((c) => `${c.name} (${c.type})`).join(', ')}`,
+  );
   const admin = async (route, body) => {
-    const res = await fetch(`${info.adminUrl}/${info.devopsOrg}/${info.project}/gitops/${route}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${info.adminUrl}/${info.devopsOrg}/${info.project}/gitops/${route}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     if (!res.ok) throw new Error(`admin ${route}: HTTP ${res.status} ${await res.text()}`);
     return res.json();
   };
@@ -106,38 +131,53 @@ try {
   // The AzureRM service connection: workload identity federation, the scheme Azure DevOps recommends.
   const connection = info.serviceConnectionId;
   const promote = (environment, clusterName, extra = {}, note = '') =>
-    task(`CD: GitOpsPromote@1 to ${environment}${note}`, 'GitOpsPromote', {
-      inputs: {
-        bundle: ci.outputs.bundlePath,
-        environment,
-        gitopsRepository: 'gitops',
-        targetFolder: 'apps/{environment}/{app}',
-        azureSubscription: connection,
-        clusters: cluster(clusterName),
-        kustomizations: `voting-app-${environment}`,
-        reconcileTimeoutMinutes: '3',
-        mergeTimeoutMinutes: '3',
-        ...extra,
-      },
-      variables: { 'System.CollectionUri': `${info.devopsUrl}/`, 'System.TeamProject': info.project, 'System.OidcRequestUri': info.oidcRequestUri, 'Build.BuildId': '102', 'Build.BuildNumber': '20261127.2' },
-      endpoints: {
-        SystemVssConnection: { url: `${info.devopsUrl}/`, scheme: 'OAuth', parameters: { AccessToken: info.devopsToken } },
-        [connection]: {
-          url: info.armUrl,
-          scheme: 'WorkloadIdentityFederation',
-          parameters: { tenantid: info.tenantId, serviceprincipalid: info.clientId },
-          data: { subscriptionId: info.subscriptionId, activeDirectoryAuthority: info.tokenUrl },
+    task(
+      `CD: GitOpsPromote@1 to ${environment}${note}`,
+      'GitOpsPromote',
+      {
+        inputs: {
+          bundle: ci.outputs.bundlePath,
+          environment,
+          gitopsRepository: 'gitops',
+          targetFolder: 'apps/{environment}/{app}',
+          azureSubscription: connection,
+          clusters: cluster(clusterName),
+          kustomizations: `voting-app-${environment}`,
+          reconcileTimeoutMinutes: '3',
+          mergeTimeoutMinutes: '3',
+          ...extra,
         },
+        variables: {
+          'System.CollectionUri': `${info.devopsUrl}/`,
+          'System.TeamProject': info.project,
+          'System.OidcRequestUri': info.oidcRequestUri,
+          'Build.BuildId': '102',
+          'Build.BuildNumber': '20261127.2',
+        },
+        endpoints: {
+          SystemVssConnection: { url: `${info.devopsUrl}/`, scheme: 'OAuth', parameters: { AccessToken: info.devopsToken } },
+          [connection]: {
+            url: info.armUrl,
+            scheme: 'WorkloadIdentityFederation',
+            parameters: { tenantid: info.tenantId, serviceprincipalid: info.clientId },
+            data: { subscriptionId: info.subscriptionId, activeDirectoryAuthority: info.tokenUrl },
+          },
+        },
+        env: { NODE_EXTRA_CA_CERTS: info.caCertFile },
       },
-      env: { NODE_EXTRA_CA_CERTS: info.caCertFile },
-    }, [info.devopsToken, info.clientSecret]);
+      [info.devopsToken, info.clientSecret],
+    );
 
   const dev = await promote('dev', 'arc-nonprod');
   const stage = await promote('stage', 'arc-nonprod');
   // prod: a branch policy wants one approval; the release manager, a required reviewer named by
   // email, approves a few seconds after the PR opens.
   await admin('policies', { branch: 'main', requiredReviewers: 1 });
-  const identity = await fetch(`${info.adminUrl}/${info.devopsOrg}/identities`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ displayName: 'Release Manager', email: 'release.manager@contoso.example' }) });
+  const identity = await fetch(`${info.adminUrl}/${info.devopsOrg}/identities`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ displayName: 'Release Manager', email: 'release.manager@contoso.example' }),
+  });
   if (!identity.ok) throw new Error(`admin identities: HTTP ${identity.status}`);
   const reviewer = (async () => {
     const url = `${info.devopsUrl}/${info.project}/_apis/git/repositories/gitops/pullrequests?searchCriteria.status=active&api-version=7.1`;

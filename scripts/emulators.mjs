@@ -56,7 +56,14 @@ async function startDevOps() {
     const files = filesOf(path.join(root, 'examples', name));
     if (Object.keys(files).length === 0) files['README.md'] = `# ${name}\n`;
     const commitId = await emulator.admin.seedFiles(project, name, 'main', files, `Initial commit from examples/${name}`);
-    repositories.push({ name, id: repo.id, remoteUrl: repo.remoteUrl, defaultBranch: 'refs/heads/main', commitId, path: emulator.admin.bareRepositoryPath(project, name) });
+    repositories.push({
+      name,
+      id: repo.id,
+      remoteUrl: repo.remoteUrl,
+      defaultBranch: 'refs/heads/main',
+      commitId,
+      path: emulator.admin.bareRepositoryPath(project, name),
+    });
   }
   return {
     fields: {
@@ -81,7 +88,12 @@ async function startArm(fields) {
   });
   // A workload identity federation service connection and a pipeline job whose System.AccessToken is
   // the Azure DevOps token: what an AzureRM connection of that scheme needs (the OIDC request URI).
-  const serviceConnection = emulator.identity.addServiceConnection({ clientId: emulator.clientId, organization: fields.devopsOrg, projectName: fields.project, name: 'arm-gitops' });
+  const serviceConnection = emulator.identity.addServiceConnection({
+    clientId: emulator.clientId,
+    organization: fields.devopsOrg,
+    projectName: fields.project,
+    name: 'arm-gitops',
+  });
   const job = emulator.identity.addJob({ accessToken: fields.devopsToken, organization: fields.devopsOrg, projectName: fields.project });
   return { fields: { ...emulator.info, serviceConnectionId: serviceConnection.id, oidcRequestUri: job.oidcRequestUri }, stop: () => emulator.stop() };
 }

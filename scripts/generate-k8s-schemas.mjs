@@ -114,7 +114,7 @@ const K8S_PACKAGES = [
  * fields only added in that newer minor are then accepted (no false unknown-field errors), at the cost of
  * not flagging them on the older cluster.
  */
-const K8S_ALIASES = { '1.31': '1.32', '1.35': '1.36' };
+const K8S_ALIASES = { 1.31: '1.32', 1.35: '1.36' };
 
 function fail(message) {
   throw new Error(`generate-k8s-schemas: ${message}`);
@@ -138,7 +138,9 @@ function packageVersion(dir) {
 const MARKER = '.gitops-flow-integrity';
 
 function firstLine(s) {
-  return String(s ?? '').trim().split('\n')[0];
+  return String(s ?? '')
+    .trim()
+    .split('\n')[0];
 }
 
 async function run(file, args, opts = {}) {
@@ -232,9 +234,7 @@ function clientNodeLayout(dir) {
   if (existsSync(path.join(gen, 'model', 'models.js'))) {
     // 0.x: CJS, dist/gen/model/v1Deployment.js, dist/gen/api/appsV1Api.js
     const apis = readText(path.join(gen, 'api', 'apis.js'));
-    const apiFiles = [...new Set([...apis.matchAll(/require\("\.\/(\w+Api)"\)/g)].map((m) => m[1]))].map((f) =>
-      path.join(gen, 'api', `${f}.js`),
-    );
+    const apiFiles = [...new Set([...apis.matchAll(/require\("\.\/(\w+Api)"\)/g)].map((m) => m[1]))].map((f) => path.join(gen, 'api', `${f}.js`));
     return {
       modelDir: path.join(gen, 'model'),
       modelFile: (name) => name[0].toLowerCase() + name.slice(1),
@@ -638,7 +638,11 @@ function buildFlux(sourceDirs) {
     kinds.push([apiVersion, kind, code]);
   }
   kinds.sort((a, b) => (`${a[0]} ${a[1]}` < `${b[0]} ${b[1]}` ? -1 : 1));
-  const sortedDefs = Object.fromEntries(Object.keys(defs).sort().map((k) => [k, encodeDef(defs[k].fields, defs[k].required)]));
+  const sortedDefs = Object.fromEntries(
+    Object.keys(defs)
+      .sort()
+      .map((k) => [k, encodeDef(defs[k].fields, defs[k].required)]),
+  );
   return {
     format: 1,
     sources: { 'flux-models': `@kubernetes-models/flux-cd@${packageVersion(dir)}` },
@@ -679,6 +683,6 @@ try {
   await main();
 } catch (e) {
   // fail() messages are enough on their own; anything else keeps its stack.
-  process.stderr.write(`${String(e?.message).startsWith('generate-k8s-schemas: ') ? e.message : e?.stack ?? e}\n`);
+  process.stderr.write(`${String(e?.message).startsWith('generate-k8s-schemas: ') ? e.message : (e?.stack ?? e)}\n`);
   process.exitCode = 1;
 }

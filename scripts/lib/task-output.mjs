@@ -26,19 +26,27 @@ export function createTaskOutput({ raw = false, parseVsoLine, secrets = [] }) {
     }
     const p = c.properties;
     switch (c.command) {
-      case 'task.debug': return;
+      case 'task.debug':
+        return;
       case 'task.logissue':
       case 'task.issue': {
         const where = p.sourcepath ? `${p.sourcepath}${p.linenumber ? `:${p.linenumber}` : ''}${p.columnnumber ? `:${p.columnnumber}` : ''} ` : '';
         return print(color(p.type === 'error' ? '31' : '33', `${p.type.toUpperCase()} ${where}${c.message}`));
       }
-      case 'task.setprogress': return print(color('2', `progress ${p.value}% ${c.message}`));
-      case 'task.setvariable': return print(color('35', `${p.isOutput === 'true' ? 'output' : 'variable'} ${p.variable} = ${p.issecret === 'true' ? '***' : c.message}`));
-      case 'task.complete': return print(color(p.result === 'Failed' ? '31;1' : '32;1', `RESULT ${p.result}${c.message ? `: ${c.message}` : ''}`));
-      case 'task.addattachment': return print(color('34', `summary tab "${p.name}" (${c.message})`));
-      case 'task.uploadsummary': return print(color('34', `summary ${c.message}`));
-      case 'artifact.upload': return print(color('34', `artifact ${p.artifactname ?? ''} <- ${c.message}`));
-      default: return print(color('2', `${c.command} ${JSON.stringify(p)} ${c.message}`));
+      case 'task.setprogress':
+        return print(color('2', `progress ${p.value}% ${c.message}`));
+      case 'task.setvariable':
+        return print(color('35', `${p.isOutput === 'true' ? 'output' : 'variable'} ${p.variable} = ${p.issecret === 'true' ? '***' : c.message}`));
+      case 'task.complete':
+        return print(color(p.result === 'Failed' ? '31;1' : '32;1', `RESULT ${p.result}${c.message ? `: ${c.message}` : ''}`));
+      case 'task.addattachment':
+        return print(color('34', `summary tab "${p.name}" (${c.message})`));
+      case 'task.uploadsummary':
+        return print(color('34', `summary ${c.message}`));
+      case 'artifact.upload':
+        return print(color('34', `artifact ${p.artifactname ?? ''} <- ${c.message}`));
+      default:
+        return print(color('2', `${c.command} ${JSON.stringify(p)} ${c.message}`));
     }
   };
   const summaries = (run) => {

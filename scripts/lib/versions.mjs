@@ -13,7 +13,12 @@ export function taskJsonFiles() {
   const tasksDir = path.join(root, 'tasks');
   return fs
     .readdirSync(tasksDir)
-    .flatMap((name) => fs.readdirSync(path.join(tasksDir, name)).filter((v) => /^v\d+$/.test(v)).map((v) => path.join(tasksDir, name, v, 'task.json')))
+    .flatMap((name) =>
+      fs
+        .readdirSync(path.join(tasksDir, name))
+        .filter((v) => /^v\d+$/.test(v))
+        .map((v) => path.join(tasksDir, name, v, 'task.json')),
+    )
     .filter((f) => fs.existsSync(f))
     .sort();
 }
@@ -31,7 +36,9 @@ export function versionMismatches() {
     const want = { Major: folderMajor, Minor: minor, Patch: patch };
     // A task's Major is its folder (v1, v2): a breaking change is a new folder, not a new extension major.
     if (task.version.Major !== want.Major || task.version.Minor !== want.Minor || task.version.Patch !== want.Patch) {
-      problems.push(`${path.relative(root, file)} version ${task.version.Major}.${task.version.Minor}.${task.version.Patch} != ${want.Major}.${want.Minor}.${want.Patch} (from package.json ${version}); run npm run sync-versions`);
+      problems.push(
+        `${path.relative(root, file)} version ${task.version.Major}.${task.version.Minor}.${task.version.Patch} != ${want.Major}.${want.Minor}.${want.Patch} (from package.json ${version}); run npm run sync-versions`,
+      );
     }
   }
   return problems;

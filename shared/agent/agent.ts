@@ -76,7 +76,10 @@ export function sourcesDirectory(): string {
 /** Files matching minimatch patterns (with `!` exclusions), as Microsoft's tasks match them. */
 export function findFiles(root: string, patterns: string[]): string[] {
   if (patterns.length === 0) return [];
-  return tl.findMatch(root, patterns, undefined, { dot: true, matchBase: false }).filter((f) => fs.statSync(f).isFile()).sort();
+  return tl
+    .findMatch(root, patterns, undefined, { dot: true, matchBase: false })
+    .filter((f) => fs.statSync(f).isFile())
+    .sort();
 }
 
 export function info(message: string): void {
@@ -197,7 +200,15 @@ function endpointOf(inputName: string, id: string): void {
 }
 
 /** Endpoint data keys the AzureRM service connections carry (ENDPOINT_DATA_<id>_<KEY>). */
-const AZURE_DATA_KEYS = ['subscriptionId', 'subscriptionName', 'environment', 'activeDirectoryAuthority', 'environmentAuthorityUrl', 'activeDirectoryServiceEndpointResourceId', 'msiclientId'];
+const AZURE_DATA_KEYS = [
+  'subscriptionId',
+  'subscriptionName',
+  'environment',
+  'activeDirectoryAuthority',
+  'environmentAuthorityUrl',
+  'activeDirectoryServiceEndpointResourceId',
+  'msiclientId',
+];
 
 /**
  * An AzureRM service connection as plain values for shared/azure, its secrets registered with the

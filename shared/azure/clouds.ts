@@ -62,7 +62,9 @@ export function resolveCloud(input: {
   const name = Object.keys(AZURE_CLOUDS).find((k) => k.toLowerCase() === requested.toLowerCase());
   const named = name ? AZURE_CLOUDS[name] : undefined;
   const armUrl = input.url?.trim() ? checkUrl(input.url, 'The service connection URL') : named?.armUrl;
-  const authorityHost = input.activeDirectoryAuthority?.trim() ? checkUrl(input.activeDirectoryAuthority, 'The service connection authority') : named?.authorityHost;
+  const authorityHost = input.activeDirectoryAuthority?.trim()
+    ? checkUrl(input.activeDirectoryAuthority, 'The service connection authority')
+    : named?.authorityHost;
   if (!armUrl || !authorityHost) {
     throw new Error(
       `Azure environment "${requested}" is not one of ${Object.keys(AZURE_CLOUDS).join(', ')}; the service connection must then carry its own Resource Manager URL and authority`,

@@ -73,7 +73,13 @@ function need(map: Record<string, string | undefined>, key: string, scheme: stri
 function pemSecrets(pem: string): string[] {
   const out = [pem];
   const key = /-----BEGIN [A-Z ]*PRIVATE KEY-----([\s\S]*?)-----END [A-Z ]*PRIVATE KEY-----/.exec(pem);
-  if (key) out.push(...key[1].split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length >= 16));
+  if (key)
+    out.push(
+      ...key[1]
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter((l) => l.length >= 16),
+    );
   return out;
 }
 
@@ -114,7 +120,7 @@ export function createAzureCredential(connection: AzureServiceConnection, job: P
       getAssertion = async () => lateBound;
     } else {
       throw new Error(
-        'Workload identity federation needs the job\'s OIDC token: System.OidcRequestUri and System.AccessToken are not available to the task (Azure DevOps Server older than 2022.2?)',
+        "Workload identity federation needs the job's OIDC token: System.OidcRequestUri and System.AccessToken are not available to the task (Azure DevOps Server older than 2022.2?)",
       );
     }
     let first = true;
@@ -154,20 +160,30 @@ export function createAzureCredential(connection: AzureServiceConnection, job: P
 
   if (scheme === 'managedserviceidentity') {
     const clientId = pick(connection.data, 'msiclientId')?.trim();
-    const miOptions = { ...(options.tlsOptions ? { tlsOptions: options.tlsOptions } : {}), ...(options.retryOptions ? { retryOptions: options.retryOptions } : {}) };
+    const miOptions = {
+      ...(options.tlsOptions ? { tlsOptions: options.tlsOptions } : {}),
+      ...(options.retryOptions ? { retryOptions: options.retryOptions } : {}),
+    };
     const credential = clientId ? new identity.ManagedIdentityCredential({ clientId, ...miOptions }) : new identity.ManagedIdentityCredential(miOptions);
     return { credential, cloud, subscriptionId, flow: 'ManagedIdentity', clientId, tenantId: pick(connection.parameters, 'tenantid'), secrets: [] };
   }
 
   if (scheme === 'publishprofile') throw new Error('A publish-profile service connection cannot call Azure Resource Manager; use workload identity federation');
-  throw new Error(`The service connection's authorization scheme "${connection.scheme}" is not supported (WorkloadIdentityFederation, ServicePrincipal or ManagedServiceIdentity)`);
+  throw new Error(
+    `The service connection's authorization scheme "${connection.scheme}" is not supported (WorkloadIdentityFederation, ServicePrincipal or ManagedServiceIdentity)`,
+  );
 }
 
 /**
  * The job's OIDC token for a service connection, as AzurePipelinesCredential asks for it, with the
  * Azure SDK pipeline (proxy settings, retries on 429/5xx, TLS options).
  */
-export async function requestOidcToken(oidcRequestUri: string, accessToken: string, serviceConnectionId: string, options: CredentialOptions = {}): Promise<string> {
+export async function requestOidcToken(
+  oidcRequestUri: string,
+  accessToken: string,
+  serviceConnectionId: string,
+  options: CredentialOptions = {},
+): Promise<string> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const rest: typeof import('@azure/core-rest-pipeline') = require('@azure/core-rest-pipeline');
   const pipeline = rest.createPipelineFromOptions({

@@ -97,7 +97,11 @@ export interface Selection {
 }
 
 /** The statuses that belong to this promotion: its Kustomizations, and the objects they applied. */
-export function selectObjects(status: FluxStatus, configName: string, selection: Selection): { kustomizations: ObjectView[]; objects: ObjectView[]; missing: string[] } {
+export function selectObjects(
+  status: FluxStatus,
+  configName: string,
+  selection: Selection,
+): { kustomizations: ObjectView[]; objects: ObjectView[]; missing: string[] } {
   const all = (status.statuses ?? []).map((s) => ({ raw: s, view: view(s) }));
   const wanted = (selection.kustomizations ?? []).map((n) => n.trim()).filter(Boolean);
   const namespaces = (selection.namespaces ?? []).map((n) => n.trim()).filter(Boolean);
@@ -105,12 +109,15 @@ export function selectObjects(status: FluxStatus, configName: string, selection:
   const nameMatches = (s: FluxObjectStatus, n: string) => s.name === n || s.name === `${configName}-${n}`;
   let kustomizations = all.filter((s) => isKs(s.raw) && (wanted.length === 0 || wanted.some((n) => nameMatches(s.raw, n))));
   const missing = wanted.filter((n) => !all.some((s) => isKs(s.raw) && nameMatches(s.raw, n)));
-  const appliedByKs = (s: FluxObjectStatus) => kustomizations.some((k) => k.raw.name === s.appliedBy?.name && (k.raw.namespace ?? '') === (s.appliedBy?.namespace ?? ''));
+  const appliedByKs = (s: FluxObjectStatus) =>
+    kustomizations.some((k) => k.raw.name === s.appliedBy?.name && (k.raw.namespace ?? '') === (s.appliedBy?.namespace ?? ''));
   const inNamespaces = (s: FluxObjectStatus) => namespaces.length === 0 || namespaces.includes(s.namespace ?? '');
   let objects = all.filter((s) => !isKs(s.raw) && s.raw.kind !== 'GitRepository' && appliedByKs(s.raw) && inNamespaces(s.raw));
   if (namespaces.length > 0 && wanted.length === 0) {
     // only the Kustomizations that applied something in those namespaces (all of them until one has)
-    const owners = kustomizations.filter((k) => objects.some((o) => o.raw.appliedBy?.name === k.raw.name && (o.raw.appliedBy?.namespace ?? '') === (k.raw.namespace ?? '')));
+    const owners = kustomizations.filter((k) =>
+      objects.some((o) => o.raw.appliedBy?.name === k.raw.name && (o.raw.appliedBy?.namespace ?? '') === (k.raw.namespace ?? '')),
+    );
     if (owners.length > 0) kustomizations = owners;
     objects = objects.filter((o) => kustomizations.some((k) => k.raw.name === o.raw.appliedBy?.name));
   }
@@ -177,7 +184,11 @@ export async function evaluate(
   const short = (s?: string) => (s ? s.slice(0, 12) : 'nothing');
 
   if (status.provisioningState && status.provisioningState.toLowerCase() === 'failed') {
-    return { ...base, phase: 'provisioning-failed', summary: `provisioningState is Failed${status.errorMessage ? `: ${status.errorMessage.trim().replace(/\.$/, '')}` : ' (no errorMessage given)'}` };
+    return {
+      ...base,
+      phase: 'provisioning-failed',
+      summary: `provisioningState is Failed${status.errorMessage ? `: ${status.errorMessage.trim().replace(/\.$/, '')}` : ' (no errorMessage given)'}`,
+    };
   }
   // a digest synced from a Bucket, or a commit of another repository, must never reach atOrAfter
   const source = checkSource(status, target, expectedSource);
@@ -218,5 +229,9 @@ export async function evaluate(
   if (pending.length > 0) {
     return { ...base, phase: 'waiting-for-objects', summary: `source synced ${short(syncedSha)}; waiting for ${pending.map(describeObject).join('; ')}` };
   }
-  return { ...base, phase: 'reconciled', summary: `reconciled at ${short(syncedSha)} (${kustomizations.length} Kustomization${kustomizations.length === 1 ? '' : 's'}, ${objects.length} object${objects.length === 1 ? '' : 's'} Compliant)` };
+  return {
+    ...base,
+    phase: 'reconciled',
+    summary: `reconciled at ${short(syncedSha)} (${kustomizations.length} Kustomization${kustomizations.length === 1 ? '' : 's'}, ${objects.length} object${objects.length === 1 ? '' : 's'} Compliant)`,
+  };
 }

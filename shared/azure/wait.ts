@@ -50,15 +50,23 @@ export function parseClusterRef(text: string, defaults: { resourceGroup?: string
   const t = text.trim();
   const id = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/([^/]+)\/([^/]+)\/([^/]+)\/?$/i.exec(t);
   if (id) {
-    const type = (Object.keys(PROVIDERS) as ClusterType[]).find((k) => k.toLowerCase() === id[4].toLowerCase() && PROVIDERS[k].toLowerCase() === id[3].toLowerCase());
+    const type = (Object.keys(PROVIDERS) as ClusterType[]).find(
+      (k) => k.toLowerCase() === id[4].toLowerCase() && PROVIDERS[k].toLowerCase() === id[3].toLowerCase(),
+    );
     if (!type) throw new Error(`"${t}" is not an Arc connected cluster, AKS managed cluster or provisioned cluster resource id`);
     return { subscriptionId: id[1], resourceGroup: id[2], clusterType: type, clusterName: id[5] };
   }
   const parts = t.split('/').filter(Boolean);
-  if (parts.length === 0 || parts.length > 2 || /\s/.test(t)) throw new Error(`"${text}" is not a cluster: use a resource id, resourceGroup/clusterName or clusterName`);
+  if (parts.length === 0 || parts.length > 2 || /\s/.test(t))
+    throw new Error(`"${text}" is not a cluster: use a resource id, resourceGroup/clusterName or clusterName`);
   const resourceGroup = parts.length === 2 ? parts[0] : defaults.resourceGroup;
   if (!resourceGroup) throw new Error(`cluster "${t}" needs a resource group (resourceGroup/clusterName)`);
-  return { subscriptionId: defaults.subscriptionId, resourceGroup, clusterType: defaults.clusterType ?? 'connectedClusters', clusterName: parts[parts.length - 1] };
+  return {
+    subscriptionId: defaults.subscriptionId,
+    resourceGroup,
+    clusterType: defaults.clusterType ?? 'connectedClusters',
+    clusterName: parts[parts.length - 1],
+  };
 }
 
 // ---- reading the resource ------------------------------------------------------------------------
@@ -71,7 +79,12 @@ export interface FluxRead {
 
 /** An error from a read, with what the poller needs to decide. */
 export class FluxReadError extends Error {
-  constructor(message: string, readonly statusCode: number | undefined, readonly code: string | undefined, readonly retryAfterMs: number | undefined) {
+  constructor(
+    message: string,
+    readonly statusCode: number | undefined,
+    readonly code: string | undefined,
+    readonly retryAfterMs: number | undefined,
+  ) {
     super(message);
     this.name = 'FluxReadError';
   }
@@ -85,7 +98,12 @@ export interface ArmAccess {
   /** Resource Manager URL (the cloud's, or the connection's own). */
   armUrl: string;
   /** Extra client options: tlsOptions for a private CA, retryOptions, apiVersion. */
-  clientOptions?: { tlsOptions?: { ca?: string | string[] }; retryOptions?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number }; apiVersion?: string; userAgentOptions?: { userAgentPrefix?: string } };
+  clientOptions?: {
+    tlsOptions?: { ca?: string | string[] };
+    retryOptions?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
+    apiVersion?: string;
+    userAgentOptions?: { userAgentPrefix?: string };
+  };
 }
 
 /** A reader on the real @azure/arm-kubernetesconfiguration client (loaded on first use). */

@@ -76,7 +76,9 @@ export async function upsertPullRequestComment(
       }
       if (options.status && thread.status !== THREAD_STATUS[options.status]) {
         const action = `setting comment thread ${thread.id} on ${where} to ${options.status}`;
-        await conn.idempotent(action, (git) => git.updateThread({ status: THREAD_STATUS[options.status!] }, repo.id, pullRequestId, thread.id!, repo.project.id));
+        await conn.idempotent(action, (git) =>
+          git.updateThread({ status: THREAD_STATUS[options.status!] }, repo.id, pullRequestId, thread.id!, repo.project.id),
+        );
         outcome = 'updated';
       }
       return { outcome, threadId: thread.id, commentId };

@@ -12,15 +12,24 @@ import { Repository } from './repository';
 export async function isAncestor(conn: DevOpsConnection, repo: Repository, ancestorCommit: string, descendantCommit: string): Promise<boolean> {
   const ancestor = ancestorCommit.trim().toLowerCase();
   const descendant = descendantCommit.trim().toLowerCase();
-  for (const [label, id] of [['ancestor', ancestor], ['descendant', descendant]]) {
+  for (const [label, id] of [
+    ['ancestor', ancestor],
+    ['descendant', descendant],
+  ]) {
     if (!isObjectId(id)) throw new Error(`checking ancestry in ${repo.display}: ${label} "${id}" is not a full commit id`);
   }
   if (ancestor === descendant) return true;
   const action = `checking whether ${ancestor.slice(0, 12)} is an ancestor of ${descendant.slice(0, 12)} in ${repo.display}`;
   const diffs = await conn.idempotent(action, (git) =>
-    git.getCommitDiffs(repo.id, repo.project.id, true, 1, 0,
-      { version: ancestor, versionType: GitVersionType.Commit } as never,
-      { version: descendant, versionType: GitVersionType.Commit } as never),
+    git.getCommitDiffs(
+      repo.id,
+      repo.project.id,
+      true,
+      1,
+      0,
+      { version: ancestor, versionType: GitVersionType.Commit },
+      { version: descendant, versionType: GitVersionType.Commit },
+    ),
   );
   if (!diffs) throw new NotFoundError(action, 'one of the commits does not exist in the repository');
   return typeof diffs.commonCommit === 'string' && diffs.commonCommit.toLowerCase() === ancestor;

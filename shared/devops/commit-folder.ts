@@ -98,7 +98,7 @@ export async function commitFolder(conn: DevOpsConnection, repo: Repository, req
     const push: GitPush = {
       // A new branch: the ref must not exist yet (40 zeros) and the commit names its parent, so two
       // runs creating the same branch race safely (the loser gets a stale ref and re-reads).
-      refUpdates: [{ name: ref, oldObjectId: head ?? ZERO_OBJECT_ID } as GitRefUpdate],
+      refUpdates: [{ name: ref, oldObjectId: head ?? ZERO_OBJECT_ID }],
       commits: [
         {
           comment: request.message,
@@ -143,13 +143,19 @@ export async function commitFolder(conn: DevOpsConnection, repo: Repository, req
       lastFailure = error;
       if (attempt === maxAttempts) break;
       if (delay > budget.remainingMs()) {
-        throw new DevOpsError(`committing to ${where}`, `gave up after ${attempt} push attempts: the next try (in ${formatDuration(delay)}) would exceed the time budget of ${formatDuration(budget.totalMs)} (last: ${(lastFailure as Error).message})`, { cause: lastFailure });
+        throw new DevOpsError(
+          `committing to ${where}`,
+          `gave up after ${attempt} push attempts: the next try (in ${formatDuration(delay)}) would exceed the time budget of ${formatDuration(budget.totalMs)} (last: ${(lastFailure as Error).message})`,
+          { cause: lastFailure },
+        );
       }
       await wait(delay);
     }
   }
   if (isStaleRef(lastFailure)) throw new ConcurrentUpdateError(`committing to ${where}`, maxAttempts, lastFailure);
-  throw new DevOpsError(`committing to ${where}`, `gave up after ${maxAttempts} push attempts (last: ${(lastFailure as Error)?.message})`, { cause: lastFailure });
+  throw new DevOpsError(`committing to ${where}`, `gave up after ${maxAttempts} push attempts (last: ${(lastFailure as Error)?.message})`, {
+    cause: lastFailure,
+  });
 }
 
 /** 409 GitReferenceStaleException (TF401028), or a per-ref result saying staleOldObjectId. */

@@ -45,15 +45,25 @@ export class DevOpsConnection {
   private readonly secrets: string[];
   private locationsReady = false;
 
-  constructor(collectionUrl: string, token: string, readonly tokenKind: TokenKind, readonly options: ConnectionOptions = {}) {
+  constructor(
+    collectionUrl: string,
+    token: string,
+    readonly tokenKind: TokenKind,
+    readonly options: ConnectionOptions = {},
+  ) {
     this.collectionUrl = normalizeCollectionUrl(collectionUrl);
     if (!token) throw new Error(`no ${tokenKind === 'pat' ? 'personal access token' : 'access token'} for ${this.collectionUrl}`);
     this.secrets = [token];
     const handler = tokenKind === 'pat' ? new PersonalAccessTokenCredentialHandler(token) : new BearerCredentialHandler(token);
-    this.git = new GitApi(this.collectionUrl, [handler], {
-      allowRetries: false,
-      socketTimeout: options.socketTimeoutMs ?? 100_000,
-    }, options.userAgent ?? 'gitops-flow');
+    this.git = new GitApi(
+      this.collectionUrl,
+      [handler],
+      {
+        allowRetries: false,
+        socketTimeout: options.socketTimeoutMs ?? 100_000,
+      },
+      options.userAgent ?? 'gitops-flow',
+    );
   }
 
   get clock(): Clock {
@@ -80,8 +90,7 @@ export class DevOpsConnection {
       return await withRetry(() => call(this.git), {
         ...settings,
         classify: (e) => classifyIdempotent(e, (settings.clock ?? systemClock)()),
-        onRetry: ({ attempt, delayMs, reason }) =>
-          this.options.log?.(this.mask(`${reason} while ${action}: retry ${attempt} in ${Math.round(delayMs)} ms`)),
+        onRetry: ({ attempt, delayMs, reason }) => this.options.log?.(this.mask(`${reason} while ${action}: retry ${attempt} in ${Math.round(delayMs)} ms`)),
       });
     } catch (error) {
       if (error instanceof RetriesExhaustedError) {

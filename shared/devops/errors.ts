@@ -20,7 +20,11 @@ export class DevOpsError extends Error {
   /** Azure DevOps exception type, e.g. GitReferenceStaleException. */
   readonly typeKey?: string;
 
-  constructor(readonly action: string, detail: string, options: { statusCode?: number; typeKey?: string; cause?: unknown } = {}) {
+  constructor(
+    readonly action: string,
+    detail: string,
+    options: { statusCode?: number; typeKey?: string; cause?: unknown } = {},
+  ) {
     super(`${action}: ${detail}`, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'DevOpsError';
     this.statusCode = options.statusCode;
@@ -38,7 +42,10 @@ export class NotFoundError extends DevOpsError {
 
 /** A path in the desired folder state is unsafe or outside the target folder; nothing was pushed. */
 export class UnsafePathError extends Error {
-  constructor(readonly path: string, reason: string) {
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
     super(`path "${printable(path)}" ${reason}`);
     this.name = 'UnsafePathError';
   }
@@ -57,7 +64,7 @@ export class ConcurrentUpdateError extends DevOpsError {
 }
 
 export function asHttpFailure(error: unknown): HttpFailure {
-  return typeof error === 'object' && error !== null ? (error as HttpFailure) : { message: String(error) };
+  return typeof error === 'object' && error !== null ? error : { message: String(error) };
 }
 
 /** "HTTP 409 GitReferenceStaleException: TF401028 ..." or "ECONNRESET: socket hang up". */

@@ -31,7 +31,10 @@ interface IdentityRecord {
 }
 
 export class IdentityResolutionError extends Error {
-  constructor(readonly query: string, message: string) {
+  constructor(
+    readonly query: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'IdentityResolutionError';
   }
@@ -47,7 +50,11 @@ export class UnknownIdentityError extends IdentityResolutionError {
 
 /** Several identities answer to the name; the caller must say which one. */
 export class AmbiguousIdentityError extends IdentityResolutionError {
-  constructor(query: string, role: string, readonly candidates: IdentityMatch[]) {
+  constructor(
+    query: string,
+    role: string,
+    readonly candidates: IdentityMatch[],
+  ) {
     super(
       query,
       `${role} "${query}" is ambiguous: it matches ${candidates.length} identities (${candidates.map(describeMatch).join('; ')}); ` +
@@ -83,7 +90,7 @@ export function identitiesBaseUrl(collectionUrl: string): string {
 
 /** "Jamal Hartnett <jamal@contoso.com> (id 1d...)" for messages. */
 export function describeMatch(m: IdentityMatch): string {
-  const detail = m.isGroup ? 'group' : (m.mail || m.accountName);
+  const detail = m.isGroup ? 'group' : m.mail || m.accountName;
   return `${m.displayName}${detail ? ` <${detail}>` : ''} (id ${m.id})`;
 }
 
@@ -115,11 +122,17 @@ function namesOf(record: IdentityRecord): string[] {
  * Searches identities (searchFilter General: display name, account name or email). Returns what
  * the service answers, active identities only, as matches; no exact-name filtering.
  */
-export async function searchIdentities(conn: DevOpsConnection, filterValue: string, searchFilter: 'General' | 'AccountName' | 'DisplayName' | 'MailAddress' = 'General'): Promise<IdentityRecordMatch[]> {
+export async function searchIdentities(
+  conn: DevOpsConnection,
+  filterValue: string,
+  searchFilter: 'General' | 'AccountName' | 'DisplayName' | 'MailAddress' = 'General',
+): Promise<IdentityRecordMatch[]> {
   const base = identitiesBaseUrl(conn.collectionUrl);
   const url = `${base}/_apis/identities?searchFilter=${searchFilter}&filterValue=${encodeURIComponent(filterValue)}&queryMembership=None&api-version=7.1`;
   const action = `looking up the identity "${filterValue}" in ${base}`;
-  const response = await conn.idempotent(action, (git) => git.rest.get<{ count?: number; value?: IdentityRecord[] }>(url, { acceptHeader: 'application/json' }));
+  const response = await conn.idempotent(action, (git) =>
+    git.rest.get<{ count?: number; value?: IdentityRecord[] }>(url, { acceptHeader: 'application/json' }),
+  );
   if (response.result === null) throw new NotFoundError(action, `the Identities API was not found (HTTP ${response.statusCode})`);
   return (response.result.value ?? []).filter((r) => r && r.id && r.isActive !== false).map((r) => ({ ...toMatch(r), names: namesOf(r) }));
 }
@@ -144,9 +157,11 @@ export async function resolveIdentity(conn: DevOpsConnection, text: string, role
   const wanted = query.toLowerCase();
   const found = await searchIdentities(conn, query);
   const exact = new Map<string, IdentityMatch>();
-  for (const r of found) if (r.names.includes(wanted) && !exact.has(r.id)) exact.set(r.id, { id: r.id, displayName: r.displayName, accountName: r.accountName, mail: r.mail, isGroup: r.isGroup });
+  for (const r of found)
+    if (r.names.includes(wanted) && !exact.has(r.id))
+      exact.set(r.id, { id: r.id, displayName: r.displayName, accountName: r.accountName, mail: r.mail, isGroup: r.isGroup });
   const matches = [...exact.values()];
-  if (matches.length === 1) return matches[0]!;
+  if (matches.length === 1) return matches[0];
   if (matches.length === 0) throw new UnknownIdentityError(query, role, conn.collectionUrl);
   throw new AmbiguousIdentityError(query, role, matches);
 }

@@ -11,7 +11,10 @@ import { Repository } from './repository';
 import { isTransientFailure } from './transient';
 
 export class PullRequestError extends Error {
-  constructor(readonly pullRequest: PullRequestInfo, message: string) {
+  constructor(
+    readonly pullRequest: PullRequestInfo,
+    message: string,
+  ) {
     super(`pull request ${pullRequest.id} (${pullRequest.webUrl}) ${message}`);
     this.name = 'PullRequestError';
   }
@@ -26,8 +29,11 @@ export class PullRequestAbandonedError extends PullRequestError {
 
 export class PullRequestConflictError extends PullRequestError {
   constructor(pr: PullRequestInfo) {
-    super(pr, `has merge conflicts with ${pr.targetRefName}${pr.mergeFailureMessage ? `: ${pr.mergeFailureMessage}` : ''}; ` +
-      'the target changed the same files since the promotion branch was made');
+    super(
+      pr,
+      `has merge conflicts with ${pr.targetRefName}${pr.mergeFailureMessage ? `: ${pr.mergeFailureMessage}` : ''}; ` +
+        'the target changed the same files since the promotion branch was made',
+    );
     this.name = 'PullRequestConflictError';
   }
 }
@@ -76,7 +82,9 @@ export function describeWaitingState(pr: PullRequestInfo): string {
  * What a PR's state means for a waiter: 'merged' with the commit, 'pending', or an error to throw.
  * Pure, for unit tests.
  */
-export function judgePullRequest(pr: PullRequestInfo): { kind: 'merged'; commitId: string } | { kind: 'pending' } | { kind: 'failed'; error: PullRequestError } {
+export function judgePullRequest(
+  pr: PullRequestInfo,
+): { kind: 'merged'; commitId: string } | { kind: 'pending' } | { kind: 'failed'; error: PullRequestError } {
   if (pr.status === 'completed') {
     return pr.lastMergeCommit ? { kind: 'merged', commitId: pr.lastMergeCommit } : { kind: 'pending' };
   }
@@ -135,7 +143,12 @@ export function nextPollDelay(previousMs: number | undefined, changed: boolean, 
  * within the time left, and a read that still fails transiently is followed by the next poll
  * while time is left. At the deadline: PullRequestWaitTimeoutError with the last state seen.
  */
-export async function waitForPullRequestMerge(conn: DevOpsConnection, repo: Repository, id: number, options: WaitForMergeOptions): Promise<{ commitId: string; pullRequest: PullRequestInfo }> {
+export async function waitForPullRequestMerge(
+  conn: DevOpsConnection,
+  repo: Repository,
+  id: number,
+  options: WaitForMergeOptions,
+): Promise<{ commitId: string; pullRequest: PullRequestInfo }> {
   const clock = options.clock ?? conn.clock;
   const budget = new TimeBudget(options.timeoutMs, clock);
   const ceiling = options.pollIntervalMs ?? 30_000;

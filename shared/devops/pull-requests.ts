@@ -3,7 +3,13 @@
  * a re-run adopts it), description, reviewers (by id, email or name), work item links,
  * auto-complete. Waiting for the merge lives in pull-request-wait.ts.
  */
-import { GitPullRequest, GitPullRequestMergeStrategy, IdentityRefWithVote, PullRequestAsyncStatus, PullRequestStatus } from 'azure-devops-node-api/interfaces/GitInterfaces';
+import {
+  GitPullRequest,
+  GitPullRequestMergeStrategy,
+  IdentityRefWithVote,
+  PullRequestAsyncStatus,
+  PullRequestStatus,
+} from 'azure-devops-node-api/interfaces/GitInterfaces';
 import { DevOpsConnection, RetrySettings } from './connection';
 import { DevOpsError, NotFoundError } from './errors';
 import { resolveIdentity } from './identities';
@@ -143,7 +149,12 @@ export async function getPullRequest(conn: DevOpsConnection, repo: Repository, i
 }
 
 /** The active pull request from source to target, if there is one. */
-export async function findActivePullRequest(conn: DevOpsConnection, repo: Repository, sourceBranch: string, targetBranch: string): Promise<PullRequestInfo | undefined> {
+export async function findActivePullRequest(
+  conn: DevOpsConnection,
+  repo: Repository,
+  sourceBranch: string,
+  targetBranch: string,
+): Promise<PullRequestInfo | undefined> {
   const sourceRefName = branchRef(sourceBranch);
   const targetRefName = branchRef(targetBranch);
   const found = await conn.idempotent(`looking for an active pull request ${sourceRefName} -> ${targetRefName} in ${repo.display}`, (git) =>
@@ -223,7 +234,7 @@ export async function findOrCreatePullRequest(conn: DevOpsConnection, repo: Repo
             title,
             description,
             isDraft: request.isDraft === true,
-            reviewers: reviewers.map((r) => ({ id: r.id, isRequired: r.required }) as IdentityRefWithVote),
+            reviewers: reviewers.map((r) => ({ id: r.id, isRequired: r.required })),
             workItemRefs: workItemIds.map((id) => ({ id: String(id) })),
           },
           repo.id,
@@ -244,7 +255,12 @@ export async function findOrCreatePullRequest(conn: DevOpsConnection, repo: Repo
 }
 
 /** Sets title and/or description (absolute values: safe to repeat). */
-export async function updatePullRequestFields(conn: DevOpsConnection, repo: Repository, id: number, fields: { title?: string; description?: string }): Promise<PullRequestInfo> {
+export async function updatePullRequestFields(
+  conn: DevOpsConnection,
+  repo: Repository,
+  id: number,
+  fields: { title?: string; description?: string },
+): Promise<PullRequestInfo> {
   const update: GitPullRequest = {};
   if (fields.title !== undefined) update.title = truncateForField(fields.title, MAX_TITLE_LENGTH);
   if (fields.description !== undefined) update.description = truncateForField(fields.description, MAX_DESCRIPTION_LENGTH);
@@ -265,7 +281,7 @@ export async function addMissingReviewers(conn: DevOpsConnection, repo: Reposito
     if (current && current.required === reviewer.required) continue;
     const action = `adding ${reviewer.required ? 'required' : 'optional'} reviewer ${reviewer.id} to pull request ${pr.id} in ${repo.display}`;
     const result = await conn.idempotent(action, (git) =>
-      git.createPullRequestReviewer({ id: reviewer.id, isRequired: reviewer.required, vote: current?.vote ?? 0 } as IdentityRefWithVote, repo.id, pr.id, reviewer.id, repo.project.id),
+      git.createPullRequestReviewer({ id: reviewer.id, isRequired: reviewer.required, vote: current?.vote ?? 0 }, repo.id, pr.id, reviewer.id, repo.project.id),
     );
     if (!result) throw new NotFoundError(action, 'no such pull request or identity');
   }
@@ -281,7 +297,12 @@ export interface AutoCompleteOptions {
 }
 
 /** Turns on auto-complete, so branch policies (reviewers, builds) decide when the merge happens. */
-export async function enableAutoComplete(conn: DevOpsConnection, repo: Repository, pr: PullRequestInfo, options: AutoCompleteOptions): Promise<PullRequestInfo> {
+export async function enableAutoComplete(
+  conn: DevOpsConnection,
+  repo: Repository,
+  pr: PullRequestInfo,
+  options: AutoCompleteOptions,
+): Promise<PullRequestInfo> {
   const setById = options.setById ?? pr.createdById;
   const action = `turning on auto-complete (${options.mergeStrategy}) for pull request ${pr.id} in ${repo.display}`;
   if (!setById) throw new Error(`${action}: no identity to set it (the pull request has no creator; pass setById)`);

@@ -59,9 +59,7 @@ export async function resolveRepository(conn: DevOpsConnection, reference: strin
 /** The commit a branch points to, or undefined when the branch does not exist. */
 export async function readBranchHead(conn: DevOpsConnection, repo: Repository, branch: string): Promise<string | undefined> {
   const name = branchRef(branch);
-  const refs = await conn.idempotent(`reading ${name} of ${repo.display}`, (git) =>
-    git.getRefs(repo.id, repo.project.id, name.slice('refs/'.length)),
-  );
+  const refs = await conn.idempotent(`reading ${name} of ${repo.display}`, (git) => git.getRefs(repo.id, repo.project.id, name.slice('refs/'.length)));
   // The filter is a prefix match (heads/main also matches heads/main-2): take the exact name.
   const exact = (refs ?? []).find((r) => r.name === name);
   if (!exact) return undefined;
@@ -113,16 +111,30 @@ export async function readFolderTree(conn: DevOpsConnection, repo: Repository, c
 }
 
 /** A file's text at a branch or commit, or undefined when it does not exist there. */
-export async function readFile(conn: DevOpsConnection, repo: Repository, path: string, version: { branch?: string; commitId?: string }): Promise<string | undefined> {
+export async function readFile(
+  conn: DevOpsConnection,
+  repo: Repository,
+  path: string,
+  version: { branch?: string; commitId?: string },
+): Promise<string | undefined> {
   const serverPath = `/${path.replace(/^\/+/, '')}`;
   const at = version.commitId ?? branchRef(version.branch ?? repo.defaultBranch ?? 'main');
   const action = `reading ${serverPath} of ${repo.display} at ${at}`;
   const item = await conn.idempotent(action, (git) =>
-    git.getItem(repo.id, serverPath, repo.project.id, undefined, undefined, false, false, false,
+    git.getItem(
+      repo.id,
+      serverPath,
+      repo.project.id,
+      undefined,
+      undefined,
+      false,
+      false,
+      false,
       version.commitId
         ? { version: version.commitId, versionType: GitVersionType.Commit }
         : { version: at.replace(/^refs\/heads\//, ''), versionType: GitVersionType.Branch },
-      true),
+      true,
+    ),
   );
   if (!item) return undefined;
   if (item.isFolder) throw new Error(`${action}: it is a folder`);

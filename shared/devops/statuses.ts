@@ -38,7 +38,11 @@ export function latestStatusFor(statuses: readonly GitStatus[], context: StatusT
 /** Same state, description and target URL (the context is already the same). */
 export function isSameStatus(existing: GitStatus | undefined, wanted: StatusToPost): boolean {
   if (!existing) return false;
-  return existing.state === STATE_VALUES[wanted.state] && (existing.description ?? '') === wanted.description && (existing.targetUrl ?? '') === (wanted.targetUrl ?? '');
+  return (
+    existing.state === STATE_VALUES[wanted.state] &&
+    (existing.description ?? '') === wanted.description &&
+    (existing.targetUrl ?? '') === (wanted.targetUrl ?? '')
+  );
 }
 
 export interface PostStatusResult {
@@ -51,7 +55,10 @@ export async function postCommitStatus(conn: DevOpsConnection, repo: Repository,
   const what = `status ${status.context.genre}/${status.context.name}=${status.state} on commit ${commitId.slice(0, 12)} of ${repo.display}`;
   return postUnlessSame(
     what,
-    () => conn.idempotent(`reading statuses of commit ${commitId.slice(0, 12)} in ${repo.display}`, (git) => git.getStatuses(commitId, repo.id, repo.project.id, 1000, 0, false)),
+    () =>
+      conn.idempotent(`reading statuses of commit ${commitId.slice(0, 12)} in ${repo.display}`, (git) =>
+        git.getStatuses(commitId, repo.id, repo.project.id, 1000, 0, false),
+      ),
     () => conn.once(`posting ${what}`, (git) => git.createCommitStatus(toGitStatus(status), commitId, repo.id, repo.project.id)),
     status,
   );
@@ -62,13 +69,21 @@ export async function postPullRequestStatus(conn: DevOpsConnection, repo: Reposi
   const what = `status ${status.context.genre}/${status.context.name}=${status.state} on pull request ${pullRequestId} of ${repo.display}`;
   return postUnlessSame(
     what,
-    () => conn.idempotent(`reading statuses of pull request ${pullRequestId} in ${repo.display}`, (git) => git.getPullRequestStatuses(repo.id, pullRequestId, repo.project.id)),
+    () =>
+      conn.idempotent(`reading statuses of pull request ${pullRequestId} in ${repo.display}`, (git) =>
+        git.getPullRequestStatuses(repo.id, pullRequestId, repo.project.id),
+      ),
     () => conn.once(`posting ${what}`, (git) => git.createPullRequestStatus(toGitStatus(status), repo.id, pullRequestId, repo.project.id)),
     status,
   );
 }
 
-async function postUnlessSame(what: string, list: () => Promise<GitStatus[] | null>, create: () => Promise<GitStatus | null>, status: StatusToPost): Promise<PostStatusResult> {
+async function postUnlessSame(
+  what: string,
+  list: () => Promise<GitStatus[] | null>,
+  create: () => Promise<GitStatus | null>,
+  status: StatusToPost,
+): Promise<PostStatusResult> {
   for (let attempt = 1; attempt <= 3; attempt++) {
     const existing = (await list()) ?? [];
     const latest = latestStatusFor(existing, status.context);

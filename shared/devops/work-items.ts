@@ -25,7 +25,10 @@ const PULL_REQUEST_LINK_NAME = 'Pull Request';
 
 /** One or more work items do not exist, or the pipeline's identity cannot read them (the service does not say which). */
 export class WorkItemNotFoundError extends NotFoundError {
-  constructor(action: string, readonly ids: number[]) {
+  constructor(
+    action: string,
+    readonly ids: number[],
+  ) {
     super(
       action,
       ids.length === 1
@@ -82,7 +85,10 @@ export async function getPullRequestWorkItemIds(conn: DevOpsConnection, repo: Re
   const action = `listing the work items of pull request ${pullRequestId} in ${repo.display}`;
   const refs = await conn.idempotent(action, (git) => git.getPullRequestWorkItemRefs(repo.id, pullRequestId, repo.project.id));
   if (!refs) throw new NotFoundError(action, 'no such pull request');
-  return refs.map((r) => Number(r.id)).filter((n) => Number.isInteger(n) && n > 0).sort((a, b) => a - b);
+  return refs
+    .map((r) => Number(r.id))
+    .filter((n) => Number.isInteger(n) && n > 0)
+    .sort((a, b) => a - b);
 }
 
 /** Reads work items with their relations; throws WorkItemNotFoundError naming every id that is missing. */
@@ -154,7 +160,9 @@ async function addPullRequestLink(conn: DevOpsConnection, workItemId: number, ar
   const action = `linking work item ${workItemId} to pull request ${prId}`;
   const patch = [{ op: 'add', path: '/relations/-', value: { rel: ARTIFACT_LINK, url: artifactUri, attributes: { name: PULL_REQUEST_LINK_NAME } } }];
   // The locations of the wit area are fetched (and cached) by an idempotent request, so a failure below is the PATCH's own.
-  await conn.idempotent(`discovering the Work Item Tracking API at ${conn.collectionUrl}`, () => wit.vsoClient.getVersioningData('7.1', 'wit', WORK_ITEMS_LOCATION_ID, {}));
+  await conn.idempotent(`discovering the Work Item Tracking API at ${conn.collectionUrl}`, () =>
+    wit.vsoClient.getVersioningData('7.1', 'wit', WORK_ITEMS_LOCATION_ID, {}),
+  );
   for (let attempt = 1; ; attempt++) {
     try {
       const updated = await conn.once(action, () => wit.updateWorkItem(undefined, patch, workItemId));
@@ -166,7 +174,9 @@ async function addPullRequestLink(conn: DevOpsConnection, workItemId: number, ar
       conn.options.log?.(conn.mask(`${action} failed (${error instanceof Error ? error.message : String(error)}); checking the work item before trying again`));
       const settings = conn.options.retry ?? {};
       await (settings.wait ?? sleep)(retryAfterOf(cause, conn.clock()) ?? backoffDelay(attempt, settings));
-      const current = await conn.idempotent(`reading work item ${workItemId} again (${action})`, () => wit.getWorkItem(workItemId, undefined, undefined, WorkItemExpand.Relations));
+      const current = await conn.idempotent(`reading work item ${workItemId} again (${action})`, () =>
+        wit.getWorkItem(workItemId, undefined, undefined, WorkItemExpand.Relations),
+      );
       if (!current) throw new WorkItemNotFoundError(action, [workItemId]);
       if (isLinkedTo(current, artifactUri)) return;
     }

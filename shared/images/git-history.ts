@@ -5,7 +5,11 @@ import { InputError } from '../util/errors';
 
 /** Runs git in a checkout with literal pathspecs (no globs, no `:(magic)`), through the given tool runner. */
 export class GitHistory {
-  private constructor(private readonly tools: ToolRunner, private readonly git: string, readonly repoRoot: string) {}
+  private constructor(
+    private readonly tools: ToolRunner,
+    private readonly git: string,
+    readonly repoRoot: string,
+  ) {}
 
   /** Opens the checkout at repoRoot; clear errors when git is missing or the folder is not a git checkout. */
   static async open(tools: ToolRunner, repoRoot: string, purpose: string): Promise<GitHistory> {
@@ -13,7 +17,10 @@ export class GitHistory {
     if (!git) throw new Error(`"git" was not found on PATH; it is needed to ${purpose}. Run the task on an agent with git, or choose another tag strategy.`);
     const history = new GitHistory(tools, git, repoRoot);
     const top = await history.run(['rev-parse', '--show-toplevel'], false);
-    if (top.code !== 0) throw new Error(`"${repoRoot}" is not a git checkout (${firstLine(top.stderr)}); ${purpose} needs the repository's history. Check out the repository with its history (checkout: self, fetchDepth: 0), or choose another tag strategy.`);
+    if (top.code !== 0)
+      throw new Error(
+        `"${repoRoot}" is not a git checkout (${firstLine(top.stderr)}); ${purpose} needs the repository's history. Check out the repository with its history (checkout: self, fetchDepth: 0), or choose another tag strategy.`,
+      );
     return history;
   }
 
@@ -29,9 +36,12 @@ export class GitHistory {
     }
     const log = await this.run(['log', '-n', '1', '--format=%H', '--', ...paths]);
     const commit = log.stdout.trim();
-    if (!/^[0-9a-f]{40,64}$/.test(commit)) throw new InputError(inputName, `${where}: no commit touches ${paths.map((p) => `"${p}"`).join(', ')} (the files are tracked but not committed)`);
+    if (!/^[0-9a-f]{40,64}$/.test(commit))
+      throw new InputError(inputName, `${where}: no commit touches ${paths.map((p) => `"${p}"`).join(', ')} (the files are tracked but not committed)`);
     if ((await this.shallowBoundary()).has(commit)) {
-      throw new Error(`${where}: the checkout is shallow and its history ends at ${commit}, so the last commit that touched ${paths.join(', ')} cannot be known. Fetch the full history (checkout: self with fetchDepth: 0, or "Shallow fetch" off in a classic pipeline).`);
+      throw new Error(
+        `${where}: the checkout is shallow and its history ends at ${commit}, so the last commit that touched ${paths.join(', ')} cannot be known. Fetch the full history (checkout: self with fetchDepth: 0, or "Shallow fetch" off in a classic pipeline).`,
+      );
     }
     return commit;
   }
@@ -50,12 +60,18 @@ export class GitHistory {
     const file = (await this.run(['rev-parse', '--git-path', 'shallow'])).stdout.trim();
     const absolute = path.resolve(this.repoRoot, file);
     if (!file || !fs.existsSync(absolute)) return new Set();
-    return new Set(fs.readFileSync(absolute, 'utf8').split(/\s+/).filter((s) => s !== ''));
+    return new Set(
+      fs
+        .readFileSync(absolute, 'utf8')
+        .split(/\s+/)
+        .filter((s) => s !== ''),
+    );
   }
 
   private async run(args: string[], check = true) {
     const result = await this.tools.exec(this.git, ['--literal-pathspecs', ...args], { cwd: this.repoRoot });
-    if (check && result.code !== 0) throw new Error(`git ${args.join(' ')} failed in ${this.repoRoot}: ${firstLine(result.stderr) || `exit code ${result.code}`}`);
+    if (check && result.code !== 0)
+      throw new Error(`git ${args.join(' ')} failed in ${this.repoRoot}: ${firstLine(result.stderr) || `exit code ${result.code}`}`);
     return result;
   }
 }

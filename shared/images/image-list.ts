@@ -41,7 +41,9 @@ export function parseImageList(text: string, inputName = 'images'): ImageSpec[] 
     const suffix = IMAGE_VARIABLE_SUFFIXES.find((s) => name.toUpperCase().endsWith(`_${s}`));
     if (suffix) {
       const base = name.slice(0, -(suffix.length + 1));
-      fail(`name the image, not one of its variables: "${name}" would define ${name}_IMAGE, ${name}_TAG, ...; write ${base}=... to get ${base}_IMAGE, ${base}_TAG, ${base}_REF and ${base}_REPOSITORY`);
+      fail(
+        `name the image, not one of its variables: "${name}" would define ${name}_IMAGE, ${name}_TAG, ...; write ${base}=... to get ${base}_IMAGE, ${base}_TAG, ${base}_REF and ${base}_REPOSITORY`,
+      );
     }
     if (images.some((i) => i.name === name)) fail(`image "${name}" is listed twice`);
     const sep = separatorIndex(value);

@@ -47,14 +47,19 @@ export async function tagImages(images: ImageSpec[], request: TagRequest): Promi
   if (request.strategy === 'buildNumber') {
     fixed = request.buildNumber ?? '';
     if (!isValidTag(fixed)) {
-      throw new InputError('tagStrategy', `the build number "${fixed}" (Build.BuildNumber) is not a valid image tag (letters, digits, _, . and -, at most 128, not starting with . or -); set the pipeline's run number format (name:) accordingly or use another tag strategy`);
+      throw new InputError(
+        'tagStrategy',
+        `the build number "${fixed}" (Build.BuildNumber) is not a valid image tag (letters, digits, _, . and -, at most 128, not starting with . or -); set the pipeline's run number format (name:) accordingly or use another tag strategy`,
+      );
     }
   } else if (request.strategy === 'fixed') {
     fixed = request.fixedTag ?? '';
     if (fixed === '') throw new InputError('tag', 'is required with tagStrategy fixed');
-    if (!isValidTag(fixed)) throw new InputError('tag', `"${fixed}" is not a valid image tag (letters, digits, _, . and -, at most 128, not starting with . or -)`);
+    if (!isValidTag(fixed))
+      throw new InputError('tag', `"${fixed}" is not a valid image tag (letters, digits, _, . and -, at most 128, not starting with . or -)`);
   }
-  const history = request.strategy === 'content' ? await GitHistory.open(request.tools, request.repoRoot, 'compute content tags (tagStrategy content)') : undefined;
+  const history =
+    request.strategy === 'content' ? await GitHistory.open(request.tools, request.repoRoot, 'compute content tags (tagStrategy content)') : undefined;
   const out: TaggedImage[] = [];
   for (const image of images) {
     let tag = fixed ?? '';
@@ -65,7 +70,9 @@ export async function tagImages(images: ImageSpec[], request: TagRequest): Promi
       tag = contentCommit;
       const modified = await history.modifiedFiles(image.paths);
       if (modified.length > 0) {
-        request.onWarning?.(`Image "${image.name}": ${modified.length} tracked file(s) under its source paths differ from the commit (${modified.slice(0, 5).join(', ')}${modified.length > 5 ? ', ...' : ''}); its content tag ${tag} names the committed content, not these changes`);
+        request.onWarning?.(
+          `Image "${image.name}": ${modified.length} tracked file(s) under its source paths differ from the commit (${modified.slice(0, 5).join(', ')}${modified.length > 5 ? ', ...' : ''}); its content tag ${tag} names the committed content, not these changes`,
+        );
       }
     }
     const reference = `${image.repository.name}:${tag}`;

@@ -33,7 +33,7 @@ type Locator = (path: FieldPath) => SourceLocation;
 export function parseManifests(text: string, file: string, options: ParseOptions = {}): ParseResult {
   let values: unknown[];
   try {
-    values = loadAll(text, { schema: KUBERNETES_YAML }) as unknown[];
+    values = loadAll(text, { schema: KUBERNETES_YAML });
   } catch {
     return parseWithSyntaxTree(text, file, options);
   }
@@ -47,7 +47,12 @@ export function parseManifests(text: string, file: string, options: ParseOptions
     const index = ++contentIndex;
     const locate: Locator = (path) => syntaxTree().locate(index, path);
     if (!isPlainObject(value)) {
-      errors.push({ rule: 'manifest/not-an-object', severity: 'error', message: 'YAML document is not a mapping, so it is not a Kubernetes object', ...locate([]) });
+      errors.push({
+        rule: 'manifest/not-an-object',
+        severity: 'error',
+        message: 'YAML document is not a mapping, so it is not a Kubernetes object',
+        ...locate([]),
+      });
       continue;
     }
     collectObjects(value, [], locate, objects, errors);
@@ -105,7 +110,12 @@ function parseWithSyntaxTree(text: string, file: string, options: ParseOptions):
     const value = doc.toJS({ maxAliasCount: 1000 }) as unknown;
     const locate: Locator = (path) => at(offsetOf(doc, path), path);
     if (!isPlainObject(value)) {
-      errors.push({ rule: 'manifest/not-an-object', severity: 'error', message: 'YAML document is not a mapping, so it is not a Kubernetes object', ...locate([]) });
+      errors.push({
+        rule: 'manifest/not-an-object',
+        severity: 'error',
+        message: 'YAML document is not a mapping, so it is not a Kubernetes object',
+        ...locate([]),
+      });
       continue;
     }
     collectObjects(value, [], locate, objects, errors);
@@ -126,7 +136,9 @@ function collectObjects(body: Record<string, unknown>, prefix: FieldPath, locate
   const apiVersion = body.apiVersion;
   const kind = body.kind;
   if (typeof apiVersion !== 'string' || apiVersion === '' || typeof kind !== 'string' || kind === '') {
-    const missing = [typeof apiVersion !== 'string' || apiVersion === '' ? 'apiVersion' : '', typeof kind !== 'string' || kind === '' ? 'kind' : ''].filter(Boolean).join(' and ');
+    const missing = [typeof apiVersion !== 'string' || apiVersion === '' ? 'apiVersion' : '', typeof kind !== 'string' || kind === '' ? 'kind' : '']
+      .filter(Boolean)
+      .join(' and ');
     errors.push({ rule: 'manifest/missing-type', severity: 'error', message: `Object has no ${missing}`, ...locate([]) });
     return;
   }
@@ -141,7 +153,13 @@ function collectObjects(body: Record<string, unknown>, prefix: FieldPath, locate
   const metadata = isPlainObject(body.metadata) ? body.metadata : {};
   const name = typeof metadata.name === 'string' ? metadata.name : typeof metadata.generateName === 'string' ? `${metadata.generateName}*` : '';
   if (name === '') {
-    errors.push({ rule: 'manifest/missing-name', severity: 'error', message: `${kind} has no metadata.name`, object: { apiVersion, kind, name: '' }, ...locate([]) });
+    errors.push({
+      rule: 'manifest/missing-name',
+      severity: 'error',
+      message: `${kind} has no metadata.name`,
+      object: { apiVersion, kind, name: '' },
+      ...locate([]),
+    });
     return;
   }
   const namespace = typeof metadata.namespace === 'string' && metadata.namespace !== '' ? metadata.namespace : undefined;

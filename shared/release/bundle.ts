@@ -16,15 +16,25 @@ import { stableJson } from './stable-json';
 export function resolveBundleFolder(value: string, stagingDir: string, inputName = 'bundleFolder'): string {
   const staging = path.resolve(stagingDir);
   const folder = path.resolve(staging, value || 'release');
-  if (folder === staging) throw new InputError(inputName, `"${value}" is the artifact staging directory itself; name a folder inside it, e.g. $(Build.ArtifactStagingDirectory)/release`);
+  if (folder === staging)
+    throw new InputError(
+      inputName,
+      `"${value}" is the artifact staging directory itself; name a folder inside it, e.g. $(Build.ArtifactStagingDirectory)/release`,
+    );
   if (!isInside(folder, staging)) {
-    throw new InputError(inputName, `"${value}" is outside the artifact staging directory ${staging} (Build.ArtifactStagingDirectory); write the bundle to a folder inside it, e.g. $(Build.ArtifactStagingDirectory)/release`);
+    throw new InputError(
+      inputName,
+      `"${value}" is outside the artifact staging directory ${staging} (Build.ArtifactStagingDirectory); write the bundle to a folder inside it, e.g. $(Build.ArtifactStagingDirectory)/release`,
+    );
   }
   if (fs.existsSync(folder)) {
     if (!fs.statSync(folder).isDirectory()) throw new InputError(inputName, `"${folder}" exists and is not a folder`);
     const entries = fs.readdirSync(folder);
     if (entries.length > 0 && !isPreviousBundle(folder)) {
-      throw new InputError(inputName, `"${folder}" already holds other files; the task only replaces a bundle it wrote before (with ${RELEASE_FILE}). Choose an empty or new folder.`);
+      throw new InputError(
+        inputName,
+        `"${folder}" already holds other files; the task only replaces a bundle it wrote before (with ${RELEASE_FILE}). Choose an empty or new folder.`,
+      );
     }
   }
   return folder;

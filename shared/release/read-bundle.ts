@@ -26,7 +26,9 @@ export function readReleaseBundle(value: string, inputName: string): ReleaseBund
   const file = path.join(dir, RELEASE_FILE);
   if (!fs.existsSync(file)) throw new InputError(inputName, `"${value}" holds no ${RELEASE_FILE}: point it at the folder GitOpsCiPublish@1 published`);
   const manifest = parseReleaseJson(file, inputName);
-  const missing = (['app', 'render', 'environments', 'images', 'files', 'build', 'source'] as const).filter((k) => manifest[k] === undefined || manifest[k] === null);
+  const missing = (['app', 'render', 'environments', 'images', 'files', 'build', 'source'] as const).filter(
+    (k) => manifest[k] === undefined || manifest[k] === null,
+  );
   if (missing.length > 0) throw new InputError(inputName, `"${file}" lacks ${missing.join(', ')}`);
   if (typeof manifest.render!.templates !== 'string' || !Array.isArray(manifest.environments) || !Array.isArray(manifest.images)) {
     throw new InputError(inputName, `"${file}" is malformed (render.templates, environments or images)`);
@@ -45,7 +47,10 @@ export function readReleaseBundle(value: string, inputName: string): ReleaseBund
     if (rel !== RELEASE_FILE && !(rel in listed)) problems.push(`${rel}: not part of the release`);
   }
   if (problems.length > 0) {
-    const shown = problems.slice(0, 10).map((p) => `\n  - ${p}`).join('');
+    const shown = problems
+      .slice(0, 10)
+      .map((p) => `\n  - ${p}`)
+      .join('');
     throw new InputError(inputName, `the release bundle "${dir}" does not match its ${RELEASE_FILE} (${problems.length} file(s)):${shown}`);
   }
   return { dir, sourceRoot: path.join(dir, SOURCE_FOLDER), manifest: manifest as ReleaseManifest };

@@ -67,7 +67,8 @@ export function readPreviousImages(file: string, inputName: string): Map<string,
   const release = parseReleaseJson(target, inputName);
   if (!Array.isArray(release.images)) throw new InputError(inputName, `"${target}" has no images list`);
   const images = new Map<string, string>();
-  for (const image of release.images) if (image && typeof image.name === 'string' && typeof image.reference === 'string') images.set(image.name, image.reference);
+  for (const image of release.images)
+    if (image && typeof image.name === 'string' && typeof image.reference === 'string') images.set(image.name, image.reference);
   return images;
 }
 

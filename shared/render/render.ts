@@ -60,7 +60,10 @@ export function detectRenderer(templates: string): RendererKind {
 export async function renderEnvironment(request: RenderRequest): Promise<RenderedEnvironment> {
   const templates = path.resolve(request.templates);
   if (!fs.existsSync(templates) || !fs.statSync(templates).isDirectory()) {
-    throw new InputError('templates', `the templates folder "${toPosix(path.relative(request.repoRoot, templates) || templates)}" does not exist${request.environment ? ` (environment "${request.environment}")` : ''}`);
+    throw new InputError(
+      'templates',
+      `the templates folder "${toPosix(path.relative(request.repoRoot, templates) || templates)}" does not exist${request.environment ? ` (environment "${request.environment}")` : ''}`,
+    );
   }
   const renderer = request.renderer === 'auto' ? detectRenderer(templates) : request.renderer;
   fs.mkdirSync(request.workDir, { recursive: true });
@@ -118,7 +121,9 @@ async function renderHelm(request: RenderRequest, chartDir: string): Promise<Ren
   const chartName = readChartName(chartDir);
   const sourceOf = (chartPath: string) => relativeTo(request.repoRoot, path.join(chartDir, chartPath.split('/').slice(1).join('/')));
   if (run.code !== 0) {
-    result.findings.push(toolFailure('helm', run.stderr, relativeTo(request.repoRoot, path.join(chartDir, 'Chart.yaml')), (text) => helmErrorLocation(text, chartName, sourceOf)));
+    result.findings.push(
+      toolFailure('helm', run.stderr, relativeTo(request.repoRoot, path.join(chartDir, 'Chart.yaml')), (text) => helmErrorLocation(text, chartName, sourceOf)),
+    );
     return result;
   }
   const templatesText = new Map<string, string[]>();
@@ -170,7 +175,9 @@ async function renderKustomize(request: RenderRequest, dir: string): Promise<Ren
     : await request.tools.exec(kubectl!, ['kustomize', copyDir], { cwd: request.workDir });
   const kustomizationRel = relativeTo(request.repoRoot, kustomizationFile(dir)!);
   if (run.code !== 0) {
-    result.findings.push(toolFailure('kustomize', run.stderr.split(copyRoot).join(relativeTo(request.repoRoot, root) || '.'), kustomizationRel, () => undefined));
+    result.findings.push(
+      toolFailure('kustomize', run.stderr.split(copyRoot).join(relativeTo(request.repoRoot, root) || '.'), kustomizationRel, () => undefined),
+    );
     return result;
   }
   const parsed = parseManifests(run.stdout, kustomizationRel);
@@ -208,7 +215,14 @@ function copyAndSubstitute(request: RenderRequest, from: string, to: string, sho
 function substituteFile(file: string, rel: string, variables: Variables, findings: Finding[]): string | undefined {
   const result = substituteYaml(fs.readFileSync(file, 'utf8'), variables);
   for (const e of result.errors) {
-    findings.push({ rule: 'render/undefined-variable', severity: 'error', message: `Substitution failed: ${e.message}`, file: rel, line: e.line, column: e.column });
+    findings.push({
+      rule: 'render/undefined-variable',
+      severity: 'error',
+      message: `Substitution failed: ${e.message}`,
+      file: rel,
+      line: e.line,
+      column: e.column,
+    });
   }
   return result.errors.length > 0 ? undefined : result.text;
 }
@@ -286,7 +300,8 @@ function toolFailure(tool: string, stderr: string, fallbackFile: string, locate:
 function addOriginAnnotations(file: string): void {
   const doc = parseDocument(fs.readFileSync(file, 'utf8'));
   const current = doc.get('buildMetadata');
-  const list = current && typeof (current as { toJSON?: () => unknown }).toJSON === 'function' ? ((current as { toJSON: () => unknown }).toJSON() as unknown[]) : [];
+  const list =
+    current && typeof (current as { toJSON?: () => unknown }).toJSON === 'function' ? ((current as { toJSON: () => unknown }).toJSON() as unknown[]) : [];
   if (!list.includes('originAnnotations')) doc.set('buildMetadata', [...list, 'originAnnotations']);
   fs.writeFileSync(file, doc.toString());
 }

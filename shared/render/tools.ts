@@ -20,7 +20,10 @@ export const INSTALLER_TASK: Record<string, string> = {
 };
 
 export class MissingToolError extends Error {
-  constructor(readonly tool: string, readonly purpose: string) {
+  constructor(
+    readonly tool: string,
+    readonly purpose: string,
+  ) {
     super(`"${tool}" was not found on PATH; it is needed to ${purpose}. Add a ${INSTALLER_TASK[tool] ?? `${tool} installer`} step before this task.`);
     this.name = 'MissingToolError';
   }

@@ -18,7 +18,13 @@ export function parseValuesFile(text: string, file: string): VariablesResult {
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
-    errors.push({ rule: 'values/syntax', severity: 'error', message: `Values file is not valid YAML: ${e.message.split('\n')[0]}`, file, line: lineOf(e.pos[0]) });
+    errors.push({
+      rule: 'values/syntax',
+      severity: 'error',
+      message: `Values file is not valid YAML: ${e.message.split('\n')[0]}`,
+      file,
+      line: lineOf(e.pos[0]),
+    });
     return { variables, errors };
   }
   if (doc.contents === null) return { variables, errors };
@@ -31,7 +37,13 @@ export function parseValuesFile(text: string, file: string): VariablesResult {
     const name = String(pair.key.value);
     const line = lineOf(pair.key.range?.[0] ?? 0);
     if (!VARIABLE_NAME.test(name)) {
-      errors.push({ rule: 'values/bad-name', severity: 'error', message: `"${name}" is not a valid variable name (letters, digits and _, not starting with a digit)`, file, line });
+      errors.push({
+        rule: 'values/bad-name',
+        severity: 'error',
+        message: `"${name}" is not a valid variable name (letters, digits and _, not starting with a digit)`,
+        file,
+        line,
+      });
       continue;
     }
     const value = pair.value;

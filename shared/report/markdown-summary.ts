@@ -28,9 +28,12 @@ export function markdownSummary(report: ValidationReport, findings: MergedFindin
   lines.push('', '| | Rule | Where | Object | Finding |', '|---|---|---|---|---|');
   for (const f of sorted.slice(0, MAX_LISTED)) {
     const where = f.file ? `${f.file}${f.line ? `:${f.line}` : ''}` : '';
-    lines.push(`| ${f.severity === 'error' ? '❌' : '⚠️'} | ${cell(f.rule)} | ${cell(where)} | ${f.object ? cell(describeObject(f.object)) : ''} | ${cell(messageWithEnvironments(f, environments))} |`);
+    lines.push(
+      `| ${f.severity === 'error' ? '❌' : '⚠️'} | ${cell(f.rule)} | ${cell(where)} | ${f.object ? cell(describeObject(f.object)) : ''} | ${cell(messageWithEnvironments(f, environments))} |`,
+    );
   }
-  if (sorted.length > MAX_LISTED) lines.push('', `…and ${sorted.length - MAX_LISTED} more; every finding is in the build's issues and in the test results file.`);
+  if (sorted.length > MAX_LISTED)
+    lines.push('', `…and ${sorted.length - MAX_LISTED} more; every finding is in the build's issues and in the test results file.`);
   return lines.join('\n') + '\n';
 }
 

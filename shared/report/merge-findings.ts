@@ -18,7 +18,8 @@ export function mergeFindings(report: ValidationReport): MergedFinding[] {
     if (existing) {
       if (environment && !existing.environments.includes(environment)) existing.environments.push(environment);
       // Overlays usually put the same object in another namespace per environment: keep what they share.
-      if (existing.object && finding.object && existing.object.namespace !== finding.object.namespace) existing.object = { ...existing.object, namespace: undefined };
+      if (existing.object && finding.object && existing.object.namespace !== finding.object.namespace)
+        existing.object = { ...existing.object, namespace: undefined };
     } else {
       merged.set(key, { ...finding, environments: environment ? [environment] : [] });
     }

@@ -28,7 +28,9 @@ export function sarifReport(findings: MergedFinding[], toolVersion: string): str
     version: '2.1.0',
     runs: [
       {
-        tool: { driver: { name: 'GitOps Flow', informationUri: 'https://marketplace.visualstudio.com/', version: toolVersion, rules: rules.map((id) => ({ id })) } },
+        tool: {
+          driver: { name: 'GitOps Flow', informationUri: 'https://marketplace.visualstudio.com/', version: toolVersion, rules: rules.map((id) => ({ id })) },
+        },
         results,
       },
     ],

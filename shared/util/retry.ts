@@ -38,7 +38,11 @@ export interface RetryOptions extends BackoffOptions {
 
 /** Thrown when the attempts or the time budget run out; `cause` is the last error. */
 export class RetriesExhaustedError extends Error {
-  constructor(message: string, readonly attempts: number, override readonly cause: unknown) {
+  constructor(
+    message: string,
+    readonly attempts: number,
+    override readonly cause: unknown,
+  ) {
     super(message);
     this.name = 'RetriesExhaustedError';
   }

@@ -9,7 +9,10 @@ export const systemClock: Clock = () => Date.now();
 export class TimeBudget {
   readonly deadline: number;
 
-  constructor(readonly totalMs: number, private readonly clock: Clock = systemClock) {
+  constructor(
+    readonly totalMs: number,
+    private readonly clock: Clock = systemClock,
+  ) {
     if (!(totalMs >= 0)) throw new RangeError(`time budget must be a non-negative number of milliseconds, got ${totalMs}`);
     this.deadline = clock() + totalMs;
   }
@@ -42,10 +45,13 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       clearTimeout(timer);
       reject(signal?.reason ?? new Error('aborted'));
     };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(0, ms));
+    const timer = setTimeout(
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      Math.max(0, ms),
+    );
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -51,8 +51,16 @@ export const API_LIFECYCLES: readonly ApiLifecycle[] = [
     removedIn: '1.16',
     advice: 'PodSecurityPolicy itself was removed in 1.25; use Pod Security admission (pod-security.kubernetes.io/* namespace labels) or a policy engine',
   },
-  ...gvks('apps/v1beta1', ['Deployment', 'StatefulSet', 'ReplicaSet', 'ControllerRevision'], { deprecatedIn: '1.8', removedIn: '1.16', replacement: 'apps/v1' }),
-  ...gvks('apps/v1beta2', ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ControllerRevision'], { deprecatedIn: '1.9', removedIn: '1.16', replacement: 'apps/v1' }),
+  ...gvks('apps/v1beta1', ['Deployment', 'StatefulSet', 'ReplicaSet', 'ControllerRevision'], {
+    deprecatedIn: '1.8',
+    removedIn: '1.16',
+    replacement: 'apps/v1',
+  }),
+  ...gvks('apps/v1beta2', ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'ControllerRevision'], {
+    deprecatedIn: '1.9',
+    removedIn: '1.16',
+    replacement: 'apps/v1',
+  }),
 
   // Removed in 1.22.
   { apiVersion: 'extensions/v1beta1', kind: 'Ingress', deprecatedIn: '1.14', removedIn: '1.22', replacement: 'networking.k8s.io/v1' },
@@ -67,17 +75,33 @@ export const API_LIFECYCLES: readonly ApiLifecycle[] = [
     removedIn: '1.22',
     replacement: 'admissionregistration.k8s.io/v1',
   }),
-  { apiVersion: 'apiextensions.k8s.io/v1beta1', kind: 'CustomResourceDefinition', deprecatedIn: '1.16', removedIn: '1.22', replacement: 'apiextensions.k8s.io/v1' },
+  {
+    apiVersion: 'apiextensions.k8s.io/v1beta1',
+    kind: 'CustomResourceDefinition',
+    deprecatedIn: '1.16',
+    removedIn: '1.22',
+    replacement: 'apiextensions.k8s.io/v1',
+  },
   { apiVersion: 'apiregistration.k8s.io/v1beta1', kind: 'APIService', removedIn: '1.22', replacement: 'apiregistration.k8s.io/v1' },
   { apiVersion: 'authentication.k8s.io/v1beta1', kind: 'TokenReview', removedIn: '1.22', replacement: 'authentication.k8s.io/v1' },
   ...gvks('authorization.k8s.io/v1beta1', ['LocalSubjectAccessReview', 'SelfSubjectAccessReview', 'SubjectAccessReview', 'SelfSubjectRulesReview'], {
     removedIn: '1.22',
     replacement: 'authorization.k8s.io/v1',
   }),
-  { apiVersion: 'certificates.k8s.io/v1beta1', kind: 'CertificateSigningRequest', deprecatedIn: '1.19', removedIn: '1.22', replacement: 'certificates.k8s.io/v1' },
+  {
+    apiVersion: 'certificates.k8s.io/v1beta1',
+    kind: 'CertificateSigningRequest',
+    deprecatedIn: '1.19',
+    removedIn: '1.22',
+    replacement: 'certificates.k8s.io/v1',
+  },
   { apiVersion: 'coordination.k8s.io/v1beta1', kind: 'Lease', deprecatedIn: '1.19', removedIn: '1.22', replacement: 'coordination.k8s.io/v1' },
   { apiVersion: 'scheduling.k8s.io/v1beta1', kind: 'PriorityClass', deprecatedIn: '1.14', removedIn: '1.22', replacement: 'scheduling.k8s.io/v1' },
-  ...gvks('storage.k8s.io/v1beta1', ['CSIDriver', 'StorageClass', 'VolumeAttachment'], { deprecatedIn: '1.19', removedIn: '1.22', replacement: 'storage.k8s.io/v1' }),
+  ...gvks('storage.k8s.io/v1beta1', ['CSIDriver', 'StorageClass', 'VolumeAttachment'], {
+    deprecatedIn: '1.19',
+    removedIn: '1.22',
+    replacement: 'storage.k8s.io/v1',
+  }),
   { apiVersion: 'storage.k8s.io/v1beta1', kind: 'CSINode', deprecatedIn: '1.17', removedIn: '1.22', replacement: 'storage.k8s.io/v1' },
 
   // Removed in 1.25.

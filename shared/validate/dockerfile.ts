@@ -181,7 +181,7 @@ export function lintDockerfile(file: string, content: string, options: Dockerfil
   } catch (e) {
     raw.push({ rule: 'dockerfile/parse-failed', severity: 'warning', line: 0, column: 0, message: `The Dockerfile could not be parsed: ${errorText(e)}` });
   }
-  const instructions = dockerfile ? safe(() => dockerfile!.getInstructions(), []) : [];
+  const instructions = dockerfile ? safe(() => dockerfile.getInstructions(), []) : [];
 
   for (const d of runValidator(text, lines, raw)) {
     const code = typeof d.code === 'number' ? d.code : Number(d.code);
@@ -201,7 +201,13 @@ export function lintDockerfile(file: string, content: string, options: Dockerfil
     try {
       bestPractice(dockerfile, instructions, lines, options, raw);
     } catch (e) {
-      raw.push({ rule: 'dockerfile/lint-failed', severity: 'warning', line: 0, column: 0, message: `Best-practice checks failed on this file: ${errorText(e)}` });
+      raw.push({
+        rule: 'dockerfile/lint-failed',
+        severity: 'warning',
+        line: 0,
+        column: 0,
+        message: `Best-practice checks failed on this file: ${errorText(e)}`,
+      });
     }
   }
 
@@ -230,7 +236,13 @@ function runValidator(text: string, lines: string[], raw: RawFinding[]): Diagnos
       }
       return diagnostics;
     } catch {
-      raw.push({ rule: 'dockerfile/validator-failed', severity: 'warning', line: 0, column: 0, message: `dockerfile-utils could not validate the file (${errorText(first)}); only the best-practice rules ran.` });
+      raw.push({
+        rule: 'dockerfile/validator-failed',
+        severity: 'warning',
+        line: 0,
+        column: 0,
+        message: `dockerfile-utils could not validate the file (${errorText(first)}); only the best-practice rules ran.`,
+      });
       return [];
     }
   }
@@ -246,7 +258,7 @@ function bestPractice(df: Dockerfile, instructions: Instruction[], lines: string
 
   const add = (rule: string, inst: Instruction, message: string, line?: number, column?: number) => {
     const start = inst.getRange().start;
-    out.push({ rule, severity: DOCKERFILE_RULES[rule]!.severity, message, line: line ?? start.line, column: column ?? start.character, owner: start.line });
+    out.push({ rule, severity: DOCKERFILE_RULES[rule].severity, message, line: line ?? start.line, column: column ?? start.character, owner: start.line });
   };
 
   for (const inst of instructions) {
@@ -269,7 +281,11 @@ function bestPractice(df: Dockerfile, instructions: Instruction[], lines: string
       case 'ENTRYPOINT': {
         const form = argumentForm(inst, lines, escapeChar);
         if (form.kind === 'shell') {
-          add('DL3025', inst, `${keyword} uses the shell form; write it in JSON exec form, e.g. ${keyword} ${execExample(form.text)}, so that signals reach the process.`);
+          add(
+            'DL3025',
+            inst,
+            `${keyword} uses the shell form; write it in JSON exec form, e.g. ${keyword} ${execExample(form.text)}, so that signals reach the process.`,
+          );
         }
         break;
       }
@@ -283,7 +299,13 @@ function bestPractice(df: Dockerfile, instructions: Instruction[], lines: string
     if (['CMD', 'ENTRYPOINT', 'RUN', 'COPY', 'ADD', 'VOLUME'].includes(keyword)) {
       const form = argumentForm(inst, lines, escapeChar);
       if (form.kind === 'invalid-json') {
-        add('GF1002', inst, `${keyword} arguments start with '[' but are not a valid JSON array of strings (${form.reason}), so Docker runs them as a shell command; write e.g. ${keyword} ${JSON_EXAMPLES[keyword] ?? '["node", "server.js"]'} with commas between double-quoted strings.`, form.line, form.column);
+        add(
+          'GF1002',
+          inst,
+          `${keyword} arguments start with '[' but are not a valid JSON array of strings (${form.reason}), so Docker runs them as a shell command; write e.g. ${keyword} ${JSON_EXAMPLES[keyword] ?? '["node", "server.js"]'} with commas between double-quoted strings.`,
+          form.line,
+          form.column,
+        );
       }
     }
   }
@@ -308,7 +330,7 @@ type Add = (rule: string, inst: Instruction, message: string, line?: number, col
 function fromStage(df: Dockerfile, inst: Instruction, stages: Stage[]): Stage {
   const args = inst.getArguments();
   const stage: Stage = { index: stages.length, from: inst, runs: [] };
-  if (args.length >= 3 && args[1]!.getValue().toLowerCase() === 'as') stage.name = args[2]!.getValue().toLowerCase();
+  if (args.length >= 3 && args[1].getValue().toLowerCase() === 'as') stage.name = args[2].getValue().toLowerCase();
   const imageArg = args[0]?.getValue();
   if (!imageArg) return stage;
   const resolved = substitute(imageArg, (name) => safe(() => df.resolveVariable(name, inst.getRange().start.line), undefined));
@@ -326,7 +348,7 @@ function checkFrom(stage: Stage, trusted: string[], add: Add): void {
   const image = stage.image;
   if (!image || image.scratch) return;
   const inst = stage.from;
-  const arg = inst.getArguments()[0]!;
+  const arg = inst.getArguments()[0];
   const pos = arg.getRange().start;
   const resolvedAll = !image.text.includes(UNKNOWN);
   const shown = image.fromArgDefault && resolvedAll ? `'${arg.getValue()}' (= '${image.text}' with the ARG defaults)` : `'${arg.getValue()}'`;
@@ -336,14 +358,32 @@ function checkFrom(stage: Stage, trusted: string[], add: Add): void {
     if (image.tag === undefined) {
       // a variable in the last path component may carry the tag itself (FROM ${IMAGE}); elsewhere it cannot
       if (!(image.name.split('/').pop() ?? '').includes(UNKNOWN)) {
-        add('DL3006', inst, `Base image ${shown} has no tag, so builds pick up whatever 'latest' is; pin a version tag (e.g. ${name}:<version>) or a digest (@sha256:...).`, pos.line, pos.character);
+        add(
+          'DL3006',
+          inst,
+          `Base image ${shown} has no tag, so builds pick up whatever 'latest' is; pin a version tag (e.g. ${name}:<version>) or a digest (@sha256:...).`,
+          pos.line,
+          pos.character,
+        );
       }
     } else if (image.tag === 'latest') {
-      add('DL3007', inst, `Base image ${shown} uses the 'latest' tag; pin a specific version tag (e.g. ${name}:<version>) or a digest (@sha256:...).`, pos.line, pos.character);
+      add(
+        'DL3007',
+        inst,
+        `Base image ${shown} uses the 'latest' tag; pin a specific version tag (e.g. ${name}:<version>) or a digest (@sha256:...).`,
+        pos.line,
+        pos.character,
+      );
     }
   }
   if (trusted.length > 0 && image.registry !== undefined && !trusted.some((t) => registryMatches(image.registry!, t))) {
-    add('DL3026', inst, `Base image ${shown} comes from registry '${image.registry}', which is not a trusted registry (${trusted.join(', ')}); use an image from a trusted registry or add the registry to the trusted list.`, pos.line, pos.character);
+    add(
+      'DL3026',
+      inst,
+      `Base image ${shown} comes from registry '${image.registry}', which is not a trusted registry (${trusted.join(', ')}); use an image from a trusted registry or add the registry to the trusted list.`,
+      pos.line,
+      pos.character,
+    );
   }
 }
 
@@ -369,7 +409,13 @@ function checkCopyFrom(inst: Instruction, stages: Stage[], add: Add): void {
   if (/^\d+$/.test(value)) {
     const n = Number(value);
     if (n >= current) {
-      add('DL3022', inst, `COPY --from=${value} refers to stage #${value}, but only stages 0..${current - 1} are defined before this one; use the name of an earlier stage (FROM ... AS <name>).`, pos.line, pos.character);
+      add(
+        'DL3022',
+        inst,
+        `COPY --from=${value} refers to stage #${value}, but only stages 0..${current - 1} are defined before this one; use the name of an earlier stage (FROM ... AS <name>).`,
+        pos.line,
+        pos.character,
+      );
     }
     return;
   }
@@ -378,7 +424,13 @@ function checkCopyFrom(inst: Instruction, stages: Stage[], add: Add): void {
   if (/[:/@]/.test(value)) return; // an external image such as nginx:1.27
   const names = stages.slice(0, Math.max(current, 0)).flatMap((s) => (s.name ? [s.name] : []));
   const why = stages[current]?.name === lower ? 'is the current stage' : 'is not defined before this instruction';
-  add('DL3022', inst, `COPY --from=${value}: build stage '${value}' ${why}${names.length ? ` (earlier stages: ${names.join(', ')})` : ''}; name an earlier stage with FROM ... AS ${value}, or give an external image with its tag.`, pos.line, pos.character);
+  add(
+    'DL3022',
+    inst,
+    `COPY --from=${value}: build stage '${value}' ${why}${names.length ? ` (earlier stages: ${names.join(', ')})` : ''}; name an earlier stage with FROM ... AS ${value}, or give an external image with its tag.`,
+    pos.line,
+    pos.character,
+  );
 }
 
 const ARCHIVE = /\.(tar|tgz|tbz2?|tb2|txz|tlz|tz|tzst|taz|gz|bz2|xz|lz|lzma|z|zst)$/i;
@@ -402,12 +454,18 @@ function checkAdd(inst: Instruction, lines: string[], escapeChar: string, add: A
     return !ARCHIVE.test(v);
   });
   if (local) {
-    add('DL3020', inst, `ADD of the local path '${local.value}'; use COPY for files and folders (ADD is only needed to fetch URLs or unpack tar archives).`, local.line, local.column);
+    add(
+      'DL3020',
+      inst,
+      `ADD of the local path '${local.value}'; use COPY for files and folders (ADD is only needed to fetch URLs or unpack tar archives).`,
+      local.line,
+      local.column,
+    );
   }
 }
 
 function checkFinalUser(stages: Stage[], lines: string[], escapeChar: string, add: Add): void {
-  const final = stages[stages.length - 1]!;
+  const final = stages[stages.length - 1];
   let stage: Stage | undefined = final;
   const seen = new Set<number>();
   while (stage && !stage.lastUser && stage.baseStage !== undefined && !seen.has(stage.index)) {
@@ -417,15 +475,23 @@ function checkFinalUser(stages: Stage[], lines: string[], escapeChar: string, ad
   const user = stage?.lastUser;
   if (user) {
     const value = joinedArguments(user, lines, escapeChar).trim();
-    const name = value.split(':')[0]!.trim();
+    const name = value.split(':')[0].trim();
     if (name === 'root' || name === '0') {
-      add('DL3002', user, `The final image runs as '${value}'; switch to a non-root user as the last USER (e.g. USER node, or USER 10001:10001 after creating it).`);
+      add(
+        'DL3002',
+        user,
+        `The final image runs as '${value}'; switch to a non-root user as the last USER (e.g. USER node, or USER 10001:10001 after creating it).`,
+      );
     }
     return;
   }
   // distroless / chainguard style images whose tag or name says they run as non-root
   if (stage?.image && /non-?root/i.test(`${stage.image.name}:${stage.image.tag ?? ''}`)) return;
-  add('GF1001', final.from, `The final stage sets no USER, so the container runs as the base image's user (usually root); add a USER instruction with a non-root user (e.g. USER node, or USER 10001:10001) after the last RUN.`);
+  add(
+    'GF1001',
+    final.from,
+    `The final stage sets no USER, so the container runs as the base image's user (usually root); add a USER instruction with a non-root user (e.g. USER node, or USER 10001:10001) after the last RUN.`,
+  );
 }
 
 /** Stages whose file system ends up in the final image: the last stage and the stages it builds on. */
@@ -448,7 +514,26 @@ interface Word {
   column: number;
 }
 
-const RESERVED = new Set(['if', 'then', 'else', 'elif', 'fi', 'do', 'done', 'while', 'until', '!', '{', '}', 'time', 'exec', 'nohup', 'command', 'builtin', 'env']);
+const RESERVED = new Set([
+  'if',
+  'then',
+  'else',
+  'elif',
+  'fi',
+  'do',
+  'done',
+  'while',
+  'until',
+  '!',
+  '{',
+  '}',
+  'time',
+  'exec',
+  'nohup',
+  'command',
+  'builtin',
+  'env',
+]);
 const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh', 'ksh']);
 
 function checkRun(run: Instruction, lines: string[], escapeChar: string, shipped: boolean, add: Add): void {
@@ -456,18 +541,25 @@ function checkRun(run: Instruction, lines: string[], escapeChar: string, shipped
   let firstInstall: Word | undefined;
   let cleaned = false;
   for (const f of flagsOf(run)) {
-    if (f.getName() === 'mount' && /target=\/var\/lib\/apt(\/lists)?\/?(,|$)/.test(f.getValue() ?? '') && /type=(cache|tmpfs)/.test(f.getValue() ?? '')) cleaned = true;
+    if (f.getName() === 'mount' && /target=\/var\/lib\/apt(\/lists)?\/?(,|$)/.test(f.getValue() ?? '') && /type=(cache|tmpfs)/.test(f.getValue() ?? ''))
+      cleaned = true;
   }
   for (const words of commands) {
     let i = 0;
     const next = () => words[i];
-    while (i < words.length && (RESERVED.has(words[i]!.value) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!.value))) i++;
-    if (next() && basename(next()!.value) === 'sudo') {
-      const sudo = next()!;
-      add('DL3004', run, `'sudo' in RUN: the build already runs as root until a USER instruction; drop sudo (and do not install it), or switch users with USER.`, sudo.line, sudo.column);
+    while (i < words.length && (RESERVED.has(words[i].value) || /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i].value))) i++;
+    if (next() && basename(next().value) === 'sudo') {
+      const sudo = next();
+      add(
+        'DL3004',
+        run,
+        `'sudo' in RUN: the build already runs as root until a USER instruction; drop sudo (and do not install it), or switch users with USER.`,
+        sudo.line,
+        sudo.column,
+      );
       i++;
-      while (i < words.length && (words[i]!.value.startsWith('-') || /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!.value))) {
-        i += /^-[ugpChDrtU]$/.test(words[i]!.value) ? 2 : 1;
+      while (i < words.length && (words[i].value.startsWith('-') || /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i].value))) {
+        i += /^-[ugpChDrtU]$/.test(words[i].value) ? 2 : 1;
       }
     }
     const cmd = next();
@@ -475,7 +567,13 @@ function checkRun(run: Instruction, lines: string[], escapeChar: string, shipped
     const name = basename(cmd.value);
     const rest = words.slice(i + 1);
     if (name === 'cd') {
-      add('DL3003', run, `'cd' in RUN; set the directory with WORKDIR (e.g. WORKDIR ${rest[0]?.value.startsWith('/') ? rest[0].value : '/path'}) instead.`, cmd.line, cmd.column);
+      add(
+        'DL3003',
+        run,
+        `'cd' in RUN; set the directory with WORKDIR (e.g. WORKDIR ${rest[0]?.value.startsWith('/') ? rest[0].value : '/path'}) instead.`,
+        cmd.line,
+        cmd.column,
+      );
     } else if (name === 'rm') {
       if (rest.some((w) => w.value.startsWith('/var/lib/apt/lists'))) cleaned = true;
     } else if (name === 'apt-get') {
@@ -487,21 +585,39 @@ function checkRun(run: Instruction, lines: string[], escapeChar: string, shipped
           add('DL3014', run, `'apt-get install' without '-y': the build aborts at the confirmation prompt; use 'apt-get install -y'.`, cmd.line, cmd.column);
         }
         if (!opts.includes('--no-install-recommends') && !opts.some((o) => /^APT::Install-Recommends=("?)(false|0)\1$/i.test(o))) {
-          add('DL3015', run, `'apt-get install' without '--no-install-recommends' pulls in recommended packages; use 'apt-get install -y --no-install-recommends <packages>'.`, cmd.line, cmd.column);
+          add(
+            'DL3015',
+            run,
+            `'apt-get install' without '--no-install-recommends' pulls in recommended packages; use 'apt-get install -y --no-install-recommends <packages>'.`,
+            cmd.line,
+            cmd.column,
+          );
         }
       } else if (sub === 'upgrade' || sub === 'dist-upgrade') {
-        add('DL3005', run, `'apt-get ${sub}' in RUN makes the image depend on the build date; use a newer base image tag instead, or install the specific packages you need.`, cmd.line, cmd.column);
+        add(
+          'DL3005',
+          run,
+          `'apt-get ${sub}' in RUN makes the image depend on the build date; use a newer base image tag instead, or install the specific packages you need.`,
+          cmd.line,
+          cmd.column,
+        );
       }
     }
   }
   if (firstInstall && !cleaned && shipped) {
-    add('DL3009', run, `'apt-get install' without deleting the apt lists afterwards; end the same RUN with '&& rm -rf /var/lib/apt/lists/*'.`, firstInstall.line, firstInstall.column);
+    add(
+      'DL3009',
+      run,
+      `'apt-get install' without deleting the apt lists afterwards; end the same RUN with '&& rm -rf /var/lib/apt/lists/*'.`,
+      firstInstall.line,
+      firstInstall.column,
+    );
   }
 }
 
 function aptSubcommand(words: Word[]): string | undefined {
   for (let i = 0; i < words.length; i++) {
-    const v = words[i]!.value;
+    const v = words[i].value;
     if (v.startsWith('-')) {
       if (/^(-[otca]|--option|--target-release|--default-release|--config-file|--host-architecture)$/.test(v)) i++;
       continue;
@@ -519,8 +635,8 @@ function assumesYes(opts: string[]): boolean {
     if (o === '--quiet') quiet++;
     const short = /^-([a-zA-Z]+)$/.exec(o);
     if (short) {
-      if (short[1]!.includes('y')) return true;
-      quiet += short[1]!.split('').filter((c) => c === 'q').length;
+      if (short[1].includes('y')) return true;
+      quiet += short[1].split('').filter((c) => c === 'q').length;
     }
   }
   return quiet >= 2;
@@ -538,7 +654,8 @@ function runCommands(run: Instruction, lines: string[], escapeChar: string): Wor
   if (form.kind === 'exec') {
     const start = run.getArguments()[0]?.getRange().start ?? run.getRange().start;
     const values = SHELLS.has(basename(form.values[0] ?? '')) && form.values[1] === '-c' && form.values[2] !== undefined ? [form.values[2]] : undefined;
-    if (values) return splitShell({ text: values[0]!, lines: values[0]!.split('').map(() => start.line), columns: values[0]!.split('').map(() => start.character) });
+    if (values)
+      return splitShell({ text: values[0], lines: values[0].split('').map(() => start.line), columns: values[0].split('').map(() => start.character) });
     return [form.values.map((value) => ({ value, line: start.line, column: start.character }))];
   }
   if (form.kind !== 'shell') return [];
@@ -549,16 +666,17 @@ function runCommands(run: Instruction, lines: string[], escapeChar: string): Wor
   if (heredocs.length === 0) return commands;
   // Heredoc bodies are shell only when the first line runs a shell (RUN <<EOF, RUN bash <<EOF) and has no other shebang.
   const firstLine = run.getRange().start.line;
-  const head = commands.filter((c) => c[0] && c[0].line === firstLine).flat().filter((w) => !w.value.startsWith('<<'));
-  const headShell = head.length === 0 || SHELLS.has(basename(head[0]!.value));
+  const head = commands
+    .filter((c) => c[0] && c[0].line === firstLine)
+    .flat()
+    .filter((w) => !w.value.startsWith('<<'));
+  const headShell = head.length === 0 || SHELLS.has(basename(head[0].value));
   const bodyShell = heredocs.every((h) => {
     const r = h.getContentRange();
     const first = r ? (lines[r.start.line] ?? '').trim() : '';
     return !first.startsWith('#!') || /\b(sh|bash|ash|dash|zsh|ksh)\b/.test(first);
   });
-  return commands
-    .map((c) => c.filter((w) => !/^<<-?/.test(w.value)))
-    .filter((c) => c.length > 0 && (c[0]!.line === firstLine || (headShell && bodyShell)));
+  return commands.map((c) => c.filter((w) => !/^<<-?/.test(w.value))).filter((c) => c.length > 0 && (c[0].line === firstLine || (headShell && bodyShell)));
 }
 
 interface MappedText {
@@ -593,13 +711,13 @@ function instructionText(inst: Instruction, lines: string[], escapeChar: string,
   };
   let continued = false;
   for (let l = start.line; l <= end.line && l < lines.length; l++) {
-    const line = lines[l]!;
+    const line = lines[l];
     if (delimiters.has(l)) {
       push('\n', l, line.length);
       continue;
     }
     if (body.has(l)) {
-      for (let c = 0; c < line.length; c++) push(line[c]!, l, c);
+      for (let c = 0; c < line.length; c++) push(line[c], l, c);
       push('\n', l, line.length);
       continue;
     }
@@ -610,7 +728,7 @@ function instructionText(inst: Instruction, lines: string[], escapeChar: string,
     const trailing = line.replace(/[ \t]+$/, '');
     continued = trailing.endsWith(escapeChar) && !isEscaped(trailing, trailing.length - 1, escapeChar);
     if (continued) stop = trailing.length - 1;
-    for (let c = from; c < stop; c++) push(line[c]!, l, c);
+    for (let c = from; c < stop; c++) push(line[c], l, c);
     if (!continued) push('\n', l, line.length);
   }
   return out;
@@ -637,25 +755,25 @@ function splitShell(m: MappedText): Word[][] {
     words = [];
   };
   const addChar = (ch: string, i: number) => {
-    word ??= { value: '', line: m.lines[i]!, column: m.columns[i]! };
+    word ??= { value: '', line: m.lines[i], column: m.columns[i] };
     word.value += ch;
   };
   const t = m.text;
   for (let i = 0; i < t.length; i++) {
-    const ch = t[i]!;
+    const ch = t[i];
     if (ch === ' ' || ch === '\t' || ch === '\r') endWord();
     else if (ch === '\n' || ch === ';' || ch === '&' || ch === '|' || ch === '(' || ch === ')' || ch === '`') endCommand();
     else if (ch === '#' && !word) {
       while (i + 1 < t.length && t[i + 1] !== '\n') i++;
     } else if (ch === '\\') {
       if (t[i + 1] === '\n') i++;
-      else if (i + 1 < t.length) addChar(t[++i]!, i - 1);
+      else if (i + 1 < t.length) addChar(t[++i], i - 1);
     } else if (ch === "'" || ch === '"') {
-      word ??= { value: '', line: m.lines[i]!, column: m.columns[i]! };
+      word ??= { value: '', line: m.lines[i], column: m.columns[i] };
       let j = i + 1;
       for (; j < t.length && t[j] !== ch; j++) {
         if (ch === '"' && t[j] === '\\' && j + 1 < t.length) j++;
-        word.value += t[j]!;
+        word.value += t[j];
       }
       i = j;
     } else addChar(ch, i);
@@ -693,19 +811,19 @@ function argumentForm(inst: Instruction, lines: string[], escapeChar: string): A
     const at = /position (\d+)/.exec(errorText(e));
     const offset = mapped.text.indexOf('[') + (at ? Number(at[1]) : 0);
     const index = Math.min(Math.max(offset, 0), mapped.lines.length - 1);
-    return { kind: 'invalid-json', reason: jsonReason(text, errorText(e)), line: mapped.lines[index]!, column: mapped.columns[index]! };
+    return { kind: 'invalid-json', reason: jsonReason(text, errorText(e)), line: mapped.lines[index], column: mapped.columns[index] };
   }
   const start = mapped.text.indexOf('[');
   if (!Array.isArray(parsed) || !parsed.every((v) => typeof v === 'string')) {
-    return { kind: 'invalid-json', reason: 'all elements must be strings', line: mapped.lines[start]!, column: mapped.columns[start]! };
+    return { kind: 'invalid-json', reason: 'all elements must be strings', line: mapped.lines[start], column: mapped.columns[start] };
   }
-  return { kind: 'exec', values: parsed as string[] };
+  return { kind: 'exec', values: parsed };
 }
 
 function jsonReason(text: string, error: string): string {
   if (/"\s+"/.test(text)) return 'a comma is missing between two strings';
   if (!text.trimEnd().endsWith(']')) return "the closing ']' is missing or followed by more text";
-  return error.replace(/^Unexpected token/, 'unexpected token').split('\n')[0]!;
+  return error.replace(/^Unexpected token/, 'unexpected token').split('\n')[0];
 }
 
 function joinedArguments(inst: Instruction, lines: string[], escapeChar: string): string {
@@ -713,7 +831,10 @@ function joinedArguments(inst: Instruction, lines: string[], escapeChar: string)
 }
 
 function execExample(shell: string): string {
-  const words = shell.split(/\s+/).filter((w) => w.length > 0).slice(0, 4);
+  const words = shell
+    .split(/\s+/)
+    .filter((w) => w.length > 0)
+    .slice(0, 4);
   return JSON.stringify(words).replace(/","/g, '", "');
 }
 
@@ -722,14 +843,17 @@ function execExample(shell: string): string {
 
 /** Substitutes $VAR / ${VAR} / ${VAR:-default} / ${VAR:+alt}; unknown values become UNKNOWN. */
 function substitute(value: string, resolve: (name: string) => string | null | undefined): string {
-  return value.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g, (_m, braced: string | undefined, op: string | undefined, word: string | undefined, bare: string | undefined) => {
-    const name = (braced ?? bare)!;
-    const v = resolve(name);
-    const set = v !== undefined && v !== null && !(op?.startsWith(':') && v === '');
-    if (op?.endsWith('+')) return set ? (word ?? '') : v === undefined ? UNKNOWN : '';
-    if (op?.endsWith('-')) return set ? v! : (word ?? '');
-    return v === undefined || v === null || v === '' ? UNKNOWN : v;
-  });
+  return value.replace(
+    /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g,
+    (_m, braced: string | undefined, op: string | undefined, word: string | undefined, bare: string | undefined) => {
+      const name = (braced ?? bare)!;
+      const v = resolve(name);
+      const set = v !== undefined && v !== null && !(op?.startsWith(':') && v === '');
+      if (op?.endsWith('+')) return set ? (word ?? '') : v === undefined ? UNKNOWN : '';
+      if (op?.endsWith('-')) return set ? v : (word ?? '');
+      return v === undefined || v === null || v === '' ? UNKNOWN : v;
+    },
+  );
 }
 
 function parseImage(text: string, fromArgDefault: boolean): ImageRef {
@@ -748,7 +872,7 @@ function parseImage(text: string, fromArgDefault: boolean): ImageRef {
     rest = rest.slice(0, colon);
   }
   const parts = rest.split('/');
-  const first = parts[0]!;
+  const first = parts[0];
   let registry: string | undefined;
   if (parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost')) registry = first.toLowerCase();
   else if (!first.includes(UNKNOWN)) registry = 'docker.io';
@@ -763,15 +887,15 @@ function finish(file: string, raw: RawFinding[], lines: string[], instructions: 
   const global = new Set<string>();
   for (const line of lines) {
     const g = /^\s*#\s*hadolint\s+global\s+ignore\s*=\s*(.*)$/i.exec(line);
-    if (g) for (const id of ruleList(g[1]!)) global.add(id);
+    if (g) for (const id of ruleList(g[1])) global.add(id);
   }
   const perInstruction = new Map<number, Set<string>>();
   for (const inst of instructions) {
     const start = inst.getRange().start.line;
     const ids = new Set<string>();
     for (let l = start - 1; l >= 0 && /^\s*#/.test(lines[l] ?? ''); l--) {
-      const m = /^\s*#\s*hadolint\s+ignore\s*=\s*(.*)$/i.exec(lines[l]!);
-      if (m) for (const id of ruleList(m[1]!)) ids.add(id);
+      const m = /^\s*#\s*hadolint\s+ignore\s*=\s*(.*)$/i.exec(lines[l]);
+      if (m) for (const id of ruleList(m[1])) ids.add(id);
     }
     if (ids.size) perInstruction.set(start, ids);
   }

@@ -296,8 +296,14 @@ function checkHostPaths(template: PodTemplate, containers: Container[], subject:
     if (!isObject(volume) || !isObject(volume.hostPath)) return;
     const name = typeof volume.name === 'string' ? volume.name : `#${index}`;
     const hostPath = typeof volume.hostPath.path === 'string' ? ` ${volume.hostPath.path}` : '';
-    const users = containers.filter((c) => Array.isArray(c.body.volumeMounts) && c.body.volumeMounts.some((m) => isObject(m) && m.name === name)).map((c) => c.label);
+    const users = containers
+      .filter((c) => Array.isArray(c.body.volumeMounts) && c.body.volumeMounts.some((m) => isObject(m) && m.name === name))
+      .map((c) => c.label);
     const mounted = users.length > 0 ? `, mounted by ${users.join(', ')}` : '';
-    report('hostPath', [...template.specPath, 'volumes', index, 'hostPath'], `volume "${name}" in ${subject} mounts the host path${hostPath} into the pod${mounted}`);
+    report(
+      'hostPath',
+      [...template.specPath, 'volumes', index, 'hostPath'],
+      `volume "${name}" in ${subject} mounts the host path${hostPath} into the pod${mounted}`,
+    );
   });
 }

@@ -187,9 +187,7 @@ function schemaSet(dataVersion: string): SchemaSet {
 }
 
 /** Kubernetes minor versions the data covers (`1.30` ... `1.36`), including those served by a neighbour's data. */
-export const SCHEMA_KUBERNETES_VERSIONS: readonly string[] = [...DATA_VERSIONS, ...Object.keys(DATA_ALIASES)].sort(
-  (a, b) => minorOf(a) - minorOf(b),
-);
+export const SCHEMA_KUBERNETES_VERSIONS: readonly string[] = [...DATA_VERSIONS, ...Object.keys(DATA_ALIASES)].sort((a, b) => minorOf(a) - minorOf(b));
 
 function minorOf(version: string): number {
   return Number(version.split('.')[1]);
@@ -375,7 +373,7 @@ function unknownKindMessage(set: SchemaSet, requested: string, apiVersion: strin
     return `${apiVersion} has no kind ${kind} in Kubernetes ${requested}${suggestion ? ` (did you mean ${suggestion}?)` : ''}; not validated`;
   }
   if (isFluxGroup(apiVersion)) {
-    const known = fluxData.kinds.filter((k) => k[0] === apiVersion).map((k) => k[1] as string);
+    const known = fluxData.kinds.filter((k) => k[0] === apiVersion).map((k) => k[1]);
     const suggestion = closest(kind, known);
     return `no Flux schema for ${apiVersion} ${kind}${suggestion ? ` (did you mean ${suggestion}?)` : ''}; not validated`;
   }

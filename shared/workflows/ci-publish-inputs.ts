@@ -54,7 +54,10 @@ export function readBuildContext(): BuildContext {
     repository: v('Build.Repository.Name'),
     repositoryUri: agent.variable('Build.Repository.Uri'),
     definition: agent.variable('Build.DefinitionName'),
-    url: collection && project ? `${collection.replace(/\/?$/, '/')}${encodeURIComponent(project)}/_build/results?buildId=${encodeURIComponent(buildId)}` : undefined,
+    url:
+      collection && project
+        ? `${collection.replace(/\/?$/, '/')}${encodeURIComponent(project)}/_build/results?buildId=${encodeURIComponent(buildId)}`
+        : undefined,
   };
 }
 
@@ -77,11 +80,13 @@ export function readPublishInputs(build: BuildContext): PublishInputs {
   const tagStrategy = agent.choiceInput<TagStrategy>('tagStrategy', TAG_STRATEGIES, 'content');
   const tag = agent.input('tag');
   const humanTag = agent.input('humanTag');
-  if (humanTag !== '' && !isValidTag(humanTag)) throw new InputError('humanTag', `"${humanTag}" is not a valid image tag (letters, digits, _, . and -, at most 128, not starting with . or -)`);
+  if (humanTag !== '' && !isValidTag(humanTag))
+    throw new InputError('humanTag', `"${humanTag}" is not a valid image tag (letters, digits, _, . and -, at most 128, not starting with . or -)`);
   const previous = agent.input('previousRelease');
   const publishArtifact = agent.boolInput('publishArtifact', true);
   const artifactName = agent.input('artifactName') || 'release';
-  if (!/^[A-Za-z0-9_.-]+$/.test(artifactName)) throw new InputError('artifactName', `"${artifactName}" is not a valid artifact name (letters, digits, _, . and -)`);
+  if (!/^[A-Za-z0-9_.-]+$/.test(artifactName))
+    throw new InputError('artifactName', `"${artifactName}" is not a valid artifact name (letters, digits, _, . and -)`);
   return {
     images,
     tagStrategy,
@@ -102,6 +107,7 @@ export function readPublishInputs(build: BuildContext): PublishInputs {
 export function repositoryRelative(value: string, repoRoot: string, inputName: string): string {
   if (value === '') return value;
   const absolute = path.resolve(repoRoot, value);
-  if (!isInside(absolute, repoRoot)) throw new InputError(inputName, `"${value}" is outside the repository (${repoRoot}); the release bundle holds repository files only`);
+  if (!isInside(absolute, repoRoot))
+    throw new InputError(inputName, `"${value}" is outside the repository (${repoRoot}); the release bundle holds repository files only`);
   return toPosix(path.relative(repoRoot, absolute)) || '.';
 }

@@ -48,11 +48,16 @@ export async function ciPublish(version: string): Promise<void> {
     previous,
     onWarning: agent.warning,
   });
-  for (const image of images) agent.info(`${image.name}: ${image.reference} (${describeTag(image)}${image.isNew ? ', new' : ', unchanged since the previous release'})`);
+  for (const image of images)
+    agent.info(`${image.name}: ${image.reference} (${describeTag(image)}${image.isNew ? ', new' : ', unchanged since the previous release'})`);
   agent.endGroup();
   const imageVars = imageVariables(images);
   for (const name of options.variables.keys()) {
-    if (imageVars.has(name)) throw new InputError('variables', `"${name}" is also an image variable of the images input; remove it from variables (the image's tag is computed by the task)`);
+    if (imageVars.has(name))
+      throw new InputError(
+        'variables',
+        `"${name}" is also an image variable of the images input; remove it from variables (the image's tag is computed by the task)`,
+      );
   }
   const variables = new Map([...options.variables, ...imageVars]);
 
@@ -64,7 +69,18 @@ export async function ciPublish(version: string): Promise<void> {
     const workDir = fs.mkdtempSync(path.join(agent.tempDirectory(), 'gitops-publish-'));
     let report: ValidationReport;
     try {
-      report = await renderAndValidate({ ...options, repoRoot: staged.sourceRoot, templates, valuesFile, helmValuesFiles, variables, dockerfiles: [], tools, workDir, onProgress: agent.progress });
+      report = await renderAndValidate({
+        ...options,
+        repoRoot: staged.sourceRoot,
+        templates,
+        valuesFile,
+        helmValuesFiles,
+        variables,
+        dockerfiles: [],
+        tools,
+        workDir,
+        onProgress: agent.progress,
+      });
     } finally {
       fs.rmSync(workDir, { recursive: true, force: true });
     }
@@ -140,7 +156,17 @@ function releaseManifest(
   version: string,
   images: TaggedImage[],
   report: ValidationReport,
-  render: { templates: string; renderer: string; valuesFile: string; helmValuesFiles: string[]; releaseName?: string; namespace?: string; kubernetesVersion: string; variables: ReadonlyMap<string, string>; policy: Readonly<Record<string, string>> },
+  render: {
+    templates: string;
+    renderer: string;
+    valuesFile: string;
+    helmValuesFiles: string[];
+    releaseName?: string;
+    namespace?: string;
+    kubernetesVersion: string;
+    variables: ReadonlyMap<string, string>;
+    policy: Readonly<Record<string, string>>;
+  },
 ): Omit<ReleaseManifest, 'files'> {
   const releaseImages: ReleaseImage[] = [...images]
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
@@ -187,7 +213,13 @@ function setOutputs(images: TaggedImage[], publish: PublishInputs, bundleFolder:
     agent.setOutput(`${image.name}_TAG_NEW`, String(image.isNew));
   }
   agent.setOutput('humanTag', publish.humanTag);
-  agent.setOutput('newImages', images.filter((i) => i.isNew).map((i) => i.name).join(','));
+  agent.setOutput(
+    'newImages',
+    images
+      .filter((i) => i.isNew)
+      .map((i) => i.name)
+      .join(','),
+  );
   agent.setOutput('bundlePath', bundleFolder);
 }
 
@@ -199,6 +231,11 @@ function releaseMarkdown(images: TaggedImage[], publish: PublishInputs, bundleFo
     for (const i of images) lines.push(`| ${i.name} | \`${i.reference}\` | ${describeTag(i)} | ${i.isNew ? 'yes' : 'no'} |`);
   }
   if (publish.humanTag) lines.push('', `Human tag: \`${publish.humanTag}\``);
-  lines.push('', bundleFolder ? `Release bundle: \`${bundleFolder}\` (${RELEASE_FILE})${publish.publishArtifact ? `, published as the artifact \`${publish.artifactName}\`` : ''}.` : 'No release bundle was written: validation failed.');
+  lines.push(
+    '',
+    bundleFolder
+      ? `Release bundle: \`${bundleFolder}\` (${RELEASE_FILE})${publish.publishArtifact ? `, published as the artifact \`${publish.artifactName}\`` : ''}.`
+      : 'No release bundle was written: validation failed.',
+  );
   return `${lines.join('\n')}\n`;
 }

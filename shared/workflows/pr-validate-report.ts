@@ -26,8 +26,15 @@ export interface ReportingOptions {
 export function readReportingInputs(repoRoot: string): ReportingOptions {
   const failOn = agent.choiceInput('failOn', FAIL_ON, 'error');
   const resultsFormat = agent.choiceInput('testResultsFormat', RESULT_FORMATS, 'junit');
-  const resultsFile = resultsFormat === 'none' ? '' : path.resolve(repoRoot, agent.input('testResultsFile') || path.join(agent.tempDirectory(), `gitops-validation.${resultsFormat === 'sarif' ? 'sarif' : 'xml'}`));
-  if (resultsFile && fs.existsSync(resultsFile) && fs.statSync(resultsFile).isDirectory()) throw new InputError('testResultsFile', `"${resultsFile}" is a folder`);
+  const resultsFile =
+    resultsFormat === 'none'
+      ? ''
+      : path.resolve(
+          repoRoot,
+          agent.input('testResultsFile') || path.join(agent.tempDirectory(), `gitops-validation.${resultsFormat === 'sarif' ? 'sarif' : 'xml'}`),
+        );
+  if (resultsFile && fs.existsSync(resultsFile) && fs.statSync(resultsFile).isDirectory())
+    throw new InputError('testResultsFile', `"${resultsFile}" is a folder`);
   return { failOn, resultsFormat, resultsFile };
 }
 
@@ -50,11 +57,19 @@ export interface SummaryTab {
 }
 
 /** Logs the report (per environment, per Dockerfile, one issue per merged finding), writes the summary tab and the results file, sets the count outputs. */
-export function reportValidation(report: ValidationReport, environments: string[], reporting: ReportingOptions, version: string, tab: SummaryTab): ValidationOutcome {
+export function reportValidation(
+  report: ValidationReport,
+  environments: string[],
+  reporting: ReportingOptions,
+  version: string,
+  tab: SummaryTab,
+): ValidationOutcome {
   const findings = mergeFindings(report);
   for (const env of report.environments) {
     const counts = countBySeverity(env.findings);
-    agent.info(`${env.environment}: ${env.objects} object(s) rendered (${env.renderer ?? 'not rendered'}), ${counts.errors} error(s), ${counts.warnings} warning(s)`);
+    agent.info(
+      `${env.environment}: ${env.objects} object(s) rendered (${env.renderer ?? 'not rendered'}), ${counts.errors} error(s), ${counts.warnings} warning(s)`,
+    );
   }
   for (const d of report.dockerfiles) {
     const counts = countBySeverity(d.findings);

@@ -30,12 +30,22 @@ export function prepareFluxAccess(flux: NonNullable<PromoteInputs['flux']>): Flu
   for (const secret of azure.secrets) agent.setSecret(secret);
   const unscoped = flux.clusters.filter((c) => !c.subscriptionId);
   if (!azure.subscriptionId && unscoped.length > 0) {
-    throw new InputError('clusters', `the Azure service connection "${flux.azureConnection}" has no subscription: give the clusters as resource ids (/subscriptions/.../${unscoped[0].clusterName})`);
+    throw new InputError(
+      'clusters',
+      `the Azure service connection "${flux.azureConnection}" has no subscription: give the clusters as resource ids (/subscriptions/.../${unscoped[0].clusterName})`,
+    );
   }
   return { ...azure, connectionId: flux.azureConnection };
 }
 
-export async function waitForFlux(flux: NonNullable<PromoteInputs['flux']>, azure: FluxAccess, commitId: string, conn: DevOpsConnection, repo: Repository, targetBranch: string): Promise<ReconciliationResult> {
+export async function waitForFlux(
+  flux: NonNullable<PromoteInputs['flux']>,
+  azure: FluxAccess,
+  commitId: string,
+  conn: DevOpsConnection,
+  repo: Repository,
+  targetBranch: string,
+): Promise<ReconciliationResult> {
   const subscriptionId = azure.subscriptionId;
   agent.group(`Waiting for Flux (${azure.flow}) on ${flux.clusters.length} cluster(s)`);
   agent.info(`Flux configuration ${flux.fluxConfiguration}, target ${commitId}, timeout ${formatDuration(flux.timeoutMs)}`);

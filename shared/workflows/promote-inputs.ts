@@ -57,7 +57,8 @@ export function readPromoteInputs(): PromoteInputs {
   const variables = parseVariableLines(agent.input('variables'), 'variables');
   if (variables.errors.length > 0) throw new InputError('variables', variables.errors[0].message.replace(/^Input "variables", /, ''));
   const environment = agent.requiredInput('environment');
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(environment)) throw new InputError('environment', `"${environment}" is not an environment name (letters, digits, ".", "_", "-")`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(environment))
+    throw new InputError('environment', `"${environment}" is not an environment name (letters, digits, ".", "_", "-")`);
   const targetFolder = agent.requiredInput('targetFolder');
   try {
     normalizeFolder(targetFolder.split('{environment}').join(environment).split('{app}').join('app'));

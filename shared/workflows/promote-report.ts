@@ -63,7 +63,12 @@ export function pullRequestDescription(record: PromotionRecord, buildUrl: string
   let limit = 40;
   let text = '';
   do {
-    text = [...lines, ...changeLines(record.changes ?? { added: [], edited: [], deleted: [], unchanged: 0 }, limit), '', `_Written by GitOpsPromote@${record.version}. Do not edit these files by hand: the next promotion replaces them._`].join('\n');
+    text = [
+      ...lines,
+      ...changeLines(record.changes ?? { added: [], edited: [], deleted: [], unchanged: 0 }, limit),
+      '',
+      `_Written by GitOpsPromote@${record.version}. Do not edit these files by hand: the next promotion replaces them._`,
+    ].join('\n');
     limit = Math.floor(limit / 2);
   } while (text.length > 3900 && limit > 0);
   return text;
@@ -86,7 +91,9 @@ export function promotionMarkdown(record: PromotionRecord): string {
   out.push(`| Delivery | ${record.mode === 'push' ? 'direct push' : 'pull request'} |`);
   if (record.branch) out.push(`| Promotion branch | \`${cell(record.branch)}\` |`);
   if (record.commitId) out.push(`| Commit | \`${record.commitId.slice(0, 12)}\` |`);
-  const unfinished = record.pullRequest ? `Pull request [${record.pullRequest.id}](${record.pullRequest.url}) ${record.pullRequest.created ? 'opened' : 'adopted'}, but the promotion did not finish.` : 'The promotion did not finish.';
+  const unfinished = record.pullRequest
+    ? `Pull request [${record.pullRequest.id}](${record.pullRequest.url}) ${record.pullRequest.created ? 'opened' : 'adopted'}, but the promotion did not finish.`
+    : 'The promotion did not finish.';
   out.push('', record.outcome ? outcome[record.outcome] : unfinished, '');
   if (record.error) out.push('```', record.error.replace(/```/g, "'''"), '```', '');
   if (record.superseded?.length) out.push(`Abandoned the superseded pull request(s) ${record.superseded.join(', ')}.`, '');
@@ -99,7 +106,11 @@ export function promotionMarkdown(record: PromotionRecord): string {
       const detail = o.state === 'reconciled' && o.reconciledAfterMs !== undefined ? `after ${formatDuration(o.reconciledAfterMs)}` : o.message;
       out.push(`| ${cell(o.label)} | ${o.state} | ${cell(o.last?.syncedRevision ?? '-')} | ${cell(o.last?.complianceState ?? '-')} | ${cell(detail)} |`);
     }
-    const failing = r.outcomes.flatMap((o) => [...(o.last?.kustomizations ?? []), ...(o.last?.objects ?? [])].filter((x) => x.complianceState !== 'Compliant').map((x) => `- ${cell(o.label)}: ${cell(describeObject(x))}`));
+    const failing = r.outcomes.flatMap((o) =>
+      [...(o.last?.kustomizations ?? []), ...(o.last?.objects ?? [])]
+        .filter((x) => x.complianceState !== 'Compliant')
+        .map((x) => `- ${cell(o.label)}: ${cell(describeObject(x))}`),
+    );
     if (!r.ok && failing.length > 0) out.push('', 'Objects not compliant:', '', ...failing.slice(0, 50));
     out.push('');
   }

@@ -40,10 +40,20 @@ export async function promote(version: string): Promise<void> {
   const bundle = readReleaseBundle(inputs.bundle, 'bundle');
   const release = bundle.manifest;
   const names = { app: release.app, environment: inputs.environment, release: release.build.number };
-  const fill = (pattern: string) => pattern.split('{app}').join(names.app).split('{environment}').join(names.environment).split('{release}').join(names.release);
+  const fill = (pattern: string) =>
+    pattern.split('{app}').join(names.app).split('{environment}').join(names.environment).split('{release}').join(names.release);
   const folder = normalizeFolder(fill(inputs.targetFolder));
-  if (folder === '') throw new InputError('targetFolder', 'must name a folder, not the repository root: the task owns the folder and deletes files it no longer renders');
-  const record: PromotionRecord = { app: names.app, release: names.release, environment: names.environment, sourceCommit: release.source.commit, folder, mode: inputs.mode, version };
+  if (folder === '')
+    throw new InputError('targetFolder', 'must name a folder, not the repository root: the task owns the folder and deletes files it no longer renders');
+  const record: PromotionRecord = {
+    app: names.app,
+    release: names.release,
+    environment: names.environment,
+    sourceCommit: release.source.commit,
+    folder,
+    mode: inputs.mode,
+    version,
+  };
 
   // 1. Render and validate, from the bundle's own files: nothing is sent unless this passes.
   agent.progress(0, `Rendering ${names.app} ${names.release} for ${names.environment}`);
@@ -65,14 +75,23 @@ export async function promote(version: string): Promise<void> {
   }
 }
 
-async function deliverAndWait(inputs: PromoteInputs, fill: (pattern: string) => string, folder: string, files: Map<string, string>, record: PromotionRecord): Promise<void> {
+async function deliverAndWait(
+  inputs: PromoteInputs,
+  fill: (pattern: string) => string,
+  folder: string,
+  files: Map<string, string>,
+  record: PromotionRecord,
+): Promise<void> {
   agent.progress(10, `Committing to ${inputs.repository}`);
   const azure = inputs.flux ? prepareFluxAccess(inputs.flux) : undefined;
   const conn = connect(inputs);
   const repo = await resolveRepository(conn, inputs.repository, agent.variable('System.TeamProject'));
   record.repository = repo.display;
   record.repositoryUrl = `${conn.collectionUrl}/${encodeURIComponent(repo.project.name)}/_git/${encodeURIComponent(repo.name)}`;
-  const deployed = inputs.mode === 'push' ? await promoteByPush(conn, repo, inputs, fill, folder, files, record) : await promoteByPullRequest(conn, repo, inputs, fill, folder, files, record);
+  const deployed =
+    inputs.mode === 'push'
+      ? await promoteByPush(conn, repo, inputs, fill, folder, files, record)
+      : await promoteByPullRequest(conn, repo, inputs, fill, folder, files, record);
   if (deployed === undefined) {
     finish(record, inputs, undefined);
     return;
@@ -83,18 +102,29 @@ async function deliverAndWait(inputs: PromoteInputs, fill: (pattern: string) => 
   let reconciliation: ReconciliationResult | undefined;
   const context = { genre: 'gitops-flow', name: `${record.app}/${record.environment}` };
   if (inputs.flux && azure) {
-    if (inputs.commitStatuses) await status(conn, repo, deployed, { state: 'pending', description: `Waiting for Flux on ${inputs.flux.clusters.length} cluster(s) to reconcile ${record.app} ${record.release}`, context });
+    if (inputs.commitStatuses)
+      await status(conn, repo, deployed, {
+        state: 'pending',
+        description: `Waiting for Flux on ${inputs.flux.clusters.length} cluster(s) to reconcile ${record.app} ${record.release}`,
+        context,
+      });
     reconciliation = await waitForFlux(inputs.flux, azure, deployed, conn, repo, inputs.targetBranch);
     record.reconciliation = reconciliation;
     if (inputs.commitStatuses) {
       await status(conn, repo, deployed, {
         state: reconciliation.ok ? 'succeeded' : 'failed',
-        description: reconciliation.ok ? `Flux reconciled ${record.app} ${record.release} on ${clusterList(reconciliation)} in ${formatDuration(reconciliation.elapsedMs)}` : firstLine(reconciliation.message),
+        description: reconciliation.ok
+          ? `Flux reconciled ${record.app} ${record.release} on ${clusterList(reconciliation)} in ${formatDuration(reconciliation.elapsedMs)}`
+          : firstLine(reconciliation.message),
         context,
       });
     }
   } else if (inputs.commitStatuses && record.outcome !== 'unchanged') {
-    await status(conn, repo, deployed, { state: 'succeeded', description: `${record.app} ${record.release} promoted to ${record.environment} (Flux not awaited)`, context });
+    await status(conn, repo, deployed, {
+      state: 'succeeded',
+      description: `${record.app} ${record.release} promoted to ${record.environment} (Flux not awaited)`,
+      context,
+    });
   }
   finish(record, inputs, reconciliation);
 }
@@ -140,7 +170,8 @@ async function renderRelease(bundle: ReleaseBundle, inputs: PromoteInputs): Prom
       agent.fail(`The release does not render to valid manifests for ${inputs.environment} (${errors} error(s)); nothing was committed`);
       return undefined;
     }
-    if (objects.length === 0) throw new InputError('environment', `the release renders no objects for "${inputs.environment}"; refusing to empty the GitOps folder`);
+    if (objects.length === 0)
+      throw new InputError('environment', `the release renders no objects for "${inputs.environment}"; refusing to empty the GitOps folder`);
     return objects;
   } finally {
     fs.rmSync(workDir, { recursive: true, force: true });
@@ -169,7 +200,16 @@ async function changesAgainst(conn: DevOpsConnection, repo: Repository, commitId
   return { added: diff.added, edited: diff.edited, deleted: diff.deleted, unchanged: diff.unchanged };
 }
 
-async function commit(conn: DevOpsConnection, repo: Repository, branch: string, baseBranch: string | undefined, folder: string, files: Map<string, string>, message: string, record: PromotionRecord): Promise<CommitFolderResult> {
+async function commit(
+  conn: DevOpsConnection,
+  repo: Repository,
+  branch: string,
+  baseBranch: string | undefined,
+  folder: string,
+  files: Map<string, string>,
+  message: string,
+  record: PromotionRecord,
+): Promise<CommitFolderResult> {
   const result = await commitFolder(conn, repo, { branch, baseBranch, folder, files, message, log: (line) => agent.info(line) });
   // On a promotion branch the head holds the change even when an earlier run committed it.
   if (result.outcome === 'committed' || baseBranch !== undefined) {
@@ -185,7 +225,15 @@ async function commit(conn: DevOpsConnection, repo: Repository, branch: string, 
 }
 
 /** Commits straight to the target branch (commitFolder compares with it itself); the commit that holds the release. */
-async function promoteByPush(conn: DevOpsConnection, repo: Repository, inputs: PromoteInputs, fill: (pattern: string) => string, folder: string, files: Map<string, string>, record: PromotionRecord): Promise<string> {
+async function promoteByPush(
+  conn: DevOpsConnection,
+  repo: Repository,
+  inputs: PromoteInputs,
+  fill: (pattern: string) => string,
+  folder: string,
+  files: Map<string, string>,
+  record: PromotionRecord,
+): Promise<string> {
   const result = await commit(conn, repo, inputs.targetBranch, undefined, folder, files, fill(inputs.commitMessage), record);
   record.changes = { added: result.added, edited: result.edited, deleted: result.deleted, unchanged: files.size - result.added.length - result.edited.length };
   record.outcome = result.outcome === 'committed' ? 'pushed' : 'unchanged';
@@ -198,7 +246,15 @@ async function promoteByPush(conn: DevOpsConnection, repo: Repository, inputs: P
  * opens or adopts the PR and waits for it. The commit that holds the release, or undefined when
  * not waiting for the merge.
  */
-async function promoteByPullRequest(conn: DevOpsConnection, repo: Repository, inputs: PromoteInputs, fill: (pattern: string) => string, folder: string, files: Map<string, string>, record: PromotionRecord): Promise<string | undefined> {
+async function promoteByPullRequest(
+  conn: DevOpsConnection,
+  repo: Repository,
+  inputs: PromoteInputs,
+  fill: (pattern: string) => string,
+  folder: string,
+  files: Map<string, string>,
+  record: PromotionRecord,
+): Promise<string | undefined> {
   const targetHead = await readBranchHead(conn, repo, inputs.targetBranch);
   if (!targetHead) throw new InputError('targetBranch', `branch "${inputs.targetBranch}" does not exist in ${repo.display}`);
   const changes = await changesAgainst(conn, repo, targetHead, folder, files);
@@ -310,7 +366,13 @@ async function choosePromotionBranch(conn: DevOpsConnection, repo: Repository, b
  * Abandons the other open promotions of this app to this environment (same branch pattern, another
  * release): merged later, they would roll the environment back. Each gets a comment saying why.
  */
-async function abandonSuperseded(conn: DevOpsConnection, repo: Repository, inputs: PromoteInputs, fill: (pattern: string) => string, ours: PullRequestInfo): Promise<number[]> {
+async function abandonSuperseded(
+  conn: DevOpsConnection,
+  repo: Repository,
+  inputs: PromoteInputs,
+  fill: (pattern: string) => string,
+  ours: PullRequestInfo,
+): Promise<number[]> {
   const marker = '\u0000release\u0000';
   const pattern = promotionBranchName(fill(inputs.promotionBranch.split('{release}').join(marker)).split(marker).join('{release}'));
   const escaped = pattern.split('{release}').map((part) => part.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&'));
@@ -335,7 +397,13 @@ export function promotionBranchName(text: string): string {
   const name = text
     .replace(/^refs\/heads\//, '')
     .split('/')
-    .map((part) => part.replace(/[\s~^:?*[\\\u0000-\u001f\u007f]+/g, '-').replace(/\.\.+/g, '.').replace(/^\.+|\.lock$|\.+$/g, '').replace(/@\{/g, '-'))
+    .map((part) =>
+      part
+        .replace(/[\s~^:?*[\\\u0000-\u001f\u007f]+/g, '-')
+        .replace(/\.\.+/g, '.')
+        .replace(/^\.+|\.lock$|\.+$/g, '')
+        .replace(/@\{/g, '-'),
+    )
     .filter((part) => part !== '')
     .join('/');
   if (name === '') throw new InputError('promotionBranch', `"${text}" gives an empty branch name`);
@@ -357,7 +425,9 @@ function buildLink(): string | undefined {
   const collection = agent.collectionUri();
   const project = agent.variable('System.TeamProject');
   const build = agent.variable('Build.BuildId');
-  return collection && project && build ? `${collection.replace(/\/?$/, '/')}${encodeURIComponent(project)}/_build/results?buildId=${encodeURIComponent(build)}` : undefined;
+  return collection && project && build
+    ? `${collection.replace(/\/?$/, '/')}${encodeURIComponent(project)}/_build/results?buildId=${encodeURIComponent(build)}`
+    : undefined;
 }
 
 function clusterList(result: ReconciliationResult): string {
@@ -382,12 +452,16 @@ function finish(record: PromotionRecord, inputs: PromoteInputs, reconciliation: 
   }
   switch (record.outcome) {
     case 'pull-request':
-      agent.succeed(`Pull request ${record.pullRequest!.id} opened for ${record.app} ${record.release} -> ${record.environment} (${where}); not waiting for the merge`);
+      agent.succeed(
+        `Pull request ${record.pullRequest!.id} opened for ${record.app} ${record.release} -> ${record.environment} (${where}); not waiting for the merge`,
+      );
       return;
     case 'unchanged':
       agent.succeed(`${record.environment} already runs ${record.app} ${record.release} (${where})${reconciliation ? `; ${reconciliation.message}` : ''}`);
       return;
     default:
-      agent.succeed(`${record.app} ${record.release} promoted to ${record.environment} at ${record.deployedCommit!.slice(0, 12)} (${where})${reconciliation ? `; ${reconciliation.message}` : inputs.flux ? '' : '; Flux not awaited'}`);
+      agent.succeed(
+        `${record.app} ${record.release} promoted to ${record.environment} at ${record.deployedCommit!.slice(0, 12)} (${where})${reconciliation ? `; ${reconciliation.message}` : inputs.flux ? '' : '; Flux not awaited'}`,
+      );
   }
 }

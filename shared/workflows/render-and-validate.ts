@@ -87,7 +87,10 @@ async function validateEnvironment(options: RenderAndValidateOptions, environmen
     const rel = forEnvironment(options.valuesFile, environment);
     const file = path.resolve(options.repoRoot, rel);
     if (!fs.existsSync(file)) {
-      throw new InputError('valuesFile', `"${toPosix(path.relative(options.repoRoot, file))}" does not exist for environment "${environment}" (set valuesFile to an empty value when the templates use no variables)`);
+      throw new InputError(
+        'valuesFile',
+        `"${toPosix(path.relative(options.repoRoot, file))}" does not exist for environment "${environment}" (set valuesFile to an empty value when the templates use no variables)`,
+      );
     }
     const values = parseValuesFile(fs.readFileSync(file, 'utf8'), toPosix(path.relative(options.repoRoot, file)));
     report.findings.push(...values.errors);

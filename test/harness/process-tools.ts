@@ -27,7 +27,11 @@ export function processTools(pathDirs: string[] = (process.env.PATH ?? '').split
       calls.push([path.basename(toolPath), ...args]);
       return new Promise((resolve) => {
         execFile(toolPath, args, { cwd: options.cwd, maxBuffer: 512 * 1024 * 1024 }, (error, stdout, stderr) => {
-          const code = error ? (typeof (error as NodeJS.ErrnoException & { code?: unknown }).code === 'number' ? ((error as unknown as { code: number }).code) : 1) : 0;
+          const code = error
+            ? typeof (error as NodeJS.ErrnoException & { code?: unknown }).code === 'number'
+              ? (error as unknown as { code: number }).code
+              : 1
+            : 0;
           resolve({ code, stdout, stderr });
         });
       });

@@ -125,7 +125,11 @@ export async function runBuiltTask(options: RunTaskOptions): Promise<TaskRun> {
   }
   Object.assign(env, options.env);
 
-  const child = spawn(options.nodePath ?? process.execPath, [path.join(options.taskDir, target)], { cwd: folders.sources, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(options.nodePath ?? process.execPath, [path.join(options.taskDir, target)], {
+    cwd: folders.sources,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   let pending = '';
@@ -145,7 +149,10 @@ export async function runBuiltTask(options: RunTaskOptions): Promise<TaskRun> {
   clearTimeout(timer);
   if (options.onLine && pending) options.onLine(pending);
 
-  const commands = stdout.split('\n').map(parseVsoLine).filter((c): c is VsoCommand => c !== undefined);
+  const commands = stdout
+    .split('\n')
+    .map(parseVsoLine)
+    .filter((c): c is VsoCommand => c !== undefined);
   const complete = [...commands].reverse().find((c) => c.command === 'task.complete');
   const outputs: Record<string, string> = {};
   for (const c of commands) if (c.command === 'task.setvariable' && c.properties.isOutput === 'true') outputs[c.properties.variable] = c.message;
@@ -163,7 +170,9 @@ export async function runBuiltTask(options: RunTaskOptions): Promise<TaskRun> {
     commands,
     result,
     resultMessage: complete?.message,
-    issues: commands.filter((c) => c.command === 'task.logissue' || c.command === 'task.issue').map((c) => ({ ...c.properties, type: c.properties.type, message: c.message })),
+    issues: commands
+      .filter((c) => c.command === 'task.logissue' || c.command === 'task.issue')
+      .map((c) => ({ ...c.properties, type: c.properties.type, message: c.message })),
     outputs,
     summaries,
     folders,
@@ -197,7 +206,10 @@ export function parseVsoLine(line: string): VsoCommand | undefined {
 }
 
 function unescapeData(s: string): string {
-  return s.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%AZP25/g, '%');
+  return s
+    .replace(/%0D/g, '\r')
+    .replace(/%0A/g, '\n')
+    .replace(/%AZP25/g, '%');
 }
 
 function unescapeProperty(s: string): string {

@@ -65,9 +65,17 @@ function buildVariables(repo: Repo, extra: Record<string, string> = {}): Record<
   };
 }
 
-const KUSTOMIZE = { templates: 'deploy/kustomize/overlays/{environment}', images: 'WEB=contosoacr.azurecr.io/voting/web:src/web\nWORKER=contosoacr.azurecr.io/voting/worker:src/worker', dockerfiles: '' };
+const KUSTOMIZE = {
+  templates: 'deploy/kustomize/overlays/{environment}',
+  images: 'WEB=contosoacr.azurecr.io/voting/web:src/web\nWORKER=contosoacr.azurecr.io/voting/worker:src/worker',
+  dockerfiles: '',
+};
 
-async function publish(repo: Repo, inputs: Record<string, string>, extra: Partial<RunTaskOptions> & { variables?: Record<string, string> } = {}): Promise<TaskRun> {
+async function publish(
+  repo: Repo,
+  inputs: Record<string, string>,
+  extra: Partial<RunTaskOptions> & { variables?: Record<string, string> } = {},
+): Promise<TaskRun> {
   const { variables, ...rest } = extra;
   const run = await runBuiltTask({
     taskDir,
@@ -141,13 +149,26 @@ describe('GitOpsCiPublish@1 bundle', function () {
       // The tag is the commit that last touched src/web, not HEAD.
       assert.notEqual(repo.app, repo.head);
       const upload = run.commands.filter((c) => c.command === 'artifact.upload');
-      assert.deepEqual(upload.map((c) => [c.properties.artifactname, c.properties.containerfolder, c.message]), [['release', 'release', bundle]]);
+      assert.deepEqual(
+        upload.map((c) => [c.properties.artifactname, c.properties.containerfolder, c.message]),
+        [['release', 'release', bundle]],
+      );
 
       const release = JSON.parse(fs.readFileSync(path.join(bundle, 'release.json'), 'utf8'));
       assert.equal(release.kind, 'gitops-flow/release/v1');
       assert.equal(release.app, 'voting-app');
-      assert.deepEqual(release.source, { repository: 'voting-app', repositoryUri: 'https://dev.azure.com/contoso/Voting/_git/voting-app', branch: 'refs/heads/main', commit: repo.head });
-      assert.deepEqual(release.build, { id: '1234', number: '20260315.2', url: 'https://dev.azure.com/contoso/Voting/_build/results?buildId=1234', definition: 'voting-app-ci' });
+      assert.deepEqual(release.source, {
+        repository: 'voting-app',
+        repositoryUri: 'https://dev.azure.com/contoso/Voting/_git/voting-app',
+        branch: 'refs/heads/main',
+        commit: repo.head,
+      });
+      assert.deepEqual(release.build, {
+        id: '1234',
+        number: '20260315.2',
+        url: 'https://dev.azure.com/contoso/Voting/_build/results?buildId=1234',
+        definition: 'voting-app-ci',
+      });
       assert.deepEqual(release.images[0], {
         name: 'WEB',
         repository: 'contosoacr.azurecr.io/voting/web',
@@ -159,14 +180,29 @@ describe('GitOpsCiPublish@1 bundle', function () {
         humanTag: '1.4.1234',
         variables: { WEB_IMAGE: 'contosoacr.azurecr.io/voting/web', WEB_REF: web, WEB_REPOSITORY: 'voting/web', WEB_TAG: repo.app },
       });
-      assert.deepEqual(release.environments.map((e: { name: string; objects: number; renderer: string }) => [e.name, e.renderer, e.objects]), [['dev', 'kustomize', 7], ['stage', 'kustomize', 8], ['prod', 'kustomize', 9]]);
+      assert.deepEqual(
+        release.environments.map((e: { name: string; objects: number; renderer: string }) => [e.name, e.renderer, e.objects]),
+        [
+          ['dev', 'kustomize', 7],
+          ['stage', 'kustomize', 8],
+          ['prod', 'kustomize', 9],
+        ],
+      );
       assert.deepEqual(release.render.templates, 'deploy/kustomize/overlays/{environment}');
       // GitOpsPromote validates again with the policy the release was validated with.
-      assert.deepEqual(release.render.policy, { imageTag: 'error', resources: 'warning', privileged: 'error', runAsRoot: 'warning', hostPath: 'warning', probes: 'warning' });
+      assert.deepEqual(release.render.policy, {
+        imageTag: 'error',
+        resources: 'warning',
+        privileged: 'error',
+        runAsRoot: 'warning',
+        hostPath: 'warning',
+        probes: 'warning',
+      });
       // Every file is listed with its checksum, and only the bundle's files are.
       const files = snapshot(bundle);
       assert.deepEqual(Object.keys(release.files), [...files.keys()].filter((f) => f !== 'release.json').sort());
-      for (const [rel, sum] of Object.entries(release.files)) assert.equal(sum, require('node:crypto').createHash('sha256').update(files.get(rel)!).digest('hex'), rel);
+      for (const [rel, sum] of Object.entries(release.files))
+        assert.equal(sum, require('node:crypto').createHash('sha256').update(files.get(rel)!).digest('hex'), rel);
       assert.ok(files.has('source/deploy/kustomize/base/web-deployment.yaml'));
       assert.ok(files.has('source/deploy/environments/prod.yaml'));
       assert.match(fs.readFileSync(path.join(bundle, 'images.yaml'), 'utf8'), new RegExp(`^WEB_TAG: "${repo.app}"$`, 'm'));
@@ -188,7 +224,10 @@ describe('GitOpsCiPublish@1 bundle', function () {
     assert.equal(run.outputs.WEB_REF, 'contosoacr.azurecr.io/voting/web:20260315.2');
     assert.equal(run.outputs.objectCount, '24');
     const release = JSON.parse(fs.readFileSync(path.join(run.outputs.bundlePath, 'release.json'), 'utf8'));
-    assert.deepEqual(release.images.map((i: { strategy: string; tag: string; contentCommit?: string }) => [i.strategy, i.tag, i.contentCommit]), [['buildNumber', '20260315.2', undefined]]);
+    assert.deepEqual(
+      release.images.map((i: { strategy: string; tag: string; contentCommit?: string }) => [i.strategy, i.tag, i.contentCommit]),
+      [['buildNumber', '20260315.2', undefined]],
+    );
     assert.deepEqual(release.render.helmValuesFiles, ['deploy/helm/values-{environment}.yaml']);
     assert.ok(fs.existsSync(path.join(run.outputs.bundlePath, 'source/deploy/helm/values-prod.yaml')));
     assert.ok(fs.existsSync(path.join(run.outputs.bundlePath, 'source/deploy/helm/voting-app/templates/_helpers.tpl')));
@@ -196,14 +235,26 @@ describe('GitOpsCiPublish@1 bundle', function () {
 
   it('uses a given tag, substituted into what is validated', async () => {
     // A tag with a policy problem proves the image variables reach the rendered objects.
-    const run = await publish(repo, { tagStrategy: 'fixed', tag: 'latest', images: 'WEB=contosoacr.azurecr.io/voting/web:src/web', environments: 'dev', bundleFolder: 'fixed' });
+    const run = await publish(repo, {
+      tagStrategy: 'fixed',
+      tag: 'latest',
+      images: 'WEB=contosoacr.azurecr.io/voting/web:src/web',
+      environments: 'dev',
+      bundleFolder: 'fixed',
+    });
     assert.equal(run.result, 'Failed');
     assert.deepEqual(issueBrief(run), ['error policy/image-tag deploy/kustomize/base/web-deployment.yaml:39'], run.stdout);
     assert.match(run.issues[0].message, /uses image contosoacr\.azurecr\.io\/voting\/web:latest with the mutable latest tag/);
     assert.match(run.resultMessage!, /^Validation failed, no release bundle written: 1 environment\(s\)/);
     assert.deepEqual(fs.readdirSync(run.folders.staging), [], 'nothing half-written');
     assert.equal(run.outputs.bundlePath, undefined);
-    const ok = await publish(repo, { tagStrategy: 'fixed', tag: '1.4.7', images: 'WEB=contosoacr.azurecr.io/voting/web:src/web', environments: 'dev', bundleFolder: '$(Build.ArtifactStagingDirectory)/fixed' });
+    const ok = await publish(repo, {
+      tagStrategy: 'fixed',
+      tag: '1.4.7',
+      images: 'WEB=contosoacr.azurecr.io/voting/web:src/web',
+      environments: 'dev',
+      bundleFolder: '$(Build.ArtifactStagingDirectory)/fixed',
+    });
     assert.equal(ok.result, 'Succeeded', ok.stdout);
     assert.equal(ok.outputs.WEB_REF, 'contosoacr.azurecr.io/voting/web:1.4.7');
     assert.equal(ok.outputs.bundlePath, path.join(ok.folders.staging, 'fixed'));
@@ -252,7 +303,11 @@ describe('GitOpsCiPublish@1 bundle', function () {
     for (const [rel, bytes] of first) assert.ok(bytes.equals(second.get(rel)!), `${rel} differs`);
     assert.ok(!first.get('release.json')!.includes('\r'));
     // Re-running into the same folder replaces the previous bundle with the same bytes.
-    const again = await publish(repo, { humanTag: '1.4.7', bundleFolder: a.outputs.bundlePath }, { variables: buildVariables(repo, { 'Build.ArtifactStagingDirectory': a.folders.staging }) });
+    const again = await publish(
+      repo,
+      { humanTag: '1.4.7', bundleFolder: a.outputs.bundlePath },
+      { variables: buildVariables(repo, { 'Build.ArtifactStagingDirectory': a.folders.staging }) },
+    );
     assert.equal(again.result, 'Succeeded', again.stdout);
     assert.ok(snapshot(a.outputs.bundlePath).get('release.json')!.equals(first.get('release.json')!));
   });
@@ -261,14 +316,23 @@ describe('GitOpsCiPublish@1 bundle', function () {
     it('fails when run outside a build, naming the missing variables', async () => {
       const run = await publish(repo, {}, { variables: { 'Build.SourcesDirectory': repo.dir } });
       assert.equal(run.result, 'Failed');
-      assert.match(run.resultMessage!, /^GitOpsCiPublish@1 runs in a build \(a YAML pipeline job or a classic build definition\) and reads its pipeline variables, but Build.BuildId, Build.BuildNumber, Build.SourceVersion, Build.SourceBranch, Build.Repository.Name are not set\./);
+      assert.match(
+        run.resultMessage!,
+        /^GitOpsCiPublish@1 runs in a build \(a YAML pipeline job or a classic build definition\) and reads its pipeline variables, but Build.BuildId, Build.BuildNumber, Build.SourceVersion, Build.SourceBranch, Build.Repository.Name are not set\./,
+      );
     });
 
     it('names the input and line of a malformed image repository', async () => {
       const run = await publish(repo, { images: 'WEB=contosoacr.azurecr.io/voting/web:src/web\nAPI=contosoacr.azurecr.io/Voting/API:src/api' });
-      assert.equal(run.resultMessage, 'Input "images": line 2: "contosoacr.azurecr.io/Voting/API" is not a valid image repository: "Voting" is not a valid path component (repository paths are lowercase)');
+      assert.equal(
+        run.resultMessage,
+        'Input "images": line 2: "contosoacr.azurecr.io/Voting/API" is not a valid image repository: "Voting" is not a valid path component (repository paths are lowercase)',
+      );
       const tagged = await publish(repo, { images: 'WEB=contosoacr.azurecr.io/voting/web:1.0:src/web' });
-      assert.equal(tagged.resultMessage, 'Input "images": line 1: source path "1.0:src/web" contains ":"; if the repository has a tag, remove it (the task computes the tag)');
+      assert.equal(
+        tagged.resultMessage,
+        'Input "images": line 1: source path "1.0:src/web" contains ":"; if the repository has a tag, remove it (the task computes the tag)',
+      );
     });
 
     it('names the source path that matches nothing', async () => {
@@ -287,19 +351,32 @@ describe('GitOpsCiPublish@1 bundle', function () {
     it('points at the template line using an image variable no image defines', async () => {
       const bad = makeRepo();
       fs.mkdirSync(path.join(bad.dir, 'deploy/plain'));
-      fs.writeFileSync(path.join(bad.dir, 'deploy/plain/configmap.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: images\ndata:\n  web: ${WEB_REF}\n  api: ${API_TAG}\n');
+      fs.writeFileSync(
+        path.join(bad.dir, 'deploy/plain/configmap.yaml'),
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: images\ndata:\n  web: ${WEB_REF}\n  api: ${API_TAG}\n',
+      );
       git(bad.dir, 'add', '-A');
       git(bad.dir, 'commit', '-q', '-m', 'plain');
-      const run = await publish(bad, { templates: 'deploy/plain', environments: 'dev', images: 'WEB=contosoacr.azurecr.io/voting/web:src/web' }, { variables: buildVariables(bad) });
+      const run = await publish(
+        bad,
+        { templates: 'deploy/plain', environments: 'dev', images: 'WEB=contosoacr.azurecr.io/voting/web:src/web' },
+        { variables: buildVariables(bad) },
+      );
       assert.equal(run.result, 'Failed');
       assert.deepEqual(issueBrief(run), ['error images/unknown-variable deploy/plain/configmap.yaml:7']);
-      assert.equal(run.issues.find((i) => i.code)!.message, '[images/unknown-variable] Image variable "API_TAG" is not defined: the images input has no image "API" (it lists WEB), and neither the values file nor the variables input sets it');
+      assert.equal(
+        run.issues.find((i) => i.code)!.message,
+        '[images/unknown-variable] Image variable "API_TAG" is not defined: the images input has no image "API" (it lists WEB), and neither the values file nor the variables input sets it',
+      );
       assert.deepEqual(fs.readdirSync(run.folders.staging), [], 'no bundle');
     });
 
     it('refuses an image variable also set by the variables input', async () => {
       const run = await publish(repo, { variables: 'WEB_TAG=1.0' });
-      assert.equal(run.resultMessage, 'Input "variables": "WEB_TAG" is also an image variable of the images input; remove it from variables (the image\'s tag is computed by the task)');
+      assert.equal(
+        run.resultMessage,
+        'Input "variables": "WEB_TAG" is also an image variable of the images input; remove it from variables (the image\'s tag is computed by the task)',
+      );
     });
 
     it('refuses a shallow checkout for content tags', async () => {
@@ -313,7 +390,10 @@ describe('GitOpsCiPublish@1 bundle', function () {
 
     it('refuses a missing tag, a bad tag and a bad build number', async () => {
       assert.equal((await publish(repo, { tagStrategy: 'fixed' })).resultMessage, 'Input "tag": is required with tagStrategy fixed');
-      assert.equal((await publish(repo, { humanTag: 'release 1' })).resultMessage, 'Input "humanTag": "release 1" is not a valid image tag (letters, digits, _, . and -, at most 128, not starting with . or -)');
+      assert.equal(
+        (await publish(repo, { humanTag: 'release 1' })).resultMessage,
+        'Input "humanTag": "release 1" is not a valid image tag (letters, digits, _, . and -, at most 128, not starting with . or -)',
+      );
       const run = await publish(repo, { tagStrategy: 'buildNumber' }, { variables: buildVariables(repo, { 'Build.BuildNumber': 'CI run #3' }) });
       assert.match(run.resultMessage!, /^Input "tagStrategy": the build number "CI run #3" \(Build.BuildNumber\) is not a valid image tag/);
     });

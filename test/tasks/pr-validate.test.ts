@@ -56,7 +56,12 @@ describe('GitOpsPrValidate@1 bundle', function () {
       assert.equal(run.result, 'Succeeded', run.stdout);
       assert.equal(run.exitCode, 0);
       assert.deepEqual(issueBrief(run), []);
-      assert.deepEqual(run.outputs, { errorCount: '0', warningCount: '0', objectCount: '24', testResultsFile: path.join(run.folders.temp, 'gitops-validation.xml') });
+      assert.deepEqual(run.outputs, {
+        errorCount: '0',
+        warningCount: '0',
+        objectCount: '24',
+        testResultsFile: path.join(run.folders.temp, 'gitops-validation.xml'),
+      });
       const junit = fs.readFileSync(run.outputs.testResultsFile, 'utf8');
       assert.match(junit, /<testsuites name="GitOps Flow" tests="25" failures="0">/);
       assert.match(junit, /<testsuite name="GitOps validation: prod" tests="9" failures="0"/);
@@ -76,11 +81,14 @@ describe('GitOpsPrValidate@1 bundle', function () {
     const run = await validate(path.join(fixtures, 'unknown-field'), { templates: 'deploy/manifests', environments: 'dev' });
     assert.equal(run.result, 'Failed');
     assert.equal(run.exitCode, 0, 'a failed task still exits 0; the result is the ##vso command');
-    assert.deepEqual(issueBrief(run).filter((i) => i.startsWith('error schema')), [
-      'error schema/unknown-field deploy/manifests/deployment.yaml:7',
-      'error schema/unknown-field deploy/manifests/deployment.yaml:16',
-      'error schema/required deploy/manifests/deployment.yaml:15',
-    ]);
+    assert.deepEqual(
+      issueBrief(run).filter((i) => i.startsWith('error schema')),
+      [
+        'error schema/unknown-field deploy/manifests/deployment.yaml:7',
+        'error schema/unknown-field deploy/manifests/deployment.yaml:16',
+        'error schema/required deploy/manifests/deployment.yaml:15',
+      ],
+    );
     assert.equal(run.outputs.errorCount, '3');
     assert.match(run.resultMessage!, /^Validation failed: 1 environment\(s\), 1 object\(s\), 0 Dockerfile\(s\): 3 error\(s\), 0 warning\(s\)$/);
   });
@@ -96,7 +104,13 @@ describe('GitOpsPrValidate@1 bundle', function () {
   });
 
   it('reports a finding shared by environments once, naming no environment when all have it', async () => {
-    const run = await validate(path.join(fixtures, 'kustomize-overlays'), { templates: 'deploy/overlays/{environment}', environments: 'dev,prod', policyResources: 'off', policyRunAsRoot: 'off', policyProbes: 'off' });
+    const run = await validate(path.join(fixtures, 'kustomize-overlays'), {
+      templates: 'deploy/overlays/{environment}',
+      environments: 'dev,prod',
+      policyResources: 'off',
+      policyRunAsRoot: 'off',
+      policyProbes: 'off',
+    });
     assert.deepEqual(issueBrief(run), ['error schema/unknown-field deploy/base/deployment.yaml:24']);
     assert.doesNotMatch(run.issues[0].message, /\(dev/);
   });
@@ -124,7 +138,10 @@ describe('GitOpsPrValidate@1 bundle', function () {
     const run = await validate(path.join(fixtures, 'vso-injection'), { templates: 'deploy/manifests', environments: 'dev', valuesFile: '' });
     assert.equal(run.outputs.pwned, undefined);
     assert.ok(!run.commands.some((c) => c.command === 'task.setvariable' && c.properties.variable === 'pwned'));
-    assert.ok(run.issues.some((i) => i.message.includes('##_vso[task.setvariable')), run.stdout);
+    assert.ok(
+      run.issues.some((i) => i.message.includes('##_vso[task.setvariable')),
+      run.stdout,
+    );
   });
 
   it('never writes a secret value to the log', async () => {
@@ -141,12 +158,14 @@ describe('GitOpsPrValidate@1 bundle', function () {
     const sarif = JSON.parse(fs.readFileSync(run.outputs.testResultsFile, 'utf8'));
     assert.equal(sarif.version, '2.1.0');
     assert.deepEqual(
-      sarif.runs[0].results.map((r: { ruleId: string; level: string; locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[] }) => [
-        r.ruleId,
-        r.level,
-        r.locations[0].physicalLocation.artifactLocation.uri,
-        r.locations[0].physicalLocation.region.startLine,
-      ]),
+      sarif.runs[0].results.map(
+        (r: { ruleId: string; level: string; locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[] }) => [
+          r.ruleId,
+          r.level,
+          r.locations[0].physicalLocation.artifactLocation.uri,
+          r.locations[0].physicalLocation.region.startLine,
+        ],
+      ),
       [['api/removed', 'error', 'deploy/manifests/ingress.yaml', 1]],
     );
   });

@@ -226,11 +226,18 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
     assert.equal(run.summaries.length, 1);
     assert.equal(run.summaries[0].title, 'GitOps promotion: dev');
     assert.match(run.summaries[0].markdown, /Pull request \[1\]\(.*pullrequest\/1\) merged as `[0-9a-f]{12}`/);
-    assert.ok(run.summaries[0].markdown.includes(`| Delivery | pull request |\n| Promotion branch | \`gitops-flow/voting-app/dev/20261127.1\` |\n| Commit | \`${run.outputs.commitId.slice(0, 12)}\` |`));
+    assert.ok(
+      run.summaries[0].markdown.includes(
+        `| Delivery | pull request |\n| Promotion branch | \`gitops-flow/voting-app/dev/20261127.1\` |\n| Commit | \`${run.outputs.commitId.slice(0, 12)}\` |`,
+      ),
+    );
     for (const cluster of ['arc-nonprod', 'aks-nonprod']) {
       assert.match(run.summaries[0].markdown, new RegExp(`\\| rg-gitops/${cluster} \\| reconciled \\| main@sha1:[0-9a-f]{40} \\| Compliant \\|`));
     }
-    assert.match(run.resultMessage ?? '', /^voting-app 20261127\.1 promoted to dev at [0-9a-f]{12} \(Voting\/gitops \/apps\/dev\/voting-app\); Flux configuration cluster-config reconciled [0-9a-f]{12} on 2 clusters/);
+    assert.match(
+      run.resultMessage ?? '',
+      /^voting-app 20261127\.1 promoted to dev at [0-9a-f]{12} \(Voting\/gitops \/apps\/dev\/voting-app\); Flux configuration cluster-config reconciled [0-9a-f]{12} on 2 clusters/,
+    );
   });
 
   it('changes nothing on a re-run of the same release, and still checks Flux, with a service principal secret (Node 24 when installed)', async () => {
@@ -251,7 +258,11 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
       },
     );
     const logged = [...run.stdout.split('\n').filter((l) => !l.startsWith('##vso[task.setsecret]')), run.stderr];
-    assert.deepEqual(logged.filter((l) => l.includes(arm.clientSecret)), [], 'the client secret was logged');
+    assert.deepEqual(
+      logged.filter((l) => l.includes(arm.clientSecret)),
+      [],
+      'the client secret was logged',
+    );
     assert.ok(run.stdout.includes(`##vso[task.setsecret]${arm.clientSecret}`), 'the client secret is registered with the agent');
     assert.equal(run.result, 'Succeeded', run.stdout);
     assert.equal(head(), before);
@@ -266,22 +277,42 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
     const pem = cert.certPem + cert.keyPem;
     const byCert = await promote(
       { azureSubscription: 'cert' },
-      { endpoints: { SystemVssConnection: devopsEndpoint, cert: { url: arm.armUrl, scheme: 'ServicePrincipal', parameters: { tenantid: arm.tenantId, serviceprincipalid: arm.clientId, authenticationType: 'spnCertificate', servicePrincipalCertificate: pem }, data } } },
+      {
+        endpoints: {
+          SystemVssConnection: devopsEndpoint,
+          cert: {
+            url: arm.armUrl,
+            scheme: 'ServicePrincipal',
+            parameters: { tenantid: arm.tenantId, serviceprincipalid: arm.clientId, authenticationType: 'spnCertificate', servicePrincipalCertificate: pem },
+            data,
+          },
+        },
+      },
     );
     assert.equal(byCert.result, 'Succeeded', byCert.stdout);
     assert.equal(byCert.outputs.reconciled, 'true');
     assert.equal(arm.identity.issued.at(-1)!.via, 'client_certificate');
     const keyLines = cert.keyPem.split('\n').filter((l) => l.length >= 16 && !l.startsWith('-----'));
     const logged = byCert.stdout.split('\n').filter((l) => !l.startsWith('##vso[task.setsecret]'));
-    assert.deepEqual(logged.filter((l) => keyLines.some((k) => l.includes(k))), [], 'a private key line was logged');
+    assert.deepEqual(
+      logged.filter((l) => keyLines.some((k) => l.includes(k))),
+      [],
+      'a private key line was logged',
+    );
     // The agent takes one-line secrets only: every line of the key is registered on its own.
-    assert.deepEqual(keyLines.filter((k) => !byCert.stdout.includes(`##vso[task.setsecret]${k}\n`)), []);
+    assert.deepEqual(
+      keyLines.filter((k) => !byCert.stdout.includes(`##vso[task.setsecret]${k}\n`)),
+      [],
+    );
 
     const identity = arm.identity.addManagedIdentity({});
     const byIdentity = await promote(
       { azureSubscription: 'msi' },
       {
-        endpoints: { SystemVssConnection: devopsEndpoint, msi: { url: arm.armUrl, scheme: 'ManagedServiceIdentity', parameters: { tenantid: arm.tenantId }, data: { ...data, msiclientId: identity.clientId } } },
+        endpoints: {
+          SystemVssConnection: devopsEndpoint,
+          msi: { url: arm.armUrl, scheme: 'ManagedServiceIdentity', parameters: { tenantid: arm.tenantId }, data: { ...data, msiclientId: identity.clientId } },
+        },
         env: { PATH: `${toolsBin()}${path.delimiter}${process.env.PATH}`, NODE_EXTRA_CA_CERTS: arm.caCertFile, AZURE_POD_IDENTITY_AUTHORITY_HOST: arm.imdsUrl },
       },
     );
@@ -306,7 +337,13 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
     assert.match(run.stdout, /^ECONNRESET while looking up repository "Voting\/gitops" in .*: retry 1 in \d+ ms$/m);
     assert.match(run.stdout, /^HTTP 429 while reading refs\/heads\/main of Voting\/gitops: retry 1 in (\d{4}) ms$/m);
     assert.ok(Number(/^HTTP 429 while reading .*retry 1 in (\d+) ms$/m.exec(run.stdout)![1]) >= 1000, 'Retry-After: 1 is honoured');
-    assert.deepEqual(arm.requests.filter((r) => r.at >= since && r.fault).map((r) => [r.route, r.status]), [['flux.get', 429], ['flux.get', 500]]);
+    assert.deepEqual(
+      arm.requests.filter((r) => r.at >= since && r.fault).map((r) => [r.route, r.status]),
+      [
+        ['flux.get', 429],
+        ['flux.get', 500],
+      ],
+    );
     assert.equal(run.stdout.match(/^HTTP 503 while listing \/apps\/dev\/voting-app of Voting\/gitops at [0-9a-f]{12}: retry \d in \d+ ms$/gm)?.length, 2);
   });
 
@@ -322,7 +359,10 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
     assert.equal(lsFolder('apps/stage/voting-app').length, 8);
     assert.deepEqual(run.outputs, { changed: 'true', commitId: pushed, deployedCommitId: pushed, reconciled: 'false' });
     const seen = await statuses(pushed);
-    assert.deepEqual(seen.map((s) => [s.context?.name, s.state, s.description]), [['voting-app/stage', GitStatusState.Succeeded, 'voting-app 20261127.1 promoted to stage (Flux not awaited)']]);
+    assert.deepEqual(
+      seen.map((s) => [s.context?.name, s.state, s.description]),
+      [['voting-app/stage', GitStatusState.Succeeded, 'voting-app 20261127.1 promoted to stage (Flux not awaited)']],
+    );
     // Again: the push finds nothing to change, and says so.
     const again = await promote({ environment: 'stage', deliveryMode: 'push', waitForReconciliation: 'false' });
     assert.equal(again.result, 'Succeeded', again.stdout);
@@ -334,7 +374,13 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
   it('uses an Azure Repos service connection (PAT) instead of the job token when one is given', async () => {
     const before = head();
     const run = await promote(
-      { environment: 'prod', deliveryMode: 'push', waitForReconciliation: 'false', gitopsConnection: 'other-org', gitopsRepository: `${devops.url}/${PROJECT}/_git/gitops` },
+      {
+        environment: 'prod',
+        deliveryMode: 'push',
+        waitForReconciliation: 'false',
+        gitopsConnection: 'other-org',
+        gitopsRepository: `${devops.url}/${PROJECT}/_git/gitops`,
+      },
       { endpoints: { 'other-org': { url: devops.url, scheme: 'Token', parameters: { apitoken: devops.token } } } },
     );
     assert.equal(run.result, 'Succeeded', run.stdout);
@@ -344,7 +390,14 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
   });
 
   it('fails fast when Flux reports the promoted objects Non-Compliant, and marks the commit failed', async () => {
-    arm.flux.failObject({ cluster: 'arc-nonprod', kind: 'Deployment', name: 'voting-app-web', namespace: 'voting-dev', message: 'ImagePullBackOff: contosoacr.azurecr.io/voting/web:1.5.0 not found', mode: 'health' });
+    arm.flux.failObject({
+      cluster: 'arc-nonprod',
+      kind: 'Deployment',
+      name: 'voting-app-web',
+      namespace: 'voting-dev',
+      message: 'ImagePullBackOff: contosoacr.azurecr.io/voting/web:1.5.0 not found',
+      mode: 'health',
+    });
     const run = await promote({ variables: 'LOG_LEVEL=warn' });
     assert.equal(run.result, 'Failed', run.stdout);
     assert.match(run.resultMessage ?? '', /^Flux configuration cluster-config failed to reconcile [0-9a-f]{12} on rg-gitops\/arc-nonprod/);
@@ -353,7 +406,10 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
     assert.equal(run.outputs.deployedCommitId, merge);
     assert.equal(run.outputs.reconciled, 'false');
     const seen = await statuses(merge);
-    assert.deepEqual(seen.map((s) => s.state), [GitStatusState.Pending, GitStatusState.Failed]);
+    assert.deepEqual(
+      seen.map((s) => s.state),
+      [GitStatusState.Pending, GitStatusState.Failed],
+    );
     assert.match(run.summaries[0].markdown, /Deployment voting-dev\/voting-app-web: Non-Compliant \(ImagePullBackOff/);
   });
 
@@ -378,7 +434,10 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
     const run = await promote({ variables: 'WEB_REPLICAS=many' });
     assert.equal(run.result, 'Failed', run.stdout);
     assert.match(run.resultMessage ?? '', /does not render to valid manifests for dev \(\d+ error\(s\)\); nothing was committed/);
-    assert.ok(run.issues.some((i) => i.type === 'error' && i.sourcepath === 'deploy/kustomize/overlays/dev/kustomization.yaml' && /replicas/.test(i.message)), JSON.stringify(run.issues));
+    assert.ok(
+      run.issues.some((i) => i.type === 'error' && i.sourcepath === 'deploy/kustomize/overlays/dev/kustomization.yaml' && /replicas/.test(i.message)),
+      JSON.stringify(run.issues),
+    );
     assert.equal(git('for-each-ref'), refs);
   });
 
@@ -390,7 +449,10 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
     const refs = git('for-each-ref');
     const run = await promote({ bundle: copy });
     assert.equal(run.result, 'Failed');
-    assert.match(run.resultMessage ?? '', /^Input "bundle": the release bundle ".*" does not match its release\.json \(1 file\(s\)\):\n {2}- source\/deploy\/environments\/dev\.yaml: changed since the release was published$/);
+    assert.match(
+      run.resultMessage ?? '',
+      /^Input "bundle": the release bundle ".*" does not match its release\.json \(1 file\(s\)\):\n {2}- source\/deploy\/environments\/dev\.yaml: changed since the release was published$/,
+    );
     assert.equal(git('for-each-ref'), refs);
   });
 
@@ -399,15 +461,25 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
     const approver = devops.admin.identity('Release Approver', { email: 'approver@contoso.example' });
     const group = devops.admin.group('Voting Team', { project: PROJECT });
     const workItem = devops.admin.createWorkItem(PROJECT, { title: 'Ship 1.5 to dev' });
-    const pending = promote({ variables: 'LOG_LEVEL=error', reviewers: `required:approver@contoso.example\n[${PROJECT}]\\Voting Team`, workItems: `#${workItem.id}` });
+    const pending = promote({
+      variables: 'LOG_LEVEL=error',
+      reviewers: `required:approver@contoso.example\n[${PROJECT}]\\Voting Team`,
+      workItems: `#${workItem.id}`,
+    });
     // Approve once the task waits for the merge.
     const { conn, repo, prId } = await pullRequestAwaitingMerge();
     const opened = await conn.git.getPullRequestById(prId, PROJECT);
     assert.deepEqual(
       (opened.reviewers ?? []).map((r) => [r.id, r.isRequired === true]).sort(),
-      [[approver.id, true], [group.id, false]].sort(),
+      [
+        [approver.id, true],
+        [group.id, false],
+      ].sort(),
     );
-    assert.deepEqual((await conn.git.getPullRequestWorkItemRefs(repo.id, prId, PROJECT)).map((w) => w.id), [String(workItem.id)]);
+    assert.deepEqual(
+      (await conn.git.getPullRequestWorkItemRefs(repo.id, prId, PROJECT)).map((w) => w.id),
+      [String(workItem.id)],
+    );
     await devops.admin.approvePullRequest(PROJECT, 'gitops', prId, { reviewer: 'Release Approver' });
     const run = await pending;
     assert.equal(run.result, 'Succeeded', run.stdout);
@@ -415,7 +487,7 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
     assert.equal(run.outputs.reconciled, 'true');
   });
 
-  it('fails with the pull request\'s fate when it is abandoned, and the summary says how far it got', async () => {
+  it("fails with the pull request's fate when it is abandoned, and the summary says how far it got", async () => {
     await devops.admin.setBranchPolicy(PROJECT, 'gitops', 'main', { requiredReviewers: 1 });
     const before = head();
     const pending = promote({ variables: 'LOG_LEVEL=critical' });
@@ -459,13 +531,19 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
     const second = await promote({ variables: 'LOG_LEVEL=info' });
     assert.equal(second.result, 'Succeeded', second.stdout);
     const newerId = Number(second.outputs.pullRequestId);
-    assert.match(second.stdout, new RegExp(`Abandoned pull request ${olderId} \\(refs/heads/gitops-flow/voting-app/dev/20261126\\.9\\): superseded by ${newerId}`));
+    assert.match(
+      second.stdout,
+      new RegExp(`Abandoned pull request ${olderId} \\(refs/heads/gitops-flow/voting-app/dev/20261126\\.9\\): superseded by ${newerId}`),
+    );
     const conn = connectWithJobToken(devops.url, devops.token);
     const repo = await resolveRepository(conn, `${PROJECT}/gitops`);
     const abandoned = await conn.git.getPullRequestById(olderId, PROJECT);
     assert.equal(abandoned.status, 2 /* abandoned */);
     const threads = await conn.git.getThreads(repo.id, olderId, PROJECT);
-    assert.ok(threads.some((t) => t.comments?.[0]?.content?.includes(`Superseded by pull request ${newerId}`)), JSON.stringify(threads));
+    assert.ok(
+      threads.some((t) => t.comments?.[0]?.content?.includes(`Superseded by pull request ${newerId}`)),
+      JSON.stringify(threads),
+    );
     assert.match(second.summaries[0].markdown, new RegExp(`Abandoned the superseded pull request\\(s\\) ${olderId}\\.`));
     assert.equal(second.outputs.reconciled, 'true');
   });
@@ -481,8 +559,14 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
       [{ waitForMerge: 'false' }, /^Input "waitForReconciliation": needs waitForMerge: true/],
       [{ clusters: 'a/b/c' }, /^Input "clusters": "a\/b\/c" is not a cluster/],
       [{ gitopsRepository: 'missing-repo' }, /missing-repo/],
-      [{ azureSubscription: 'not-there' }, /^Input "azureSubscription": the service connection "not-there" is not available to this job \(is it authorized for the pipeline\?\)$/],
-      [{ reviewers: 'Nobody Known', variables: 'LOG_LEVEL=warn' }, /^Input "reviewers": reviewer "Nobody Known": no active user or group in .* has that display name, email, account or group name$/],
+      [
+        { azureSubscription: 'not-there' },
+        /^Input "azureSubscription": the service connection "not-there" is not available to this job \(is it authorized for the pipeline\?\)$/,
+      ],
+      [
+        { reviewers: 'Nobody Known', variables: 'LOG_LEVEL=warn' },
+        /^Input "reviewers": reviewer "Nobody Known": no active user or group in .* has that display name, email, account or group name$/,
+      ],
       [{ workItems: '999999', variables: 'LOG_LEVEL=warn' }, /^Input "workItems": .*999999/],
     ];
     for (const [inputs, expected] of cases) {

@@ -98,7 +98,10 @@ export interface ArmOptions {
 class Bucket {
   private tokens: number;
   private last = Date.now();
-  constructor(public capacity: number, public refillPerSecond: number) {
+  constructor(
+    public capacity: number,
+    public refillPerSecond: number,
+  ) {
     this.tokens = capacity;
   }
   take(): { ok: boolean; remaining: number; retryAfterSeconds: number } {
@@ -125,7 +128,11 @@ export class ArmService {
   armUrl = '';
   options: Required<Omit<ArmOptions, 'readBucket' | 'writeBucket'>> & Pick<ArmOptions, 'readBucket' | 'writeBucket'>;
 
-  constructor(private readonly identity: IdentityService, private readonly flux: FluxSimulator, options: ArmOptions = {}) {
+  constructor(
+    private readonly identity: IdentityService,
+    private readonly flux: FluxSimulator,
+    options: ArmOptions = {},
+  ) {
     this.options = { pageSize: 2, lroPolls: 1, lroMaxMs: 2000, lroRetryAfterSeconds: 0, ...options };
   }
 
@@ -143,11 +150,23 @@ export class ArmService {
   }
 
   /** Creates (or replaces) a configuration directly, as if a PUT had completed (with `state`: ended so). */
-  seedConfiguration(cluster: ClusterRecord, name: string, properties: Record<string, unknown>, state: { provisioningState?: string; errorMessage?: string } = {}): void {
+  seedConfiguration(
+    cluster: ClusterRecord,
+    name: string,
+    properties: Record<string, unknown>,
+    state: { provisioningState?: string; errorMessage?: string } = {},
+  ): void {
     const id = `${cluster.id}/providers/${FLUX_TYPE}/${name}`;
     const spec = withDefaults(properties);
-    this.configs.set(id.toLowerCase(), { name, id, spec, provisioningState: state.provisioningState ?? 'Succeeded', errorMessage: state.errorMessage, systemData: systemData('seed', undefined) });
-    this.flux.configure(cluster.id.toLowerCase(), cluster.name, name, spec as FluxConfigSpec);
+    this.configs.set(id.toLowerCase(), {
+      name,
+      id,
+      spec,
+      provisioningState: state.provisioningState ?? 'Succeeded',
+      errorMessage: state.errorMessage,
+      systemData: systemData('seed', undefined),
+    });
+    this.flux.configure(cluster.id.toLowerCase(), cluster.name, name, spec);
   }
 
   setRateLimit(kind: 'read' | 'write', bucket: { capacity: number; refillPerSecond: number }): void {
@@ -202,7 +221,13 @@ export class ArmService {
       error(401, 'AuthenticationFailedInvalidHeader', "Authentication failed. The 'Authorization' header is provided in an invalid format.");
       return { route, cluster: clusterName };
     }
-    const tokenProblem = this.identity.checkAccessToken(token, [this.armUrl, `${this.armUrl}/`, 'https://management.azure.com', 'https://management.azure.com/', 'https://management.core.windows.net/']);
+    const tokenProblem = this.identity.checkAccessToken(token, [
+      this.armUrl,
+      `${this.armUrl}/`,
+      'https://management.azure.com',
+      'https://management.azure.com/',
+      'https://management.core.windows.net/',
+    ]);
     if (tokenProblem) {
       error(401, tokenProblem.code, tokenProblem.message, {
         'WWW-Authenticate': `Bearer authorization_uri="${this.identity.loginUrl}/", error="invalid_token", error_description="${tokenProblem.message.replace(/"/g, "'")}"`,
@@ -214,17 +239,26 @@ export class ArmService {
 
     if (!isFlux || route === 'arm.unknown' || route === 'flux.unknown') {
       if (isFlux && route === 'flux.unknown') error(405, 'MethodNotAllowed', `The requested resource does not support http method '${method}'.`);
-      else error(404, 'InvalidResourceType', `The resource type could not be found in the namespace for api version '${url.searchParams.get('api-version') ?? ''}'.`);
+      else
+        error(
+          404,
+          'InvalidResourceType',
+          `The resource type could not be found in the namespace for api version '${url.searchParams.get('api-version') ?? ''}'.`,
+        );
       return { route, cluster: clusterName };
     }
 
     const apiVersion = url.searchParams.get('api-version');
     if (!apiVersion) {
-      error(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
+      error(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
       return { route, cluster: clusterName };
     }
     if (!(API_VERSIONS as readonly string[]).includes(apiVersion)) {
-      error(400, 'NoRegisteredProviderFound', `No registered resource provider found for location 'eastus' and API version '${apiVersion}' for type 'fluxConfigurations'. The supported api-versions are '${API_VERSIONS.join(', ')}'. The supported locations are 'eastus, westeurope'.`);
+      error(
+        400,
+        'NoRegisteredProviderFound',
+        `No registered resource provider found for location 'eastus' and API version '${apiVersion}' for type 'fluxConfigurations'. The supported api-versions are '${API_VERSIONS.join(', ')}'. The supported locations are 'eastus, westeurope'.`,
+      );
       return { route, cluster: clusterName };
     }
 
@@ -233,12 +267,22 @@ export class ArmService {
     const action: 'read' | 'write' | 'delete' = method === 'GET' ? 'read' : method === 'DELETE' ? 'delete' : 'write';
     const bucket = this.bucket(action === 'read' ? 'read' : 'write', subscriptionId);
     const took = bucket.take();
-    const remainingHeader = action === 'read' ? 'x-ms-ratelimit-remaining-subscription-reads' : action === 'delete' ? 'x-ms-ratelimit-remaining-subscription-deletes' : 'x-ms-ratelimit-remaining-subscription-writes';
+    const remainingHeader =
+      action === 'read'
+        ? 'x-ms-ratelimit-remaining-subscription-reads'
+        : action === 'delete'
+          ? 'x-ms-ratelimit-remaining-subscription-deletes'
+          : 'x-ms-ratelimit-remaining-subscription-writes';
     if (!took.ok) {
-      error(429, 'SubscriptionRequestsThrottled', `Number of '${action}' requests for subscription '${subscriptionId}' actor '${caller}' exceeded. Please try again after '${took.retryAfterSeconds}' seconds after the last request.`, {
-        'Retry-After': String(took.retryAfterSeconds),
-        [remainingHeader]: '0',
-      });
+      error(
+        429,
+        'SubscriptionRequestsThrottled',
+        `Number of '${action}' requests for subscription '${subscriptionId}' actor '${caller}' exceeded. Please try again after '${took.retryAfterSeconds}' seconds after the last request.`,
+        {
+          'Retry-After': String(took.retryAfterSeconds),
+          [remainingHeader]: '0',
+        },
+      );
       return { route, cluster: clusterName };
     }
     headers[remainingHeader] = String(took.remaining);
@@ -252,11 +296,18 @@ export class ArmService {
     // authorization
     const scopePath = url.pathname.toLowerCase();
     const deny = this.denied.find(
-      (r) => (r.clientId === undefined || r.clientId.toLowerCase() === caller.toLowerCase()) && (r.scope === undefined || scopePath.includes(r.scope.toLowerCase())) && (r.action === undefined || r.action === action),
+      (r) =>
+        (r.clientId === undefined || r.clientId.toLowerCase() === caller.toLowerCase()) &&
+        (r.scope === undefined || scopePath.includes(r.scope.toLowerCase())) &&
+        (r.action === undefined || r.action === action),
     );
     if (deny) {
       const op = `${FLUX_TYPE}/${action}`;
-      error(403, 'AuthorizationFailed', `The client '${caller}' with object id '${String(claims.oid ?? '')}' does not have authorization to perform action '${op}' over scope '${url.pathname}' or the scope is invalid. If access was recently granted, please refresh your credentials.`);
+      error(
+        403,
+        'AuthorizationFailed',
+        `The client '${caller}' with object id '${String(claims.oid ?? '')}' does not have authorization to perform action '${op}' over scope '${url.pathname}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+      );
       return { route, cluster: clusterName };
     }
 
@@ -269,18 +320,28 @@ export class ArmService {
       return { route, cluster: clusterName };
     }
     if (!cluster || !CLUSTER_TYPES[lower[6]] || CLUSTER_TYPES[lower[6]].provider.toLowerCase() !== lower[5]) {
-      error(404, 'ResourceNotFound', `The Resource '${seg[5]}/${seg[6]}/${seg[7]}' under resource group '${seg[3]}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`);
+      error(
+        404,
+        'ResourceNotFound',
+        `The Resource '${seg[5]}/${seg[6]}/${seg[7]}' under resource group '${seg[3]}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+      );
       return { route, cluster: clusterName };
     }
     const name = seg[11];
     const resourceId = name ? `${cluster.id}/providers/${FLUX_TYPE}/${name}` : '';
     const notFound = () =>
-      error(404, 'ResourceNotFound', `The Resource '${FLUX_TYPE}/${name}' under resource group '${cluster.resourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`);
+      error(
+        404,
+        'ResourceNotFound',
+        `The Resource '${FLUX_TYPE}/${name}' under resource group '${cluster.resourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+      );
 
     this.settleOperations();
     switch (route) {
       case 'flux.list': {
-        const all = [...this.configs.values()].filter((c) => c.id.toLowerCase().startsWith(`${cluster.id.toLowerCase()}/`)).sort((a, b) => a.name.localeCompare(b.name));
+        const all = [...this.configs.values()]
+          .filter((c) => c.id.toLowerCase().startsWith(`${cluster.id.toLowerCase()}/`))
+          .sort((a, b) => a.name.localeCompare(b.name));
         const skip = Math.max(0, Number(url.searchParams.get('$skipToken') ?? '0') || 0);
         const page = all.slice(skip, skip + this.options.pageSize);
         const body: Record<string, unknown> = { value: page.map((c) => this.render(cluster, c, apiVersion)) };
@@ -312,16 +373,27 @@ export class ArmService {
         }
         const properties = (body as { properties?: unknown } | null)?.properties;
         if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) {
-          error(400, 'InvalidRequestContent', "The request content was invalid and could not be deserialized: 'Required property 'properties' not found in JSON.'.");
+          error(
+            400,
+            'InvalidRequestContent',
+            "The request content was invalid and could not be deserialized: 'Required property 'properties' not found in JSON.'.",
+          );
           break;
         }
-        const merged = route === 'flux.put' ? withDefaults(properties as Record<string, unknown>) : mergePatch(existing!.spec, properties as Record<string, unknown>);
+        const merged =
+          route === 'flux.put' ? withDefaults(properties as Record<string, unknown>) : mergePatch(existing!.spec, properties as Record<string, unknown>);
         const invalid = validationProblem(name, merged, existing?.spec, apiVersion);
         if (invalid) {
           error(400, invalid.code, invalid.message);
           break;
         }
-        const record: ConfigRecord = existing ?? { name, id: resourceId, spec: merged, provisioningState: 'Creating', systemData: systemData(caller, undefined) };
+        const record: ConfigRecord = existing ?? {
+          name,
+          id: resourceId,
+          spec: merged,
+          provisioningState: 'Creating',
+          systemData: systemData(caller, undefined),
+        };
         const action = route === 'flux.patch' ? 'patch' : existing ? 'update' : 'create';
         record.provisioningState = action === 'create' ? 'Creating' : 'Updating';
         record.systemData = systemData(caller, existing?.systemData);
@@ -364,8 +436,14 @@ export class ArmService {
           op.polls++;
           if (op.polls > this.options.lroPolls) await this.complete(op);
         }
-        const retry: Record<string, string> = op.status === 'InProgress' && this.options.lroRetryAfterSeconds > 0 ? { 'Retry-After': String(this.options.lroRetryAfterSeconds) } : {};
-        sendJson(res, 200, { id: `${op.resourceId}/operations/${op.id}`, name: op.id, status: op.status, properties: {}, error: op.error ?? null }, { ...headers, ...retry });
+        const retry: Record<string, string> =
+          op.status === 'InProgress' && this.options.lroRetryAfterSeconds > 0 ? { 'Retry-After': String(this.options.lroRetryAfterSeconds) } : {};
+        sendJson(
+          res,
+          200,
+          { id: `${op.resourceId}/operations/${op.id}`, name: op.id, status: op.status, properties: {}, error: op.error ?? null },
+          { ...headers, ...retry },
+        );
         break;
       }
     }
@@ -377,7 +455,9 @@ export class ArmService {
     const key = subscriptionId.toLowerCase();
     let b = map.get(key);
     if (!b) {
-      const o = (kind === 'read' ? this.options.readBucket : this.options.writeBucket) ?? (kind === 'read' ? { capacity: 250, refillPerSecond: 25 } : { capacity: 200, refillPerSecond: 10 });
+      const o =
+        (kind === 'read' ? this.options.readBucket : this.options.writeBucket) ??
+        (kind === 'read' ? { capacity: 250, refillPerSecond: 25 } : { capacity: 200, refillPerSecond: 10 });
       map.set(key, (b = new Bucket(o.capacity, o.refillPerSecond)));
     }
     return b;
@@ -385,7 +465,9 @@ export class ArmService {
 
   private startOperation(resourceId: string, action: Operation['action'], run: Operation['run']): Operation {
     // a new write supersedes an unfinished one on the same resource (its effect is applied first)
-    const earlier = [...this.operations.values()].filter((other) => other.status === 'InProgress' && other.resourceId.toLowerCase() === resourceId.toLowerCase());
+    const earlier = [...this.operations.values()].filter(
+      (other) => other.status === 'InProgress' && other.resourceId.toLowerCase() === resourceId.toLowerCase(),
+    );
     const prior = Promise.all(earlier.map((other) => this.complete(other))).then(() => undefined);
     const op: Operation = { id: crypto.randomUUID(), resourceId, action, polls: 0, createdAt: Date.now(), status: 'InProgress', prior, run };
     this.operations.set(op.id, op);
@@ -474,7 +556,7 @@ export class ArmService {
       sourceSyncedCommitId: report?.sourceSyncedCommitId ?? null,
       sourceUpdatedAt: report?.sourceUpdatedAt ?? null,
       statusUpdatedAt: report?.statusUpdatedAt ?? null,
-      complianceState: spec.suspend ? 'Suspended' : report?.complianceState ?? 'Unknown',
+      complianceState: spec.suspend ? 'Suspended' : (report?.complianceState ?? 'Unknown'),
       provisioningState: record.provisioningState,
       errorMessage: record.errorMessage ?? report?.errorMessage ?? '',
     };
@@ -555,10 +637,16 @@ function renderKustomizations(value: unknown): unknown {
 export function withDefaults(properties: Record<string, unknown>): Record<string, unknown> {
   const p: Record<string, unknown> = { scope: 'cluster', namespace: 'default', sourceKind: 'GitRepository', suspend: false, ...structuredClone(properties) };
   const git = p.gitRepository as Record<string, unknown> | undefined | null;
-  if (git) p.gitRepository = { timeoutInSeconds: 600, syncIntervalInSeconds: 600, ...git, repositoryRef: { branch: null, tag: null, semver: null, commit: null, ...((git.repositoryRef as object) ?? {}) } };
-  if (p.bucket && typeof p.bucket === 'object') p.bucket = { insecure: true, timeoutInSeconds: 600, syncIntervalInSeconds: 600, ...(p.bucket as object) };
-  if (p.azureBlob && typeof p.azureBlob === 'object') p.azureBlob = { timeoutInSeconds: 600, syncIntervalInSeconds: 600, ...(p.azureBlob as object) };
-  if (p.ociRepository && typeof p.ociRepository === 'object') p.ociRepository = { timeoutInSeconds: 600, syncIntervalInSeconds: 600, ...(p.ociRepository as object) };
+  if (git)
+    p.gitRepository = {
+      timeoutInSeconds: 600,
+      syncIntervalInSeconds: 600,
+      ...git,
+      repositoryRef: { branch: null, tag: null, semver: null, commit: null, ...((git.repositoryRef as object) ?? {}) },
+    };
+  if (p.bucket && typeof p.bucket === 'object') p.bucket = { insecure: true, timeoutInSeconds: 600, syncIntervalInSeconds: 600, ...p.bucket };
+  if (p.azureBlob && typeof p.azureBlob === 'object') p.azureBlob = { timeoutInSeconds: 600, syncIntervalInSeconds: 600, ...p.azureBlob };
+  if (p.ociRepository && typeof p.ociRepository === 'object') p.ociRepository = { timeoutInSeconds: 600, syncIntervalInSeconds: 600, ...p.ociRepository };
   const ks = p.kustomizations as Record<string, Record<string, unknown> | null> | undefined | null;
   if (ks) {
     const out: Record<string, unknown> = {};
@@ -566,7 +654,17 @@ export function withDefaults(properties: Record<string, unknown>): Record<string
       if (k === null) continue;
       const { name: _n, ...rest } = k;
       void _n;
-      out[name] = { path: '', dependsOn: [], timeoutInSeconds: 600, syncIntervalInSeconds: 600, retryIntervalInSeconds: null, prune: false, force: false, wait: true, ...rest };
+      out[name] = {
+        path: '',
+        dependsOn: [],
+        timeoutInSeconds: 600,
+        syncIntervalInSeconds: 600,
+        retryIntervalInSeconds: null,
+        prune: false,
+        force: false,
+        wait: true,
+        ...rest,
+      };
     }
     p.kustomizations = out;
   }
@@ -589,7 +687,7 @@ export function mergePatch(base: Record<string, unknown>, patch: Record<string, 
       }
       out.kustomizations = ks;
     } else if (value && typeof value === 'object' && !Array.isArray(value) && out[key] && typeof out[key] === 'object') {
-      out[key] = { ...(out[key] as object), ...(value as object) };
+      out[key] = { ...out[key], ...value };
     } else {
       out[key] = value;
     }
@@ -603,12 +701,20 @@ export function validate(name: string, p: Record<string, unknown>, previous?: Re
 }
 
 /** What the service rejects with 400: code (BadRequest, or ValidationFailed for a source kind without its definition) and message. */
-export function validationProblem(name: string, p: Record<string, unknown>, previous?: Record<string, unknown>, apiVersion = '2025-04-01'): { code: string; message: string } | undefined {
+export function validationProblem(
+  name: string,
+  p: Record<string, unknown>,
+  previous?: Record<string, unknown>,
+  apiVersion = '2025-04-01',
+): { code: string; message: string } | undefined {
   const bodyOf: Record<string, string> = { GitRepository: 'gitRepository', Bucket: 'bucket', AzureBlob: 'azureBlob', OCIRepository: 'ociRepository' };
   const kinds = apiVersion === '2023-05-01' ? ['GitRepository', 'Bucket', 'AzureBlob'] : ['GitRepository', 'Bucket', 'AzureBlob', 'OCIRepository'];
   const body = bodyOf[String(p.sourceKind)];
   if (kinds.includes(String(p.sourceKind)) && (p[body] === undefined || p[body] === null)) {
-    return { code: 'ValidationFailed', message: `Invalid source kind match. Config with specified source kind '${String(p.sourceKind)}' must contain corresponding body specified in the properties.` };
+    return {
+      code: 'ValidationFailed',
+      message: `Invalid source kind match. Config with specified source kind '${String(p.sourceKind)}' must contain corresponding body specified in the properties.`,
+    };
   }
   const message = validateSpec(name, p, previous, kinds);
   return message === undefined ? undefined : { code: 'BadRequest', message };
@@ -629,19 +735,23 @@ function validateSpec(name: string, p: Record<string, unknown>, previous: Record
   if (p.sourceKind === 'GitRepository') {
     const git = p.gitRepository as { url?: unknown; repositoryRef?: Record<string, unknown> } | undefined | null;
     if (!git || typeof git.url !== 'string' || git.url === '') return "Error: 'gitRepository.url' is required when sourceKind is GitRepository.";
-    if (!/^(https?:\/\/|ssh:\/\/|git@|file:\/\/|\/)/.test(git.url)) return `Error: invalid URL '${git.url}': the URL must start with http://, https:// or ssh://.`;
+    if (!/^(https?:\/\/|ssh:\/\/|git@|file:\/\/|\/)/.test(git.url))
+      return `Error: invalid URL '${git.url}': the URL must start with http://, https:// or ssh://.`;
     const ref = git.repositoryRef ?? {};
     if (!ref.branch && !ref.tag && !ref.semver && !ref.commit) return "Error: 'gitRepository.repositoryRef' must set one of branch, tag, semver or commit.";
   } else if (p.sourceKind === 'Bucket') {
     const bucket = p.bucket as { url?: unknown; bucketName?: unknown };
-    if (typeof bucket.url !== 'string' || !/^https?:\/\//.test(bucket.url)) return "Error: 'bucket.url' is required when sourceKind is Bucket and must start with http:// or https://.";
+    if (typeof bucket.url !== 'string' || !/^https?:\/\//.test(bucket.url))
+      return "Error: 'bucket.url' is required when sourceKind is Bucket and must start with http:// or https://.";
     if (typeof bucket.bucketName !== 'string' || bucket.bucketName === '') return "Error: 'bucket.bucketName' is required when sourceKind is Bucket.";
   } else if (p.sourceKind === 'AzureBlob') {
     const blob = p.azureBlob as { url?: unknown };
-    if (typeof blob.url !== 'string' || !/^https:\/\//.test(blob.url)) return "Error: 'azureBlob.url' is required when sourceKind is AzureBlob and must start with https://.";
+    if (typeof blob.url !== 'string' || !/^https:\/\//.test(blob.url))
+      return "Error: 'azureBlob.url' is required when sourceKind is AzureBlob and must start with https://.";
   } else {
     const oci = p.ociRepository as { url?: unknown };
-    if (typeof oci.url !== 'string' || !/^oci:\/\//.test(oci.url)) return "Error: 'ociRepository.url' is required when sourceKind is OCIRepository and must start with oci://.";
+    if (typeof oci.url !== 'string' || !/^oci:\/\//.test(oci.url))
+      return "Error: 'ociRepository.url' is required when sourceKind is OCIRepository and must start with oci://.";
   }
   const ks = (p.kustomizations ?? {}) as Record<string, { dependsOn?: unknown; path?: unknown } | null>;
   for (const [ksName, k] of Object.entries(ks)) {

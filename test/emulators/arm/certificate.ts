@@ -187,7 +187,10 @@ export function createSelfSignedCertificate(options: CertificateOptions): SelfSi
   );
   const signature = crypto.sign('sha256', tbs, privateKey); // RSA PKCS#1 v1.5, or DER ECDSA-Sig-Value
   const certDer = der.sequence(tbs, signatureAlgorithm, der.bitString(signature));
-  const certPem = `-----BEGIN CERTIFICATE-----\n${certDer.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
+  const certPem = `-----BEGIN CERTIFICATE-----\n${certDer
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n')}\n-----END CERTIFICATE-----\n`;
   return {
     certPem,
     keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),

@@ -59,8 +59,7 @@ export class FaultInjector {
         (r.route === undefined || r.route === request.route) &&
         (r.method === undefined || r.method.toUpperCase() === request.method.toUpperCase()) &&
         (r.cluster === undefined || r.cluster.toLowerCase() === request.cluster?.toLowerCase()) &&
-        (r.path === undefined ||
-          (typeof r.path === 'string' ? request.path.toLowerCase().includes(r.path.toLowerCase()) : r.path.test(request.path))),
+        (r.path === undefined || (typeof r.path === 'string' ? request.path.toLowerCase().includes(r.path.toLowerCase()) : r.path.test(request.path))),
     );
     if (!rule) return undefined;
     rule.times--;

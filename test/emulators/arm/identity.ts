@@ -96,7 +96,11 @@ export class IdentityService {
   constructor() {
     const pair = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
     this.signingKey = pair.privateKey;
-    this.signingKeyId = crypto.createHash('sha256').update(pair.publicKey.export({ type: 'spki', format: 'der' })).digest('base64url').slice(0, 20);
+    this.signingKeyId = crypto
+      .createHash('sha256')
+      .update(pair.publicKey.export({ type: 'spki', format: 'der' }))
+      .digest('base64url')
+      .slice(0, 20);
     this.devopsKey = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
   }
 
@@ -257,7 +261,15 @@ export class IdentityService {
   private openIdConfiguration(res: http.ServerResponse, tenant: string, v2 = true): void {
     const tenantId = this.resolveTenant(tenant);
     if (!tenantId) {
-      sendJson(res, 400, this.aadError('invalid_tenant', 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`));
+      sendJson(
+        res,
+        400,
+        this.aadError(
+          'invalid_tenant',
+          90002,
+          `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+        ),
+      );
       return;
     }
     const base = `${this.loginUrl}/${tenant}`;
@@ -329,21 +341,42 @@ export class IdentityService {
     const clientId = (form.get('client_id') ?? '').toLowerCase();
     const tenantId = this.resolveTenant(tenant);
     if (!tenantId) {
-      this.fail(res, 400, clientId, 'invalid_request', 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+      this.fail(
+        res,
+        400,
+        clientId,
+        'invalid_request',
+        90002,
+        `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+      );
       return;
     }
     if (form.get('grant_type') !== 'client_credentials') {
       this.fail(res, 400, clientId, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${form.get('grant_type')}'.`);
       return;
     }
-    const resource = version === 'v2' ? resourceFromScope(form.get('scope') ?? '') : form.get('resource') ?? '';
+    const resource = version === 'v2' ? resourceFromScope(form.get('scope') ?? '') : (form.get('resource') ?? '');
     if (!resource) {
-      this.fail(res, 400, clientId, 'invalid_scope', 1002012, `The provided value for scope '${form.get('scope') ?? ''}' is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`);
+      this.fail(
+        res,
+        400,
+        clientId,
+        'invalid_scope',
+        1002012,
+        `The provided value for scope '${form.get('scope') ?? ''}' is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+      );
       return;
     }
     const app = this.applications.get(clientId);
     if (!app || app.tenantId.toLowerCase() !== tenantId) {
-      this.fail(res, 400, clientId, 'unauthorized_client', 700016, `Application with identifier '${form.get('client_id')}' was not found in the directory '${tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`);
+      this.fail(
+        res,
+        400,
+        clientId,
+        'unauthorized_client',
+        700016,
+        `Application with identifier '${form.get('client_id')}' was not found in the directory '${tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+      );
       return;
     }
     const secret = form.get('client_secret');
@@ -351,7 +384,14 @@ export class IdentityService {
     let via: IssuedToken['via'];
     if (secret !== null) {
       if (!app.secrets.includes(secret)) {
-        this.fail(res, 401, clientId, 'invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.clientId}'.`);
+        this.fail(
+          res,
+          401,
+          clientId,
+          'invalid_client',
+          7000215,
+          `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.clientId}'.`,
+        );
         return;
       }
       via = 'client_secret';
@@ -366,9 +406,10 @@ export class IdentityService {
         return;
       }
       const tokenEndpoint = `${this.loginUrl}/${tenant}/oauth2/${version === 'v2' ? 'v2.0/' : ''}token`;
-      const problem = jwt.payload.iss === app.clientId || String(jwt.payload.iss).toLowerCase() === clientId
-        ? this.checkCertificateAssertion(app, jwt, tokenEndpoint)
-        : this.checkFederatedAssertion(app, jwt);
+      const problem =
+        jwt.payload.iss === app.clientId || String(jwt.payload.iss).toLowerCase() === clientId
+          ? this.checkCertificateAssertion(app, jwt, tokenEndpoint)
+          : this.checkFederatedAssertion(app, jwt);
       if (problem) {
         this.fail(res, 401, clientId, 'invalid_client', problem.code, problem.message);
         return;
@@ -383,10 +424,13 @@ export class IdentityService {
 
   private checkCertificateAssertion(app: Application, jwt: DecodedJwt, tokenEndpoint: string): { code: number; message: string } | undefined {
     const x5t = typeof jwt.header.x5t === 'string' ? Buffer.from(jwt.header.x5t, 'base64url').toString('hex') : undefined;
-    const x5t256 = typeof jwt.header['x5t#S256'] === 'string' ? Buffer.from(jwt.header['x5t#S256'] as string, 'base64url').toString('hex') : undefined;
+    const x5t256 = typeof jwt.header['x5t#S256'] === 'string' ? Buffer.from(jwt.header['x5t#S256'], 'base64url').toString('hex') : undefined;
     const cert = app.certificates.find((c) => c.thumbprintSha1 === x5t || c.thumbprintSha256 === x5t256);
     if (!cert) {
-      return { code: 700027, message: `The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '${(x5t ?? x5t256 ?? '').toUpperCase()}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${app.clientId}'.]` };
+      return {
+        code: 700027,
+        message: `The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '${(x5t ?? x5t256 ?? '').toUpperCase()}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${app.clientId}'.]`,
+      };
     }
     if (!verifyJwtSignature(jwt, cert.publicKey)) {
       return { code: 700027, message: 'Client assertion failed signature validation.' };
@@ -406,7 +450,10 @@ export class IdentityService {
   private checkFederatedAssertion(app: Application, jwt: DecodedJwt): { code: number; message: string } | undefined {
     const iss = String(jwt.payload.iss ?? '');
     if (iss !== this.devopsIssuer) {
-      return { code: 700211, message: `No matching federated identity record found for presented assertion issuer '${iss}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion.` };
+      return {
+        code: 700211,
+        message: `No matching federated identity record found for presented assertion issuer '${iss}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion.`,
+      };
     }
     if (!verifyJwtSignature(jwt, crypto.createPublicKey(this.devopsKey))) {
       return { code: 50013, message: 'Assertion failed signature validation.' };
@@ -417,7 +464,10 @@ export class IdentityService {
     const aud = Array.isArray(jwt.payload.aud) ? jwt.payload.aud.map(String) : [String(jwt.payload.aud ?? '')];
     const match = app.federatedCredentials.find((f) => f.issuer === iss && f.subject === sub && f.audiences.some((a) => aud.includes(a)));
     if (!match) {
-      return { code: 70021, message: `No matching federated identity record found for presented assertion. Assertion Issuer: '${iss}'. Assertion Subject: '${sub}'. Assertion Audience: '${aud.join(',')}'.` };
+      return {
+        code: 70021,
+        message: `No matching federated identity record found for presented assertion. Assertion Issuer: '${iss}'. Assertion Subject: '${sub}'. Assertion Audience: '${aud.join(',')}'.`,
+      };
     }
     return undefined;
   }
@@ -425,12 +475,19 @@ export class IdentityService {
   private expired(jwt: DecodedJwt): { code: number; message: string } | undefined {
     const exp = Number(jwt.payload.exp);
     if (!(exp * 1000 > Date.now())) {
-      return { code: 700024, message: `Client assertion is not within its valid time range. Current time: ${new Date().toISOString()}, assertion valid from ${jwt.payload.nbf ? new Date(Number(jwt.payload.nbf) * 1000).toISOString() : '?'}, expiry time of assertion ${new Date(exp * 1000).toISOString()}.` };
+      return {
+        code: 700024,
+        message: `Client assertion is not within its valid time range. Current time: ${new Date().toISOString()}, assertion valid from ${jwt.payload.nbf ? new Date(Number(jwt.payload.nbf) * 1000).toISOString() : '?'}, expiry time of assertion ${new Date(exp * 1000).toISOString()}.`,
+      };
     }
     return undefined;
   }
 
-  private accessToken(subject: { clientId: string; objectId: string; tenantId: string; resource: string }): { token: string; expiresIn: number; expiresOn: number } {
+  private accessToken(subject: { clientId: string; objectId: string; tenantId: string; resource: string }): {
+    token: string;
+    expiresIn: number;
+    expiresOn: number;
+  } {
     const now = Math.floor(Date.now() / 1000);
     const expiresIn = this.tokenLifetimeSeconds;
     const token = signJwt(
@@ -483,7 +540,11 @@ export class IdentityService {
     const connectionId = url.searchParams.get('serviceConnectionId') ?? '';
     const connection = this.serviceConnections.get(connectionId.toLowerCase());
     if (!connection) {
-      sendJson(res, 400, devopsError(`Service connection '${connectionId}' was not found or the pipeline is not authorized to use it.`, 'InvalidServiceEndpointException'));
+      sendJson(
+        res,
+        400,
+        devopsError(`Service connection '${connectionId}' was not found or the pipeline is not authorized to use it.`, 'InvalidServiceEndpointException'),
+      );
       return;
     }
     const now = Math.floor(Date.now() / 1000);
@@ -525,7 +586,13 @@ export class IdentityService {
     const objectId = url.searchParams.get('object_id') ?? url.searchParams.get('principal_id');
     const resId = url.searchParams.get('msi_res_id') ?? url.searchParams.get('mi_res_id');
     const identity = this.managedIdentities.find((m) =>
-      clientId ? m.clientId.toLowerCase() === clientId.toLowerCase() : objectId ? m.objectId === objectId : resId ? m.resourceId?.toLowerCase() === resId.toLowerCase() : m.systemAssigned,
+      clientId
+        ? m.clientId.toLowerCase() === clientId.toLowerCase()
+        : objectId
+          ? m.objectId === objectId
+          : resId
+            ? m.resourceId?.toLowerCase() === resId.toLowerCase()
+            : m.systemAssigned,
     );
     if (!identity) {
       sendJson(res, 400, { error: 'invalid_request', error_description: 'Identity not found' });
@@ -561,5 +628,13 @@ export function resourceFromScope(scope: string): string {
 }
 
 function devopsError(message: string, typeKey: string): Record<string, unknown> {
-  return { $id: '1', innerException: null, message, typeName: `Microsoft.TeamFoundation.DistributedTask.WebApi.${typeKey}, Microsoft.TeamFoundation.DistributedTask.WebApi`, typeKey, errorCode: 0, eventId: 3000 };
+  return {
+    $id: '1',
+    innerException: null,
+    message,
+    typeName: `Microsoft.TeamFoundation.DistributedTask.WebApi.${typeKey}, Microsoft.TeamFoundation.DistributedTask.WebApi`,
+    typeKey,
+    errorCode: 0,
+    eventId: 3000,
+  };
 }

@@ -86,7 +86,12 @@ export interface ArmEmulator extends ArmEmulatorInfo {
      * (GitRepository, Bucket, AzureBlob, OCIRepository), as given (no validation).
      * `state` seeds the outcome of its last operation, e.g. provisioningState Failed and errorMessage.
      */
-    addFluxConfiguration(cluster: string, name: string, properties: Record<string, unknown>, state?: { provisioningState?: string; errorMessage?: string }): void;
+    addFluxConfiguration(
+      cluster: string,
+      name: string,
+      properties: Record<string, unknown>,
+      state?: { provisioningState?: string; errorMessage?: string },
+    ): void;
     /**
      * How the long-running operations on a cluster's configurations (or one of them) end:
      * `check` whether create/update wait for the first reconciliation and fail when it fails
@@ -103,7 +108,13 @@ export interface ArmEmulator extends ArmEmulatorInfo {
   stop(): Promise<void>;
 }
 
-const FLUX_PROPERTIES = (url: string, branch: string, namespace: string, kustomizations: NonNullable<ArmEmulatorOptions['kustomizations']>, cluster: string) => ({
+const FLUX_PROPERTIES = (
+  url: string,
+  branch: string,
+  namespace: string,
+  kustomizations: NonNullable<ArmEmulatorOptions['kustomizations']>,
+  cluster: string,
+) => ({
   scope: 'cluster',
   namespace,
   sourceKind: 'GitRepository',
@@ -112,7 +123,14 @@ const FLUX_PROPERTIES = (url: string, branch: string, namespace: string, kustomi
   kustomizations: Object.fromEntries(
     Object.entries(kustomizations).map(([name, k]) => [
       name,
-      { path: k.path.split('{cluster}').join(cluster), prune: k.prune ?? true, dependsOn: k.dependsOn ?? [], timeoutInSeconds: 600, syncIntervalInSeconds: 600, wait: true },
+      {
+        path: k.path.split('{cluster}').join(cluster),
+        prune: k.prune ?? true,
+        dependsOn: k.dependsOn ?? [],
+        timeoutInSeconds: 600,
+        syncIntervalInSeconds: 600,
+        wait: true,
+      },
     ]),
   ),
 });
@@ -128,13 +146,22 @@ export async function startArmEmulator(options: ArmEmulatorOptions = {}): Promis
   const ownWorkDir = options.workDir === undefined;
   const workDir = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-arm-emulator-'));
   fs.mkdirSync(workDir, { recursive: true });
-  const cert = createSelfSignedCertificate({ commonName: 'GitOps Flow ARM emulator', organization: 'GitOps Flow emulators', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1', '::1'] });
+  const cert = createSelfSignedCertificate({
+    commonName: 'GitOps Flow ARM emulator',
+    organization: 'GitOps Flow emulators',
+    dnsNames: ['localhost'],
+    ipAddresses: ['127.0.0.1', '::1'],
+  });
   const caCertFile = path.join(workDir, 'arm-emulator-ca.pem');
   fs.writeFileSync(caCertFile, cert.certPem);
 
   const identity = new IdentityService();
   const tenantId = options.tenantId ?? crypto.randomUUID();
-  const app = identity.addApplication({ tenantId, clientId: options.clientId, secret: options.clientSecret ?? `emu~${crypto.randomBytes(24).toString('base64url')}` });
+  const app = identity.addApplication({
+    tenantId,
+    clientId: options.clientId,
+    secret: options.clientSecret ?? `emu~${crypto.randomBytes(24).toString('base64url')}`,
+  });
   const headers = options.sourceHeaders;
   const flux = new FluxSimulator({
     workDir: path.join(workDir, 'flux'),
@@ -149,10 +176,22 @@ export async function startArmEmulator(options: ArmEmulatorOptions = {}): Promis
   const resourceGroup = options.resourceGroup ?? 'rg-gitops';
   const sockets = new Set<import('node:net').Socket>();
 
-  const serve = (server: LoggedRequest['server'], handler: (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<{ route: string; cluster?: string }>) =>
+  const serve =
+    (
+      server: LoggedRequest['server'],
+      handler: (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<{ route: string; cluster?: string }>,
+    ) =>
     async (req: http.IncomingMessage, res: http.ServerResponse) => {
       const url = new URL(req.url ?? '/', 'https://127.0.0.1');
-      const entry: LoggedRequest = { at: Date.now(), server, method: req.method ?? 'GET', path: url.pathname, query: queryOf(url), route: 'unknown', status: 0 };
+      const entry: LoggedRequest = {
+        at: Date.now(),
+        server,
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: queryOf(url),
+        route: 'unknown',
+        status: 0,
+      };
       requests.push(entry);
       if (requests.length > 200_000) requests.splice(0, 100_000);
       const preview = previewRoute(server, req.method ?? 'GET', url);
@@ -171,7 +210,8 @@ export async function startArmEmulator(options: ArmEmulatorOptions = {}): Promis
             entry.status = fault.status;
             const retry: Record<string, string> = fault.retryAfterSeconds !== undefined ? { 'Retry-After': String(fault.retryAfterSeconds) } : {};
             const code = fault.code ?? (fault.status === 429 ? 'TooManyRequests' : fault.status === 503 ? 'ServiceUnavailable' : 'InternalServerError');
-            const message = fault.message ?? (fault.status === 429 ? 'The request was throttled.' : 'The server encountered an internal error. Please retry the request.');
+            const message =
+              fault.message ?? (fault.status === 429 ? 'The request was throttled.' : 'The server encountered an internal error. Please retry the request.');
             sendJson(res, fault.status, server === 'arm' ? { error: { code, message } } : { error: code.toLowerCase(), error_description: message }, retry);
             return;
           }
@@ -187,8 +227,14 @@ export async function startArmEmulator(options: ArmEmulatorOptions = {}): Promis
     };
 
   const tls = { cert: cert.certPem, key: cert.keyPem };
-  const armServer = https.createServer(tls, serve('arm', (req, res, url) => arm.handle(req, res, url)));
-  const loginServer = https.createServer(tls, serve('login', async (req, res, url) => ({ route: await identity.handleLogin(req, res, url) })));
+  const armServer = https.createServer(
+    tls,
+    serve('arm', (req, res, url) => arm.handle(req, res, url)),
+  );
+  const loginServer = https.createServer(
+    tls,
+    serve('login', async (req, res, url) => ({ route: await identity.handleLogin(req, res, url) })),
+  );
   const imdsServer = http.createServer(serve('imds', async (req, res, url) => ({ route: identity.handleImds(req, res, url) })));
   for (const s of [armServer, loginServer, imdsServer]) {
     s.keepAliveTimeout = 5000;
@@ -245,7 +291,8 @@ export async function startArmEmulator(options: ArmEmulatorOptions = {}): Promis
     faults,
     requests,
     admin: {
-      addCluster: (c) => arm.addCluster({ subscriptionId: c.subscriptionId ?? subscriptionId, resourceGroup: c.resourceGroup ?? resourceGroup, type: c.type, name: c.name }),
+      addCluster: (c) =>
+        arm.addCluster({ subscriptionId: c.subscriptionId ?? subscriptionId, resourceGroup: c.resourceGroup ?? resourceGroup, type: c.type, name: c.name }),
       addFluxConfiguration(clusterName, name, properties, state) {
         const record = [...arm.clusters.values()].find((c) => c.name.toLowerCase() === clusterName.toLowerCase());
         if (!record) throw new Error(`no cluster ${clusterName}`);

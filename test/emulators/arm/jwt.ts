@@ -14,13 +14,13 @@ const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
 
 function signOptions(alg: JwtAlgorithm, key: crypto.KeyObject): crypto.SignKeyObjectInput | crypto.KeyObject {
   if (alg === 'PS256') return { key, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 };
-  if (alg === 'ES256') return { key, dsaEncoding: 'ieee-p1363' } as crypto.SignKeyObjectInput;
+  if (alg === 'ES256') return { key, dsaEncoding: 'ieee-p1363' };
   return key;
 }
 
 export function signJwt(payload: Record<string, unknown>, key: crypto.KeyObject, alg: JwtAlgorithm = 'RS256', header: Record<string, unknown> = {}): string {
   const input = `${b64url(JSON.stringify({ alg, typ: 'JWT', ...header }))}.${b64url(JSON.stringify(payload))}`;
-  const signature = crypto.sign('sha256', Buffer.from(input), signOptions(alg, key) as crypto.KeyObject);
+  const signature = crypto.sign('sha256', Buffer.from(input), signOptions(alg, key));
   return `${input}.${b64url(signature)}`;
 }
 
@@ -44,7 +44,7 @@ export function verifyJwtSignature(jwt: DecodedJwt, key: crypto.KeyObject): bool
   if (alg !== 'RS256' && alg !== 'PS256' && alg !== 'ES256') return false;
   if ((alg === 'ES256') !== (key.asymmetricKeyType === 'ec')) return false;
   try {
-    return crypto.verify('sha256', Buffer.from(jwt.signingInput), signOptions(alg, key) as crypto.KeyObject, jwt.signature);
+    return crypto.verify('sha256', Buffer.from(jwt.signingInput), signOptions(alg, key), jwt.signature);
   } catch {
     return false;
   }

@@ -138,7 +138,7 @@ export class Admin implements DevOpsAdmin {
       const entries = Object.entries(files);
       const writes = entries.filter(([, v]) => v !== null) as Array<[string, string | Buffer]>;
       const ids = await repo.git.writeBlobs(writes.map(([, v]) => (Buffer.isBuffer(v) ? v : Buffer.from(v, 'utf8'))));
-      for (const [i, [p]] of writes.entries()) await editor.put(normalizeRepoPath(p, 'path'), ids[i]!);
+      for (const [i, [p]] of writes.entries()) await editor.put(normalizeRepoPath(p, 'path'), ids[i]);
       for (const [p, v] of entries) if (v === null) await editor.remove(normalizeRepoPath(p, 'path'));
       const tree = await editor.write();
       const who = { name: org.serviceIdentity.displayName, email: org.serviceIdentity.email, date: nowIso() };
@@ -147,7 +147,13 @@ export class Admin implements DevOpsAdmin {
       const hadHead = head ? (await repo.git.refValue(head)) !== null : false;
       if (!(await repo.git.compareAndSwapRef(ref, commit, existed ? parent! : ZERO_ID))) throw new Error(`${ref} moved while seeding`);
       if (!hadHead && ref.startsWith('refs/heads/')) await repo.git.setHead(ref);
-      repo.pushes.push({ pushId: ++org.counters.push, date: nowIso(), pushedBy: org.serviceIdentity, commits: [commit], refUpdates: [{ name: ref, oldObjectId: existed ? parent! : ZERO_ID, newObjectId: commit }] });
+      repo.pushes.push({
+        pushId: ++org.counters.push,
+        date: nowIso(),
+        pushedBy: org.serviceIdentity,
+        commits: [commit],
+        refUpdates: [{ name: ref, oldObjectId: existed ? parent! : ZERO_ID, newObjectId: commit }],
+      });
       await this.http.prs.afterRefChange(repo, [ref]);
       return commit;
     });
@@ -169,7 +175,9 @@ export class Admin implements DevOpsAdmin {
     const project = options.project ? this.svc.findProject(org, options.project) : undefined;
     const group = groupIdentity(org, project, name, options.description ?? '');
     for (const member of options.members ?? []) {
-      const known = [...org.identities.values()].find((i) => i.id === member.toLowerCase() || i.displayName === member || (i.email !== '' && i.email.toLowerCase() === member.toLowerCase()));
+      const known = [...org.identities.values()].find(
+        (i) => i.id === member.toLowerCase() || i.displayName === member || (i.email !== '' && i.email.toLowerCase() === member.toLowerCase()),
+      );
       const id = known ? known.id : this.identity(member, member.includes('@') ? { email: member } : {}).id;
       if (!group.group!.memberIds.includes(id)) group.group!.memberIds.push(id);
     }
@@ -208,7 +216,12 @@ export class Admin implements DevOpsAdmin {
     };
   }
 
-  async approvePullRequest(project: string, repoName: string, prId: number, options: { reviewer?: string; vote?: number } = {}): Promise<AdminPullRequestResult> {
+  async approvePullRequest(
+    project: string,
+    repoName: string,
+    prId: number,
+    options: { reviewer?: string; vote?: number } = {},
+  ): Promise<AdminPullRequestResult> {
     const repo = this.repository(project, repoName);
     const pr = this.http.prs.find(repo, prId);
     const reviewer = this.http.prs.identityByName(repo, options.reviewer ?? 'Emulator Reviewer');
@@ -216,7 +229,12 @@ export class Admin implements DevOpsAdmin {
     return this.result(repo, prId);
   }
 
-  async completePullRequest(project: string, repoName: string, prId: number, options: { reviewer?: string; bypassPolicy?: boolean } = {}): Promise<AdminPullRequestResult> {
+  async completePullRequest(
+    project: string,
+    repoName: string,
+    prId: number,
+    options: { reviewer?: string; bypassPolicy?: boolean } = {},
+  ): Promise<AdminPullRequestResult> {
     const repo = this.repository(project, repoName);
     const pr = this.http.prs.find(repo, prId);
     if (pr.status !== PullRequestStatus.active) throw new Error(`pull request ${prId} is not active`);
@@ -224,7 +242,11 @@ export class Admin implements DevOpsAdmin {
     await this.http.prs.vote(pr, reviewer, 10);
     await repo.lock.run(async () => {
       if (pr.status === PullRequestStatus.active) {
-        await this.http.prs.complete(pr, { ...(pr.completionOptions ?? {}), ...(options.bypassPolicy ? { bypassPolicy: true, bypassReason: 'admin' } : {}) }, reviewer);
+        await this.http.prs.complete(
+          pr,
+          { ...(pr.completionOptions ?? {}), ...(options.bypassPolicy ? { bypassPolicy: true, bypassReason: 'admin' } : {}) },
+          reviewer,
+        );
       }
     });
     return this.result(repo, prId);
@@ -240,7 +262,13 @@ export class Admin implements DevOpsAdmin {
     const current = repo.policies.get(ref) ?? { requiredReviewers: 0 };
     const next = {
       requiredReviewers: policy.requiredReviewers ?? current.requiredReviewers,
-      ...(policy.rejectCompletion !== undefined ? (policy.rejectCompletion ? { rejectCompletion: policy.rejectCompletion } : {}) : current.rejectCompletion ? { rejectCompletion: current.rejectCompletion } : {}),
+      ...(policy.rejectCompletion !== undefined
+        ? policy.rejectCompletion
+          ? { rejectCompletion: policy.rejectCompletion }
+          : {}
+        : current.rejectCompletion
+          ? { rejectCompletion: current.rejectCompletion }
+          : {}),
     };
     repo.policies.set(ref, next);
     await this.svc.writeProtectedRefsFile(repo);
@@ -329,29 +357,42 @@ export function adminHttpHandler(svc: DevOpsService, http: DevOpsHttp, faults: F
       const [org, a, b, c, d, e] = seg;
       if (!org) return send(404, { message: 'unknown admin route' });
       const ad = admin(org);
-      if (a === 'projects' && method === 'POST' && seg.length === 2) return send(201, ad.createProject(String((body as Json).name), String((body as Json).description ?? '')));
+      if (a === 'projects' && method === 'POST' && seg.length === 2)
+        return send(201, ad.createProject(String((body as Json).name), String((body as Json).description ?? '')));
       if (a === 'identities' && method === 'POST' && seg.length === 2) {
         const x = body as Json;
         return send(201, ad.identity(String(x.displayName ?? ''), x.email ? { email: String(x.email) } : {}));
       }
       if (a === 'groups' && method === 'POST' && seg.length === 2) {
         const x = body as Json;
-        return send(201, ad.group(String(x.name ?? ''), {
-          ...(x.project ? { project: String(x.project) } : {}),
-          ...(x.description ? { description: String(x.description) } : {}),
-          ...(Array.isArray(x.members) ? { members: (x.members as unknown[]).map(String) } : {}),
-        }));
+        return send(
+          201,
+          ad.group(String(x.name ?? ''), {
+            ...(x.project ? { project: String(x.project) } : {}),
+            ...(x.description ? { description: String(x.description) } : {}),
+            ...(Array.isArray(x.members) ? { members: (x.members as unknown[]).map(String) } : {}),
+          }),
+        );
       }
       if (a && b === 'workitems' && method === 'POST' && seg.length === 3) {
         const x = body as Json;
-        return send(201, ad.createWorkItem(a, { title: String(x.title ?? ''), ...(x.type ? { type: String(x.type) } : {}), ...(x.state ? { state: String(x.state) } : {}) }));
+        return send(
+          201,
+          ad.createWorkItem(a, { title: String(x.title ?? ''), ...(x.type ? { type: String(x.type) } : {}), ...(x.state ? { state: String(x.state) } : {}) }),
+        );
       }
       if (a && b === 'repositories' && method === 'POST' && seg.length === 3) {
         return send(201, await ad.createRepository(a, String((body as Json).name), { defaultBranch: (body as Json).defaultBranch as string | undefined }));
       }
       if (a && b && c === 'seed' && method === 'POST') {
         const x = body as Json;
-        const commitId = await ad.seedFiles(a, b, String(x.branch ?? 'main'), (x.files ?? {}) as Record<string, string | null>, x.message as string | undefined);
+        const commitId = await ad.seedFiles(
+          a,
+          b,
+          String(x.branch ?? 'main'),
+          (x.files ?? {}) as Record<string, string | null>,
+          x.message as string | undefined,
+        );
         return send(201, { commitId });
       }
       if (a && b && c === 'policies' && (method === 'PUT' || method === 'POST')) {
@@ -364,8 +405,13 @@ export function adminHttpHandler(svc: DevOpsService, http: DevOpsHttp, faults: F
       }
       if (a && b && c && c.toLowerCase() === 'pullrequests' && d && method === 'POST') {
         const x = (body ?? {}) as Json;
-        if (e === 'approve') return send(200, await ad.approvePullRequest(a, b, Number(d), { reviewer: x.reviewer as string | undefined, vote: x.vote as number | undefined }));
-        if (e === 'complete') return send(200, await ad.completePullRequest(a, b, Number(d), { reviewer: x.reviewer as string | undefined, bypassPolicy: x.bypassPolicy === true }));
+        if (e === 'approve')
+          return send(200, await ad.approvePullRequest(a, b, Number(d), { reviewer: x.reviewer as string | undefined, vote: x.vote as number | undefined }));
+        if (e === 'complete')
+          return send(
+            200,
+            await ad.completePullRequest(a, b, Number(d), { reviewer: x.reviewer as string | undefined, bypassPolicy: x.bypassPolicy === true }),
+          );
       }
       return send(404, { message: `unknown admin route ${method} /_admin${subPath}` });
     } catch (err) {

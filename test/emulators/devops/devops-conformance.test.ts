@@ -36,7 +36,14 @@ describe('Azure DevOps Git emulator conformance to the 7.1 definitions', functio
       await git.getRepository('gitops', P);
       await git.getRepositories(P);
       await git.getRefs(repoId, P, 'heads/', undefined, true);
-      await git.updateRefs([{ name: 'refs/heads/x', oldObjectId: ZERO, newObjectId: base }, { name: 'refs/heads/main', oldObjectId: ZERO, newObjectId: base }], repoId, P);
+      await git.updateRefs(
+        [
+          { name: 'refs/heads/x', oldObjectId: ZERO, newObjectId: base },
+          { name: 'refs/heads/main', oldObjectId: ZERO, newObjectId: base },
+        ],
+        repoId,
+        P,
+      );
       const pushed = await git.createPush(
         {
           refUpdates: [{ name: 'refs/heads/feature', oldObjectId: base }],
@@ -45,7 +52,11 @@ describe('Azure DevOps Git emulator conformance to the 7.1 definitions', functio
               comment: 'feature',
               changes: [
                 { changeType: VersionControlChangeType.Edit, item: { path: '/c.txt' }, newContent: { content: 'c2\n', contentType: ItemContentType.RawText } },
-                { changeType: VersionControlChangeType.Add, item: { path: '/d/e.bin' }, newContent: { content: Buffer.from([0, 1]).toString('base64'), contentType: ItemContentType.Base64Encoded } },
+                {
+                  changeType: VersionControlChangeType.Add,
+                  item: { path: '/d/e.bin' },
+                  newContent: { content: Buffer.from([0, 1]).toString('base64'), contentType: ItemContentType.Base64Encoded },
+                },
               ],
             },
           ],
@@ -54,8 +65,28 @@ describe('Azure DevOps Git emulator conformance to the 7.1 definitions', functio
         P,
       );
       await git.getPush(repoId, pushed.pushId!, P);
-      await rejection(git.createPush({ refUpdates: [{ name: 'refs/heads/feature', oldObjectId: base }], commits: [{ comment: 'x', changes: [{ changeType: 1, item: { path: '/z' }, newContent: { content: 'z', contentType: 0 } }] }] }, repoId, P));
-      await git.getItem(repoId, '/c.txt', P, undefined, undefined, true, undefined, undefined, { version: 'feature', versionType: GitVersionType.Branch }, true);
+      await rejection(
+        git.createPush(
+          {
+            refUpdates: [{ name: 'refs/heads/feature', oldObjectId: base }],
+            commits: [{ comment: 'x', changes: [{ changeType: 1, item: { path: '/z' }, newContent: { content: 'z', contentType: 0 } }] }],
+          },
+          repoId,
+          P,
+        ),
+      );
+      await git.getItem(
+        repoId,
+        '/c.txt',
+        P,
+        undefined,
+        undefined,
+        true,
+        undefined,
+        undefined,
+        { version: 'feature', versionType: GitVersionType.Branch },
+        true,
+      );
       await git.getItem(repoId, '/d/e.bin', P, undefined, undefined, undefined, undefined, undefined, { version: 'feature' }, true);
       await git.getItems(repoId, P, '/', VersionControlRecursionType.Full, true, undefined, undefined, undefined, { version: 'feature' });
       await git.getItems(repoId, P, '/a', VersionControlRecursionType.OneLevel);
@@ -63,33 +94,71 @@ describe('Azure DevOps Git emulator conformance to the 7.1 definitions', functio
       await git.getItem(repoId, '/missing', P);
       await git.getCommit(base, repoId, P, 5);
       await git.getCommits(repoId, { itemVersion: { version: 'feature' } }, P);
-      await git.getCommitDiffs(repoId, P, true, undefined, undefined, { version: 'main', versionType: GitVersionType.Branch }, { version: 'feature', versionType: GitVersionType.Branch });
-      await git.createCommitStatus({ state: GitStatusState.Succeeded, description: 'ok', context: { name: 'c', genre: 'g' }, targetUrl: 'https://example.test' }, base, repoId, P);
+      await git.getCommitDiffs(
+        repoId,
+        P,
+        true,
+        undefined,
+        undefined,
+        { version: 'main', versionType: GitVersionType.Branch },
+        { version: 'feature', versionType: GitVersionType.Branch },
+      );
+      await git.createCommitStatus(
+        { state: GitStatusState.Succeeded, description: 'ok', context: { name: 'c', genre: 'g' }, targetUrl: 'https://example.test' },
+        base,
+        repoId,
+        P,
+      );
       await git.getStatuses(base, repoId, P);
 
       const workItem = emu.admin.createWorkItem(P, { title: 'linked at creation' });
       const pr = await git.createPullRequest(
-        { sourceRefName: 'refs/heads/feature', targetRefName: 'refs/heads/main', title: 't', description: 'd', reviewers: [{ id: reviewer.id }] as never, workItemRefs: [{ id: String(workItem.id) }] },
+        {
+          sourceRefName: 'refs/heads/feature',
+          targetRefName: 'refs/heads/main',
+          title: 't',
+          description: 'd',
+          reviewers: [{ id: reviewer.id }] as never,
+          workItemRefs: [{ id: String(workItem.id) }],
+        },
         repoId,
         P,
       );
-      assert.deepEqual((await git.getPullRequestWorkItemRefs(repoId, pr.pullRequestId!, P)).map((r) => r.id), [String(workItem.id)]);
+      assert.deepEqual(
+        (await git.getPullRequestWorkItemRefs(repoId, pr.pullRequestId!, P)).map((r) => r.id),
+        [String(workItem.id)],
+      );
       await rejection(git.createPullRequest({ sourceRefName: 'refs/heads/feature', targetRefName: 'refs/heads/main', title: 't' }, repoId, P));
       await git.getPullRequest(repoId, pr.pullRequestId!, P);
       await git.getPullRequestById(pr.pullRequestId!, P);
       await git.getPullRequests(repoId, { status: PullRequestStatus.All }, P);
-      await git.updatePullRequest({ title: 't2', completionOptions: { mergeStrategy: GitPullRequestMergeStrategy.Squash, deleteSourceBranch: false } }, repoId, pr.pullRequestId!, P);
+      await git.updatePullRequest(
+        { title: 't2', completionOptions: { mergeStrategy: GitPullRequestMergeStrategy.Squash, deleteSourceBranch: false } },
+        repoId,
+        pr.pullRequestId!,
+        P,
+      );
       await git.createPullRequestReviewer({ vote: 5 }, repoId, pr.pullRequestId!, reviewer.id, P);
-      const thread = await git.createThread({ comments: [{ content: 'hello', commentType: CommentType.Text }], status: CommentThreadStatus.Active, properties: { marker: 'x' } as never }, repoId, pr.pullRequestId!, P);
+      const thread = await git.createThread(
+        { comments: [{ content: 'hello', commentType: CommentType.Text }], status: CommentThreadStatus.Active, properties: { marker: 'x' } as never },
+        repoId,
+        pr.pullRequestId!,
+        P,
+      );
       await git.getThreads(repoId, pr.pullRequestId!, P);
       await git.updateThread({ status: CommentThreadStatus.Fixed }, repoId, pr.pullRequestId!, thread.id!, P);
       await git.createComment({ content: 'reply', parentCommentId: 1, commentType: CommentType.Text }, repoId, pr.pullRequestId!, thread.id!, P);
       await git.getComments(repoId, pr.pullRequestId!, thread.id!, P);
       await git.updateComment({ content: 'edited' }, repoId, pr.pullRequestId!, thread.id!, 1, P);
-      await git.createPullRequestStatus({ state: GitStatusState.Pending, context: { name: 'v', genre: 'g' }, iterationId: 1, properties: { k: 'v' } as never }, repoId, pr.pullRequestId!, P);
+      await git.createPullRequestStatus(
+        { state: GitStatusState.Pending, context: { name: 'v', genre: 'g' }, iterationId: 1, properties: { k: 'v' } as never },
+        repoId,
+        pr.pullRequestId!,
+        P,
+      );
       await git.getPullRequestStatuses(repoId, pr.pullRequestId!, P);
       await git.getPullRequestProperties(repoId, pr.pullRequestId!, P);
-      await git.updatePullRequestProperties(null as never, [{ op: 'add', path: '/k', value: 1 }] as never, repoId, pr.pullRequestId!, P);
+      await git.updatePullRequestProperties(null, [{ op: 'add', path: '/k', value: 1 }] as never, repoId, pr.pullRequestId!, P);
       // auto-complete (nothing holds it): the answer is still active, the next read is completed
       const set = await git.updatePullRequest({ autoCompleteSetBy: { id: emu.admin.serviceIdentity().id } }, repoId, pr.pullRequestId!, P);
       assert.equal(set.status, PullRequestStatus.Active);

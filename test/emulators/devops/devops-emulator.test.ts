@@ -94,7 +94,10 @@ describe('Azure DevOps Git emulator (real client)', function () {
       assert.equal(byName.defaultBranch, 'refs/heads/main');
       assert.equal(byName.remoteUrl, `${emu.url}/${P}/_git/gitops`);
       assert.equal((await git.getRepository(repoId)).name, 'gitops'); // by id, without project
-      assert.deepEqual((await git.getRepositories(P)).map((r) => r.name), ['gitops']);
+      assert.deepEqual(
+        (await git.getRepositories(P)).map((r) => r.name),
+        ['gitops'],
+      );
     });
 
     it('lists refs by prefix filter and updates refs with per-ref results', async () => {
@@ -107,15 +110,21 @@ describe('Azure DevOps Git emulator (real client)', function () {
         repoId,
         P,
       );
-      assert.deepEqual(results.map((r) => [r.name, r.success, r.updateStatus]), [
-        ['refs/heads/main-2', true, 0],
-        ['refs/heads/main', false, 2],
-        ['refs/heads/bad..name', false, 3],
-      ]);
+      assert.deepEqual(
+        results.map((r) => [r.name, r.success, r.updateStatus]),
+        [
+          ['refs/heads/main-2', true, 0],
+          ['refs/heads/main', false, 2],
+          ['refs/heads/bad..name', false, 3],
+        ],
+      );
       // "heads/main" is a prefix: main-2 matches too
-      assert.deepEqual((await git.getRefs(repoId, P, 'heads/main')).map((r) => r.name), ['refs/heads/main', 'refs/heads/main-2']);
+      assert.deepEqual(
+        (await git.getRefs(repoId, P, 'heads/main')).map((r) => r.name),
+        ['refs/heads/main', 'refs/heads/main-2'],
+      );
       const deleted = await git.updateRefs([{ name: 'refs/heads/main-2', oldObjectId: base, newObjectId: ZERO }], repoId, P);
-      assert.equal(deleted[0]!.success, true);
+      assert.equal(deleted[0].success, true);
       assert.equal(gitIn(bare(), 'for-each-ref', '--format=%(refname)', 'refs/heads/main-2'), '');
     });
   });
@@ -130,9 +139,21 @@ describe('Azure DevOps Git emulator (real client)', function () {
             {
               comment: 'first',
               changes: [
-                { changeType: VersionControlChangeType.Add, item: { path: '/clusters/stage/app.yaml' }, newContent: { content: 'kind: C\n', contentType: ItemContentType.RawText } },
-                { changeType: VersionControlChangeType.Edit, item: { path: '/README.md' }, newContent: { content: Buffer.from('# changed\n').toString('base64'), contentType: ItemContentType.Base64Encoded } },
-                { changeType: VersionControlChangeType.Add, item: { path: '/bin/data.bin' }, newContent: { content: binary.toString('base64'), contentType: ItemContentType.Base64Encoded } },
+                {
+                  changeType: VersionControlChangeType.Add,
+                  item: { path: '/clusters/stage/app.yaml' },
+                  newContent: { content: 'kind: C\n', contentType: ItemContentType.RawText },
+                },
+                {
+                  changeType: VersionControlChangeType.Edit,
+                  item: { path: '/README.md' },
+                  newContent: { content: Buffer.from('# changed\n').toString('base64'), contentType: ItemContentType.Base64Encoded },
+                },
+                {
+                  changeType: VersionControlChangeType.Add,
+                  item: { path: '/bin/data.bin' },
+                  newContent: { content: binary.toString('base64'), contentType: ItemContentType.Base64Encoded },
+                },
               ],
             },
             {
@@ -148,44 +169,62 @@ describe('Azure DevOps Git emulator (real client)', function () {
         P,
       );
       assert.equal(result.commits!.length, 2);
-      assert.equal(result.refUpdates![0]!.oldObjectId, ZERO);
-      const tip = result.refUpdates![0]!.newObjectId!;
-      assert.equal(tip, result.commits![1]!.commitId);
+      assert.equal(result.refUpdates![0].oldObjectId, ZERO);
+      const tip = result.refUpdates![0].newObjectId!;
+      assert.equal(tip, result.commits![1].commitId);
       assert.equal(await head('feature/push'), tip);
       // checked with git itself
       assert.equal(gitIn(bare(), 'rev-list', '--count', `${base}..${tip}`), '2');
       assert.equal(gitIn(bare(), 'log', '-1', '--format=%s', tip), 'second');
       assert.equal(gitIn(bare(), 'show', `${tip}:README.md`), '# changed');
       assert.deepEqual(execBuffer(bare(), `${tip}:bin/data.bin`), binary);
-      assert.equal(gitIn(bare(), 'ls-tree', '-r', '--name-only', tip), ['README.md', 'bin/data.bin', 'clusters/dev/nested/deep.yaml', 'clusters/dev/renamed.yaml', 'clusters/stage/app.yaml'].join('\n'));
+      assert.equal(
+        gitIn(bare(), 'ls-tree', '-r', '--name-only', tip),
+        ['README.md', 'bin/data.bin', 'clusters/dev/nested/deep.yaml', 'clusters/dev/renamed.yaml', 'clusters/stage/app.yaml'].join('\n'),
+      );
       assert.equal(gitIn(bare(), 'show', `${tip}:clusters/dev/renamed.yaml`), 'kind: A');
     });
 
     it('rejects a stale oldObjectId with 409 GitReferenceStaleException and bad changes with 4xx', async () => {
       const current = (await head('main'))!;
-      const first = await push('refs/heads/main', current, [{ changeType: 1, item: { path: '/stale-test.txt' }, newContent: { content: 'x', contentType: 0 } }]);
-      const e = await rejection(push('refs/heads/main', current, [{ changeType: 1, item: { path: '/stale-test-2.txt' }, newContent: { content: 'y', contentType: 0 } }]));
+      const first = await push('refs/heads/main', current, [
+        { changeType: 1, item: { path: '/stale-test.txt' }, newContent: { content: 'x', contentType: 0 } },
+      ]);
+      const e = await rejection(
+        push('refs/heads/main', current, [{ changeType: 1, item: { path: '/stale-test-2.txt' }, newContent: { content: 'y', contentType: 0 } }]),
+      );
       assert.equal(e.statusCode, 409);
       assert.equal(e.result.typeKey, 'GitReferenceStaleException');
       assert.match(e.message, /^TF401028: The reference 'refs\/heads\/main' has already been updated by another client/);
-      const tip = first.refUpdates![0]!.newObjectId!;
+      const tip = first.refUpdates![0].newObjectId!;
       // 404 GitItemNotFoundException: the client turns every 404 into null, even for a POST
       assert.equal(await push('refs/heads/main', tip, [{ changeType: 2, item: { path: '/missing.txt' }, newContent: { content: 'x', contentType: 0 } }]), null);
-      assert.equal((await rejection(push('refs/heads/main', tip, [{ changeType: 1, item: { path: '/README.md' }, newContent: { content: 'x', contentType: 0 } }]))).statusCode, 400);
+      assert.equal(
+        (await rejection(push('refs/heads/main', tip, [{ changeType: 1, item: { path: '/README.md' }, newContent: { content: 'x', contentType: 0 } }])))
+          .statusCode,
+        400,
+      );
       assert.equal(await head('main'), tip);
     });
 
     it('lets exactly one of 10 concurrent pushes with the same oldObjectId win; the rest get 409', async () => {
       const start = (await head('main'))!;
       const results = await Promise.allSettled(
-        Array.from({ length: 10 }, (_, i) => push('refs/heads/main', start, [{ changeType: 1, item: { path: `/concurrent/${i}.txt` }, newContent: { content: `${i}`, contentType: 0 } }], `writer ${i}`)),
+        Array.from({ length: 10 }, (_, i) =>
+          push(
+            'refs/heads/main',
+            start,
+            [{ changeType: 1, item: { path: `/concurrent/${i}.txt` }, newContent: { content: `${i}`, contentType: 0 } }],
+            `writer ${i}`,
+          ),
+        ),
       );
       const won = results.filter((r) => r.status === 'fulfilled');
       const lost = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
       assert.equal(won.length, 1);
       assert.equal(lost.length, 9);
       for (const l of lost) assert.equal((l.reason as { statusCode: number }).statusCode, 409);
-      const tip = (won[0] as PromiseFulfilledResult<{ refUpdates: Array<{ newObjectId: string }> }>).value.refUpdates[0]!.newObjectId;
+      const tip = (won[0] as PromiseFulfilledResult<{ refUpdates: Array<{ newObjectId: string }> }>).value.refUpdates[0].newObjectId;
       assert.equal(await head('main'), tip);
       assert.equal(gitIn(bare(), 'rev-list', '--count', `${start}..${tip}`), '1');
 
@@ -195,7 +234,12 @@ describe('Azure DevOps Git emulator (real client)', function () {
           for (let attempt = 0; attempt < 50; attempt++) {
             const old = (await head('main'))!;
             try {
-              await push('refs/heads/main', old, [{ changeType: 1, item: { path: `/writers/${i}/file.txt` }, newContent: { content: `${i}`, contentType: 0 } }], `retry writer ${i}`);
+              await push(
+                'refs/heads/main',
+                old,
+                [{ changeType: 1, item: { path: `/writers/${i}/file.txt` }, newContent: { content: `${i}`, contentType: 0 } }],
+                `retry writer ${i}`,
+              );
               return;
             } catch (e) {
               if ((e as { statusCode?: number }).statusCode !== 409) throw e;
@@ -212,18 +256,59 @@ describe('Azure DevOps Git emulator (real client)', function () {
 
   describe('items, commits and diffs', () => {
     it('gets one item with content, folder listings by scopePath and recursion level, and raw content by Accept', async () => {
-      const item = await git.getItem(repoId, '/clusters/dev/app.yaml', P, undefined, undefined, undefined, undefined, undefined, { version: base, versionType: GitVersionType.Commit }, true);
+      const item = await git.getItem(
+        repoId,
+        '/clusters/dev/app.yaml',
+        P,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        { version: base, versionType: GitVersionType.Commit },
+        true,
+      );
       assert.equal(item.content, 'kind: A\n');
       assert.equal(item.commitId, base);
       assert.equal(item.objectId, gitIn(bare(), 'rev-parse', `${base}:clusters/dev/app.yaml`));
-      const one = await git.getItems(repoId, P, '/clusters', VersionControlRecursionType.OneLevel, undefined, undefined, undefined, undefined, { version: base, versionType: GitVersionType.Commit });
-      assert.deepEqual(one.map((i) => [i.path, i.isFolder ?? false]), [['/clusters', true], ['/clusters/dev', true], ['/clusters/prod', true]]);
-      const full = await git.getItems(repoId, P, '/clusters/dev', VersionControlRecursionType.Full, undefined, undefined, undefined, undefined, { version: base, versionType: GitVersionType.Commit });
-      assert.deepEqual(full.map((i) => i.path), ['/clusters/dev', '/clusters/dev/app.yaml', '/clusters/dev/nested', '/clusters/dev/nested/deep.yaml']);
-      const byName = await raw('GET', `${emu.url}/${P}/_apis/git/repositories/gitops/items?scopePath=/clusters/dev&recursionLevel=full&versionDescriptor.version=feature/push&versionDescriptor.versionType=branch&api-version=7.1`);
-      assert.deepEqual(JSON.parse(byName.body).value.map((i: { path: string }) => i.path), ['/clusters/dev', '/clusters/dev/nested', '/clusters/dev/nested/deep.yaml', '/clusters/dev/renamed.yaml']);
-      assert.equal(await readStream(await git.getItemText(repoId, '/clusters/prod/app.yaml', P, undefined, undefined, undefined, undefined, undefined, { version: 'main' })), 'kind: B\n');
-      const bin = await git.getItemContent(repoId, '/bin/data.bin', P, undefined, undefined, undefined, undefined, undefined, { version: 'feature/push', versionType: GitVersionType.Branch });
+      const one = await git.getItems(repoId, P, '/clusters', VersionControlRecursionType.OneLevel, undefined, undefined, undefined, undefined, {
+        version: base,
+        versionType: GitVersionType.Commit,
+      });
+      assert.deepEqual(
+        one.map((i) => [i.path, i.isFolder ?? false]),
+        [
+          ['/clusters', true],
+          ['/clusters/dev', true],
+          ['/clusters/prod', true],
+        ],
+      );
+      const full = await git.getItems(repoId, P, '/clusters/dev', VersionControlRecursionType.Full, undefined, undefined, undefined, undefined, {
+        version: base,
+        versionType: GitVersionType.Commit,
+      });
+      assert.deepEqual(
+        full.map((i) => i.path),
+        ['/clusters/dev', '/clusters/dev/app.yaml', '/clusters/dev/nested', '/clusters/dev/nested/deep.yaml'],
+      );
+      const byName = await raw(
+        'GET',
+        `${emu.url}/${P}/_apis/git/repositories/gitops/items?scopePath=/clusters/dev&recursionLevel=full&versionDescriptor.version=feature/push&versionDescriptor.versionType=branch&api-version=7.1`,
+      );
+      assert.deepEqual(
+        JSON.parse(byName.body).value.map((i: { path: string }) => i.path),
+        ['/clusters/dev', '/clusters/dev/nested', '/clusters/dev/nested/deep.yaml', '/clusters/dev/renamed.yaml'],
+      );
+      assert.equal(
+        await readStream(
+          await git.getItemText(repoId, '/clusters/prod/app.yaml', P, undefined, undefined, undefined, undefined, undefined, { version: 'main' }),
+        ),
+        'kind: B\n',
+      );
+      const bin = await git.getItemContent(repoId, '/bin/data.bin', P, undefined, undefined, undefined, undefined, undefined, {
+        version: 'feature/push',
+        versionType: GitVersionType.Branch,
+      });
       const chunks: Buffer[] = [];
       for await (const c of bin) chunks.push(c as Buffer);
       assert.deepEqual(Buffer.concat(chunks), Buffer.from([0, 1, 2, 3, 255]));
@@ -242,15 +327,26 @@ describe('Azure DevOps Git emulator (real client)', function () {
       assert.equal(c.changes!.length, 4);
       const tip = (await head('feature/push'))!;
       const list = await git.getCommits(repoId, { itemVersion: { version: 'feature/push', versionType: GitVersionType.Branch } }, P);
-      assert.deepEqual(list.map((x) => x.comment), ['second', 'first', 'Seed files']);
-      assert.equal(list[0]!.commitId, tip);
+      assert.deepEqual(
+        list.map((x) => x.comment),
+        ['second', 'first', 'Seed files'],
+      );
+      assert.equal(list[0].commitId, tip);
       const top1 = await git.getCommits(repoId, { itemVersion: { version: 'feature/push' }, $top: 1 }, P);
       assert.equal(top1.length, 1);
       assert.equal(await git.getCommit('0123456789012345678901234567890123456789', repoId, P), null);
     });
 
     it('diffs commits with commonCommit, aheadCount and behindCount (ancestry)', async () => {
-      const d = await git.getCommitDiffs(repoId, P, true, undefined, undefined, { version: 'main', versionType: GitVersionType.Branch }, { version: 'feature/push', versionType: GitVersionType.Branch });
+      const d = await git.getCommitDiffs(
+        repoId,
+        P,
+        true,
+        undefined,
+        undefined,
+        { version: 'main', versionType: GitVersionType.Branch },
+        { version: 'feature/push', versionType: GitVersionType.Branch },
+      );
       const mainTip = (await head('main'))!;
       assert.equal(d.commonCommit, base);
       assert.equal(d.baseCommit, mainTip);
@@ -258,7 +354,15 @@ describe('Azure DevOps Git emulator (real client)', function () {
       assert.ok(d.behindCount! >= 12); // main moved on
       assert.equal(d.allChangesIncluded, true);
       // ancestry: base is an ancestor of main, so the common commit of (base, main) is base itself
-      const anc = await git.getCommitDiffs(repoId, P, true, undefined, undefined, { version: base, versionType: GitVersionType.Commit }, { version: 'main', versionType: GitVersionType.Branch });
+      const anc = await git.getCommitDiffs(
+        repoId,
+        P,
+        true,
+        undefined,
+        undefined,
+        { version: base, versionType: GitVersionType.Commit },
+        { version: 'main', versionType: GitVersionType.Branch },
+      );
       assert.equal(anc.commonCommit, base);
       assert.equal(anc.behindCount, 0);
     });
@@ -286,14 +390,20 @@ describe('Azure DevOps Git emulator (real client)', function () {
       assert.equal((await git.getPullRequest(repoId, pr.pullRequestId!, P)).title, 'One');
       assert.equal((await git.getPullRequestById(pr.pullRequestId!, P)).pullRequestId, pr.pullRequestId);
       const found = await git.getPullRequests(repoId, { sourceRefName: src, targetRefName: 'refs/heads/main', status: PullRequestStatus.Active }, P);
-      assert.deepEqual(found.map((p) => p.pullRequestId), [pr.pullRequestId]);
+      assert.deepEqual(
+        found.map((p) => p.pullRequestId),
+        [pr.pullRequestId],
+      );
       const updated = await git.updatePullRequest({ title: 'One (edited)', description: 'new text' }, repoId, pr.pullRequestId!, P);
       assert.equal(updated.title, 'One (edited)');
       assert.equal(updated.description, 'new text');
       const reviewer = emu.admin.identity('Alice Reviewer');
       const vote = await git.createPullRequestReviewer({ vote: 10, isRequired: true }, repoId, pr.pullRequestId!, reviewer.id, P);
       assert.equal(vote.vote, 10);
-      assert.deepEqual((await git.getPullRequest(repoId, pr.pullRequestId!, P)).reviewers!.map((r) => [r.displayName, r.vote, r.isRequired]), [['Alice Reviewer', 10, true]]);
+      assert.deepEqual(
+        (await git.getPullRequest(repoId, pr.pullRequestId!, P)).reviewers!.map((r) => [r.displayName, r.vote, r.isRequired]),
+        [['Alice Reviewer', 10, true]],
+      );
       const abandoned = await git.updatePullRequest({ status: PullRequestStatus.Abandoned }, repoId, pr.pullRequestId!, P);
       assert.equal(abandoned.status, PullRequestStatus.Abandoned);
       assert.equal((await git.getPullRequests(repoId, { sourceRefName: src, status: PullRequestStatus.Abandoned }, P)).length, 1);
@@ -315,7 +425,11 @@ describe('Azure DevOps Git emulator (real client)', function () {
         const pr = await git.createPullRequest({ sourceRefName: src, targetRefName: 'refs/heads/main', title: `strategy ${strategy}` }, repoId, P);
         const before = (await head('main'))!;
         const done = await git.updatePullRequest(
-          { status: PullRequestStatus.Completed, lastMergeSourceCommit: pr.lastMergeSourceCommit, completionOptions: { mergeStrategy: strategy, deleteSourceBranch: true } },
+          {
+            status: PullRequestStatus.Completed,
+            lastMergeSourceCommit: pr.lastMergeSourceCommit,
+            completionOptions: { mergeStrategy: strategy, deleteSourceBranch: true },
+          },
           repoId,
           pr.pullRequestId!,
           P,
@@ -341,7 +455,9 @@ describe('Azure DevOps Git emulator (real client)', function () {
       await emu.admin.seedFiles(P, 'gitops', src, { 'README.md': 'main readme\n', 'other.txt': 'x\n' }, 'resolve');
       const resolved = await git.getPullRequest(repoId, pr.pullRequestId!, P);
       assert.equal(resolved.mergeStatus, PullRequestAsyncStatus.Succeeded);
-      const stale = await rejection(git.updatePullRequest({ status: PullRequestStatus.Completed, lastMergeSourceCommit: oldSource }, repoId, pr.pullRequestId!, P));
+      const stale = await rejection(
+        git.updatePullRequest({ status: PullRequestStatus.Completed, lastMergeSourceCommit: oldSource }, repoId, pr.pullRequestId!, P),
+      );
       assert.equal(stale.statusCode, 409);
       assert.equal(stale.result.typeKey, 'GitPullRequestStaleException');
     });
@@ -349,18 +465,30 @@ describe('Azure DevOps Git emulator (real client)', function () {
     it('holds auto-complete until the required reviewers approve; policies block direct pushes', async () => {
       await emu.admin.setRequiredReviewers(P, 'gitops', 'main', 1);
       try {
-        const blocked = await rejection(push('refs/heads/main', (await head('main'))!, [{ changeType: 1, item: { path: '/direct.txt' }, newContent: { content: 'x', contentType: 0 } }]));
+        const blocked = await rejection(
+          push('refs/heads/main', (await head('main'))!, [{ changeType: 1, item: { path: '/direct.txt' }, newContent: { content: 'x', contentType: 0 } }]),
+        );
         assert.equal(blocked.statusCode, 403);
         assert.equal(blocked.result.typeKey, 'GitRefUpdateRejectedByPolicyException');
         const src = await branch({ 'auto/complete.txt': 'x\n' });
         const pr = await git.createPullRequest({ sourceRefName: src, targetRefName: 'refs/heads/main', title: 'auto' }, repoId, P);
         const me = emu.admin.serviceIdentity();
-        const set = await git.updatePullRequest({ autoCompleteSetBy: { id: me.id }, completionOptions: { mergeStrategy: GitPullRequestMergeStrategy.Squash, deleteSourceBranch: true } }, repoId, pr.pullRequestId!, P);
+        const set = await git.updatePullRequest(
+          { autoCompleteSetBy: { id: me.id }, completionOptions: { mergeStrategy: GitPullRequestMergeStrategy.Squash, deleteSourceBranch: true } },
+          repoId,
+          pr.pullRequestId!,
+          P,
+        );
         assert.equal(set.status, PullRequestStatus.Active);
         assert.equal(set.autoCompleteSetBy!.id, me.id);
         assert.equal((await git.getPullRequest(repoId, pr.pullRequestId!, P)).status, PullRequestStatus.Active, 'held by the policy');
         // completing without the approvals is rejected by policy
-        const early = await git.updatePullRequest({ status: PullRequestStatus.Completed, lastMergeSourceCommit: pr.lastMergeSourceCommit }, repoId, pr.pullRequestId!, P);
+        const early = await git.updatePullRequest(
+          { status: PullRequestStatus.Completed, lastMergeSourceCommit: pr.lastMergeSourceCommit },
+          repoId,
+          pr.pullRequestId!,
+          P,
+        );
         assert.equal(early.status, PullRequestStatus.Active);
         assert.equal(early.mergeStatus, PullRequestAsyncStatus.RejectedByPolicy);
         const approved = await emu.admin.approvePullRequest(P, 'gitops', pr.pullRequestId!, { reviewer: 'Bob Approver' });
@@ -389,7 +517,15 @@ describe('Azure DevOps Git emulator (real client)', function () {
     it('creates, lists and updates threads and comments', async () => {
       const src = await branch({ 'threads/a.txt': 'x\n' });
       const pr = await git.createPullRequest({ sourceRefName: src, targetRefName: 'refs/heads/main', title: 'threads' }, repoId, P);
-      const thread = await git.createThread({ comments: [{ parentCommentId: 0, content: 'Rendered diff <!-- gitops-flow:diff -->', commentType: CommentType.Text }], status: CommentThreadStatus.Active }, repoId, pr.pullRequestId!, P);
+      const thread = await git.createThread(
+        {
+          comments: [{ parentCommentId: 0, content: 'Rendered diff <!-- gitops-flow:diff -->', commentType: CommentType.Text }],
+          status: CommentThreadStatus.Active,
+        },
+        repoId,
+        pr.pullRequestId!,
+        P,
+      );
       assert.equal(thread.comments!.length, 1);
       assert.equal(thread.status, CommentThreadStatus.Active);
       const reply = await git.createComment({ parentCommentId: 1, content: 'reply', commentType: CommentType.Text }, repoId, pr.pullRequestId!, thread.id!, P);
@@ -399,7 +535,10 @@ describe('Azure DevOps Git emulator (real client)', function () {
       const closed = await git.updateThread({ status: CommentThreadStatus.Closed }, repoId, pr.pullRequestId!, thread.id!, P);
       assert.equal(closed.status, CommentThreadStatus.Closed);
       const threads = await git.getThreads(repoId, pr.pullRequestId!, P);
-      assert.deepEqual(threads.map((t) => [t.id, t.status, t.comments!.map((c) => c.content)]), [[thread.id, CommentThreadStatus.Closed, ['Rendered diff v2 <!-- gitops-flow:diff -->', 'reply']]]);
+      assert.deepEqual(
+        threads.map((t) => [t.id, t.status, t.comments!.map((c) => c.content)]),
+        [[thread.id, CommentThreadStatus.Closed, ['Rendered diff v2 <!-- gitops-flow:diff -->', 'reply']]],
+      );
       assert.equal((await git.getComments(repoId, pr.pullRequestId!, thread.id!, P)).length, 2);
     });
 
@@ -408,21 +547,46 @@ describe('Azure DevOps Git emulator (real client)', function () {
       const pr = await git.createPullRequest({ sourceRefName: src, targetRefName: 'refs/heads/main', title: 'statuses' }, repoId, P);
       const commit = pr.lastMergeSourceCommit!.commitId!;
       const context = { name: 'dev', genre: 'gitops-flow' };
-      await git.createCommitStatus({ state: GitStatusState.Pending, description: 'reconciling', context, targetUrl: 'https://example.test/1' }, commit, repoId, P);
+      await git.createCommitStatus(
+        { state: GitStatusState.Pending, description: 'reconciling', context, targetUrl: 'https://example.test/1' },
+        commit,
+        repoId,
+        P,
+      );
       const ok = await git.createCommitStatus({ state: GitStatusState.Succeeded, description: 'reconciled', context }, commit, repoId, P);
       assert.equal(ok.state, GitStatusState.Succeeded);
       const statuses = await git.getStatuses(commit, repoId, P);
-      assert.deepEqual(statuses.map((s) => s.description), ['reconciled', 'reconciling']);
-      assert.deepEqual((await git.getStatuses(commit, repoId, P, undefined, undefined, true)).map((s) => s.description), ['reconciled']);
-      const prStatus = await git.createPullRequestStatus({ state: GitStatusState.Failed, description: '2 findings', context: { name: 'validate', genre: 'gitops-flow' }, iterationId: 1 }, repoId, pr.pullRequestId!, P);
+      assert.deepEqual(
+        statuses.map((s) => s.description),
+        ['reconciled', 'reconciling'],
+      );
+      assert.deepEqual(
+        (await git.getStatuses(commit, repoId, P, undefined, undefined, true)).map((s) => s.description),
+        ['reconciled'],
+      );
+      const prStatus = await git.createPullRequestStatus(
+        { state: GitStatusState.Failed, description: '2 findings', context: { name: 'validate', genre: 'gitops-flow' }, iterationId: 1 },
+        repoId,
+        pr.pullRequestId!,
+        P,
+      );
       assert.equal(prStatus.iterationId, 1);
-      assert.deepEqual((await git.getPullRequestStatuses(repoId, pr.pullRequestId!, P)).map((s) => [s.state, s.description]), [[GitStatusState.Failed, '2 findings']]);
-      const props = await git.updatePullRequestProperties(null as never, [{ op: 'add', path: '/gitops-flow.promotion', value: 'dev/abc' }] as never, repoId, pr.pullRequestId!, P);
+      assert.deepEqual(
+        (await git.getPullRequestStatuses(repoId, pr.pullRequestId!, P)).map((s) => [s.state, s.description]),
+        [[GitStatusState.Failed, '2 findings']],
+      );
+      const props = await git.updatePullRequestProperties(
+        null,
+        [{ op: 'add', path: '/gitops-flow.promotion', value: 'dev/abc' }] as never,
+        repoId,
+        pr.pullRequestId!,
+        P,
+      );
       assert.equal(props.value['gitops-flow.promotion'].$value, 'dev/abc');
       const got = await git.getPullRequestProperties(repoId, pr.pullRequestId!, P);
       assert.equal(got.value['Microsoft.Git.PullRequest.SourceRefName'].$value, src);
       assert.equal(got.count, 3);
-      await git.updatePullRequestProperties(null as never, [{ op: 'remove', path: '/gitops-flow.promotion' }] as never, repoId, pr.pullRequestId!, P);
+      await git.updatePullRequestProperties(null, [{ op: 'remove', path: '/gitops-flow.promotion' }] as never, repoId, pr.pullRequestId!, P);
       assert.equal((await git.getPullRequestProperties(repoId, pr.pullRequestId!, P)).count, 2);
     });
   });
@@ -501,14 +665,23 @@ describe('Azure DevOps Git emulator (real client)', function () {
     });
   });
 
-  function raw(method: string, url: string, body?: unknown, headers: Record<string, string> = { Authorization: `Bearer ${emu.token}` }): Promise<{ status: number; body: string }> {
+  function raw(
+    method: string,
+    url: string,
+    body?: unknown,
+    headers: Record<string, string> = { Authorization: `Bearer ${emu.token}` },
+  ): Promise<{ status: number; body: string }> {
     return new Promise((resolve, reject) => {
       const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-      const req = http.request(url, { method, headers: { ...headers, ...(data ? { 'Content-Type': 'application/json', 'Content-Length': String(data.length) } : {}) }, timeout: 20_000 }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      });
+      const req = http.request(
+        url,
+        { method, headers: { ...headers, ...(data ? { 'Content-Type': 'application/json', 'Content-Length': String(data.length) } : {}) }, timeout: 20_000 },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        },
+      );
       req.on('error', reject);
       req.on('timeout', () => req.destroy(new Error('timeout')));
       req.end(data);

@@ -32,9 +32,15 @@ describe('Azure DevOps Git emulator: pushes that create a branch', function () {
   const edit = (comment: string, parents?: string[]) => ({
     comment,
     ...(parents ? { parents } : {}),
-    changes: [{ changeType: 'edit', item: { path: '/tasks/content/activetasks.md' }, newContent: { content: `# My Active Tasks\n\n* ${comment}\n`, contentType: 'rawtext' } }],
+    changes: [
+      {
+        changeType: 'edit',
+        item: { path: '/tasks/content/activetasks.md' },
+        newContent: { content: `# My Active Tasks\n\n* ${comment}\n`, contentType: 'rawtext' },
+      },
+    ],
   });
-  const push = (ref: string, oldObjectId: string, commit: object) => git.createPush({ refUpdates: [{ name: ref, oldObjectId }], commits: [commit] } as GitPush, repoId, P);
+  const push = (ref: string, oldObjectId: string, commit: object) => git.createPush({ refUpdates: [{ name: ref, oldObjectId }], commits: [commit] }, repoId, P);
   const refNames = async (prefix: string) => (await git.getRefs(repoId, P, prefix)).map((r) => r.name);
 
   for (const [title, ref, oldId, parents] of [
@@ -45,8 +51,11 @@ describe('Azure DevOps Git emulator: pushes that create a branch', function () {
     it(`creates the branch when ${title}`, async () => {
       const oldObjectId = oldId === 'base' ? base : ZERO;
       const result = await push(ref, oldObjectId, edit(ref, parents ? [base] : undefined));
-      const commitId = result.commits![0]!.commitId!;
-      assert.deepEqual(result.commits!.map((c) => c.parents), [[base]]);
+      const commitId = result.commits![0].commitId!;
+      assert.deepEqual(
+        result.commits!.map((c) => c.parents),
+        [[base]],
+      );
       assert.deepEqual(
         result.refUpdates!.map((r) => [r.name, r.oldObjectId, r.newObjectId]),
         [[ref, ZERO, commitId]],
@@ -56,13 +65,19 @@ describe('Azure DevOps Git emulator: pushes that create a branch', function () {
       assert.equal(gitIn(bare(), 'rev-list', '--parents', '-n', '1', ref), `${commitId} ${base}`);
       assert.equal(gitIn(bare(), 'show', `${ref}:tasks/content/activetasks.md`), `# My Active Tasks\n\n* ${ref}`);
       const stored = await git.getPush(repoId, result.pushId!, P, undefined, true);
-      assert.deepEqual(stored.refUpdates!.map((r) => [r.name, r.oldObjectId, r.newObjectId]), [[ref, ZERO, commitId]]);
+      assert.deepEqual(
+        stored.refUpdates!.map((r) => [r.name, r.oldObjectId, r.newObjectId]),
+        [[ref, ZERO, commitId]],
+      );
     });
   }
 
   it('keeps the zeros form without parents: a root commit on a new branch', async () => {
-    const result = await push('refs/heads/orphan', ZERO, { comment: 'root', changes: [{ changeType: 'add', item: { path: '/only.txt' }, newContent: { content: 'only\n', contentType: 'rawtext' } }] });
-    assert.deepEqual(result.commits![0]!.parents, []);
+    const result = await push('refs/heads/orphan', ZERO, {
+      comment: 'root',
+      changes: [{ changeType: 'add', item: { path: '/only.txt' }, newContent: { content: 'only\n', contentType: 'rawtext' } }],
+    });
+    assert.deepEqual(result.commits![0].parents, []);
     assert.equal(gitIn(bare(), 'ls-tree', '-r', '--name-only', 'refs/heads/orphan'), 'only.txt');
   });
 
@@ -72,7 +87,10 @@ describe('Azure DevOps Git emulator: pushes that create a branch', function () {
       const e = await rejection(push('refs/heads/from-base', oldObjectId, edit('late writer', [base])));
       assert.equal(e.statusCode, 409);
       assert.equal(e.result.typeKey, 'GitReferenceStaleException');
-      assert.equal(e.message, "TF401028: The reference 'refs/heads/from-base' has already been updated by another client, so you cannot update it. Please try again.");
+      assert.equal(
+        e.message,
+        "TF401028: The reference 'refs/heads/from-base' has already been updated by another client, so you cannot update it. Please try again.",
+      );
     }
     assert.equal(gitIn(bare(), 'rev-parse', 'refs/heads/from-base'), current);
   });
@@ -94,7 +112,10 @@ describe('Azure DevOps Git emulator: pushes that create a branch', function () {
   it('updates an existing branch with its current value as oldObjectId (the ordinary form is unchanged)', async () => {
     const tip = gitIn(bare(), 'rev-parse', 'refs/heads/from-base');
     const result = await push('refs/heads/from-base', tip, edit('second'));
-    assert.deepEqual(result.refUpdates!.map((r) => [r.oldObjectId, r.newObjectId]), [[tip, result.commits![0]!.commitId]]);
-    assert.deepEqual(result.commits![0]!.parents, [tip]);
+    assert.deepEqual(
+      result.refUpdates!.map((r) => [r.oldObjectId, r.newObjectId]),
+      [[tip, result.commits![0].commitId]],
+    );
+    assert.deepEqual(result.commits![0].parents, [tip]);
   });
 });

@@ -18,8 +18,8 @@ describe('npm run emulators (start contract)', function () {
         let out = '';
         let err = '';
         const timer = setTimeout(() => reject(new Error(`no JSON line within 45 s; stderr: ${err}`)), 45_000);
-        child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-        child.stdout!.on('data', (d: Buffer) => {
+        child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        child.stdout.on('data', (d: Buffer) => {
           out += d.toString();
           const nl = out.indexOf('\n');
           if (nl >= 0) {
@@ -38,16 +38,25 @@ describe('npm run emulators (start contract)', function () {
       };
       assert.match(info.devopsUrl, /^http:\/\/127\.0\.0\.1:\d+\/[^/]+$/);
       assert.match(info.adminUrl, /^http:\/\/127\.0\.0\.1:\d+\/_admin$/);
-      assert.deepEqual(info.repositories.map((r) => r.name), ['app', 'gitops']);
+      assert.deepEqual(
+        info.repositories.map((r) => r.name),
+        ['app', 'gitops'],
+      );
       const git = await gitApi({ url: info.devopsUrl, token: info.devopsToken } as never);
       const gitops = await git.getRepository('gitops', info.project);
       assert.equal(gitops.defaultBranch, 'refs/heads/main');
       const expected = listFiles(path.join(process.cwd(), 'examples', 'gitops'));
       const items = await git.getItems(gitops.id!, info.project, '/', 120);
-      assert.deepEqual(items.filter((i) => !i.isFolder).map((i) => i.path).sort(), expected.map((f) => `/${f}`).sort());
-      const app = await git.getItems(info.repositories[0]!.id, info.project, '/', 120);
+      assert.deepEqual(
+        items
+          .filter((i) => !i.isFolder)
+          .map((i) => i.path)
+          .sort(),
+        expected.map((f) => `/${f}`).sort(),
+      );
+      const app = await git.getItems(info.repositories[0].id, info.project, '/', 120);
       assert.ok(app.some((i) => i.path === '/deploy/kustomize/base/kustomization.yaml'));
-      const dataDir = path.dirname(path.dirname(path.dirname(info.repositories[0]!.path)));
+      const dataDir = path.dirname(path.dirname(path.dirname(info.repositories[0].path)));
       assert.ok(existsSync(dataDir));
       child.kill('SIGTERM');
       assert.equal(await exited, 0);

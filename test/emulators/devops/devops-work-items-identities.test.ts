@@ -33,11 +33,23 @@ describe('Azure DevOps emulator: work items, PR work items and identities (real 
   after(async () => emu?.stop());
 
   const raw = async (path: string, init: RequestInit = {}) => {
-    const res = await fetch(`${emu.url}${path}`, { ...init, headers: { Authorization: `Bearer ${emu.token}`, Accept: 'application/json', ...(init.headers ?? {}) } });
+    const res = await fetch(`${emu.url}${path}`, {
+      ...init,
+      headers: { Authorization: `Bearer ${emu.token}`, Accept: 'application/json', ...(init.headers ?? {}) },
+    });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
   const createPr = (source: string, workItemIds: number[] = []) =>
-    git.createPullRequest({ sourceRefName: `refs/heads/${source}`, targetRefName: 'refs/heads/main', title: `PR ${source}`, workItemRefs: workItemIds.map((id) => ({ id: String(id) })) }, repoId, P);
+    git.createPullRequest(
+      {
+        sourceRefName: `refs/heads/${source}`,
+        targetRefName: 'refs/heads/main',
+        title: `PR ${source}`,
+        workItemRefs: workItemIds.map((id) => ({ id: String(id) })),
+      },
+      repoId,
+      P,
+    );
 
   describe('work items', () => {
     it('reads a work item with its fields, 404 WorkItemUnauthorizedAccessException (TF401232) for an unknown one', async () => {
@@ -45,16 +57,31 @@ describe('Azure DevOps emulator: work items, PR work items and identities (real 
       assert.equal(url, `${emu.url}/${projectId}/_apis/wit/workItems/${id}`);
       const item = await wit.getWorkItem(id);
       assert.deepEqual(
-        [item.id, item.rev, item.fields!['System.Title'], item.fields!['System.WorkItemType'], item.fields!['System.State'], item.fields!['System.TeamProject'], item.relations, item.url],
+        [
+          item.id,
+          item.rev,
+          item.fields!['System.Title'],
+          item.fields!['System.WorkItemType'],
+          item.fields!['System.State'],
+          item.fields!['System.TeamProject'],
+          item.relations,
+          item.url,
+        ],
         [id, 1, 'Ship dev', 'Bug', 'New', P, undefined, url],
       );
       assert.equal(await wit.getWorkItem(9999), null, 'the client turns 404 into null');
       const missing = await raw('/_apis/wit/workitems/9999?api-version=7.1');
       assert.equal(missing.status, 404);
-      assert.deepEqual([missing.body.typeKey, missing.body.message], ['WorkItemUnauthorizedAccessException', 'TF401232: Work item 9999 does not exist, or you do not have permissions to read it.']);
+      assert.deepEqual(
+        [missing.body.typeKey, missing.body.message],
+        ['WorkItemUnauthorizedAccessException', 'TF401232: Work item 9999 does not exist, or you do not have permissions to read it.'],
+      );
       assert.equal((await raw(`/other/_apis/wit/workitems/${id}?api-version=7.1`)).status, 404, 'not in that project');
       const both = await wit.getWorkItems([id, 9999], undefined, undefined, undefined, WorkItemErrorPolicy.Omit);
-      assert.deepEqual(both.map((w) => w?.id ?? null), [id, null]);
+      assert.deepEqual(
+        both.map((w) => w?.id ?? null),
+        [id, null],
+      );
       assert.equal(await wit.getWorkItems([id, 9999]), null, 'errorPolicy Fail (the default): 404 for the whole list');
     });
 
@@ -72,9 +99,14 @@ describe('Azure DevOps emulator: work items, PR work items and identities (real 
         [`PATCH /contoso/_apis/wit/workItems/${id} Work Items_Update 200`], // wit locations cached by the first read
       );
       assert.equal(updated.rev, 2);
-      assert.deepEqual(updated.relations!.map((r) => [r.rel, r.url, r.attributes!.name]), [['ArtifactLink', artifact, 'Pull Request']]);
+      assert.deepEqual(
+        updated.relations!.map((r) => [r.rel, r.url, r.attributes!.name]),
+        [['ArtifactLink', artifact, 'Pull Request']],
+      );
       assert.deepEqual(await git.getPullRequestWorkItemRefs(repoId, pr.pullRequestId!, P), [{ id: String(id), url: `${emu.url}/_apis/wit/workItems/${id}` }]);
-      assert.deepEqual((await git.getPullRequest(repoId, pr.pullRequestId!, P, undefined, undefined, undefined, undefined, true)).workItemRefs, [{ id: String(id), url: `${emu.url}/_apis/wit/workItems/${id}` }]);
+      assert.deepEqual((await git.getPullRequest(repoId, pr.pullRequestId!, P, undefined, undefined, undefined, undefined, true)).workItemRefs, [
+        { id: String(id), url: `${emu.url}/_apis/wit/workItems/${id}` },
+      ]);
       assert.equal((await git.getPullRequest(repoId, pr.pullRequestId!, P)).workItemRefs, undefined, 'only with includeWorkItemRefs');
       // the same link again is refused and changes nothing
       const again = await rejection(wit.updateWorkItem(undefined, link, id));
@@ -85,13 +117,25 @@ describe('Azure DevOps emulator: work items, PR work items and identities (real 
 
     it('refuses an artifact link without a name and patches that are not JSON Patch arrays', async () => {
       const { id } = emu.admin.createWorkItem(P, { title: 'x' });
-      const noName = await rejection(wit.updateWorkItem(undefined, [{ op: 'add', path: '/relations/-', value: { rel: 'ArtifactLink', url: 'vstfs:///Git/PullRequestId/a%2Fb%2F1' } }], id));
-      assert.deepEqual([noName.statusCode, noName.result.typeKey, noName.message], [400, 'ArgumentException', 'Artifact links must have a valid name specified.\r\nParameter name: workItemUpdates']);
+      const noName = await rejection(
+        wit.updateWorkItem(undefined, [{ op: 'add', path: '/relations/-', value: { rel: 'ArtifactLink', url: 'vstfs:///Git/PullRequestId/a%2Fb%2F1' } }], id),
+      );
+      assert.deepEqual(
+        [noName.statusCode, noName.result.typeKey, noName.message],
+        [400, 'ArgumentException', 'Artifact links must have a valid name specified.\r\nParameter name: workItemUpdates'],
+      );
       const notArray = await rejection(wit.updateWorkItem(undefined, { op: 'add' }, id));
       assert.deepEqual([notArray.statusCode, notArray.result.typeKey], [400, 'VssPropertyValidationException']);
       assert.equal(emu.admin.workItem(id)!.rev, 1);
       // fields and a test on rev, in one document
-      const titled = await wit.updateWorkItem(undefined, [{ op: 'test', path: '/rev', value: 1 }, { op: 'replace', path: '/fields/System.Title', value: 'y' }], id);
+      const titled = await wit.updateWorkItem(
+        undefined,
+        [
+          { op: 'test', path: '/rev', value: 1 },
+          { op: 'replace', path: '/fields/System.Title', value: 'y' },
+        ],
+        id,
+      );
       assert.deepEqual([titled.rev, titled.fields!['System.Title']], [2, 'y']);
       assert.equal((await rejection(wit.updateWorkItem(undefined, [{ op: 'test', path: '/rev', value: 1 }], id))).statusCode, 400);
       assert.deepEqual((await wit.getWorkItem(id, undefined, undefined, WorkItemExpand.Relations)).relations, undefined);
@@ -105,7 +149,10 @@ describe('Azure DevOps emulator: work items, PR work items and identities (real 
       assert.deepEqual(pr.workItemRefs, expected);
       assert.deepEqual(await git.getPullRequestWorkItemRefs(repoId, pr.pullRequestId!, P), expected);
       const linked = await wit.getWorkItem(a, undefined, undefined, WorkItemExpand.Relations);
-      assert.deepEqual(linked.relations!.map((r) => [r.rel, r.url!.toLowerCase(), r.attributes!.name]), [['ArtifactLink', pr.artifactId!.toLowerCase(), 'Pull Request']]);
+      assert.deepEqual(
+        linked.relations!.map((r) => [r.rel, r.url!.toLowerCase(), r.attributes!.name]),
+        [['ArtifactLink', pr.artifactId!.toLowerCase(), 'Pull Request']],
+      );
     });
   });
 
@@ -121,40 +168,70 @@ describe('Azure DevOps emulator: work items, PR work items and identities (real 
     });
 
     const search = async (filterValue: string, extra = '') =>
-      (await git.rest.get<{ count: number; value: Array<Record<string, any>> }>(
-        `${emu.url}/_apis/identities?searchFilter=General&filterValue=${encodeURIComponent(filterValue)}&queryMembership=None&api-version=7.1${extra}`,
-      )).result!;
+      (
+        await git.rest.get<{ count: number; value: Array<Record<string, any>> }>(
+          `${emu.url}/_apis/identities?searchFilter=General&filterValue=${encodeURIComponent(filterValue)}&queryMembership=None&api-version=7.1${extra}`,
+        )
+      ).result!;
 
     it('finds a user by email with the Identity shape of the service', async () => {
       const found = await search('JAMAL@contoso.com');
       assert.equal(found.count, 1);
-      const user = found.value[0]!;
+      const user = found.value[0];
       assert.deepEqual(
-        [user.id, user.providerDisplayName, user.isActive, user.isContainer, user.members, user.memberOf, user.memberIds, user.resourceVersion, user.metaTypeId],
+        [
+          user.id,
+          user.providerDisplayName,
+          user.isActive,
+          user.isContainer,
+          user.members,
+          user.memberOf,
+          user.memberIds,
+          user.resourceVersion,
+          user.metaTypeId,
+        ],
         [jamal.id, 'Jamal Hartnett', true, undefined, [], [], [], 2, 0],
       );
       assert.match(user.descriptor, /^Microsoft\.IdentityModel\.Claims\.ClaimsIdentity;[0-9a-f-]{36}\\jamal@contoso\.com$/);
       assert.match(user.subjectDescriptor, /^aad\./);
       assert.deepEqual(
         [user.properties.SchemaClassName, user.properties.Account, user.properties.Mail],
-        [{ $type: 'System.String', $value: 'User' }, { $type: 'System.String', $value: 'jamal@contoso.com' }, { $type: 'System.String', $value: 'jamal@contoso.com' }],
+        [
+          { $type: 'System.String', $value: 'User' },
+          { $type: 'System.String', $value: 'jamal@contoso.com' },
+          { $type: 'System.String', $value: 'jamal@contoso.com' },
+        ],
       );
     });
 
     it('finds both people sharing a display name, and groups by plain or scoped name', async () => {
       assert.deepEqual((await search('jamal hartnett')).value.map((i) => i.properties.Mail.$value).sort(), ['jamal.h@fabrikam.com', 'jamal@contoso.com']);
-      assert.deepEqual((await search('Release Approvers')).value.map((i) => i.providerDisplayName).sort(), ['[fleet]\\Release Approvers', '[other]\\Release Approvers']);
+      assert.deepEqual((await search('Release Approvers')).value.map((i) => i.providerDisplayName).sort(), [
+        '[fleet]\\Release Approvers',
+        '[other]\\Release Approvers',
+      ]);
       const scoped = await search('[fleet]\\release approvers');
       assert.equal(scoped.count, 1);
-      const group = scoped.value[0]!;
+      const group = scoped.value[0];
       assert.deepEqual(
-        [group.id, group.isContainer, group.metaTypeId, group.properties.SchemaClassName.$value, group.properties.Account.$value, group.properties.ScopeName.$value, group.properties.Domain.$value, group.properties.Description.$value],
+        [
+          group.id,
+          group.isContainer,
+          group.metaTypeId,
+          group.properties.SchemaClassName.$value,
+          group.properties.Account.$value,
+          group.properties.ScopeName.$value,
+          group.properties.Domain.$value,
+          group.properties.Description.$value,
+        ],
         [approvers.id, true, 255, 'Group', 'Release Approvers', P, `vstfs:///Classification/TeamProject/${projectId}`, 'They approve releases'],
       );
       assert.match(group.descriptor, /^Microsoft\.TeamFoundation\.Identity;S-1-9-1551374245(-\d+){4}$/);
       assert.deepEqual(group.memberIds, [], 'queryMembership=None');
-      const direct = await raw(`/_apis/identities?searchFilter=General&filterValue=${encodeURIComponent('[fleet]\\Release Approvers')}&queryMembership=Direct&api-version=7.1`);
-      assert.deepEqual((direct.body.value as Array<{ memberIds: string[] }>)[0]!.memberIds, [jamal.id]);
+      const direct = await raw(
+        `/_apis/identities?searchFilter=General&filterValue=${encodeURIComponent('[fleet]\\Release Approvers')}&queryMembership=Direct&api-version=7.1`,
+      );
+      assert.deepEqual((direct.body.value as Array<{ memberIds: string[] }>)[0].memberIds, [jamal.id]);
       assert.deepEqual(await search('nobody@contoso.com'), { count: 0, value: [] });
     });
 
@@ -165,13 +242,21 @@ describe('Azure DevOps emulator: work items, PR work items and identities (real 
       assert.deepEqual([badFilter.status, badFilter.body.typeKey], [400, 'InvalidArgumentValueException']);
       assert.equal((await raw(`/${P}/_apis/identities?searchFilter=General&filterValue=x&api-version=7.1`)).status, 404);
       const byId = await raw(`/_apis/identities?identityIds=${jamal.id},${approvers.id}&api-version=7.1`);
-      assert.deepEqual((byId.body.value as Array<{ id: string }>).map((i) => i.id), [jamal.id, approvers.id]);
+      assert.deepEqual(
+        (byId.body.value as Array<{ id: string }>).map((i) => i.id),
+        [jamal.id, approvers.id],
+      );
     });
 
     it('shows a group reviewer as the service does (isContainer, scoped name, domain unique name)', async () => {
       await emu.admin.seedFiles(P, 'gitops', 'promote/groups', { 'g.txt': 'g\n' });
       const pr = await git.createPullRequest(
-        { sourceRefName: 'refs/heads/promote/groups', targetRefName: 'refs/heads/main', title: 'groups', reviewers: [{ id: approvers.id, isRequired: true }, { id: jamal.id }] as never },
+        {
+          sourceRefName: 'refs/heads/promote/groups',
+          targetRefName: 'refs/heads/main',
+          title: 'groups',
+          reviewers: [{ id: approvers.id, isRequired: true }, { id: jamal.id }] as never,
+        },
         repoId,
         P,
       );

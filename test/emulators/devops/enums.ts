@@ -6,8 +6,21 @@ import { ApiError, errors } from './errors';
 export type EnumMap = Readonly<Record<string, number>>;
 
 export const VersionControlChangeType: EnumMap = {
-  none: 0, add: 1, edit: 2, encoding: 4, rename: 8, delete: 16, undelete: 32, branch: 64, merge: 128,
-  lock: 256, rollback: 512, sourceRename: 1024, targetRename: 2048, property: 4096, all: 8191,
+  none: 0,
+  add: 1,
+  edit: 2,
+  encoding: 4,
+  rename: 8,
+  delete: 16,
+  undelete: 32,
+  branch: 64,
+  merge: 128,
+  lock: 256,
+  rollback: 512,
+  sourceRename: 1024,
+  targetRename: 2048,
+  property: 4096,
+  all: 8191,
 };
 export const ItemContentType: EnumMap = { rawText: 0, base64Encoded: 1 };
 export const PullRequestStatus: EnumMap = { notSet: 0, active: 1, abandoned: 2, completed: 3, all: 4 };
@@ -17,9 +30,22 @@ export const GitStatusState: EnumMap = { notSet: 0, pending: 1, succeeded: 2, fa
 export const CommentThreadStatus: EnumMap = { unknown: 0, active: 1, fixed: 2, wontFix: 3, closed: 4, byDesign: 5, pending: 6 };
 export const CommentType: EnumMap = { unknown: 0, text: 1, codeChange: 2, system: 3 };
 export const GitRefUpdateStatus: EnumMap = {
-  succeeded: 0, forcePushRequired: 1, staleOldObjectId: 2, invalidRefName: 3, unprocessed: 4, unresolvableToCommit: 5,
-  writePermissionRequired: 6, manageNotePermissionRequired: 7, createBranchPermissionRequired: 8, createTagPermissionRequired: 9,
-  rejectedByPlugin: 10, locked: 11, refNameConflict: 12, rejectedByPolicy: 13, succeededNonExistentRef: 14, succeededCorruptRef: 15,
+  succeeded: 0,
+  forcePushRequired: 1,
+  staleOldObjectId: 2,
+  invalidRefName: 3,
+  unprocessed: 4,
+  unresolvableToCommit: 5,
+  writePermissionRequired: 6,
+  manageNotePermissionRequired: 7,
+  createBranchPermissionRequired: 8,
+  createTagPermissionRequired: 9,
+  rejectedByPlugin: 10,
+  locked: 11,
+  refNameConflict: 12,
+  rejectedByPolicy: 13,
+  succeededNonExistentRef: 14,
+  succeededCorruptRef: 15,
 };
 export const VersionControlRecursionType: EnumMap = { none: 0, oneLevel: 1, oneLevelPlusNestedEmptyFolders: 4, full: 120 };
 export const GitVersionType: EnumMap = { branch: 0, tag: 1, commit: 2 };
@@ -41,7 +67,7 @@ export function parseEnum(map: EnumMap, value: unknown, field: string, flags = f
     for (const part of parts) {
       const key = Object.keys(map).find((k) => k.toLowerCase() === part.trim().toLowerCase());
       if (key === undefined) throw errors.invalidArgument(field, `'${value}' is not a valid value.`);
-      result |= map[key]!;
+      result |= map[key];
     }
     return result;
   }
@@ -53,7 +79,7 @@ export function enumName(map: EnumMap, value: number, flags = false): string {
   const exact = Object.keys(map).find((k) => map[k] === value);
   if (exact !== undefined && (!flags || value === 0 || isSingleBit(value))) return exact;
   if (!flags) return exact ?? String(value);
-  const names = Object.keys(map).filter((k) => isSingleBit(map[k]!) && (value & map[k]!) !== 0);
+  const names = Object.keys(map).filter((k) => isSingleBit(map[k]) && (value & map[k]) !== 0);
   return names.join(', ');
 }
 

@@ -15,7 +15,11 @@ export interface GitRun {
 }
 
 export class GitCommandError extends Error {
-  constructor(readonly args: string[], readonly code: number, readonly stderr: string) {
+  constructor(
+    readonly args: string[],
+    readonly code: number,
+    readonly stderr: string,
+  ) {
     super(`git ${args.join(' ')} exited with ${code}: ${stderr.trim()}`);
   }
 }
@@ -36,7 +40,10 @@ export function isolatedGitEnv(extra: Record<string, string> = {}): NodeJS.Proce
   };
 }
 
-export function runGit(args: string[], options: { gitDir?: string; input?: Buffer | string; env?: Record<string, string>; cwd?: string } = {}): Promise<GitRun> {
+export function runGit(
+  args: string[],
+  options: { gitDir?: string; input?: Buffer | string; env?: Record<string, string>; cwd?: string } = {},
+): Promise<GitRun> {
   return new Promise((resolve, reject) => {
     const env = isolatedGitEnv({ ...(options.gitDir ? { GIT_DIR: options.gitDir } : {}), ...(options.env ?? {}) });
     const child = spawn('git', args, { env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -98,7 +105,7 @@ function isoFromGit(seconds: string, tz: string): string {
 function parsePerson(line: string): GitPerson {
   const m = /^(.*) <(.*)> (\d+) ([+-]\d{4})$/.exec(line);
   if (!m) return { name: line, email: '', date: new Date(0).toISOString() };
-  return { name: m[1]!, email: m[2]!, date: isoFromGit(m[3]!, m[4]!) };
+  return { name: m[1], email: m[2], date: isoFromGit(m[3], m[4]) };
 }
 
 function gitDate(iso: string): string {
@@ -177,7 +184,7 @@ export class BareRepository {
       .filter(Boolean)
       .map((line) => {
         const [name, objectId, peeled] = line.split('\0');
-        return { name: name!, objectId: objectId!, ...(peeled ? { peeledObjectId: peeled } : {}) };
+        return { name: name, objectId: objectId, ...(peeled ? { peeledObjectId: peeled } : {}) };
       });
   }
 
@@ -209,7 +216,7 @@ export class BareRepository {
     await fs.mkdir(dir, { recursive: true });
     try {
       const files = contents.map((_, i) => path.join(dir, String(i)));
-      await Promise.all(contents.map((c, i) => fs.writeFile(files[i]!, c)));
+      await Promise.all(contents.map((c, i) => fs.writeFile(files[i], c)));
       const out = (await this.git(['hash-object', '-w', '--no-filters', '--stdin-paths'], files.join('\n') + '\n')).toString();
       return out.split('\n').filter(Boolean);
     } finally {
@@ -273,7 +280,9 @@ export class BareRepository {
 
   /** Commits of `git rev-list` with their metadata, in one call. */
   async log(revArgs: string[], pathArgs: string[] = []): Promise<CommitInfo[]> {
-    const out = (await this.git(['log', '--no-color', '--format=%H%x00%T%x00%P%x00%an%x00%ae%x00%at%x00%cn%x00%ce%x00%ct%x00%B%x01', ...revArgs, '--', ...pathArgs])).toString('utf8');
+    const out = (
+      await this.git(['log', '--no-color', '--format=%H%x00%T%x00%P%x00%an%x00%ae%x00%at%x00%cn%x00%ce%x00%ct%x00%B%x01', ...revArgs, '--', ...pathArgs])
+    ).toString('utf8');
     return out
       .split('\x01')
       .map((s) => s.replace(/^\n/, ''))
@@ -281,11 +290,11 @@ export class BareRepository {
       .map((rec) => {
         const [id, tree, parents, an, ae, at, cn, ce, ct, ...msg] = rec.split('\0');
         return {
-          id: id!,
-          tree: tree!,
+          id: id,
+          tree: tree,
           parents: parents ? parents.split(' ').filter(Boolean) : [],
-          author: { name: an!, email: ae!, date: isoFromGit(at!, '') },
-          committer: { name: cn!, email: ce!, date: isoFromGit(ct!, '') },
+          author: { name: an, email: ae, date: isoFromGit(at, '') },
+          committer: { name: cn, email: ce, date: isoFromGit(ct, '') },
           message: msg.join('\0'),
         };
       });
@@ -317,7 +326,7 @@ export class BareRepository {
     const r = await this.tryGit(['merge-tree', '--write-tree', '--allow-unrelated-histories', '--name-only', '--no-messages', '-z', ours, theirs]);
     if (r.code !== 0 && r.code !== 1) throw new GitCommandError(['merge-tree', ours, theirs], r.code, r.stderr);
     const parts = r.stdout.toString('utf8').split('\0');
-    const tree = parts[0]!.trim();
+    const tree = parts[0].trim();
     const conflicts = r.code === 1 ? [...new Set(parts.slice(1).filter(Boolean))] : [];
     return { clean: r.code === 0, tree, conflicts };
   }
@@ -342,10 +351,10 @@ export class BareRepository {
     const parts = out.split('\0');
     const changes: TreeChange[] = [];
     for (let i = 0; i + 1 < parts.length; i += 2) {
-      const meta = parts[i]!;
+      const meta = parts[i];
       if (!meta.startsWith(':')) break;
       const [oldMode, newMode, oldId, newId, status] = meta.slice(1).split(' ');
-      changes.push({ oldMode: oldMode!, newMode: newMode!, oldId: oldId!, newId: newId!, status: status![0] as TreeChange['status'], path: parts[i + 1]! });
+      changes.push({ oldMode: oldMode, newMode: newMode, oldId: oldId, newId: newId, status: status[0] as TreeChange['status'], path: parts[i + 1] });
     }
     return changes;
   }
@@ -364,7 +373,7 @@ function parseLsTree(out: string): TreeEntry[] {
     .map((line) => {
       const tab = line.indexOf('\t');
       const [mode, type, id] = line.slice(0, tab).split(' ');
-      return { mode: mode!, type: type as TreeEntry['type'], id: id!, name: line.slice(tab + 1) };
+      return { mode: mode, type: type as TreeEntry['type'], id: id, name: line.slice(tab + 1) };
     });
 }
 
@@ -396,7 +405,10 @@ export class TreeEditor {
   private readonly dirs = new Map<string, Map<string, TreeEntry>>();
   private readonly dirty = new Set<string>();
 
-  constructor(private readonly repo: BareRepository, private readonly rootTree: string | null) {}
+  constructor(
+    private readonly repo: BareRepository,
+    private readonly rootTree: string | null,
+  ) {}
 
   private async loadDir(dir: string): Promise<Map<string, TreeEntry> | null> {
     const cached = this.dirs.get(dir);
@@ -438,7 +450,7 @@ export class TreeEditor {
     let dir = '';
     for (let i = 0; i < segments.length - 1; i++) {
       const map = (await this.loadDir(dir))!;
-      const name = segments[i]!;
+      const name = segments[i];
       const existing = map.get(name);
       const child = dir === '' ? name : `${dir}/${name}`;
       if (!existing) {
@@ -450,7 +462,7 @@ export class TreeEditor {
       dir = child;
     }
     const map = (await this.loadDir(dir))!;
-    const name = segments[segments.length - 1]!;
+    const name = segments[segments.length - 1];
     const existing = map.get(name);
     if (existing && existing.type === 'tree') throw new TreePathError(`'/${filePath}' is a folder`);
     map.set(name, { mode, type: 'blob', id: blobId, name });

@@ -34,12 +34,14 @@ export function gitWork(cwd: string, token: string, ...args: string[]): Promise<
 
 export async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as string));
+  for await (const c of stream) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c));
   return Buffer.concat(chunks).toString('utf8');
 }
 
 /** The client's rejection for a non-2xx answer: statusCode and the parsed error body. */
-export async function rejection(p: Promise<unknown>): Promise<{ statusCode: number; result: { typeKey?: string; message?: string }; responseHeaders: Record<string, string>; message: string; code?: string }> {
+export async function rejection(
+  p: Promise<unknown>,
+): Promise<{ statusCode: number; result: { typeKey?: string; message?: string }; responseHeaders: Record<string, string>; message: string; code?: string }> {
   try {
     await p;
   } catch (e) {

@@ -14,8 +14,14 @@ const common = (status: number, typeKey: string, message: string) =>
 
 export const identityErrors = {
   missingFilter: () => common(400, 'ArgumentNullException', 'Value cannot be null.\r\nParameter name: filterValue'),
-  badSearchFilter: (v: string) => common(400, 'InvalidArgumentValueException', `The value specified for the following variable must be valid: searchFilter. '${v}' is not a valid value (General, AccountName, DisplayName, MailAddress).`),
-  badMembership: (v: string) => common(400, 'InvalidArgumentValueException', `The value specified for the following variable must be valid: queryMembership. '${v}' is not a valid value.`),
+  badSearchFilter: (v: string) =>
+    common(
+      400,
+      'InvalidArgumentValueException',
+      `The value specified for the following variable must be valid: searchFilter. '${v}' is not a valid value (General, AccountName, DisplayName, MailAddress).`,
+    ),
+  badMembership: (v: string) =>
+    common(400, 'InvalidArgumentValueException', `The value specified for the following variable must be valid: queryMembership. '${v}' is not a valid value.`),
 };
 
 const SEARCH_FILTERS = ['general', 'accountname', 'displayname', 'mailaddress'];
@@ -46,7 +52,9 @@ export function subjectDescriptor(identity: Identity): string {
 }
 
 function descriptor(org: Organization, identity: Identity): string {
-  return identity.group ? `Microsoft.TeamFoundation.Identity;${identity.group.sid}` : `Microsoft.IdentityModel.Claims.ClaimsIdentity;${org.id}\\${identity.uniqueName}`;
+  return identity.group
+    ? `Microsoft.TeamFoundation.Identity;${identity.group.sid}`
+    : `Microsoft.IdentityModel.Claims.ClaimsIdentity;${org.id}\\${identity.uniqueName}`;
 }
 
 const str = (value: string) => ({ $type: 'System.String', $value: value });
@@ -104,7 +112,10 @@ function names(identity: Identity, filter: string): string[] {
 }
 
 /** GET _apis/identities: by searchFilter and filterValue, or by identityIds (comma separated). */
-export function readIdentities(org: Organization, query: { searchFilter?: string; filterValue?: string; identityIds?: string; queryMembership?: string }): Json[] {
+export function readIdentities(
+  org: Organization,
+  query: { searchFilter?: string; filterValue?: string; identityIds?: string; queryMembership?: string },
+): Json[] {
   const membership = (query.queryMembership ?? 'none').toLowerCase();
   if (!MEMBERSHIP.includes(membership)) throw identityErrors.badMembership(query.queryMembership!);
   if (query.identityIds) {

@@ -214,7 +214,11 @@ export function newOrganization(name: string): Organization {
  */
 export function identityFor(displayName: string, email?: string, seed: string = displayName): Identity {
   const id = stableGuid(seed);
-  const slug = displayName.toLowerCase().replace(/[^a-z0-9]+/g, '.').replace(/^\.|\.$/g, '') || 'user';
+  const slug =
+    displayName
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '.')
+      .replace(/^\.|\.$/g, '') || 'user';
   return { id, displayName, uniqueName: email ?? `${slug}@emulator.local`, email: email ?? `${slug}@emulator.local` };
 }
 
@@ -225,7 +229,7 @@ export function nowIso(): string {
 /** A name-based GUID (version 5 layout) from any text: the same text gives the same id. */
 export function stableGuid(text: string): string {
   const hex = createHash('sha1').update(`gitops-flow-emulator:${text}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex[16], 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** The artifact URI of a pull request, as work item links name it (GitPullRequest.artifactId). */

@@ -19,9 +19,9 @@ import { Identity, PullRequest, Repository, StoredComment, StoredStatus, StoredT
 import type { DevOpsService, Json } from './service';
 import type { WorkItems } from './work-items';
 
-const ACTIVE = PullRequestStatus.active!;
-const COMPLETED = PullRequestStatus.completed!;
-const ABANDONED = PullRequestStatus.abandoned!;
+const ACTIVE = PullRequestStatus.active;
+const COMPLETED = PullRequestStatus.completed;
+const ABANDONED = PullRequestStatus.abandoned;
 const EMPTY_IDENTITY = '00000000-0000-0000-0000-000000000000';
 
 export class PullRequests {
@@ -62,7 +62,8 @@ export class PullRequests {
     const targetRefName = String(body.targetRefName ?? '');
     if (!sourceRefName) throw errors.argumentNull('sourceRefName');
     if (!targetRefName) throw errors.argumentNull('targetRefName');
-    if (sourceRefName === targetRefName) throw errors.badRequest('InvalidArgumentValueException', 'TF401389: The source and target branch of a pull request cannot be the same.');
+    if (sourceRefName === targetRefName)
+      throw errors.badRequest('InvalidArgumentValueException', 'TF401389: The source and target branch of a pull request cannot be the same.');
     const description = String(body.description ?? '');
     if (description.length > 4000) throw errors.invalidArgument('description', 'The description is limited to 4000 characters.');
     if (body.forkSource) throw errors.invalidArgument('forkSource', 'Forks are not supported by the emulator.');
@@ -85,8 +86,14 @@ export class PullRequests {
         targetRefName,
         isDraft: body.isDraft === true || body.isDraft === 'true',
         mergeId: randomUUID(),
-        mergeStatus: PullRequestAsyncStatus.queued!,
-        reviewers: reviewers.map((r) => ({ identity: this.identity(repo, r.id), vote: Number(r.vote ?? 0), isRequired: r.isRequired === true, hasDeclined: false, isFlagged: false })),
+        mergeStatus: PullRequestAsyncStatus.queued,
+        reviewers: reviewers.map((r) => ({
+          identity: this.identity(repo, r.id),
+          vote: Number(r.vote ?? 0),
+          isRequired: r.isRequired === true,
+          hasDeclined: false,
+          isFlagged: false,
+        })),
         labels: Array.isArray(body.labels) ? (body.labels as Json[]).map((l) => ({ id: randomUUID(), name: String(l.name ?? ''), active: true })) : [],
         ...(body.completionOptions ? { completionOptions: normalizeCompletionOptions(body.completionOptions as Json) } : {}),
         ...(body.mergeOptions ? { mergeOptions: body.mergeOptions as Json } : {}),
@@ -132,7 +139,13 @@ export class PullRequests {
       return;
     }
     const who = this.person(pr.createdBy);
-    const id = await git.commitTree(merge.tree, [target, source], `Merge pull request ${pr.id} from ${shortRef(pr.sourceRefName)} into ${shortRef(pr.targetRefName)}`, who, who);
+    const id = await git.commitTree(
+      merge.tree,
+      [target, source],
+      `Merge pull request ${pr.id} from ${shortRef(pr.sourceRefName)} into ${shortRef(pr.targetRefName)}`,
+      who,
+      who,
+    );
     await git.forceRef(`refs/pull/${pr.id}/merge`, id);
     pr.lastMergeCommit = summary(await git.readCommit(id));
     pr.mergeStatus = PullRequestAsyncStatus.succeeded!;
@@ -176,10 +189,13 @@ export class PullRequests {
       }
       const source = pr.lastMergeSourceCommit!;
       const target = pr.lastMergeTargetCommit!;
-      const strategy = parseEnum(GitPullRequestMergeStrategy, options.mergeStrategy, 'mergeStrategy') ?? (options.squashMerge === true ? GitPullRequestMergeStrategy.squash! : GitPullRequestMergeStrategy.noFastForward!);
-      const message = typeof options.mergeCommitMessage === 'string' && options.mergeCommitMessage
-        ? options.mergeCommitMessage
-        : `Merged PR ${pr.id}: ${pr.title}${pr.description ? `\n\n${pr.description}` : ''}`;
+      const strategy =
+        parseEnum(GitPullRequestMergeStrategy, options.mergeStrategy, 'mergeStrategy') ??
+        (options.squashMerge === true ? GitPullRequestMergeStrategy.squash : GitPullRequestMergeStrategy.noFastForward);
+      const message =
+        typeof options.mergeCommitMessage === 'string' && options.mergeCommitMessage
+          ? options.mergeCommitMessage
+          : `Merged PR ${pr.id}: ${pr.title}${pr.description ? `\n\n${pr.description}` : ''}`;
       const me = this.person(by);
       const mergedTree = (await git.readCommit(pr.lastMergeCommit!.commitId)).tree;
       let result: string;
@@ -287,7 +303,8 @@ export class PullRequests {
         pr.autoCompleteSetBy = undefined;
       } else if (status === ACTIVE && pr.status === ABANDONED) {
         for (const other of pr.repo.pullRequests.values()) {
-          if (other !== pr && other.status === ACTIVE && other.sourceRefName === pr.sourceRefName && other.targetRefName === pr.targetRefName) throw errors.pullRequestExists();
+          if (other !== pr && other.status === ACTIVE && other.sourceRefName === pr.sourceRefName && other.targetRefName === pr.targetRefName)
+            throw errors.pullRequestExists();
         }
         pr.status = ACTIVE;
         pr.closedDate = undefined;
@@ -353,7 +370,7 @@ export class PullRequests {
     const repo = pr.repo;
     const org = repo.project.org;
     const url = `${this.svc.repoApiUrl(repo)}/pullRequests/${pr.id}`;
-    const mergeStatus = pr.policyRejected ? PullRequestAsyncStatus.rejectedByPolicy! : pr.mergeStatus;
+    const mergeStatus = pr.policyRejected ? PullRequestAsyncStatus.rejectedByPolicy : pr.mergeStatus;
     const result: Json = {
       repository: await this.svc.repositoryJson(repo),
       pullRequestId: pr.id,
@@ -394,7 +411,9 @@ export class PullRequests {
         ...this.svc.identityRef(org, r.identity),
       })),
       ...(pr.labels.length ? { labels: pr.labels.map((l) => ({ ...l, url: `${this.svc.collectionUrl(org)}/_apis/tags/${l.id}` })) } : {}),
-      ...(opts.includeWorkItemRefs && this.workItems.linkedTo(pr).length ? { workItemRefs: this.workItems.linkedTo(pr).map((w) => this.workItems.ref(w)) } : {}),
+      ...(opts.includeWorkItemRefs && this.workItems.linkedTo(pr).length
+        ? { workItemRefs: this.workItems.linkedTo(pr).map((w) => this.workItems.ref(w)) }
+        : {}),
       url,
       _links: {
         self: { href: url },
@@ -424,7 +443,7 @@ export class PullRequests {
     const source = pr.lastMergeSourceCommit;
     const target = pr.lastMergeTargetCommit;
     if (!source || !target) return [];
-    const base = pr.status === COMPLETED ? (await git.readCommit(pr.lastMergeCommit!.commitId)).parents[0] ?? target : target;
+    const base = pr.status === COMPLETED ? ((await git.readCommit(pr.lastMergeCommit!.commitId)).parents[0] ?? target) : target;
     const list = await git.log([`${base}..${source}`]);
     return list.map((c) => this.svc.commitRefJson(pr.repo, c));
   }
@@ -438,7 +457,7 @@ export class PullRequests {
       id: ++org.counters.thread,
       publishedDate: now,
       lastUpdatedDate: now,
-      status: parseEnum(CommentThreadStatus, body.status, 'status') ?? CommentThreadStatus.active!,
+      status: parseEnum(CommentThreadStatus, body.status, 'status') ?? CommentThreadStatus.active,
       comments: [],
       threadContext: body.threadContext ?? null,
       pullRequestThreadContext: body.pullRequestThreadContext ?? undefined,
@@ -461,7 +480,7 @@ export class PullRequests {
       publishedDate: now,
       lastUpdatedDate: now,
       lastContentUpdatedDate: now,
-      commentType: parseEnum(CommentType, body.commentType, 'commentType') ?? CommentType.text!,
+      commentType: parseEnum(CommentType, body.commentType, 'commentType') ?? CommentType.text,
       isDeleted: false,
     };
     thread.lastUpdatedDate = now;
@@ -521,7 +540,7 @@ export class PullRequests {
   newStatus(repo: Repository, body: Json, by: Identity, withIteration: boolean): StoredStatus {
     const context = (body.context ?? {}) as Json;
     if (!context.name) throw errors.argumentNull('context.name');
-    const state = parseEnum(GitStatusState, body.state, 'state') ?? GitStatusState.notSet!;
+    const state = parseEnum(GitStatusState, body.state, 'state') ?? GitStatusState.notSet;
     const now = nowIso();
     return {
       id: ++repo.project.org.counters.status,
@@ -598,8 +617,10 @@ export function normalizeCompletionOptions(raw: Json): Json {
   const out: Json = {};
   for (const [k, v] of Object.entries(raw)) {
     if (v === undefined || v === null) continue;
-    if (k === 'mergeStrategy') out.mergeStrategy = enumName(GitPullRequestMergeStrategy, parseEnum(GitPullRequestMergeStrategy, v, 'completionOptions.mergeStrategy')!);
-    else if (['bypassPolicy', 'deleteSourceBranch', 'squashMerge', 'transitionWorkItems', 'triggeredByAutoComplete'].includes(k)) out[k] = v === true || v === 'true';
+    if (k === 'mergeStrategy')
+      out.mergeStrategy = enumName(GitPullRequestMergeStrategy, parseEnum(GitPullRequestMergeStrategy, v, 'completionOptions.mergeStrategy')!);
+    else if (['bypassPolicy', 'deleteSourceBranch', 'squashMerge', 'transitionWorkItems', 'triggeredByAutoComplete'].includes(k))
+      out[k] = v === true || v === 'true';
     else out[k] = v;
   }
   return out;

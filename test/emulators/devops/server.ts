@@ -65,7 +65,11 @@ export class DevOpsHttp {
   recordBodies = false;
   adminHandler?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>;
 
-  constructor(readonly svc: DevOpsService, readonly token: string, readonly faults: FaultTable) {
+  constructor(
+    readonly svc: DevOpsService,
+    readonly token: string,
+    readonly faults: FaultTable,
+  ) {
     this.workItems = new WorkItems(svc);
     this.prs = new PullRequests(svc, this.workItems);
     this.defineRoutes();
@@ -134,10 +138,10 @@ export class DevOpsHttp {
   private authenticate(req: IncomingMessage): string | null {
     const header = req.headers.authorization ?? '';
     const bearer = /^Bearer\s+(.+)$/i.exec(header);
-    if (bearer) return bearer[1]!.trim() === this.token ? 'bearer' : null;
+    if (bearer) return bearer[1].trim() === this.token ? 'bearer' : null;
     const basic = /^Basic\s+(.+)$/i.exec(header);
     if (basic) {
-      const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+      const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
       const user = colon >= 0 ? decoded.slice(0, colon) : '';
       const pass = colon >= 0 ? decoded.slice(colon + 1) : decoded;
@@ -149,8 +153,8 @@ export class DevOpsHttp {
   private async dispatch(req: IncomingMessage, res: ServerResponse, url: URL, record: RequestRecord): Promise<void> {
     const segments = url.pathname.split('/').filter(Boolean).map(safeDecode);
     if (segments.length === 0) throw errors.notFoundRoute('/');
-    const org = this.svc.org(segments[0]!);
-    if (!org) throw errors.hostNotFound(segments[0]!);
+    const org = this.svc.org(segments[0]);
+    if (!org) throw errors.hostNotFound(segments[0]);
 
     const user = this.authenticate(req);
     const gitIndex = segments.indexOf('_git');
@@ -160,7 +164,7 @@ export class DevOpsHttp {
         this.sendJson(res, 401, errors.unauthorized().body(), { 'WWW-Authenticate': 'Basic realm="Azure DevOps emulator"' });
         return;
       }
-      const project = gitIndex === 2 ? this.svc.findProject(org, segments[1]!) : undefined;
+      const project = gitIndex === 2 ? this.svc.findProject(org, segments[1]) : undefined;
       const repo = this.svc.findRepository(org, project, segments[gitIndex + 1] ?? '');
       record.operation = 'git-http';
       const sub = '/' + segments.slice(gitIndex + 2).join('/');
@@ -169,13 +173,15 @@ export class DevOpsHttp {
     }
     if (!user) {
       req.resume();
-      this.sendJson(res, 401, errors.unauthorized().body(), { 'WWW-Authenticate': 'Bearer authorization_uri=https://login.microsoftonline.com/common, Basic realm="Azure DevOps emulator"' });
+      this.sendJson(res, 401, errors.unauthorized().body(), {
+        'WWW-Authenticate': 'Bearer authorization_uri=https://login.microsoftonline.com/common, Basic realm="Azure DevOps emulator"',
+      });
       return;
     }
 
     const apisIndex = segments.indexOf('_apis');
     if (apisIndex < 1 || apisIndex > 2) throw errors.notFoundRoute(url.pathname);
-    const project = apisIndex === 2 ? this.svc.findProject(org, segments[1]!) : undefined;
+    const project = apisIndex === 2 ? this.svc.findProject(org, segments[1]) : undefined;
     const after = segments.slice(apisIndex + 1);
     const method = (req.method ?? 'GET').toUpperCase();
     const apiVersion = this.apiVersion(req, url);
@@ -184,11 +190,11 @@ export class DevOpsHttp {
     // Bootstrap: OPTIONS _apis/{area} lists the area's resource locations.
     if (method === 'OPTIONS' && after.length === 1) {
       record.operation = `Locations:${after[0]}`;
-      const value = locationsFor(after[0]!);
+      const value = locationsFor(after[0]);
       this.sendJson(res, 200, { count: value.length, value });
       return;
     }
-    if (!project && after.length >= 1 && after[0]!.toLowerCase() === 'resourceareas' && method === 'GET') {
+    if (!project && after.length >= 1 && after[0].toLowerCase() === 'resourceareas' && method === 'GET') {
       record.operation = 'ResourceAreas_List';
       const base = `${this.svc.collectionUrl(org)}/`;
       const value = RESOURCE_AREAS.map((a) => ({ id: a.id, name: a.name, locationUrl: base }));
@@ -228,7 +234,12 @@ export class DevOpsHttp {
 
   private reply(res: ServerResponse, record: RequestRecord, reply: Reply): void {
     if (reply.raw) {
-      res.writeHead(reply.status, { 'Content-Type': reply.raw.contentType, 'Content-Length': reply.raw.body.length, ...this.commonHeaders(), ...(reply.headers ?? {}) });
+      res.writeHead(reply.status, {
+        'Content-Type': reply.raw.contentType,
+        'Content-Length': reply.raw.body.length,
+        ...this.commonHeaders(),
+        ...(reply.headers ?? {}),
+      });
       res.end(reply.raw.body);
       return;
     }
@@ -280,12 +291,12 @@ export class DevOpsHttp {
   }
 
   private repo(ctx: Ctx, key = 'repositoryId'): Repository {
-    return this.svc.findRepository(ctx.org, ctx.project, ctx.params[key]!);
+    return this.svc.findRepository(ctx.org, ctx.project, ctx.params[key]);
   }
 
   private async pr(ctx: Ctx): Promise<PullRequest> {
     const repo = this.repo(ctx);
-    const pr = this.prs.find(repo, intParam(ctx.params.pullRequestId!, 'pullRequestId'));
+    const pr = this.prs.find(repo, intParam(ctx.params.pullRequestId, 'pullRequestId'));
     await repo.lock.run(async () => {
       await this.prs.refreshMerge(pr);
       await this.prs.evaluateAutoComplete(pr);
@@ -307,7 +318,9 @@ export class DevOpsHttp {
     const afterChange = (repo: Repository, refs: string[]) => prs.afterRefChange(repo, refs);
 
     // Repositories
-    this.on('GET', 'repositories', 'Repositories_List', async (ctx) => list(await Promise.all(svc.allRepositories(ctx.org, ctx.project).map((r) => svc.repositoryJson(r)))));
+    this.on('GET', 'repositories', 'Repositories_List', async (ctx) =>
+      list(await Promise.all(svc.allRepositories(ctx.org, ctx.project).map((r) => svc.repositoryJson(r)))),
+    );
     this.on('GET', 'repositories/{repositoryId}', 'Repositories_Get Repository', async (ctx) => ok(await svc.repositoryJson(this.repo(ctx))));
 
     // Refs
@@ -332,10 +345,14 @@ export class DevOpsHttp {
       }
       return list(refs);
     });
-    this.on('POST', 'repositories/{repositoryId}/refs', 'Refs_Update Refs', async (ctx) => list(await svc.updateRefs(this.repo(ctx), ctx.body, ctx.by, afterChange)));
+    this.on('POST', 'repositories/{repositoryId}/refs', 'Refs_Update Refs', async (ctx) =>
+      list(await svc.updateRefs(this.repo(ctx), ctx.body, ctx.by, afterChange)),
+    );
 
     // Pushes
-    this.on('POST', 'repositories/{repositoryId}/pushes', 'Pushes_Create', async (ctx) => ok(await svc.createPush(this.repo(ctx), asObject(ctx.body, 'push'), ctx.by, afterChange), 201));
+    this.on('POST', 'repositories/{repositoryId}/pushes', 'Pushes_Create', async (ctx) =>
+      ok(await svc.createPush(this.repo(ctx), asObject(ctx.body, 'push'), ctx.by, afterChange), 201),
+    );
     this.on('GET', 'repositories/{repositoryId}/pushes', 'Pushes_List', async (ctx) => {
       const repo = this.repo(ctx);
       const skip = intOr(this.q(ctx, '$skip'), 0);
@@ -356,7 +373,7 @@ export class DevOpsHttp {
     });
     this.on('GET', 'repositories/{repositoryId}/pushes/{pushId}', 'Pushes_Get', async (ctx) => {
       const repo = this.repo(ctx);
-      const id = intParam(ctx.params.pushId!, 'pushId');
+      const id = intParam(ctx.params.pushId, 'pushId');
       const push = repo.pushes.find((p) => p.pushId === id);
       if (!push) throw errors.pushNotFound(id);
       return ok(await svc.pushJson(repo, push));
@@ -367,11 +384,13 @@ export class DevOpsHttp {
 
     // Commits, statuses, merge bases
     this.on('GET', 'repositories/{repositoryId}/commits', 'Commits_Get Commits', async (ctx) => this.commits(ctx));
-    this.on('GET', 'repositories/{repositoryId}/commits/{commitId}', 'Commits_Get', async (ctx) => ok(await svc.commitJson(this.repo(ctx), ctx.params.commitId!, intOr(this.q(ctx, 'changeCount'), 0))));
+    this.on('GET', 'repositories/{repositoryId}/commits/{commitId}', 'Commits_Get', async (ctx) =>
+      ok(await svc.commitJson(this.repo(ctx), ctx.params.commitId, intOr(this.q(ctx, 'changeCount'), 0))),
+    );
     this.on('POST', 'repositories/{repositoryId}/commits/{commitId}/statuses', 'Statuses_Create', async (ctx) => {
       const repo = this.repo(ctx);
-      const commitId = ctx.params.commitId!.toLowerCase();
-      if (!/^[0-9a-f]{40}$/.test(commitId) || (await repo.git.objectType(commitId)) !== 'commit') throw errors.commitNotFound(ctx.params.commitId!);
+      const commitId = ctx.params.commitId.toLowerCase();
+      if (!/^[0-9a-f]{40}$/.test(commitId) || (await repo.git.objectType(commitId)) !== 'commit') throw errors.commitNotFound(ctx.params.commitId);
       const status = prs.newStatus(repo, asObject(ctx.body, 'gitCommitStatusToCreate'), ctx.by, false);
       const all = repo.commitStatuses.get(commitId) ?? [];
       all.push(status);
@@ -380,7 +399,7 @@ export class DevOpsHttp {
     });
     this.on('GET', 'repositories/{repositoryId}/commits/{commitId}/statuses', 'Statuses_List', async (ctx) => {
       const repo = this.repo(ctx);
-      const commitId = ctx.params.commitId!.toLowerCase();
+      const commitId = ctx.params.commitId.toLowerCase();
       let statuses = [...(repo.commitStatuses.get(commitId) ?? [])].reverse(); // newest first
       if (bool(this.q(ctx, 'latestOnly'))) statuses = latestPerContext(statuses);
       const skip = intOr(this.q(ctx, '$skip', 'skip'), 0);
@@ -391,18 +410,30 @@ export class DevOpsHttp {
       const repo = this.repo(ctx, 'repositoryNameOrId');
       const other = this.q(ctx, 'otherCommitId');
       if (!other) throw errors.argumentNull('otherCommitId');
-      for (const id of [ctx.params.commitId!, other]) if ((await repo.git.objectType(id.toLowerCase())) !== 'commit') throw errors.commitNotFound(id);
-      const base = await repo.git.mergeBase(ctx.params.commitId!.toLowerCase(), other.toLowerCase());
+      for (const id of [ctx.params.commitId, other]) if ((await repo.git.objectType(id.toLowerCase())) !== 'commit') throw errors.commitNotFound(id);
+      const base = await repo.git.mergeBase(ctx.params.commitId.toLowerCase(), other.toLowerCase());
       return list(base ? [svc.commitRefJson(repo, await repo.git.readCommit(base))] : []);
     });
 
     // Diffs
     this.on('GET', 'repositories/{repositoryId}/diffs/commits', 'Diffs_Get', async (ctx) => {
       const repo = this.repo(ctx);
-      const base = await svc.resolveVersion(repo, this.q(ctx, 'baseVersion', 'baseVersionDescriptor.baseVersion'), this.q(ctx, 'baseVersionType', 'baseVersionDescriptor.baseVersionType'), this.q(ctx, 'baseVersionOptions', 'baseVersionDescriptor.baseVersionOptions'));
-      const target = await svc.resolveVersion(repo, this.q(ctx, 'targetVersion', 'targetVersionDescriptor.targetVersion'), this.q(ctx, 'targetVersionType', 'targetVersionDescriptor.targetVersionType'), this.q(ctx, 'targetVersionOptions', 'targetVersionDescriptor.targetVersionOptions'));
+      const base = await svc.resolveVersion(
+        repo,
+        this.q(ctx, 'baseVersion', 'baseVersionDescriptor.baseVersion'),
+        this.q(ctx, 'baseVersionType', 'baseVersionDescriptor.baseVersionType'),
+        this.q(ctx, 'baseVersionOptions', 'baseVersionDescriptor.baseVersionOptions'),
+      );
+      const target = await svc.resolveVersion(
+        repo,
+        this.q(ctx, 'targetVersion', 'targetVersionDescriptor.targetVersion'),
+        this.q(ctx, 'targetVersionType', 'targetVersionDescriptor.targetVersionType'),
+        this.q(ctx, 'targetVersionOptions', 'targetVersionDescriptor.targetVersionOptions'),
+      );
       const common = this.q(ctx, 'diffCommonCommit');
-      return ok(await svc.commitDiffs(repo, base, target, common === undefined ? true : bool(common), intOr(this.q(ctx, '$top'), 100), intOr(this.q(ctx, '$skip'), 0)));
+      return ok(
+        await svc.commitDiffs(repo, base, target, common === undefined ? true : bool(common), intOr(this.q(ctx, '$top'), 100), intOr(this.q(ctx, '$skip'), 0)),
+      );
     });
 
     // Pull requests
@@ -420,14 +451,16 @@ export class DevOpsHttp {
       const pr = await this.pr(ctx);
       return ok(await prs.json(pr, { includeCommits: bool(this.q(ctx, 'includeCommits')), includeWorkItemRefs: bool(this.q(ctx, 'includeWorkItemRefs')) }));
     });
-    this.on('PATCH', 'repositories/{repositoryId}/pullrequests/{pullRequestId}', 'Pull Requests_Update', async (ctx) => ok(await prs.update(await this.pr(ctx), asObject(ctx.body, 'gitPullRequestToUpdate'), ctx.by)));
+    this.on('PATCH', 'repositories/{repositoryId}/pullrequests/{pullRequestId}', 'Pull Requests_Update', async (ctx) =>
+      ok(await prs.update(await this.pr(ctx), asObject(ctx.body, 'gitPullRequestToUpdate'), ctx.by)),
+    );
     this.on('GET', 'pullrequests', 'Pull Requests_Get Pull Requests By Project', async (ctx) => {
       const repos = svc.allRepositories(ctx.org, ctx.project);
       for (const r of repos) await prs.refreshAll(r);
       return list(await this.searchPullRequests(ctx, repos));
     });
     this.on('GET', 'pullrequests/{pullRequestId}', 'Pull Requests_Get Pull Request By Id', async (ctx) => {
-      const id = intParam(ctx.params.pullRequestId!, 'pullRequestId');
+      const id = intParam(ctx.params.pullRequestId, 'pullRequestId');
       for (const repo of svc.allRepositories(ctx.org, ctx.project)) {
         const pr = repo.pullRequests.get(id);
         if (pr) {
@@ -440,7 +473,9 @@ export class DevOpsHttp {
       }
       throw errors.pullRequestNotFound(id);
     });
-    this.on('GET', 'repositories/{repositoryId}/pullRequests/{pullRequestId}/commits', 'Pull Request Commits_Get Pull Request Commits', async (ctx) => list(await prs.commits(await this.pr(ctx))));
+    this.on('GET', 'repositories/{repositoryId}/pullRequests/{pullRequestId}/commits', 'Pull Request Commits_Get Pull Request Commits', async (ctx) =>
+      list(await prs.commits(await this.pr(ctx))),
+    );
     this.on('GET', 'repositories/{repositoryId}/pullRequests/{pullRequestId}/workitems', 'Pull Request Work Items_List', async (ctx) => {
       const pr = await this.pr(ctx);
       return list(this.workItems.linkedTo(pr).map((w) => this.workItems.ref(w)));
@@ -451,17 +486,27 @@ export class DevOpsHttp {
       const pr = await this.pr(ctx);
       return list(((await prs.json(pr)).reviewers as unknown[]) ?? []);
     });
-    this.on('PUT', 'repositories/{repositoryId}/pullRequests/{pullRequestId}/reviewers/{reviewerId}', 'Pull Request Reviewers_Create Pull Request Reviewer', async (ctx) => {
-      const pr = await this.pr(ctx);
-      const body = asObject(ctx.body, 'reviewer');
-      const reviewer = prs.identity(pr.repo, ctx.params.reviewerId);
-      await prs.vote(pr, reviewer, Number(body.vote ?? pr.reviewers.find((r) => r.identity.id === reviewer.id)?.vote ?? 0), body.isRequired === undefined ? undefined : body.isRequired === true);
-      const json = (await prs.json(pr)).reviewers as Json[];
-      return ok(json.find((r) => r.id === reviewer.id));
-    });
+    this.on(
+      'PUT',
+      'repositories/{repositoryId}/pullRequests/{pullRequestId}/reviewers/{reviewerId}',
+      'Pull Request Reviewers_Create Pull Request Reviewer',
+      async (ctx) => {
+        const pr = await this.pr(ctx);
+        const body = asObject(ctx.body, 'reviewer');
+        const reviewer = prs.identity(pr.repo, ctx.params.reviewerId);
+        await prs.vote(
+          pr,
+          reviewer,
+          Number(body.vote ?? pr.reviewers.find((r) => r.identity.id === reviewer.id)?.vote ?? 0),
+          body.isRequired === undefined ? undefined : body.isRequired === true,
+        );
+        const json = (await prs.json(pr)).reviewers as Json[];
+        return ok(json.find((r) => r.id === reviewer.id));
+      },
+    );
     this.on('DELETE', 'repositories/{repositoryId}/pullRequests/{pullRequestId}/reviewers/{reviewerId}', 'Pull Request Reviewers_Delete', async (ctx) => {
       const pr = await this.pr(ctx);
-      pr.reviewers = pr.reviewers.filter((r) => r.identity.id !== ctx.params.reviewerId!.toLowerCase());
+      pr.reviewers = pr.reviewers.filter((r) => r.identity.id !== ctx.params.reviewerId.toLowerCase());
       return { status: 200 };
     });
 
@@ -476,55 +521,75 @@ export class DevOpsHttp {
     });
     this.on('GET', 'repositories/{repositoryId}/pullRequests/{pullRequestId}/threads/{threadId}', 'Pull Request Threads_Get', async (ctx) => {
       const pr = await this.pr(ctx);
-      return ok(prs.threadJson(pr, prs.findThread(pr, intParam(ctx.params.threadId!, 'threadId'))));
+      return ok(prs.threadJson(pr, prs.findThread(pr, intParam(ctx.params.threadId, 'threadId'))));
     });
     this.on('PATCH', 'repositories/{repositoryId}/pullRequests/{pullRequestId}/threads/{threadId}', 'Pull Request Threads_Update', async (ctx) => {
       const pr = await this.pr(ctx);
-      const thread = prs.findThread(pr, intParam(ctx.params.threadId!, 'threadId'));
+      const thread = prs.findThread(pr, intParam(ctx.params.threadId, 'threadId'));
       prs.updateThread(thread, asObject(ctx.body, 'commentThread'));
       return ok(prs.threadJson(pr, thread));
     });
-    this.on('POST', 'repositories/{repositoryId}/pullRequests/{pullRequestId}/threads/{threadId}/comments', 'Pull Request Thread Comments_Create', async (ctx) => {
-      const pr = await this.pr(ctx);
-      const thread = prs.findThread(pr, intParam(ctx.params.threadId!, 'threadId'));
-      const comment = prs.newComment(thread, asObject(ctx.body, 'comment'), ctx.by);
-      thread.comments.push(comment);
-      return ok(prs.commentJson(pr, thread, comment));
-    });
+    this.on(
+      'POST',
+      'repositories/{repositoryId}/pullRequests/{pullRequestId}/threads/{threadId}/comments',
+      'Pull Request Thread Comments_Create',
+      async (ctx) => {
+        const pr = await this.pr(ctx);
+        const thread = prs.findThread(pr, intParam(ctx.params.threadId, 'threadId'));
+        const comment = prs.newComment(thread, asObject(ctx.body, 'comment'), ctx.by);
+        thread.comments.push(comment);
+        return ok(prs.commentJson(pr, thread, comment));
+      },
+    );
     this.on('GET', 'repositories/{repositoryId}/pullRequests/{pullRequestId}/threads/{threadId}/comments', 'Pull Request Thread Comments_List', async (ctx) => {
       const pr = await this.pr(ctx);
-      const thread = prs.findThread(pr, intParam(ctx.params.threadId!, 'threadId'));
+      const thread = prs.findThread(pr, intParam(ctx.params.threadId, 'threadId'));
       return list(thread.comments.map((c) => prs.commentJson(pr, thread, c)));
     });
     const findComment = async (ctx: Ctx) => {
       const pr = await this.pr(ctx);
-      const thread = prs.findThread(pr, intParam(ctx.params.threadId!, 'threadId'));
-      const id = intParam(ctx.params.commentId!, 'commentId');
+      const thread = prs.findThread(pr, intParam(ctx.params.threadId, 'threadId'));
+      const id = intParam(ctx.params.commentId, 'commentId');
       const comment = thread.comments.find((c) => c.id === id);
       if (!comment) throw errors.commentNotFound(id);
       return { pr, thread, comment };
     };
-    this.on('GET', 'repositories/{repositoryId}/pullRequests/{pullRequestId}/threads/{threadId}/comments/{commentId}', 'Pull Request Thread Comments_Get', async (ctx) => {
-      const { pr, thread, comment } = await findComment(ctx);
-      return ok(prs.commentJson(pr, thread, comment));
-    });
-    this.on('PATCH', 'repositories/{repositoryId}/pullRequests/{pullRequestId}/threads/{threadId}/comments/{commentId}', 'Pull Request Thread Comments_Update', async (ctx) => {
-      const { pr, thread, comment } = await findComment(ctx);
-      const body = asObject(ctx.body, 'comment');
-      const now = new Date().toISOString();
-      if (typeof body.content === 'string' && body.content !== comment.content) {
-        comment.content = body.content;
-        comment.lastContentUpdatedDate = now;
-      }
-      comment.lastUpdatedDate = now;
-      thread.lastUpdatedDate = now;
-      return ok(prs.commentJson(pr, thread, comment));
-    });
-    this.on('DELETE', 'repositories/{repositoryId}/pullRequests/{pullRequestId}/threads/{threadId}/comments/{commentId}', 'Pull Request Thread Comments_Delete', async (ctx) => {
-      const { comment } = await findComment(ctx);
-      comment.isDeleted = true;
-      return { status: 200 };
-    });
+    this.on(
+      'GET',
+      'repositories/{repositoryId}/pullRequests/{pullRequestId}/threads/{threadId}/comments/{commentId}',
+      'Pull Request Thread Comments_Get',
+      async (ctx) => {
+        const { pr, thread, comment } = await findComment(ctx);
+        return ok(prs.commentJson(pr, thread, comment));
+      },
+    );
+    this.on(
+      'PATCH',
+      'repositories/{repositoryId}/pullRequests/{pullRequestId}/threads/{threadId}/comments/{commentId}',
+      'Pull Request Thread Comments_Update',
+      async (ctx) => {
+        const { pr, thread, comment } = await findComment(ctx);
+        const body = asObject(ctx.body, 'comment');
+        const now = new Date().toISOString();
+        if (typeof body.content === 'string' && body.content !== comment.content) {
+          comment.content = body.content;
+          comment.lastContentUpdatedDate = now;
+        }
+        comment.lastUpdatedDate = now;
+        thread.lastUpdatedDate = now;
+        return ok(prs.commentJson(pr, thread, comment));
+      },
+    );
+    this.on(
+      'DELETE',
+      'repositories/{repositoryId}/pullRequests/{pullRequestId}/threads/{threadId}/comments/{commentId}',
+      'Pull Request Thread Comments_Delete',
+      async (ctx) => {
+        const { comment } = await findComment(ctx);
+        comment.isDeleted = true;
+        return { status: 200 };
+      },
+    );
 
     // PR statuses
     const prStatusUrl = (pr: PullRequest, id: number) => `${svc.repoApiUrl(pr.repo)}/pullRequests/${pr.id}/statuses/${id}`;
@@ -540,14 +605,14 @@ export class DevOpsHttp {
     });
     this.on('GET', 'repositories/{repositoryId}/pullRequests/{pullRequestId}/statuses/{statusId}', 'Pull Request Statuses_Get', async (ctx) => {
       const pr = await this.pr(ctx);
-      const id = intParam(ctx.params.statusId!, 'statusId');
+      const id = intParam(ctx.params.statusId, 'statusId');
       const s = pr.statuses.find((x) => x.id === id);
       if (!s) throw errors.statusNotFound(id);
       return ok(prs.statusJson(pr.repo, s, prStatusUrl(pr, s.id)));
     });
     this.on('DELETE', 'repositories/{repositoryId}/pullRequests/{pullRequestId}/statuses/{statusId}', 'Pull Request Statuses_Delete', async (ctx) => {
       const pr = await this.pr(ctx);
-      const id = intParam(ctx.params.statusId!, 'statusId');
+      const id = intParam(ctx.params.statusId, 'statusId');
       if (!pr.statuses.some((x) => x.id === id)) throw errors.statusNotFound(id);
       pr.statuses = pr.statuses.filter((x) => x.id !== id);
       return { status: 200 };
@@ -565,7 +630,9 @@ export class DevOpsHttp {
     });
 
     // PR properties
-    this.on('GET', 'repositories/{repositoryId}/pullRequests/{pullRequestId}/properties', 'Pull Request Properties_List', async (ctx) => ok(prs.propertiesJson(await this.pr(ctx))));
+    this.on('GET', 'repositories/{repositoryId}/pullRequests/{pullRequestId}/properties', 'Pull Request Properties_List', async (ctx) =>
+      ok(prs.propertiesJson(await this.pr(ctx))),
+    );
     this.on('PATCH', 'repositories/{repositoryId}/pullRequests/{pullRequestId}/properties', 'Pull Request Properties_Update', async (ctx) => {
       const pr = await this.pr(ctx);
       prs.patchProperties(pr, ctx.body);
@@ -576,50 +643,74 @@ export class DevOpsHttp {
   private defineOtherAreas(): void {
     const wit = this.workItems;
     // Work Item Tracking (area wit): project-scoped or collection-wide, as the service routes them.
-    this.on('GET', 'workitems/{id}', 'Work Items_Get Work Item', async (ctx) => {
-      const item = wit.find(ctx.org, ctx.params.id, ctx.project);
-      return ok(wit.json(item, { expand: parseExpand(this.q(ctx, '$expand')), fields: this.q(ctx, 'fields')?.split(',') }));
-    }, 'wit');
-    this.on('GET', 'workitems', 'Work Items_List', async (ctx) => {
-      const ids = this.q(ctx, 'ids');
-      if (!ids) throw errors.argumentNull('ids');
-      const omit = (this.q(ctx, 'errorPolicy') ?? 'fail').toLowerCase();
-      if (omit !== 'fail' && omit !== 'omit' && omit !== '1' && omit !== '2') throw errors.invalidArgument('errorPolicy', `'${omit}' is not a valid value.`);
-      const expand = parseExpand(this.q(ctx, '$expand'));
-      const fields = this.q(ctx, 'fields')?.split(',');
-      const value = ids.split(',').map((id) => {
-        try {
-          return wit.json(wit.find(ctx.org, id.trim(), ctx.project), { expand, fields });
-        } catch (e) {
-          if (omit === 'omit' || omit === '2') return null;
-          throw e;
+    this.on(
+      'GET',
+      'workitems/{id}',
+      'Work Items_Get Work Item',
+      async (ctx) => {
+        const item = wit.find(ctx.org, ctx.params.id, ctx.project);
+        return ok(wit.json(item, { expand: parseExpand(this.q(ctx, '$expand')), fields: this.q(ctx, 'fields')?.split(',') }));
+      },
+      'wit',
+    );
+    this.on(
+      'GET',
+      'workitems',
+      'Work Items_List',
+      async (ctx) => {
+        const ids = this.q(ctx, 'ids');
+        if (!ids) throw errors.argumentNull('ids');
+        const omit = (this.q(ctx, 'errorPolicy') ?? 'fail').toLowerCase();
+        if (omit !== 'fail' && omit !== 'omit' && omit !== '1' && omit !== '2') throw errors.invalidArgument('errorPolicy', `'${omit}' is not a valid value.`);
+        const expand = parseExpand(this.q(ctx, '$expand'));
+        const fields = this.q(ctx, 'fields')?.split(',');
+        const value = ids.split(',').map((id) => {
+          try {
+            return wit.json(wit.find(ctx.org, id.trim(), ctx.project), { expand, fields });
+          } catch (e) {
+            if (omit === 'omit' || omit === '2') return null;
+            throw e;
+          }
+        });
+        return list(value);
+      },
+      'wit',
+    );
+    this.on(
+      'PATCH',
+      'workitems/{id}',
+      'Work Items_Update',
+      async (ctx) => {
+        const item = wit.find(ctx.org, ctx.params.id, ctx.project);
+        if (bool(this.q(ctx, 'validateOnly'))) {
+          const copy = { ...item, fields: { ...item.fields }, relations: [...item.relations] };
+          wit.patch(copy, ctx.body, ctx.by);
+          return ok(wit.json(copy, { relations: true }));
         }
-      });
-      return list(value);
-    }, 'wit');
-    this.on('PATCH', 'workitems/{id}', 'Work Items_Update', async (ctx) => {
-      const item = wit.find(ctx.org, ctx.params.id, ctx.project);
-      if (bool(this.q(ctx, 'validateOnly'))) {
-        const copy = { ...item, fields: { ...item.fields }, relations: [...item.relations] };
-        wit.patch(copy, ctx.body, ctx.by);
-        return ok(wit.json(copy, { relations: true }));
-      }
-      wit.patch(item, ctx.body, ctx.by);
-      return ok(wit.json(item, { expand: parseExpand(this.q(ctx, '$expand')), relations: true }));
-    }, 'wit');
+        wit.patch(item, ctx.body, ctx.by);
+        return ok(wit.json(item, { expand: parseExpand(this.q(ctx, '$expand')), relations: true }));
+      },
+      'wit',
+    );
 
     // Identities (IMS): collection level only.
-    this.on('GET', '', 'Identities_Read Identities', async (ctx) => {
-      if (ctx.project) throw errors.notFoundRoute(`/${ctx.project.name}/_apis/identities`);
-      return list(
-        readIdentities(ctx.org, {
-          searchFilter: this.q(ctx, 'searchFilter'),
-          filterValue: this.q(ctx, 'filterValue'),
-          identityIds: this.q(ctx, 'identityIds'),
-          queryMembership: this.q(ctx, 'queryMembership'),
-        }),
-      );
-    }, 'identities');
+    this.on(
+      'GET',
+      '',
+      'Identities_Read Identities',
+      async (ctx) => {
+        if (ctx.project) throw errors.notFoundRoute(`/${ctx.project.name}/_apis/identities`);
+        return list(
+          readIdentities(ctx.org, {
+            searchFilter: this.q(ctx, 'searchFilter'),
+            filterValue: this.q(ctx, 'filterValue'),
+            identityIds: this.q(ctx, 'identityIds'),
+            queryMembership: this.q(ctx, 'queryMembership'),
+          }),
+        );
+      },
+      'identities',
+    );
   }
 
   // ---------- handlers with more logic ----------
@@ -642,7 +733,7 @@ export class DevOpsHttp {
     const accept = String(ctx.req.headers.accept ?? 'application/json').toLowerCase();
     const rawType = accept.includes('application/octet-stream') ? 'application/octet-stream' : accept.includes('text/plain') ? 'text/plain' : undefined;
     const single = pathParam !== undefined && (recursion === undefined || recursion === VersionControlRecursionType.none);
-    const requested = (single ? pathParam : pathParam ?? scopePath) ?? '/';
+    const requested = (single ? pathParam : (pathParam ?? scopePath)) ?? '/';
     const rel = isRoot(requested) ? '' : normalizeRepoPath(requested, single ? 'path' : 'scopePath');
     const display = rel === '' ? '/' : `/${rel}`;
     const object = await repo.git.resolvePath(version.commit, rel);
@@ -659,7 +750,7 @@ export class DevOpsHttp {
     }
     const opts = { includeContent, includeContentMetadata };
     if (single) return ok(await svc.itemJson(repo, version.commit, display, object, opts));
-    const level = recursion ?? VersionControlRecursionType.none!;
+    const level = recursion ?? VersionControlRecursionType.none;
     const items: Json[] = [await svc.itemJson(repo, version.commit, display, object, { includeContent: false, includeContentMetadata })];
     if (object.type === 'tree' && level !== VersionControlRecursionType.none) {
       const prefix = rel === '' ? '/' : `/${rel}/`;
@@ -669,7 +760,15 @@ export class DevOpsHttp {
           : (await repo.git.lsTree(object.id)).map((e) => ({ ...e, path: e.name }));
       for (const e of entries) {
         if (e.type === 'commit') continue;
-        items.push(await svc.itemJson(repo, version.commit, prefix + e.path, { id: e.id, type: e.type, mode: e.mode }, { includeContent: false, includeContentMetadata }));
+        items.push(
+          await svc.itemJson(
+            repo,
+            version.commit,
+            prefix + e.path,
+            { id: e.id, type: e.type, mode: e.mode },
+            { includeContent: false, includeContentMetadata },
+          ),
+        );
       }
     }
     return list(items);
@@ -691,7 +790,12 @@ export class DevOpsHttp {
     }
     const fromId = this.q(ctx, 'searchCriteria.fromCommitId');
     const toId = this.q(ctx, 'searchCriteria.toCommitId');
-    const item = await svc.resolveVersion(repo, this.q(ctx, 'searchCriteria.itemVersion.version'), this.q(ctx, 'searchCriteria.itemVersion.versionType'), this.q(ctx, 'searchCriteria.itemVersion.versionOptions'));
+    const item = await svc.resolveVersion(
+      repo,
+      this.q(ctx, 'searchCriteria.itemVersion.version'),
+      this.q(ctx, 'searchCriteria.itemVersion.versionType'),
+      this.q(ctx, 'searchCriteria.itemVersion.versionOptions'),
+    );
     const compareVersion = this.q(ctx, 'searchCriteria.compareVersion.version');
     const revs: string[] = [];
     if (toId) revs.push(toId.toLowerCase());
@@ -721,7 +825,7 @@ export class DevOpsHttp {
 
   private async searchPullRequests(ctx: Ctx, repos: Repository[]): Promise<Json[]> {
     const c = (name: string) => this.q(ctx, `searchCriteria.${name}`);
-    const status = parseEnum(PullRequestStatus, c('status'), 'searchCriteria.status') ?? PullRequestStatus.active!;
+    const status = parseEnum(PullRequestStatus, c('status'), 'searchCriteria.status') ?? PullRequestStatus.active;
     const source = c('sourceRefName');
     const target = c('targetRefName');
     const creator = c('creatorId')?.toLowerCase();
@@ -758,11 +862,11 @@ export class DevOpsHttp {
 function matchSegments(pattern: string[], path: string[]): { params: Record<string, string>; rest: string[] } | null {
   const params: Record<string, string> = {};
   for (let i = 0; i < pattern.length; i++) {
-    const p = pattern[i]!;
+    const p = pattern[i];
     if (p.startsWith('{*')) return { params, rest: path.slice(i) };
     if (i >= path.length) return null;
     if (p.startsWith('{')) params[p.slice(1, -1)] = path[i]!;
-    else if (p.toLowerCase() !== path[i]!.toLowerCase()) return null;
+    else if (p.toLowerCase() !== path[i].toLowerCase()) return null;
   }
   return path.length === pattern.length ? { params, rest: [] } : null;
 }
@@ -783,7 +887,9 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
     if (size > 200 * 1024 * 1024) throw errors.badRequest('RequestContentTooLargeException', 'The request body is too large.');
     chunks.push(c as Buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, '');
+  const text = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '');
   if (text.trim() === '') return undefined;
   try {
     return JSON.parse(text);

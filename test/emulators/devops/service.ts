@@ -65,7 +65,8 @@ export class DevOpsService {
 
   async createRepository(project: Project, name: string, defaultBranch = 'main'): Promise<Repository> {
     if (!name || /[\\/:*?"<>|;#$%{}+=[\]]/.test(name) || name.startsWith('.') || name.startsWith('_')) throw new Error(`invalid repository name '${name}'`);
-    for (const r of project.repositories.values()) if (r.name.toLowerCase() === name.toLowerCase()) throw new Error(`repository '${name}' already exists in '${project.name}'`);
+    for (const r of project.repositories.values())
+      if (r.name.toLowerCase() === name.toLowerCase()) throw new Error(`repository '${name}' already exists in '${project.name}'`);
     const id = randomUUID();
     const gitDir = path.join(this.dataDir, project.org.name.toLowerCase(), project.id, `${id}.git`);
     const branch = defaultBranch.replace(/^refs\/heads\//, '');
@@ -198,7 +199,7 @@ export class DevOpsService {
 
   /** Resolves a GitVersionDescriptor (version, versionType, versionOptions) to a commit. */
   async resolveVersion(repo: Repository, version: string | undefined, versionTypeRaw: unknown, optionsRaw?: unknown): Promise<ResolvedVersion> {
-    const versionType = parseEnum(GitVersionType, versionTypeRaw, 'versionType') ?? GitVersionType.branch!;
+    const versionType = parseEnum(GitVersionType, versionTypeRaw, 'versionType') ?? GitVersionType.branch;
     const options = parseEnum(GitVersionOptions, optionsRaw, 'versionOptions') ?? 0;
     let commit: string | null = null;
     let label: string;
@@ -298,7 +299,9 @@ export class DevOpsService {
           continue;
         }
         if (this.isProtected(repo, name)) {
-          results.push(result('rejectedByPolicy', false, 'TF402455: Pushes to this branch are not permitted; you must use a pull request to update this branch.'));
+          results.push(
+            result('rejectedByPolicy', false, 'TF402455: Pushes to this branch are not permitted; you must use a pull request to update this branch.'),
+          );
           continue;
         }
         if (newObjectId !== ZERO_ID && (await repo.git.objectType(newObjectId)) === null) {
@@ -319,7 +322,9 @@ export class DevOpsService {
           date: nowIso(),
           pushedBy: by,
           commits: [],
-          refUpdates: results.filter((r) => r.success).map((r) => ({ name: String(r.name), oldObjectId: String(r.oldObjectId), newObjectId: String(r.newObjectId) })),
+          refUpdates: results
+            .filter((r) => r.success)
+            .map((r) => ({ name: String(r.name), oldObjectId: String(r.oldObjectId), newObjectId: String(r.newObjectId) })),
         });
         await afterChange(repo, changed);
       }
@@ -419,7 +424,7 @@ export class DevOpsService {
       const newContent = change.newContent as Json | undefined;
       if (change.newContentTemplate) throw errors.invalidArgument(`changes[${i}].newContentTemplate`, 'Content templates are not supported by the emulator.');
       if (newContent) {
-        const contentType = parseEnum(ItemContentType, newContent.contentType, `changes[${i}].newContent.contentType`) ?? ItemContentType.rawText!;
+        const contentType = parseEnum(ItemContentType, newContent.contentType, `changes[${i}].newContent.contentType`) ?? ItemContentType.rawText;
         const content = String(newContent.content ?? '');
         if (contentType === ItemContentType.base64Encoded && !/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(content)) {
           throw errors.invalidArgument(`changes[${i}].newContent.content`, 'The content is not valid base64.');
@@ -427,7 +432,7 @@ export class DevOpsService {
         blobs.push(contentType === ItemContentType.base64Encoded ? Buffer.from(content, 'base64') : Buffer.from(content, 'utf8'));
         blob = blobs.length - 1;
       }
-      const source = type & CHANGE.rename! ? normalizeRepoPath(change.sourceServerItem, `changes[${i}].sourceServerItem`) : undefined;
+      const source = type & CHANGE.rename ? normalizeRepoPath(change.sourceServerItem, `changes[${i}].sourceServerItem`) : undefined;
       plans.push({ type, path: itemPath, source, blob });
     }
     const ids = await repo.git.writeBlobs(blobs);
@@ -435,23 +440,23 @@ export class DevOpsService {
       for (const plan of plans) {
         const existing = await editor.get(plan.path);
         const label = `/${plan.path}`;
-        if (plan.type & CHANGE.delete!) {
+        if (plan.type & CHANGE.delete) {
           if (!(await editor.remove(plan.path))) throw itemMissing(label, 'delete');
-        } else if (plan.type & CHANGE.rename!) {
+        } else if (plan.type & CHANGE.rename) {
           const from = await editor.get(plan.source!);
           if (!from) throw itemMissing(`/${plan.source}`, 'rename');
           if (existing) throw itemExists(label);
           await editor.remove(plan.source!);
           if (from.type === 'tree') throw errors.invalidArgument('sourceServerItem', 'Renaming folders is not supported by the emulator; rename the files.');
-          await editor.put(plan.path, plan.blob !== undefined ? ids[plan.blob]! : from.id, from.mode);
-        } else if (plan.type & CHANGE.add!) {
+          await editor.put(plan.path, plan.blob !== undefined ? ids[plan.blob] : from.id, from.mode);
+        } else if (plan.type & CHANGE.add) {
           if (existing) throw itemExists(label);
           if (plan.blob === undefined) throw errors.argumentNull('newContent');
-          await editor.put(plan.path, ids[plan.blob]!);
-        } else if (plan.type & CHANGE.edit!) {
+          await editor.put(plan.path, ids[plan.blob]);
+        } else if (plan.type & CHANGE.edit) {
           if (!existing || existing.type !== 'blob') throw itemMissing(label, 'edit');
           if (plan.blob === undefined) throw errors.argumentNull('newContent');
-          await editor.put(plan.path, ids[plan.blob]!, existing.mode);
+          await editor.put(plan.path, ids[plan.blob], existing.mode);
         } else {
           throw errors.invalidArgument('changeType', `'${enumName(VersionControlChangeType, plan.type, true)}' is not supported in a push.`);
         }
@@ -485,7 +490,13 @@ export class DevOpsService {
 
   // ---------- items ----------
 
-  async itemJson(repo: Repository, commit: string, filePath: string, object: { id: string; type: string; mode: string }, opts: { includeContent: boolean; includeContentMetadata: boolean }): Promise<Json> {
+  async itemJson(
+    repo: Repository,
+    commit: string,
+    filePath: string,
+    object: { id: string; type: string; mode: string },
+    opts: { includeContent: boolean; includeContentMetadata: boolean },
+  ): Promise<Json> {
     const isFolder = object.type === 'tree';
     const item: Json = {
       objectId: object.id,
@@ -508,7 +519,13 @@ export class DevOpsService {
       if (opts.includeContentMetadata || isBinary) {
         item.contentMetadata = isFolder
           ? { fileName: name }
-          : { encoding: isBinary ? -1 : 65001, contentType: isBinary ? 'application/octet-stream' : 'text/plain', fileName: name, extension: ext, ...(isBinary ? { isBinary: true } : {}) };
+          : {
+              encoding: isBinary ? -1 : 65001,
+              contentType: isBinary ? 'application/octet-stream' : 'text/plain',
+              fileName: name,
+              extension: ext,
+              ...(isBinary ? { isBinary: true } : {}),
+            };
       }
       if (opts.includeContent && content) item.content = isBinary ? content.toString('base64') : content.toString('utf8');
     }
@@ -583,7 +600,10 @@ export class DevOpsService {
 
 export function normalizeRepoPath(raw: unknown, field: string): string {
   if (typeof raw !== 'string' || raw.trim() === '') throw errors.argumentNull(field);
-  const parts = raw.replace(/\\/g, '/').split('/').filter((p) => p !== '' && p !== '.');
+  const parts = raw
+    .replace(/\\/g, '/')
+    .split('/')
+    .filter((p) => p !== '' && p !== '.');
   if (parts.some((p) => p === '..')) throw errors.invalidArgument(field, `'${raw}' is not a valid path.`);
   if (parts.length === 0) throw errors.invalidArgument(field, `'${raw}' names the root folder.`);
   return parts.join('/');

@@ -15,11 +15,13 @@ const common = (status: number, typeKey: string, message: string) =>
 
 export const witErrors = {
   /** The service answers a missing work item and one the caller may not read alike (404). */
-  notFound: (id: number | string) => witError(404, 'WorkItemUnauthorizedAccessException', `TF401232: Work item ${id} does not exist, or you do not have permissions to read it.`),
+  notFound: (id: number | string) =>
+    witError(404, 'WorkItemUnauthorizedAccessException', `TF401232: Work item ${id} does not exist, or you do not have permissions to read it.`),
   badPatch: (detail: string) => common(400, 'VssPropertyValidationException', detail),
   artifactLinkName: () => common(400, 'ArgumentException', 'Artifact links must have a valid name specified.\r\nParameter name: workItemUpdates'),
   // Not observed on the service: the emulator's own wording for adding a relation twice.
-  duplicateRelation: (id: number, rel: string, url: string) => witError(400, 'WorkItemLinkAlreadyExistsException', `The relation ${rel} to ${url} already exists on work item ${id}.`),
+  duplicateRelation: (id: number, rel: string, url: string) =>
+    witError(400, 'WorkItemLinkAlreadyExistsException', `The relation ${rel} to ${url} already exists on work item ${id}.`),
   testFailed: (path: string) => witError(400, 'TestOperationFailedException', `The test operation on '${path}' failed: the value differs.`),
 };
 
@@ -29,7 +31,12 @@ const EXPAND: Record<string, number> = { none: 0, relations: 1, fields: 2, links
 export function parseExpand(value: string | undefined): number {
   if (value === undefined || value === '') return 0;
   const n = /^\d+$/.test(value) ? Number(value) : EXPAND[value.toLowerCase()];
-  if (n === undefined || n < 0 || n > 4) throw common(400, 'InvalidArgumentValueException', `The value specified for the following variable must be valid: $expand. '${value}' is not a valid value.`);
+  if (n === undefined || n < 0 || n > 4)
+    throw common(
+      400,
+      'InvalidArgumentValueException',
+      `The value specified for the following variable must be valid: $expand. '${value}' is not a valid value.`,
+    );
   return n;
 }
 
@@ -102,7 +109,9 @@ export class WorkItems {
       id: item.id,
       rev: item.rev,
       fields,
-      ...(withRelations && item.relations.length > 0 ? { relations: item.relations.map((r) => ({ rel: r.rel, url: r.url, attributes: { ...r.attributes } })) } : {}),
+      ...(withRelations && item.relations.length > 0
+        ? { relations: item.relations.map((r) => ({ rel: r.rel, url: r.url, attributes: { ...r.attributes } })) }
+        : {}),
       _links: {
         self: { href: url },
         workItemUpdates: { href: `${url}/updates` },
@@ -128,7 +137,8 @@ export class WorkItems {
     let changed = false;
     for (const [i, raw] of (document as Json[]).entries()) {
       // Operation names, or the numbers of the client's Operation enum (Add, Remove, Replace, Move, Copy, Test).
-      const op = typeof raw?.op === 'number' ? (['add', 'remove', 'replace', 'move', 'copy', 'test'][raw.op] ?? String(raw.op)) : String(raw?.op ?? '').toLowerCase();
+      const op =
+        typeof raw?.op === 'number' ? (['add', 'remove', 'replace', 'move', 'copy', 'test'][raw.op] ?? String(raw.op)) : String(raw?.op ?? '').toLowerCase();
       const path = String(raw?.path ?? '');
       const field = /^\/fields\/(.+)$/.exec(path)?.[1]?.replace(/~1/g, '/').replace(/~0/g, '~');
       if (op === 'test') {
@@ -141,14 +151,17 @@ export class WorkItems {
         if (op === 'add' || op === 'replace') fields[field] = raw.value;
         else if (op === 'remove') delete fields[field];
         else throw witErrors.badPatch(`Operation ${i}: '${op}' is not supported on fields.`);
-        if (field === 'System.Title' && (typeof fields[field] !== 'string' || String(fields[field]).trim() === '')) throw witErrors.badPatch("TF401320: Rule Error for field Title. Error code: Required, HasValues, LimitedToValues, AllowsOldValue, InvalidEmpty.");
+        if (field === 'System.Title' && (typeof fields[field] !== 'string' || String(fields[field]).trim() === ''))
+          throw witErrors.badPatch('TF401320: Rule Error for field Title. Error code: Required, HasValues, LimitedToValues, AllowsOldValue, InvalidEmpty.');
         changed = true;
         continue;
       }
       if (path === '/relations/-' && op === 'add') {
         const value = raw.value as Json | undefined;
         if (!value || typeof value !== 'object' || typeof value.rel !== 'string' || typeof value.url !== 'string') {
-          throw witErrors.badPatch(`Value ${JSON.stringify(value ?? null)} does not match the expected type Microsoft.TeamFoundation.WorkItemTracking.WebApi.Models.WorkItemRelation.`);
+          throw witErrors.badPatch(
+            `Value ${JSON.stringify(value ?? null)} does not match the expected type Microsoft.TeamFoundation.WorkItemTracking.WebApi.Models.WorkItemRelation.`,
+          );
         }
         const attributes = (value.attributes && typeof value.attributes === 'object' ? value.attributes : {}) as Json;
         const relation = this.relation(item, value.rel, value.url, attributes, relations);
@@ -177,7 +190,8 @@ export class WorkItems {
   /** A new relation, checked as the service checks it: a known type, an artifact link with a name, no duplicate. */
   private relation(item: WorkItem, rel: string, url: string, attributes: Json, existing: WorkItemRelation[]): WorkItemRelation {
     const now = nowIso();
-    if (existing.some((r) => r.rel.toLowerCase() === rel.toLowerCase() && r.url.toLowerCase() === url.toLowerCase())) throw witErrors.duplicateRelation(item.id, rel, url);
+    if (existing.some((r) => r.rel.toLowerCase() === rel.toLowerCase() && r.url.toLowerCase() === url.toLowerCase()))
+      throw witErrors.duplicateRelation(item.id, rel, url);
     const org = item.project.org;
     if (rel === 'ArtifactLink') {
       if (typeof attributes.name !== 'string' || attributes.name.trim() === '') throw witErrors.artifactLinkName();
@@ -186,7 +200,15 @@ export class WorkItems {
       return {
         rel,
         url,
-        attributes: { authorizedDate: now, id: ++org.counters.link, resourceCreatedDate: now, resourceModifiedDate: now, revisedDate: '9999-01-01T00:00:00Z', name: attributes.name, ...(typeof attributes.comment === 'string' ? { comment: attributes.comment } : {}) },
+        attributes: {
+          authorizedDate: now,
+          id: ++org.counters.link,
+          resourceCreatedDate: now,
+          resourceModifiedDate: now,
+          revisedDate: '9999-01-01T00:00:00Z',
+          name: attributes.name,
+          ...(typeof attributes.comment === 'string' ? { comment: attributes.comment } : {}),
+        },
       };
     }
     if (rel === 'Hyperlink') return { rel, url, attributes: { ...(typeof attributes.comment === 'string' ? { comment: attributes.comment } : {}) } };

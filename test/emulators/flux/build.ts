@@ -23,9 +23,23 @@ const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomi
 
 /** Kinds without a namespace (the common ones a GitOps repository carries). */
 export const CLUSTER_SCOPED = new Set([
-  'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'StorageClass', 'PriorityClass',
-  'PersistentVolume', 'IngressClass', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'APIService',
-  'RuntimeClass', 'CSIDriver', 'Node', 'ClusterIssuer', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding',
+  'Namespace',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'CustomResourceDefinition',
+  'StorageClass',
+  'PriorityClass',
+  'PersistentVolume',
+  'IngressClass',
+  'ValidatingWebhookConfiguration',
+  'MutatingWebhookConfiguration',
+  'APIService',
+  'RuntimeClass',
+  'CSIDriver',
+  'Node',
+  'ClusterIssuer',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
 ]);
 
 export function objectKey(o: { kind: string; metadata: { name: string; namespace?: string } }): string {
@@ -63,7 +77,7 @@ export function substitute(text: string, variables: Record<string, string>): str
     const value = variables[name];
     if (op === undefined) return value ?? '';
     const unsetOrEmpty = value === undefined || (op.startsWith(':') && value === '');
-    return unsetOrEmpty ? fallback ?? '' : value;
+    return unsetOrEmpty ? (fallback ?? '') : value;
   });
 }
 
@@ -78,7 +92,11 @@ export async function buildKustomization(
     return { ok: false, reason: 'BuildFailed', message: `kustomization path '${kustomizationPath}' is outside the source` };
   }
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-    return { ok: false, reason: 'ReconciliationFailed', message: `kustomization path not found: stat ${dir.slice(treeRoot.length) || '/'}: no such file or directory` };
+    return {
+      ok: false,
+      reason: 'ReconciliationFailed',
+      message: `kustomization path not found: stat ${dir.slice(treeRoot.length) || '/'}: no such file or directory`,
+    };
   }
   let text: string;
   if (KUSTOMIZATION_FILES.some((f) => fs.existsSync(path.join(dir, f)))) {
@@ -97,20 +115,27 @@ export async function buildKustomization(
     if (doc.errors.length) return { ok: false, reason: 'BuildFailed', message: `kustomize build failed: ${doc.errors[0].message}` };
     const value = doc.toJS() as unknown;
     if (value === null || value === undefined) continue;
-    if (typeof value !== 'object' || Array.isArray(value)) return { ok: false, reason: 'BuildFailed', message: 'kustomize build failed: a document is not a Kubernetes object' };
+    if (typeof value !== 'object' || Array.isArray(value))
+      return { ok: false, reason: 'BuildFailed', message: 'kustomize build failed: a document is not a Kubernetes object' };
     const o = value as Partial<KubeObject>;
-    if (!o.apiVersion || !o.kind) return { ok: false, reason: 'BuildFailed', message: `kustomize build failed: missing apiVersion or kind in ${JSON.stringify(o).slice(0, 80)}` };
+    if (!o.apiVersion || !o.kind)
+      return { ok: false, reason: 'BuildFailed', message: `kustomize build failed: missing apiVersion or kind in ${JSON.stringify(o).slice(0, 80)}` };
     if (!o.metadata || typeof o.metadata.name !== 'string' || o.metadata.name === '') {
       return { ok: false, reason: 'BuildFailed', message: `kustomize build failed: ${o.kind} has no metadata.name` };
     }
     const object = o as KubeObject;
     if (options.targetNamespace && !CLUSTER_SCOPED.has(object.kind)) object.metadata.namespace = options.targetNamespace;
     if (!CLUSTER_SCOPED.has(object.kind) && !object.metadata.namespace) {
-      return { ok: false, reason: 'ReconciliationFailed', message: `${object.kind}/${object.metadata.name} namespace not specified: the server could not find the requested resource` };
+      return {
+        ok: false,
+        reason: 'ReconciliationFailed',
+        message: `${object.kind}/${object.metadata.name} namespace not specified: the server could not find the requested resource`,
+      };
     }
     if (CLUSTER_SCOPED.has(object.kind)) delete object.metadata.namespace;
     const key = objectKey(object);
-    if (seen.has(key)) return { ok: false, reason: 'BuildFailed', message: `kustomize build failed: may not add resource with an already registered id: ${objectRef(object)}` };
+    if (seen.has(key))
+      return { ok: false, reason: 'BuildFailed', message: `kustomize build failed: may not add resource with an already registered id: ${objectRef(object)}` };
     seen.add(key);
     objects.push(object);
   }

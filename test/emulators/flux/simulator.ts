@@ -73,15 +73,22 @@ export interface FluxConfigSpec {
   } | null;
   bucket?: { url?: string; bucketName?: string; syncIntervalInSeconds?: number } | null;
   azureBlob?: { url?: string; containerName?: string; syncIntervalInSeconds?: number } | null;
-  ociRepository?: { url?: string; syncIntervalInSeconds?: number; repositoryRef?: { tag?: string | null; semver?: string | null; digest?: string | null } | null } | null;
+  ociRepository?: {
+    url?: string;
+    syncIntervalInSeconds?: number;
+    repositoryRef?: { tag?: string | null; semver?: string | null; digest?: string | null } | null;
+  } | null;
   /** The PUT waits for the first reconciliation of the kustomizations (and fails when it fails). */
   waitForReconciliation?: boolean | null;
-  kustomizations?: Record<string, {
-    path?: string;
-    dependsOn?: string[] | null;
-    prune?: boolean;
-    postBuild?: { substitute?: Record<string, string> | null } | null;
-  } | null> | null;
+  kustomizations?: Record<
+    string,
+    {
+      path?: string;
+      dependsOn?: string[] | null;
+      prune?: boolean;
+      postBuild?: { substitute?: Record<string, string> | null } | null;
+    } | null
+  > | null;
   configurationProtectedSettings?: Record<string, string> | null;
 }
 
@@ -265,7 +272,8 @@ export class FluxSimulator {
     const k = config ? `${cluster.toLowerCase()}|${config.toLowerCase()}` : cluster.toLowerCase();
     this.scenarios.set(k, { ...(this.scenarios.get(k) ?? {}), ...patch });
     if (patch.syncIntervalMs !== undefined || patch.stalled === false) {
-      for (const state of this.configs.values()) if (this.matches(state, cluster, config)) this.schedule(state, patch.stalled === false ? 0 : this.intervalOf(state));
+      for (const state of this.configs.values())
+        if (this.matches(state, cluster, config)) this.schedule(state, patch.stalled === false ? 0 : this.intervalOf(state));
     }
   }
 
@@ -339,7 +347,12 @@ export class FluxSimulator {
     const scenario = this.scenarioOf(state);
     const floor = this.options.minIntervalMs ?? 50;
     if (scenario.syncIntervalMs !== undefined) return Math.max(floor, scenario.syncIntervalMs);
-    const source = { GitRepository: state.spec.gitRepository, Bucket: state.spec.bucket, AzureBlob: state.spec.azureBlob, OCIRepository: state.spec.ociRepository }[sourceKindOf(state.spec)];
+    const source = {
+      GitRepository: state.spec.gitRepository,
+      Bucket: state.spec.bucket,
+      AzureBlob: state.spec.azureBlob,
+      OCIRepository: state.spec.ociRepository,
+    }[sourceKindOf(state.spec)];
     const seconds = source?.syncIntervalInSeconds ?? 600;
     return Math.max(floor, seconds * 1000 * (this.options.timeScale ?? 0.01));
   }
@@ -397,7 +410,8 @@ export class FluxSimulator {
       await this.later(scenario.syncDelayMs);
       if (state.removed || this.stopped) return;
       state.published = artifactReport(state.name, state.spec, scenario, now(), state.published);
-      for (const phase of ['source', 'status'] as const) this.events.push({ at: Date.now(), cluster: state.clusterName, config: state.name, phase, complianceState: 'Compliant' });
+      for (const phase of ['source', 'status'] as const)
+        this.events.push({ at: Date.now(), cluster: state.clusterName, config: state.name, phase, complianceState: 'Compliant' });
       return;
     }
     const configNamespace = state.spec.namespace ?? 'default';
@@ -444,7 +458,9 @@ export class FluxSimulator {
         kind: 'GitRepository',
         complianceState: 'Compliant',
         appliedBy: null,
-        statusConditions: [{ lastTransitionTime: now(), message: `stored artifact for revision '${revision}'`, reason: 'Succeeded', status: 'True', type: 'Ready' }],
+        statusConditions: [
+          { lastTransitionTime: now(), message: `stored artifact for revision '${revision}'`, reason: 'Succeeded', status: 'True', type: 'Ready' },
+        ],
       },
     ];
     const kustomizations = Object.entries(state.spec.kustomizations ?? {}).filter((e): e is [string, NonNullable<(typeof e)[1]>] => e[1] !== null);
@@ -564,7 +580,14 @@ export class FluxSimulator {
     };
     if (scenario.relayLagMs > 0) {
       state.published = { ...state.published, ...sourceFields };
-      this.events.push({ at: Date.now(), cluster: state.clusterName, config: state.name, phase: 'source', sha, complianceState: state.published.complianceState });
+      this.events.push({
+        at: Date.now(),
+        cluster: state.clusterName,
+        config: state.name,
+        phase: 'source',
+        sha,
+        complianceState: state.published.complianceState,
+      });
       await this.later(scenario.relayLagMs);
       if (state.removed || this.stopped) return;
     }
@@ -603,7 +626,13 @@ export class FluxSimulator {
     const verb = revision === 1 ? 'install' : 'upgrade';
     base.statusConditions = [
       failure
-        ? { lastTransitionTime: at, message: `Helm ${verb} failed: ${failure.message}`, reason: revision === 1 ? 'InstallFailed' : 'UpgradeFailed', status: 'False', type: 'Ready' }
+        ? {
+            lastTransitionTime: at,
+            message: `Helm ${verb} failed: ${failure.message}`,
+            reason: revision === 1 ? 'InstallFailed' : 'UpgradeFailed',
+            status: 'False',
+            type: 'Ready',
+          }
         : {
             lastTransitionTime: at,
             message: `Helm ${verb} succeeded for release ${releaseNs}/${o.metadata.name}.v${revision} with chart ${chart?.chart ?? o.metadata.name}@${chart?.version ?? '0.0.0'}`,
@@ -694,12 +723,19 @@ export function sourceKindOf(spec: FluxConfigSpec): SourceKind {
 function artifactReport(name: string, spec: FluxConfigSpec, scenario: Scenario, at: string, previous: FluxReport): FluxReport {
   const kind = sourceKindOf(spec);
   const definition = kind === 'Bucket' ? spec.bucket : kind === 'AzureBlob' ? spec.azureBlob : spec.ociRepository;
-  const digest = crypto.createHash('sha256').update(JSON.stringify({ kind, url: definition?.url ?? '', bucket: spec.bucket?.bucketName ?? spec.azureBlob?.containerName ?? '' })).digest('hex');
+  const digest = crypto
+    .createHash('sha256')
+    .update(JSON.stringify({ kind, url: definition?.url ?? '', bucket: spec.bucket?.bucketName ?? spec.azureBlob?.containerName ?? '' }))
+    .digest('hex');
   const tag = spec.ociRepository?.repositoryRef?.tag ?? 'latest';
   const revision =
     kind === 'OCIRepository'
-      ? scenario.revisionFormat === 'legacy' ? `${tag}/${digest}` : `${tag}@sha256:${digest}`
-      : scenario.revisionFormat === 'legacy' ? digest : `sha256:${digest}`;
+      ? scenario.revisionFormat === 'legacy'
+        ? `${tag}/${digest}`
+        : `${tag}@sha256:${digest}`
+      : scenario.revisionFormat === 'legacy'
+        ? digest
+        : `sha256:${digest}`;
   const namespace = spec.namespace ?? 'default';
   const statuses: ObjectStatus[] = [
     {
@@ -720,7 +756,9 @@ function artifactReport(name: string, spec: FluxConfigSpec, scenario: Scenario, 
       kind: 'Kustomization',
       complianceState: 'Compliant',
       appliedBy: null,
-      statusConditions: [{ lastTransitionTime: at, message: `Applied revision: ${revision}`, reason: 'ReconciliationSucceeded', status: 'True', type: 'Ready' }],
+      statusConditions: [
+        { lastTransitionTime: at, message: `Applied revision: ${revision}`, reason: 'ReconciliationSucceeded', status: 'True', type: 'Ready' },
+      ],
     });
   }
   const sourceUpdatedAt = previous.sourceSyncedCommitId === revision && previous.sourceUpdatedAt ? previous.sourceUpdatedAt : at;

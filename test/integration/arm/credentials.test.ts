@@ -69,9 +69,17 @@ describe('credential flows against the emulated Microsoft Entra, Azure DevOps OI
     // @azure/identity keeps one MSAL client without and one with CAE (the ARM pipeline asks with enableCae): each reads the metadata once
     assert.deepEqual(
       emu.requests.filter((r) => r.server === 'login').map((r) => [r.route, r.status]),
-      [['openid-configuration', 200], ['token', 200], ['openid-configuration', 200], ['token', 200]],
+      [
+        ['openid-configuration', 200],
+        ['token', 200],
+        ['openid-configuration', 200],
+        ['token', 200],
+      ],
     );
-    assert.deepEqual(emu.identity.issued.map((i) => i.via), ['client_secret', 'client_secret']);
+    assert.deepEqual(
+      emu.identity.issued.map((i) => i.via),
+      ['client_secret', 'client_secret'],
+    );
     await credential.getToken(scope);
     assert.equal(emu.identity.issued.length, 2, 'the token is cached');
   });
@@ -84,16 +92,28 @@ describe('credential flows against the emulated Microsoft Entra, Azure DevOps OI
 
   it('an unknown tenant is AADSTS90002, an unknown app AADSTS700016', async () => {
     // MSAL reads the tenant's metadata first: Entra answers 400 AADSTS90002 there, MSAL reports endpoints_resolution_error
-    await assert.rejects(new ClientSecretCredential('00000000-0000-0000-0000-000000000001', emu.clientId, emu.clientSecret, common).getToken(scope), /endpoints_resolution_error/);
-    assert.deepEqual(emu.requests.map((r) => [r.route, r.status]), [['openid-configuration', 400]]);
-    await assert.rejects(new ClientSecretCredential(emu.tenantId, '00000000-0000-0000-0000-000000000002', emu.clientSecret, common).getToken(scope), /AADSTS700016/);
+    await assert.rejects(
+      new ClientSecretCredential('00000000-0000-0000-0000-000000000001', emu.clientId, emu.clientSecret, common).getToken(scope),
+      /endpoints_resolution_error/,
+    );
+    assert.deepEqual(
+      emu.requests.map((r) => [r.route, r.status]),
+      [['openid-configuration', 400]],
+    );
+    await assert.rejects(
+      new ClientSecretCredential(emu.tenantId, '00000000-0000-0000-0000-000000000002', emu.clientSecret, common).getToken(scope),
+      /AADSTS700016/,
+    );
   });
 
-  it('client certificate: the assertion is signed with the registered certificate\'s key (verified by the emulator)', async () => {
+  it("client certificate: the assertion is signed with the registered certificate's key (verified by the emulator)", async () => {
     const cert = emu.identity.addCertificate(emu.clientId);
     const credential = new ClientCertificateCredential(emu.tenantId, emu.clientId, { certificate: cert.certPem + cert.keyPem }, common);
     assert.equal(await listWith(credential), 0);
-    assert.deepEqual(emu.identity.issued.map((i) => i.via), ['client_certificate']);
+    assert.deepEqual(
+      emu.identity.issued.map((i) => i.via),
+      ['client_certificate'],
+    );
   });
 
   it('client certificate: a certificate the app does not have is AADSTS700027', async () => {
@@ -127,7 +147,10 @@ describe('credential flows against the emulated Microsoft Entra, Azure DevOps OI
     const oidc = emu.requests.find((r) => r.route === 'oidc')!;
     assert.equal(oidc.query['api-version'], '7.1');
     assert.equal(oidc.query.serviceConnectionId, connection.id);
-    assert.deepEqual(emu.identity.issued.map((i) => i.via), ['federated']);
+    assert.deepEqual(
+      emu.identity.issued.map((i) => i.via),
+      ['federated'],
+    );
   });
 
   it('workload identity federation: a wrong job token is 401 from the OIDC endpoint, a connection without a federated credential AADSTS70021', async () => {
@@ -138,7 +161,12 @@ describe('credential flows against the emulated Microsoft Entra, Azure DevOps OI
     const saved = app.federatedCredentials;
     app.federatedCredentials = [];
     try {
-      const credential = new ClientAssertionCredential(emu.tenantId, emu.clientId, () => requestOidcToken(job.oidcRequestUri, job.accessToken, connection.id, { tlsOptions: tls }), common);
+      const credential = new ClientAssertionCredential(
+        emu.tenantId,
+        emu.clientId,
+        () => requestOidcToken(job.oidcRequestUri, job.accessToken, connection.id, { tlsOptions: tls }),
+        common,
+      );
       await assert.rejects(credential.getToken(scope), /AADSTS70021/);
     } finally {
       app.federatedCredentials = saved;
@@ -152,31 +180,52 @@ describe('credential flows against the emulated Microsoft Entra, Azure DevOps OI
     const connection = emu.identity.addServiceConnection({ clientId: emu.clientId, name: 'azure-wif-devops', organization: 'contoso', projectName: 'fleet' });
     const job = emu.identity.addJob({ accessToken: devopsToken, organization: 'contoso', projectName: 'fleet' });
     assert.equal(job.accessToken, devopsToken);
-    assert.equal(job.oidcRequestUri, `${emu.tokenUrl}/contoso/${job.projectId}/_apis/distributedtask/hubs/build/plans/${job.planId}/jobs/${job.jobId}/oidctoken`);
+    assert.equal(
+      job.oidcRequestUri,
+      `${emu.tokenUrl}/contoso/${job.projectId}/_apis/distributedtask/hubs/build/plans/${job.planId}/jobs/${job.jobId}/oidctoken`,
+    );
 
     const oidcToken = await requestOidcToken(job.oidcRequestUri, devopsToken, connection.id, { tlsOptions: tls });
     const claims = decodeJwt(oidcToken)!.payload;
     assert.deepEqual([claims.sub, claims.aud, claims.iss], ['sc://contoso/fleet/azure-wif-devops', 'api://AzureADTokenExchange', emu.identity.devopsIssuer]);
     const oidc = emu.requests.filter((r) => r.route === 'oidc');
-    assert.deepEqual(oidc.map((r) => [r.method, r.status, r.query['api-version'], r.query.serviceConnectionId]), [['POST', 200, '7.1', connection.id]]);
+    assert.deepEqual(
+      oidc.map((r) => [r.method, r.status, r.query['api-version'], r.query.serviceConnectionId]),
+      [['POST', 200, '7.1', connection.id]],
+    );
 
     // the token works end to end: createAzureCredential exchanges the OIDC token, ARM accepts the access token
     const c = createAzureCredential(
-      { id: connection.id, scheme: 'WorkloadIdentityFederation', parameters: { tenantid: emu.tenantId, serviceprincipalid: emu.clientId }, data: { subscriptionId: emu.subscriptionId, activeDirectoryAuthority: emu.tokenUrl }, url: emu.armUrl },
+      {
+        id: connection.id,
+        scheme: 'WorkloadIdentityFederation',
+        parameters: { tenantid: emu.tenantId, serviceprincipalid: emu.clientId },
+        data: { subscriptionId: emu.subscriptionId, activeDirectoryAuthority: emu.tokenUrl },
+        url: emu.armUrl,
+      },
       { oidcRequestUri: job.oidcRequestUri, accessToken: devopsToken },
       { tlsOptions: tls },
     );
     assert.equal(await listWith(c.credential), 0);
-    assert.deepEqual(emu.identity.issued.map((i) => i.via), ['federated']);
+    assert.deepEqual(
+      emu.identity.issued.map((i) => i.via),
+      ['federated'],
+    );
 
     // any other bearer is refused; the token of another job does not open this job's endpoint
     await assert.rejects(requestOidcToken(job.oidcRequestUri, `${devopsToken}x`, connection.id, { tlsOptions: tls }), (e: Error) => {
-      assert.equal(e.message, `Azure DevOps did not issue an OIDC token for service connection ${connection.id} (HTTP 401: TF400813: The user is not authorized to access this resource.)`);
+      assert.equal(
+        e.message,
+        `Azure DevOps did not issue an OIDC token for service connection ${connection.id} (HTTP 401: TF400813: The user is not authorized to access this resource.)`,
+      );
       return true;
     });
     const other = emu.identity.addJob({ organization: 'contoso', projectName: 'fleet' });
     await assert.rejects(requestOidcToken(job.oidcRequestUri, other.accessToken, connection.id, { tlsOptions: tls }), (e: Error) => {
-      assert.equal(e.message, `Azure DevOps did not issue an OIDC token for service connection ${connection.id} (HTTP 404: Job ${job.jobId} of plan ${job.planId} was not found.)`);
+      assert.equal(
+        e.message,
+        `Azure DevOps did not issue an OIDC token for service connection ${connection.id} (HTTP 404: Job ${job.jobId} of plan ${job.planId} was not found.)`,
+      );
       return true;
     });
   });
@@ -188,7 +237,10 @@ describe('credential flows against the emulated Microsoft Entra, Azure DevOps OI
       assert.equal(await listWith(new ManagedIdentityCredential()), 0);
       assert.equal(await listWith(new ManagedIdentityCredential({ clientId: user.clientId })), 0);
     });
-    assert.deepEqual(emu.identity.issued.map((i) => i.via), ['managed_identity', 'managed_identity']);
+    assert.deepEqual(
+      emu.identity.issued.map((i) => i.via),
+      ['managed_identity', 'managed_identity'],
+    );
     assert.equal(emu.identity.issued[1].clientId, user.clientId);
     const imds = emu.requests.filter((r) => r.server === 'imds' && r.status === 200);
     assert.equal(imds.length, 2);
@@ -227,23 +279,48 @@ describe('credential flows against the emulated Microsoft Entra, Azure DevOps OI
     });
 
     it('ServicePrincipal spnKey and spnCertificate: secrets to mask are the key and every private-key line', async () => {
-      const secret = createAzureCredential(connectionFor('ServicePrincipal', { tenantid: emu.tenantId, serviceprincipalid: emu.clientId, authenticationType: 'spnKey', serviceprincipalkey: emu.clientSecret }), {}, { tlsOptions: tls });
+      const secret = createAzureCredential(
+        connectionFor('ServicePrincipal', {
+          tenantid: emu.tenantId,
+          serviceprincipalid: emu.clientId,
+          authenticationType: 'spnKey',
+          serviceprincipalkey: emu.clientSecret,
+        }),
+        {},
+        { tlsOptions: tls },
+      );
       assert.deepEqual(secret.secrets, [emu.clientSecret]);
       assert.equal(await listWith(secret.credential), 0);
       const cert = emu.identity.addCertificate(emu.clientId);
       const pem = cert.certPem + cert.keyPem;
-      const byCert = createAzureCredential(connectionFor('serviceprincipal', { TENANTID: emu.tenantId, SERVICEPRINCIPALID: emu.clientId, AUTHENTICATIONTYPE: 'spnCertificate', SERVICEPRINCIPALCERTIFICATE: pem }), {}, { tlsOptions: tls });
+      const byCert = createAzureCredential(
+        connectionFor('serviceprincipal', {
+          TENANTID: emu.tenantId,
+          SERVICEPRINCIPALID: emu.clientId,
+          AUTHENTICATIONTYPE: 'spnCertificate',
+          SERVICEPRINCIPALCERTIFICATE: pem,
+        }),
+        {},
+        { tlsOptions: tls },
+      );
       assert.equal(byCert.flow, 'ServicePrincipalCertificate');
       assert.equal(byCert.secrets[0], pem);
       const keyLines = cert.keyPem.split('\n').filter((l) => l && !l.startsWith('-----'));
       for (const line of keyLines.filter((l) => l.length >= 16)) assert.ok(byCert.secrets.includes(line));
       assert.equal(await listWith(byCert.credential), 0);
-      assert.deepEqual(emu.identity.issued.map((i) => i.via), ['client_secret', 'client_certificate']);
+      assert.deepEqual(
+        emu.identity.issued.map((i) => i.via),
+        ['client_secret', 'client_certificate'],
+      );
     });
 
     it('ManagedServiceIdentity with msiclientId', async () => {
       const user = emu.identity.addManagedIdentity({});
-      const c = createAzureCredential(connectionFor('ManagedServiceIdentity', { tenantid: emu.tenantId }, { msiclientId: user.clientId }), {}, { tlsOptions: tls });
+      const c = createAzureCredential(
+        connectionFor('ManagedServiceIdentity', { tenantid: emu.tenantId }, { msiclientId: user.clientId }),
+        {},
+        { tlsOptions: tls },
+      );
       assert.equal(c.flow, 'ManagedIdentity');
       await withEnv({ AZURE_POD_IDENTITY_AUTHORITY_HOST: emu.imdsUrl }, async () => assert.equal(await listWith(c.credential), 0));
       assert.equal(emu.identity.issued.at(-1)!.clientId, user.clientId);
@@ -272,7 +349,9 @@ describe('credential flows against the emulated Microsoft Entra, Azure DevOps OI
           const env: NodeJS.ProcessEnv = { ...process.env, EMU: JSON.stringify(emu.info) };
           if (extraCa) env.NODE_EXTRA_CA_CERTS = emu.caCertFile;
           else delete env.NODE_EXTRA_CA_CERTS;
-          execFile(process.execPath, [script], { env, timeout: 30_000 }, (error, stdout, stderr) => resolve({ code: error ? 1 : 0, out: String(stdout) + String(stderr) }));
+          execFile(process.execPath, [script], { env, timeout: 30_000 }, (error, stdout, stderr) =>
+            resolve({ code: error ? 1 : 0, out: String(stdout) + String(stderr) }),
+          );
         });
       const trusted = await run(true);
       assert.equal(trusted.code, 0, trusted.out);

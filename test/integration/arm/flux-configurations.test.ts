@@ -40,7 +40,11 @@ describe('ARM emulator: fluxConfigurations through the real @azure/arm-kubernete
       ],
       arm: { pageSize: 2, lroPolls: 1 },
     });
-    credential = new ClientSecretCredential(emu.tenantId, emu.clientId, emu.clientSecret, { authorityHost: emu.tokenUrl, disableInstanceDiscovery: true, tlsOptions: { ca: emu.caCertPem } });
+    credential = new ClientSecretCredential(emu.tenantId, emu.clientId, emu.clientSecret, {
+      authorityHost: emu.tokenUrl,
+      disableInstanceDiscovery: true,
+      tlsOptions: { ca: emu.caCertPem },
+    });
     client = clientFor();
   });
   after(async () => {
@@ -74,7 +78,10 @@ describe('ARM emulator: fluxConfigurations through the real @azure/arm-kubernete
       ],
     );
     const ready = arc.statuses!.find((s) => s!.name === 'voting-app-dev')!.statusConditions![0];
-    assert.deepEqual([ready.type, ready.status, ready.reason, ready.message], ['Ready', 'True', 'ReconciliationSucceeded', arc.sourceSyncedCommitId && `Applied revision: ${arc.sourceSyncedCommitId}`]);
+    assert.deepEqual(
+      [ready.type, ready.status, ready.reason, ready.message],
+      ['Ready', 'True', 'ReconciliationSucceeded', arc.sourceSyncedCommitId && `Applied revision: ${arc.sourceSyncedCommitId}`],
+    );
     // AKS: the path of the seeded config is its own cluster folder, absent from this repository
     assert.equal(aks.complianceState, 'Non-Compliant');
     assert.match(aks.statuses!.find((s) => s!.kind === 'Kustomization')!.statusConditions![0].message!, /kustomization path not found/);
@@ -84,19 +91,38 @@ describe('ARM emulator: fluxConfigurations through the real @azure/arm-kubernete
 
   it('start contract: info is the JSON-safe set of fields npm run emulators prints', () => {
     const info = JSON.parse(JSON.stringify(emu.info));
-    assert.deepEqual(Object.keys(info).sort(), ['armUrl', 'caCertFile', 'clientId', 'clientSecret', 'clusters', 'imdsUrl', 'resourceGroup', 'subscriptionId', 'tenantId', 'tokenUrl']);
+    assert.deepEqual(Object.keys(info).sort(), [
+      'armUrl',
+      'caCertFile',
+      'clientId',
+      'clientSecret',
+      'clusters',
+      'imdsUrl',
+      'resourceGroup',
+      'subscriptionId',
+      'tenantId',
+      'tokenUrl',
+    ]);
     assert.match(info.armUrl, /^https:\/\/127\.0\.0\.1:\d+$/);
     assert.match(info.tokenUrl, /^https:\/\/127\.0\.0\.1:\d+$/);
     assert.match(fs.readFileSync(info.caCertFile, 'utf8'), /^-----BEGIN CERTIFICATE-----/);
-    assert.deepEqual(info.clusters.map((c: { name: string; type: string; fluxConfigurations: string[] }) => [c.name, c.type, c.fluxConfigurations]), [
-      ['arc-nonprod', 'connectedClusters', ['cluster-config']],
-      ['aks-prod', 'managedClusters', ['cluster-config']],
-    ]);
-    assert.equal(info.clusters[1].resourceId, `/subscriptions/${info.subscriptionId}/resourceGroups/${info.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/aks-prod`);
+    assert.deepEqual(
+      info.clusters.map((c: { name: string; type: string; fluxConfigurations: string[] }) => [c.name, c.type, c.fluxConfigurations]),
+      [
+        ['arc-nonprod', 'connectedClusters', ['cluster-config']],
+        ['aks-prod', 'managedClusters', ['cluster-config']],
+      ],
+    );
+    assert.equal(
+      info.clusters[1].resourceId,
+      `/subscriptions/${info.subscriptionId}/resourceGroups/${info.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/aks-prod`,
+    );
   });
 
   it('PUT creates (201 + Azure-AsyncOperation, polled to Succeeded), GET never returns configurationProtectedSettings', async () => {
-    const created = await client.fluxConfigurations.beginCreateOrUpdateAndWait(emu.resourceGroup, RP, CC, 'arc-nonprod', 'app-config', body(), { updateIntervalInMs: 5 });
+    const created = await client.fluxConfigurations.beginCreateOrUpdateAndWait(emu.resourceGroup, RP, CC, 'arc-nonprod', 'app-config', body(), {
+      updateIntervalInMs: 5,
+    });
     assert.equal(created.provisioningState, 'Succeeded');
     assert.equal(created.configurationProtectedSettings, undefined);
     assert.deepEqual(
@@ -131,9 +157,13 @@ describe('ARM emulator: fluxConfigurations through the real @azure/arm-kubernete
   });
 
   it('PATCH (202) merges, a kustomization set to null is removed; suspend shows as Suspended', async () => {
-    emu.admin.addFluxConfiguration('arc-nonprod', 'patch-me', { ...body(), kustomizations: { a: { path: './apps/dev' }, b: { path: './apps/dev' } } } as Record<string, unknown>);
+    emu.admin.addFluxConfiguration('arc-nonprod', 'patch-me', { ...body(), kustomizations: { a: { path: './apps/dev' }, b: { path: './apps/dev' } } });
     const patched = await client.fluxConfigurations.beginUpdateAndWait(
-      emu.resourceGroup, RP, CC, 'arc-nonprod', 'patch-me',
+      emu.resourceGroup,
+      RP,
+      CC,
+      'arc-nonprod',
+      'patch-me',
       { suspend: true, kustomizations: { b: null as never, a: { prune: true } } },
       { updateIntervalInMs: 5 },
     );
@@ -148,11 +178,20 @@ describe('ARM emulator: fluxConfigurations through the real @azure/arm-kubernete
   it('DELETE: 202 with an operation, then 404; deleting again is 204', async () => {
     emu.admin.addFluxConfiguration('arc-nonprod', 'delete-me', body() as Record<string, unknown>);
     await client.fluxConfigurations.beginDeleteAndWait(emu.resourceGroup, RP, CC, 'arc-nonprod', 'delete-me', { updateIntervalInMs: 5 });
-    assert.deepEqual(emu.requests.filter((r) => r.server === 'arm').map((r) => r.status), [202, 200, 200]);
-    await assert.rejects(client.fluxConfigurations.get(emu.resourceGroup, RP, CC, 'arc-nonprod', 'delete-me'), (e: { statusCode?: number; code?: string }) => e.statusCode === 404 && e.code === 'ResourceNotFound');
+    assert.deepEqual(
+      emu.requests.filter((r) => r.server === 'arm').map((r) => r.status),
+      [202, 200, 200],
+    );
+    await assert.rejects(
+      client.fluxConfigurations.get(emu.resourceGroup, RP, CC, 'arc-nonprod', 'delete-me'),
+      (e: { statusCode?: number; code?: string }) => e.statusCode === 404 && e.code === 'ResourceNotFound',
+    );
     emu.requests.length = 0;
     await client.fluxConfigurations.beginDeleteAndWait(emu.resourceGroup, RP, CC, 'arc-nonprod', 'delete-me', { updateIntervalInMs: 5 });
-    assert.deepEqual(emu.requests.map((r) => r.status), [204]);
+    assert.deepEqual(
+      emu.requests.map((r) => r.status),
+      [204],
+    );
   });
 
   it('api-version 2025-04-01 is served; others are 400 NoRegisteredProviderFound', async () => {
@@ -160,7 +199,10 @@ describe('ARM emulator: fluxConfigurations through the real @azure/arm-kubernete
     const got = await newer.fluxConfigurations.get(emu.resourceGroup, RP, CC, 'arc-nonprod', 'cluster-config');
     assert.equal(got.name, 'cluster-config');
     assert.equal(emu.requests.at(-1)!.query['api-version'], '2025-04-01');
-    await assert.rejects(clientFor({ apiVersion: '2020-01-01' }).fluxConfigurations.get(emu.resourceGroup, RP, CC, 'arc-nonprod', 'cluster-config'), (e: { statusCode?: number; code?: string }) => e.statusCode === 400 && e.code === 'NoRegisteredProviderFound');
+    await assert.rejects(
+      clientFor({ apiVersion: '2020-01-01' }).fluxConfigurations.get(emu.resourceGroup, RP, CC, 'arc-nonprod', 'cluster-config'),
+      (e: { statusCode?: number; code?: string }) => e.statusCode === 400 && e.code === 'NoRegisteredProviderFound',
+    );
   });
 
   it('ARM error bodies: 404 for cluster, group and subscription; 400 on a bad body; 401 without a valid token; 403 when denied', async () => {
@@ -174,12 +216,25 @@ describe('ARM emulator: fluxConfigurations through the real @azure/arm-kubernete
     };
     assert.equal(await code(client.fluxConfigurations.get(emu.resourceGroup, RP, CC, 'nope', 'cluster-config')), '404 ResourceNotFound');
     assert.equal(await code(client.fluxConfigurations.get('rg-nope', RP, CC, 'arc-nonprod', 'cluster-config')), '404 ResourceGroupNotFound');
-    assert.equal(await code(clientFor().fluxConfigurations.get(emu.resourceGroup, 'Microsoft.ContainerService', 'managedClusters', 'arc-nonprod', 'cluster-config')), '404 ResourceNotFound');
-    const otherSub = new SourceControlConfigurationClient(credential, '11111111-1111-1111-1111-111111111111', { endpoint: emu.armUrl, tlsOptions: { ca: emu.caCertPem } });
+    assert.equal(
+      await code(clientFor().fluxConfigurations.get(emu.resourceGroup, 'Microsoft.ContainerService', 'managedClusters', 'arc-nonprod', 'cluster-config')),
+      '404 ResourceNotFound',
+    );
+    const otherSub = new SourceControlConfigurationClient(credential, '11111111-1111-1111-1111-111111111111', {
+      endpoint: emu.armUrl,
+      tlsOptions: { ca: emu.caCertPem },
+    });
     assert.equal(await code(otherSub.fluxConfigurations.get(emu.resourceGroup, RP, CC, 'arc-nonprod', 'cluster-config')), '404 SubscriptionNotFound');
     const bad = { ...body(), gitRepository: { repositoryRef: { branch: 'main' } } };
-    assert.equal(await code(client.fluxConfigurations.beginCreateOrUpdateAndWait(emu.resourceGroup, RP, CC, 'arc-nonprod', 'bad', bad, { updateIntervalInMs: 5 })), '400 BadRequest');
-    const noToken = new SourceControlConfigurationClient({ getToken: async () => ({ token: 'forged.token.value', expiresOnTimestamp: Date.now() + 3600_000 }) }, emu.subscriptionId, { endpoint: emu.armUrl, tlsOptions: { ca: emu.caCertPem } });
+    assert.equal(
+      await code(client.fluxConfigurations.beginCreateOrUpdateAndWait(emu.resourceGroup, RP, CC, 'arc-nonprod', 'bad', bad, { updateIntervalInMs: 5 })),
+      '400 BadRequest',
+    );
+    const noToken = new SourceControlConfigurationClient(
+      { getToken: async () => ({ token: 'forged.token.value', expiresOnTimestamp: Date.now() + 3600_000 }) },
+      emu.subscriptionId,
+      { endpoint: emu.armUrl, tlsOptions: { ca: emu.caCertPem } },
+    );
     assert.equal(await code(noToken.fluxConfigurations.get(emu.resourceGroup, RP, CC, 'arc-nonprod', 'cluster-config')), '401 InvalidAuthenticationToken');
     emu.admin.deny({ clientId: emu.clientId, scope: '/connectedClusters/arc-nonprod/', action: 'read' });
     assert.equal(await code(client.fluxConfigurations.get(emu.resourceGroup, RP, CC, 'arc-nonprod', 'cluster-config')), '403 AuthorizationFailed');
@@ -195,7 +250,10 @@ describe('ARM emulator: fluxConfigurations through the real @azure/arm-kubernete
     emu.faults.add({ route: 'flux.get', times: 1, fault: { kind: 'status', status: 503 } });
     emu.faults.add({ route: 'flux.get', times: 1, fault: { kind: 'status', status: 500 } });
     await get();
-    assert.deepEqual(emu.requests.map((r) => r.status), [429, 503, 500, 200]);
+    assert.deepEqual(
+      emu.requests.map((r) => r.status),
+      [429, 503, 500, 200],
+    );
 
     emu.requests.length = 0;
     emu.faults.add({ route: 'flux.get', times: 1, fault: { kind: 'status', status: 429 } });
@@ -205,7 +263,10 @@ describe('ARM emulator: fluxConfigurations through the real @azure/arm-kubernete
     emu.requests.length = 0;
     emu.faults.add({ route: 'flux.get', times: 2, fault: { kind: 'reset' } });
     await get();
-    assert.deepEqual(emu.requests.map((r) => r.fault ?? r.status), ['reset', 'reset', 200]);
+    assert.deepEqual(
+      emu.requests.map((r) => r.fault ?? r.status),
+      ['reset', 'reset', 200],
+    );
 
     emu.requests.length = 0;
     emu.faults.add({ route: 'flux.get', times: 1, fault: { kind: 'delay', ms: 150 } });
@@ -220,11 +281,16 @@ describe('ARM emulator: fluxConfigurations through the real @azure/arm-kubernete
     const remaining: string[] = [];
     try {
       for (let i = 0; i < 3; i++) {
-        await noRetry.fluxConfigurations.get(emu.resourceGroup, RP, CC, 'arc-nonprod', 'cluster-config', { onResponse: (r) => remaining.push(r.headers.get('x-ms-ratelimit-remaining-subscription-reads')!) });
+        await noRetry.fluxConfigurations.get(emu.resourceGroup, RP, CC, 'arc-nonprod', 'cluster-config', {
+          onResponse: (r) => remaining.push(r.headers.get('x-ms-ratelimit-remaining-subscription-reads')!),
+        });
       }
       assert.deepEqual(remaining, ['2', '1', '0']);
-      await assert.rejects(noRetry.fluxConfigurations.get(emu.resourceGroup, RP, CC, 'arc-nonprod', 'cluster-config'), (e: { statusCode?: number; code?: string; response?: { headers: { get(n: string): string | undefined } } }) =>
-        e.statusCode === 429 && e.code === 'SubscriptionRequestsThrottled' && Number(e.response!.headers.get('retry-after')) >= 1);
+      await assert.rejects(
+        noRetry.fluxConfigurations.get(emu.resourceGroup, RP, CC, 'arc-nonprod', 'cluster-config'),
+        (e: { statusCode?: number; code?: string; response?: { headers: { get(n: string): string | undefined } } }) =>
+          e.statusCode === 429 && e.code === 'SubscriptionRequestsThrottled' && Number(e.response!.headers.get('retry-after')) >= 1,
+      );
     } finally {
       emu.arm.setRateLimit('read', { capacity: 250, refillPerSecond: 25 });
     }

@@ -45,10 +45,18 @@ describe('Flux simulation', function () {
       ].join('\n'),
     });
     try {
-      sim.configure('c1', 'arc', 'cfg', spec(repo.url, { apps: { path: './apps', dependsOn: ['infra'], postBuild: { substitute: { ENV: 'dev' } } }, infra: { path: './infra', prune: true } }));
+      sim.configure(
+        'c1',
+        'arc',
+        'cfg',
+        spec(repo.url, { apps: { path: './apps', dependsOn: ['infra'], postBuild: { substitute: { ENV: 'dev' } } }, infra: { path: './infra', prune: true } }),
+      );
       const report = await sim.reconcileNow('arc', 'cfg');
       assert.equal(report.complianceState, 'Compliant');
-      assert.deepEqual(report.statuses.map((s) => `${s.kind}/${s.name}`), ['GitRepository/cfg', 'Kustomization/cfg-infra', 'Namespace/team-apps', 'Kustomization/cfg-apps', 'HelmRelease/podinfo']);
+      assert.deepEqual(
+        report.statuses.map((s) => `${s.kind}/${s.name}`),
+        ['GitRepository/cfg', 'Kustomization/cfg-infra', 'Namespace/team-apps', 'Kustomization/cfg-apps', 'HelmRelease/podinfo'],
+      );
       const hr = report.statuses.find((s) => s.kind === 'HelmRelease')!;
       assert.equal(hr.helmReleaseProperties!.lastRevisionApplied, 1);
       assert.match(hr.statusConditions![0].message, /Helm install succeeded for release team-apps\/podinfo.v1 with chart podinfo@6.5.0/);
@@ -74,12 +82,17 @@ describe('Flux simulation', function () {
       'ok/a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok, namespace: n}\n',
     });
     try {
-      sim.configure('c1', 'arc', 'cfg', spec(repo.url, {
-        dup: { path: './dup' },
-        nons: { path: './nons' },
-        gone: { path: './gone' },
-        after: { path: './ok', dependsOn: ['dup'] },
-      }));
+      sim.configure(
+        'c1',
+        'arc',
+        'cfg',
+        spec(repo.url, {
+          dup: { path: './dup' },
+          nons: { path: './nons' },
+          gone: { path: './gone' },
+          after: { path: './ok', dependsOn: ['dup'] },
+        }),
+      );
       const report = await sim.reconcileNow('arc', 'cfg');
       const by = (name: string) => report.statuses.find((s) => s.name === name)!;
       assert.equal(report.complianceState, 'Non-Compliant');
@@ -100,12 +113,18 @@ describe('Flux simulation', function () {
   });
 
   it('prune removes what a kustomization no longer has; without prune the object stays', async () => {
-    const repo = await createTestRepo({ 'p/a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: n}\n', 'k/a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b, namespace: n}\n' });
+    const repo = await createTestRepo({
+      'p/a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: n}\n',
+      'k/a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b, namespace: n}\n',
+    });
     try {
       sim.configure('c1', 'arc', 'cfg', spec(repo.url, { pruned: { path: './p', prune: true }, kept: { path: './k', prune: false } }));
       await sim.reconcileNow('arc', 'cfg');
       assert.deepEqual([...sim.clusterObjects('arc').keys()].sort(), ['ConfigMap/n/a', 'ConfigMap/n/b']);
-      await repo.commit({ 'p/a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a2, namespace: n}\n', 'k/a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b2, namespace: n}\n' });
+      await repo.commit({
+        'p/a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a2, namespace: n}\n',
+        'k/a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b2, namespace: n}\n',
+      });
       await sim.reconcileNow('arc', 'cfg');
       assert.deepEqual([...sim.clusterObjects('arc').keys()].sort(), ['ConfigMap/n/a2', 'ConfigMap/n/b', 'ConfigMap/n/b2']);
       // deleting the configuration: the pruning Kustomization takes its objects with it, the other leaves them
@@ -124,7 +143,10 @@ describe('Flux simulation', function () {
       for (let round = 0; round < 8; round++) {
         const cache = new GitSourceCache(path.join(work, `round-${round}`));
         const fetched = await Promise.all([1, 2, 3, 4].map(() => cache.fetch(repo.url, { branch: 'main' })));
-        assert.deepEqual(fetched.map((f) => f.sha), [repo.first, repo.first, repo.first, repo.first]);
+        assert.deepEqual(
+          fetched.map((f) => f.sha),
+          [repo.first, repo.first, repo.first, repo.first],
+        );
         assert.equal(new Set(fetched.map((f) => f.mirror)).size, 1);
       }
     } finally {
@@ -170,9 +192,21 @@ describe('Flux simulation over the Azure DevOps emulator (git smart HTTP with th
       });
       const first = await arm.flux.reconcileNow('arc-nonprod', 'cluster-config');
       assert.equal(first.complianceState, 'Compliant', JSON.stringify(first.statuses[0]));
-      const target = await devops.admin.seedFiles('gitops-flow', 'gitops', 'main', { 'apps/dev/web/deployment.yaml': sampleGitOpsFiles('arc-nonprod', '9.9.9')['apps/dev/web/deployment.yaml'] }, 'promote 9.9.9');
+      const target = await devops.admin.seedFiles(
+        'gitops-flow',
+        'gitops',
+        'main',
+        { 'apps/dev/web/deployment.yaml': sampleGitOpsFiles('arc-nonprod', '9.9.9')['apps/dev/web/deployment.yaml'] },
+        'promote 9.9.9',
+      );
       const c = createAzureCredential(
-        { id: '', scheme: 'ServicePrincipal', parameters: { tenantid: arm.tenantId, serviceprincipalid: arm.clientId, serviceprincipalkey: arm.clientSecret }, data: { subscriptionId: arm.subscriptionId, activeDirectoryAuthority: arm.tokenUrl }, url: arm.armUrl },
+        {
+          id: '',
+          scheme: 'ServicePrincipal',
+          parameters: { tenantid: arm.tenantId, serviceprincipalid: arm.clientId, serviceprincipalkey: arm.clientSecret },
+          data: { subscriptionId: arm.subscriptionId, activeDirectoryAuthority: arm.tokenUrl },
+          url: arm.armUrl,
+        },
         {},
         { tlsOptions: { ca: arm.caCertPem } },
       );

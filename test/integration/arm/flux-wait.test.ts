@@ -24,7 +24,8 @@ describe('waitForReconciliation against the ARM emulator and the Flux simulation
     ...extra,
   });
   /** A promotion: a new image tag in apps/dev, merged to main. */
-  const promote = () => repo.commit({ 'apps/dev/web/deployment.yaml': sampleGitOpsFiles('arc-nonprod', `1.0.${++tag}`)['apps/dev/web/deployment.yaml'] }, `promote ${tag}`);
+  const promote = () =>
+    repo.commit({ 'apps/dev/web/deployment.yaml': sampleGitOpsFiles('arc-nonprod', `1.0.${++tag}`)['apps/dev/web/deployment.yaml'] }, `promote ${tag}`);
   const syncSoon = (cluster = 'arc-nonprod', ms = 150) => {
     const t = setTimeout(() => void emu.flux.reconcileNow(cluster, 'cluster-config').catch(() => undefined), ms);
     return t;
@@ -45,11 +46,22 @@ describe('waitForReconciliation against the ARM emulator and the Flux simulation
     const sc = emu.identity.addServiceConnection({ clientId: emu.clientId });
     const job = emu.identity.addJob();
     const c = createAzureCredential(
-      { id: sc.id, scheme: 'WorkloadIdentityFederation', parameters: { tenantid: emu.tenantId, serviceprincipalid: emu.clientId }, data: { subscriptionId: emu.subscriptionId, activeDirectoryAuthority: emu.tokenUrl }, url: emu.armUrl },
+      {
+        id: sc.id,
+        scheme: 'WorkloadIdentityFederation',
+        parameters: { tenantid: emu.tenantId, serviceprincipalid: emu.clientId },
+        data: { subscriptionId: emu.subscriptionId, activeDirectoryAuthority: emu.tokenUrl },
+        url: emu.armUrl,
+      },
       { oidcRequestUri: job.oidcRequestUri, accessToken: job.accessToken },
       { tlsOptions: { ca: emu.caCertPem } },
     );
-    access = { credential: c.credential, subscriptionId: c.subscriptionId!, armUrl: c.cloud.armUrl, clientOptions: { tlsOptions: { ca: emu.caCertPem }, retryOptions: { retryDelayInMs: 10, maxRetryDelayInMs: 50 } } };
+    access = {
+      credential: c.credential,
+      subscriptionId: c.subscriptionId!,
+      armUrl: c.cloud.armUrl,
+      clientOptions: { tlsOptions: { ca: emu.caCertPem }, retryOptions: { retryDelayInMs: 10, maxRetryDelayInMs: 50 } },
+    };
     arc = { resourceGroup: emu.resourceGroup, clusterType: 'connectedClusters', clusterName: 'arc-nonprod' };
     aks = { resourceGroup: emu.resourceGroup, clusterType: 'managedClusters', clusterName: 'aks-prod' };
     await emu.flux.reconcileNow('arc-nonprod', 'cluster-config');
@@ -60,7 +72,8 @@ describe('waitForReconciliation against the ARM emulator and the Flux simulation
     repo.remove();
   });
   afterEach(() => {
-    for (const c of ['arc-nonprod', 'aks-prod']) emu.flux.setScenario(c, { stalled: false, relayLagMs: 0, syncDelayMs: 0, revisionFormat: 'sha1', syncIntervalMs: 3_600_000 });
+    for (const c of ['arc-nonprod', 'aks-prod'])
+      emu.flux.setScenario(c, { stalled: false, relayLagMs: 0, syncDelayMs: 0, revisionFormat: 'sha1', syncIntervalMs: 3_600_000 });
     emu.flux.clearFailures();
     emu.faults.clear();
   });
@@ -73,8 +86,14 @@ describe('waitForReconciliation against the ARM emulator and the Flux simulation
     assert.equal(result.ok, true, result.message);
     assert.equal(result.outcomes[0].state, 'reconciled');
     assert.equal(result.outcomes[0].last!.syncedSha, target);
-    assert.deepEqual(result.outcomes[0].last!.kustomizations.map((k) => k.name), ['cluster-config-clusters', 'voting-app-dev']);
-    assert.deepEqual(events.map((e) => e.phase), ['waiting-for-source', 'reconciled', 'reconciled']);
+    assert.deepEqual(
+      result.outcomes[0].last!.kustomizations.map((k) => k.name),
+      ['cluster-config-clusters', 'voting-app-dev'],
+    );
+    assert.deepEqual(
+      events.map((e) => e.phase),
+      ['waiting-for-source', 'reconciled', 'reconciled'],
+    );
     assert.match(result.message, /reconciled [0-9a-f]{12} on 1 cluster/);
     const applied = emu.flux.clusterObjects('arc-nonprod').get('Deployment/voting-dev/web')!;
     assert.match(JSON.stringify(applied.object), new RegExp(`1\\.0\\.${tag}`));
@@ -105,7 +124,13 @@ describe('waitForReconciliation against the ARM emulator and the Flux simulation
 
   it('an object that fails at our revision fails fast (after the grace), naming the object and the message', async () => {
     const target = await promote();
-    emu.flux.failObject({ cluster: 'arc-nonprod', kind: 'Deployment', name: 'web', namespace: 'voting-dev', message: 'ImagePullBackOff: registry.example/web not found' });
+    emu.flux.failObject({
+      cluster: 'arc-nonprod',
+      kind: 'Deployment',
+      name: 'web',
+      namespace: 'voting-dev',
+      message: 'ImagePullBackOff: registry.example/web not found',
+    });
     syncSoon();
     const started = Date.now();
     const result = await waitForReconciliation(request(target, { timeoutMs: 20_000 }), access);
@@ -113,7 +138,10 @@ describe('waitForReconciliation against the ARM emulator and the Flux simulation
     assert.equal(result.outcomes[0].state, 'failed');
     assert.ok(Date.now() - started < 10_000);
     assert.match(result.message, /failed to reconcile [0-9a-f]{12} on rg-gitops\/arc-nonprod/);
-    assert.match(result.message, /Kustomization flux-system\/voting-app-dev: Non-Compliant \(Health check failed after 30s: timeout waiting for: \[Deployment\/voting-dev\/web status: 'Failed'\]\)/);
+    assert.match(
+      result.message,
+      /Kustomization flux-system\/voting-app-dev: Non-Compliant \(Health check failed after 30s: timeout waiting for: \[Deployment\/voting-dev\/web status: 'Failed'\]\)/,
+    );
     assert.match(result.message, /Deployment voting-dev\/web: Non-Compliant \(ImagePullBackOff: registry.example\/web not found\)/);
   });
 
@@ -144,7 +172,10 @@ describe('waitForReconciliation against the ARM emulator and the Flux simulation
     syncSoon();
     const result = await waitForReconciliation(request(target, { onProgress: (e) => events.push(e) }), access);
     assert.equal(result.ok, true, result.message);
-    assert.ok(events.some((e) => e.phase === 'waiting-for-objects' && /waiting for Kustomization/.test(e.message)), JSON.stringify(events));
+    assert.ok(
+      events.some((e) => e.phase === 'waiting-for-objects' && /waiting for Kustomization/.test(e.message)),
+      JSON.stringify(events),
+    );
     const statusAt = emu.flux.events.filter((e) => e.sha === target && e.phase === 'status').at(-1)!.at;
     const sourceAt = emu.flux.events.filter((e) => e.sha === target && e.phase === 'source').at(-1)!.at;
     assert.ok(statusAt - sourceAt >= 650);
@@ -177,12 +208,24 @@ describe('waitForReconciliation against the ARM emulator and the Flux simulation
     const target = await repo.commit({ 'apps/dev/web/service.yaml': null }, 'drop the service');
     syncSoon('arc-nonprod', 100);
     syncSoon('aks-prod', 300);
-    const result = await waitForReconciliation(request(target, { clusters: [arc, aks], kustomizations: ['voting-app-dev'], namespaces: ['voting-dev'], concurrency: 1 }), access);
+    const result = await waitForReconciliation(
+      request(target, { clusters: [arc, aks], kustomizations: ['voting-app-dev'], namespaces: ['voting-dev'], concurrency: 1 }),
+      access,
+    );
     assert.equal(result.ok, true, result.message);
-    assert.deepEqual(result.outcomes.map((o) => o.state), ['reconciled', 'reconciled']);
+    assert.deepEqual(
+      result.outcomes.map((o) => o.state),
+      ['reconciled', 'reconciled'],
+    );
     for (const o of result.outcomes) {
-      assert.deepEqual(o.last!.kustomizations.map((k) => k.name), ['voting-app-dev']);
-      assert.deepEqual(o.last!.objects.map((x) => `${x.kind}/${x.name}`), ['Deployment/web']);
+      assert.deepEqual(
+        o.last!.kustomizations.map((k) => k.name),
+        ['voting-app-dev'],
+      );
+      assert.deepEqual(
+        o.last!.objects.map((x) => `${x.kind}/${x.name}`),
+        ['Deployment/web'],
+      );
     }
     assert.equal(emu.flux.clusterObjects('aks-prod').has('Service/voting-dev/web'), false);
     assert.equal(emu.flux.clusterObjects('aks-prod').has('Deployment/voting-dev/web'), true);
@@ -199,7 +242,10 @@ describe('waitForReconciliation against the ARM emulator and the Flux simulation
     const result = await waitForReconciliation(request(target, { onProgress: (e) => events.push(e) }), access);
     assert.equal(result.ok, true, result.message);
     assert.ok(events.filter((e) => e.phase === 'error').length >= 1);
-    const statuses = emu.admin.armRequests('arc-nonprod').filter((r) => r.at >= Date.now() - 20_000).map((r) => r.status);
+    const statuses = emu.admin
+      .armRequests('arc-nonprod')
+      .filter((r) => r.at >= Date.now() - 20_000)
+      .map((r) => r.status);
     assert.ok(statuses.includes(429) && statuses.includes(500));
   });
 

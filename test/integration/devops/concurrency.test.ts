@@ -28,7 +28,12 @@ describe('devops library against the emulator: concurrent writers', function () 
       ),
     );
     assert.ok(results.every((r) => r.outcome === 'committed'));
-    assert.deepEqual(logSubjects(bare).filter((s) => s.startsWith('writer ')).sort(), writers.map((i) => `writer ${i}`).sort());
+    assert.deepEqual(
+      logSubjects(bare)
+        .filter((s) => s.startsWith('writer '))
+        .sort(),
+      writers.map((i) => `writer ${i}`).sort(),
+    );
     assert.equal(git(bare, 'rev-list', '--count', 'refs/heads/main'), '11');
     // Linear history: every commit has exactly one parent, nothing overwritten.
     assert.equal(git(bare, 'rev-list', '--min-parents=2', 'refs/heads/main'), '');

@@ -20,7 +20,10 @@ export interface World {
   newRepo(files?: Record<string, string>, name?: string): Promise<{ repo: Repository; name: string; bare: string }>;
   connect(options?: ConnectionOptions): DevOpsConnection;
   /** A fresh repository with `files` on main and `change` committed to /dev of the branch promote/dev. */
-  promotionBranch(files?: Record<string, string>, change?: Record<string, string>): Promise<{ repo: Repository; name: string; bare: string; conn: DevOpsConnection }>;
+  promotionBranch(
+    files?: Record<string, string>,
+    change?: Record<string, string>,
+  ): Promise<{ repo: Repository; name: string; bare: string; conn: DevOpsConnection }>;
   stop(): Promise<void>;
 }
 
@@ -33,7 +36,8 @@ export async function startWorld(): Promise<World> {
   const world: World = {
     emu,
     dataDir,
-    connect: (options) => connectWithJobToken(emu.url, emu.token, { socketTimeoutMs: 10_000, retry: { baseDelayMs: 20, maxDelayMs: 200, budgetMs: 20_000 }, ...options }),
+    connect: (options) =>
+      connectWithJobToken(emu.url, emu.token, { socketTimeoutMs: 10_000, retry: { baseDelayMs: 20, maxDelayMs: 200, budgetMs: 20_000 }, ...options }),
     async newRepo(files = { 'README.md': '# gitops\n' }, name = `gitops-${++counter}`) {
       await emu.admin.createRepository(PROJECT, name, { defaultBranch: 'main' });
       await emu.admin.seedFiles(PROJECT, name, 'main', files, 'seed');

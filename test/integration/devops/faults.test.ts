@@ -44,7 +44,7 @@ describe('devops library against the emulator: faults', function () {
     await assert.rejects(readBranchHead(conn, repo, 'main'), (e: Error) => {
       assert.ok(e instanceof DevOpsError);
       assert.match(e.message, /^reading refs\/heads\/main of demo\/gitops-\d+: gave up after 1 attempt .*asked to wait 30 s.*HTTP 429/);
-      assert.equal((e as DevOpsError).statusCode, 429);
+      assert.equal(e.statusCode, 429);
       return true;
     });
   });

@@ -34,7 +34,14 @@ describe('devops library against the emulator: pull requests', function () {
       { id: '22222222-2222-2222-2222-222222222222', required: false },
     ];
     const workItem = world.emu.admin.createWorkItem(PROJECT, { title: 'Promote dev' }).id;
-    const first = await findOrCreatePullRequest(conn, repo, { sourceBranch: 'promote/dev', targetBranch: 'main', title: 'Promote dev', description: 'v1', reviewers, workItemIds: [workItem] });
+    const first = await findOrCreatePullRequest(conn, repo, {
+      sourceBranch: 'promote/dev',
+      targetBranch: 'main',
+      title: 'Promote dev',
+      description: 'v1',
+      reviewers,
+      workItemIds: [workItem],
+    });
     assert.equal(first.created, true);
     assert.deepEqual(first.workItems, { linked: [workItem], alreadyLinked: [] });
     assert.equal(first.pullRequest.status, 'active');
@@ -43,7 +50,12 @@ describe('devops library against the emulator: pull requests', function () {
       first.pullRequest.reviewers.map((r) => [r.id, r.required]).sort(),
       reviewers.map((r) => [r.id, r.required]),
     );
-    const second = await findOrCreatePullRequest(conn, repo, { sourceBranch: 'refs/heads/promote/dev', targetBranch: 'main', title: 'Promote dev', description: 'v2' });
+    const second = await findOrCreatePullRequest(conn, repo, {
+      sourceBranch: 'refs/heads/promote/dev',
+      targetBranch: 'main',
+      title: 'Promote dev',
+      description: 'v2',
+    });
     assert.deepEqual([second.created, second.pullRequest.id, second.pullRequest.description], [false, first.pullRequest.id, 'v2']);
     assert.deepEqual(second.workItems, { linked: [], alreadyLinked: [] });
     const third = await updatePullRequestDescription(conn, repo, first.pullRequest.id, 'x'.repeat(5000));
@@ -60,17 +72,28 @@ describe('devops library against the emulator: pull requests', function () {
       reviewers: [{ id: '33333333-3333-3333-3333-333333333333', required: true }],
     });
     assert.equal(again.pullRequest.id, pullRequest.id);
-    assert.deepEqual(again.pullRequest.reviewers.map((r) => [r.id, r.required]), [['33333333-3333-3333-3333-333333333333', true]]);
+    assert.deepEqual(
+      again.pullRequest.reviewers.map((r) => [r.id, r.required]),
+      [['33333333-3333-3333-3333-333333333333', true]],
+    );
   });
 
   it('auto-completes with squash and delete-source-branch; the wait returns lastMergeCommit', async () => {
     const { repo, conn, bare } = await promotionBranch();
     const { pullRequest } = await findOrCreatePullRequest(conn, repo, { sourceBranch: 'promote/dev', targetBranch: 'main', title: 'Promote' });
-    const auto = await enableAutoComplete(conn, repo, pullRequest, { mergeStrategy: 'squash', deleteSourceBranch: true, mergeCommitMessage: 'Promote dev (squash)' });
+    const auto = await enableAutoComplete(conn, repo, pullRequest, {
+      mergeStrategy: 'squash',
+      deleteSourceBranch: true,
+      mergeCommitMessage: 'Promote dev (squash)',
+    });
     assert.equal(auto.autoComplete || auto.status === 'completed', true);
     // No policy holds it: auto-complete merges it on its own.
     const progress: string[] = [];
-    const merged = await waitForPullRequestMerge(conn, repo, pullRequest.id, { timeoutMs: 10_000, pollIntervalMs: 100, onProgress: (p) => progress.push(p.status) });
+    const merged = await waitForPullRequestMerge(conn, repo, pullRequest.id, {
+      timeoutMs: 10_000,
+      pollIntervalMs: 100,
+      onProgress: (p) => progress.push(p.status),
+    });
     assert.equal(merged.commitId, git(bare, 'rev-parse', 'refs/heads/main'));
     assert.equal(git(bare, 'log', '-1', '--format=%s', 'refs/heads/main'), 'Promote dev (squash)');
     assert.equal(git(bare, 'rev-list', '--count', 'refs/heads/main'), '2', 'squash: one commit on top of the seed');
@@ -86,7 +109,10 @@ describe('devops library against the emulator: pull requests', function () {
     await enableAutoComplete(conn, repo, pullRequest, { mergeStrategy: 'noFastForward', deleteSourceBranch: false });
     await assert.rejects(waitForPullRequestMerge(conn, repo, pullRequest.id, { timeoutMs: 800, pollIntervalMs: 100 }), (e: Error) => {
       assert.ok(e instanceof PullRequestWaitTimeoutError, String(e));
-      assert.match(e.message, new RegExp(`^pull request ${pullRequest.id} \\(.*\\) was not merged within 800 ms; last seen: active, merge status succeeded, auto-complete on`));
+      assert.match(
+        e.message,
+        new RegExp(`^pull request ${pullRequest.id} \\(.*\\) was not merged within 800 ms; last seen: active, merge status succeeded, auto-complete on`),
+      );
       return true;
     });
     await world.emu.admin.completePullRequest(PROJECT, name, pullRequest.id, { reviewer: 'approver' });

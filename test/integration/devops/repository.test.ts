@@ -1,6 +1,16 @@
 import * as assert from 'node:assert/strict';
 import * as sinon from 'sinon';
-import { commitFolder, ConcurrentUpdateError, gitBlobId, NotFoundError, readBranchHead, readFile, readFolderTree, resolveRepository, UnsafePathError } from '../../../shared/devops';
+import {
+  commitFolder,
+  ConcurrentUpdateError,
+  gitBlobId,
+  NotFoundError,
+  readBranchHead,
+  readFile,
+  readFolderTree,
+  resolveRepository,
+  UnsafePathError,
+} from '../../../shared/devops';
 import { git, logSubjects, lsFiles, PROJECT, show, startWorld, World } from './emulator-world';
 
 describe('devops library against the emulator: repository and commits', function () {
@@ -23,23 +33,28 @@ describe('devops library against the emulator: repository and commits', function
     assert.equal(byUrl.id, byPath.id);
     assert.equal(byPath.display, `${PROJECT}/${name}`);
     assert.equal(byPath.defaultBranch, 'refs/heads/main');
-    await assert.rejects(resolveRepository(conn, `${PROJECT}/missing`), (e: Error) => e instanceof NotFoundError && /looking up repository "demo\/missing"/.test(e.message));
+    await assert.rejects(
+      resolveRepository(conn, `${PROJECT}/missing`),
+      (e: Error) => e instanceof NotFoundError && /looking up repository "demo\/missing"/.test(e.message),
+    );
     await assert.rejects(resolveRepository(conn, name), /no project given/);
     await assert.rejects(resolveRepository(conn, `https://dev.azure.com/other/${PROJECT}/_git/${name}`), /connect to that organization/);
   });
 
   it('reads one folder as paths and blob ids, and a file when asked', async () => {
-    const { repo } = await world.newRepo({ 'clusters/dev/app.yaml': 'a: 1\n', 'clusters/dev/sub/x.yaml': 'x\n', 'clusters/dev-2/y.yaml': 'y\n', 'README.md': 'r\n' });
+    const { repo } = await world.newRepo({
+      'clusters/dev/app.yaml': 'a: 1\n',
+      'clusters/dev/sub/x.yaml': 'x\n',
+      'clusters/dev-2/y.yaml': 'y\n',
+      'README.md': 'r\n',
+    });
     const conn = world.connect();
     const head = (await readBranchHead(conn, repo, 'main'))!;
     const tree = await readFolderTree(conn, repo, head, '/clusters/dev/');
-    assert.deepEqual(
-      [...tree.files].sort(),
-      [
-        ['app.yaml', gitBlobId('a: 1\n')],
-        ['sub/x.yaml', gitBlobId('x\n')],
-      ],
-    );
+    assert.deepEqual([...tree.files].sort(), [
+      ['app.yaml', gitBlobId('a: 1\n')],
+      ['sub/x.yaml', gitBlobId('x\n')],
+    ]);
     assert.equal((await readFolderTree(conn, repo, head, 'clusters/prod')).files.size, 0);
     await assert.rejects(readFolderTree(conn, repo, head, 'README.md'), /is a file, not a folder/);
     assert.equal(await readFile(conn, repo, 'clusters/dev/app.yaml', { branch: 'main' }), 'a: 1\n');
@@ -48,7 +63,12 @@ describe('devops library against the emulator: repository and commits', function
   });
 
   it('commits only the real changes in one push, then nothing when re-run', async () => {
-    const { repo, bare } = await world.newRepo({ 'clusters/dev/keep.yaml': 'same\n', 'clusters/dev/edit.yaml': 'old\n', 'clusters/dev/stale.yaml': 'gone\n', 'clusters/prod/p.yaml': 'p\n' });
+    const { repo, bare } = await world.newRepo({
+      'clusters/dev/keep.yaml': 'same\n',
+      'clusters/dev/edit.yaml': 'old\n',
+      'clusters/dev/stale.yaml': 'gone\n',
+      'clusters/prod/p.yaml': 'p\n',
+    });
     const conn = world.connect();
     const files = { 'keep.yaml': 'same\n', 'edit.yaml': 'new\n', 'new/added.yaml': 'added\n', 'bin.dat': new Uint8Array([0, 1, 2, 255]) };
     const first = await commitFolder(conn, repo, { branch: 'main', folder: 'clusters/dev', files, message: 'promote dev' });
@@ -75,7 +95,13 @@ describe('devops library against the emulator: repository and commits', function
     const { repo, bare } = await world.newRepo({ 'dev/a.yaml': 'a\n' });
     const conn = world.connect();
     const base = git(bare, 'rev-parse', 'refs/heads/main');
-    const r = await commitFolder(conn, repo, { branch: 'gitops/promote/dev/abc', baseBranch: 'main', folder: 'dev', files: { 'a.yaml': 'b\n' }, message: 'promote' });
+    const r = await commitFolder(conn, repo, {
+      branch: 'gitops/promote/dev/abc',
+      baseBranch: 'main',
+      folder: 'dev',
+      files: { 'a.yaml': 'b\n' },
+      message: 'promote',
+    });
     assert.equal(r.branchCreated, true);
     assert.equal(r.parentId, base);
     assert.equal(git(bare, 'rev-parse', 'refs/heads/gitops/promote/dev/abc^'), base);
@@ -90,7 +116,10 @@ describe('devops library against the emulator: repository and commits', function
     const { repo, bare } = await world.newRepo();
     const conn = world.connect();
     const before = logSubjects(bare);
-    await assert.rejects(commitFolder(conn, repo, { branch: 'main', folder: 'dev', files: { 'ok.yaml': 'x', '../prod/evil.yaml': 'x' }, message: 'm' }), UnsafePathError);
+    await assert.rejects(
+      commitFolder(conn, repo, { branch: 'main', folder: 'dev', files: { 'ok.yaml': 'x', '../prod/evil.yaml': 'x' }, message: 'm' }),
+      UnsafePathError,
+    );
     assert.deepEqual(logSubjects(bare), before);
   });
 
@@ -104,7 +133,14 @@ describe('devops library against the emulator: repository and commits', function
       if (competing-- > 0) await world.emu.admin.seedFiles(PROJECT, name, 'main', { 'stage/s.yaml': 's\n' }, 'other writer');
       return createPush(...args);
     });
-    const r = await commitFolder(conn, repo, { branch: 'main', folder: 'dev', files: { 'a.yaml': 'b\n' }, message: 'mine', log: (l) => logs.push(l), random: () => 0 });
+    const r = await commitFolder(conn, repo, {
+      branch: 'main',
+      folder: 'dev',
+      files: { 'a.yaml': 'b\n' },
+      message: 'mine',
+      log: (l) => logs.push(l),
+      random: () => 0,
+    });
     assert.deepEqual([r.outcome, r.pushes], ['committed', 2]);
     assert.deepEqual(logSubjects(bare), ['mine', 'other writer', 'seed']);
     assert.equal(r.parentId, git(bare, 'rev-parse', 'refs/heads/main^'));
@@ -122,7 +158,9 @@ describe('devops library against the emulator: repository and commits', function
     });
     await assert.rejects(
       commitFolder(conn, repo, { branch: 'main', folder: 'dev', files: { 'a.yaml': 'b\n' }, message: 'mine', maxAttempts: 3, baseDelayMs: 1 }),
-      (e: Error) => e instanceof ConcurrentUpdateError && /committing to \/dev on refs\/heads\/main of demo\/gitops-\d+: the branch kept moving .*3 attempts/.test(e.message),
+      (e: Error) =>
+        e instanceof ConcurrentUpdateError &&
+        /committing to \/dev on refs\/heads\/main of demo\/gitops-\d+: the branch kept moving .*3 attempts/.test(e.message),
     );
     assert.ok(!logSubjects(bare).includes('mine'));
   });

@@ -32,7 +32,13 @@ describe('devops library against the emulator: reviewers by id, email or name', 
 
   async function promotionBranch() {
     const made = await world.newRepo({ 'dev/a.yaml': 'a\n' });
-    await commitFolder(world.connect(), made.repo, { branch: 'promote/dev', baseBranch: 'main', folder: 'dev', files: { 'a.yaml': 'b\n' }, message: 'render dev' });
+    await commitFolder(world.connect(), made.repo, {
+      branch: 'promote/dev',
+      baseBranch: 'main',
+      folder: 'dev',
+      files: { 'a.yaml': 'b\n' },
+      message: 'render dev',
+    });
     return made;
   }
   const base = { sourceBranch: 'promote/dev', targetBranch: 'main', title: 'Promote dev' };
@@ -51,12 +57,15 @@ describe('devops library against the emulator: reviewers by id, email or name', 
       ],
     });
     assert.equal(created, true);
-    assert.deepEqual(pullRequest.reviewers.map((r) => [r.id, r.displayName, r.required]), [
-      [jamal.id, 'Jamal Hartnett', true],
-      [mona.id, 'Mona Kane', false],
-      [approvers.id, `[${PROJECT}]\\Release Approvers`, true],
-      [guid, 'User 55555555', false],
-    ]);
+    assert.deepEqual(
+      pullRequest.reviewers.map((r) => [r.id, r.displayName, r.required]),
+      [
+        [jamal.id, 'Jamal Hartnett', true],
+        [mona.id, 'Mona Kane', false],
+        [approvers.id, `[${PROJECT}]\\Release Approvers`, true],
+        [guid, 'User 55555555', false],
+      ],
+    );
   });
 
   it('looks names up through GET _apis/identities (searchFilter General, api-version 7.1), ids never', async () => {
@@ -75,7 +84,9 @@ describe('devops library against the emulator: reviewers by id, email or name', 
     ]);
     assert.deepEqual(
       world.emu.admin.requests().map((r) => `${r.method} ${r.path} ${r.operation}`),
-      ['mona%40contoso.com', 'Mona%20Kane'].map((v) => `GET /gitopsorg/_apis/identities?searchFilter=General&filterValue=${v}&queryMembership=None&api-version=7.1 Identities_Read Identities`),
+      ['mona%40contoso.com', 'Mona%20Kane'].map(
+        (v) => `GET /gitopsorg/_apis/identities?searchFilter=General&filterValue=${v}&queryMembership=None&api-version=7.1 Identities_Read Identities`,
+      ),
     );
   });
 
@@ -83,11 +94,20 @@ describe('devops library against the emulator: reviewers by id, email or name', 
     const { repo } = await promotionBranch();
     world.emu.admin.clearRequests();
     await assert.rejects(
-      findOrCreatePullRequest(world.connect(), repo, { ...base, reviewers: [{ name: 'mona@contoso.com', required: true }, { name: 'nobody@contoso.com', required: true }] }),
+      findOrCreatePullRequest(world.connect(), repo, {
+        ...base,
+        reviewers: [
+          { name: 'mona@contoso.com', required: true },
+          { name: 'nobody@contoso.com', required: true },
+        ],
+      }),
       (e: Error) => {
         assert.ok(e instanceof UnknownIdentityError, String(e));
-        assert.equal(e.message, `reviewer "nobody@contoso.com": no active user or group in ${world.emu.url} has that display name, email, account or group name`);
-        assert.equal((e as UnknownIdentityError).query, 'nobody@contoso.com');
+        assert.equal(
+          e.message,
+          `reviewer "nobody@contoso.com": no active user or group in ${world.emu.url} has that display name, email, account or group name`,
+        );
+        assert.equal(e.query, 'nobody@contoso.com');
         return true;
       },
     );
@@ -99,16 +119,22 @@ describe('devops library against the emulator: reviewers by id, email or name', 
     const conn = world.connect();
     await assert.rejects(findOrCreatePullRequest(conn, repo, { ...base, reviewers: [{ name: 'Jamal Hartnett', required: true }] }), (e: Error) => {
       assert.ok(e instanceof AmbiguousIdentityError, String(e));
-      const ids = (e as AmbiguousIdentityError).candidates.map((c) => c.id);
+      const ids = e.candidates.map((c) => c.id);
       assert.equal(ids.length, 2);
       assert.ok(ids.includes(jamal.id));
-      const described = (e as AmbiguousIdentityError).candidates.map((c) => `Jamal Hartnett <${c.mail}> (id ${c.id})`).join('; ');
-      assert.equal(e.message, `reviewer "Jamal Hartnett" is ambiguous: it matches 2 identities (${described}); give the email, the scoped group name ("[project]\\Group") or the identity id instead`);
+      const described = e.candidates.map((c) => `Jamal Hartnett <${c.mail}> (id ${c.id})`).join('; ');
+      assert.equal(
+        e.message,
+        `reviewer "Jamal Hartnett" is ambiguous: it matches 2 identities (${described}); give the email, the scoped group name ("[project]\\Group") or the identity id instead`,
+      );
       return true;
     });
     await assert.rejects(resolveIdentity(conn, 'release approvers', 'reviewer'), (e: Error) => {
       assert.ok(e instanceof AmbiguousIdentityError);
-      assert.match(e.message, /^reviewer "release approvers" is ambiguous: it matches 2 identities \(\[(demo|platform)\]\\Release Approvers <group> \(id [0-9a-f-]{36}\); \[(demo|platform)\]\\Release Approvers <group>/);
+      assert.match(
+        e.message,
+        /^reviewer "release approvers" is ambiguous: it matches 2 identities \(\[(demo|platform)\]\\Release Approvers <group> \(id [0-9a-f-]{36}\); \[(demo|platform)\]\\Release Approvers <group>/,
+      );
       return true;
     });
     assert.deepEqual(await conn.git.getPullRequests(repo.id, { status: 4 }, repo.project.id), []);
@@ -119,11 +145,26 @@ describe('devops library against the emulator: reviewers by id, email or name', 
     await findOrCreatePullRequest(world.connect(), repo, { ...base, reviewers: [{ name: 'mona@contoso.com', required: false }] });
     const again = await findOrCreatePullRequest(world.connect(), repo, {
       ...base,
-      reviewers: [{ name: 'mona@contoso.com', required: false }, { name: `[${PROJECT}]\\Release Approvers`, required: true }],
+      reviewers: [
+        { name: 'mona@contoso.com', required: false },
+        { name: `[${PROJECT}]\\Release Approvers`, required: true },
+      ],
     });
-    assert.deepEqual(again.pullRequest.reviewers.map((r) => [r.id, r.required]), [[mona.id, false], [approvers.id, true]]);
+    assert.deepEqual(
+      again.pullRequest.reviewers.map((r) => [r.id, r.required]),
+      [
+        [mona.id, false],
+        [approvers.id, true],
+      ],
+    );
     world.emu.admin.clearRequests();
-    await findOrCreatePullRequest(world.connect(), repo, { ...base, reviewers: [{ name: 'Mona Kane', required: false }, { name: `[${PROJECT}]\\Release Approvers`, required: true }] });
+    await findOrCreatePullRequest(world.connect(), repo, {
+      ...base,
+      reviewers: [
+        { name: 'Mona Kane', required: false },
+        { name: `[${PROJECT}]\\Release Approvers`, required: true },
+      ],
+    });
     assert.ok(!calls().some((c) => c.startsWith('PUT') || c.startsWith('PATCH') || c.startsWith('POST')), calls().join('\n'));
   });
 
@@ -133,10 +174,16 @@ describe('devops library against the emulator: reviewers by id, email or name', 
     await world.emu.admin.injectFault({ method: 'GET', pathPattern: /\/_apis\/identities/, status: 503, count: 1 });
     await world.emu.admin.injectFault({ method: 'GET', pathPattern: /\/_apis\/identities/, status: 429, retryAfterSeconds: 1, count: 1 });
     const started = Date.now();
-    assert.deepEqual(await resolveIdentity(conn, 'mona@contoso.com'), { id: mona.id, displayName: 'Mona Kane', accountName: 'mona@contoso.com', mail: 'mona@contoso.com', isGroup: false });
+    assert.deepEqual(await resolveIdentity(conn, 'mona@contoso.com'), {
+      id: mona.id,
+      displayName: 'Mona Kane',
+      accountName: 'mona@contoso.com',
+      mail: 'mona@contoso.com',
+      isGroup: false,
+    });
     assert.ok(Date.now() - started >= 1000);
     assert.equal(logs.length, 2, logs.join('\n'));
-    assert.match(logs[0]!, /^HTTP 503 while looking up the identity "mona@contoso.com" in http:\/\/127\.0\.0\.1:\d+\/gitopsorg: retry 1 in \d+ ms$/);
+    assert.match(logs[0], /^HTTP 503 while looking up the identity "mona@contoso.com" in http:\/\/127\.0\.0\.1:\d+\/gitopsorg: retry 1 in \d+ ms$/);
   });
 
   it('knows ids from names, and where the Identities API lives', () => {

@@ -9,15 +9,32 @@ import { decodeJwt, signJwt, verifyJwtSignature } from '../../emulators/arm/jwt'
 
 describe('resolveCloud', () => {
   it('knows the three Azure clouds', () => {
-    assert.deepEqual(resolveCloud({ environment: 'AzureCloud' }), { name: 'AzureCloud', armUrl: 'https://management.azure.com', authorityHost: 'https://login.microsoftonline.com', scope: 'https://management.azure.com/.default', knownAuthority: true });
+    assert.deepEqual(resolveCloud({ environment: 'AzureCloud' }), {
+      name: 'AzureCloud',
+      armUrl: 'https://management.azure.com',
+      authorityHost: 'https://login.microsoftonline.com',
+      scope: 'https://management.azure.com/.default',
+      knownAuthority: true,
+    });
     assert.equal(resolveCloud({ environment: 'azureusgovernment' }).authorityHost, 'https://login.microsoftonline.us');
     assert.equal(resolveCloud({ environment: 'AzureChinaCloud' }).armUrl, 'https://management.chinacloudapi.cn');
     assert.equal(resolveCloud({}).name, 'AzureCloud');
   });
 
-  it('uses the connection\'s own URLs and audience, and turns instance discovery off for unknown authorities', () => {
-    const c = resolveCloud({ environment: 'AzureStack', url: 'https://management.local.azurestack.external/', activeDirectoryAuthority: 'https://login.local/', resourceId: 'https://management.adfs.azurestack.local/abc/' });
-    assert.deepEqual(c, { name: 'AzureStack', armUrl: 'https://management.local.azurestack.external', authorityHost: 'https://login.local', scope: 'https://management.adfs.azurestack.local/abc/.default', knownAuthority: false });
+  it("uses the connection's own URLs and audience, and turns instance discovery off for unknown authorities", () => {
+    const c = resolveCloud({
+      environment: 'AzureStack',
+      url: 'https://management.local.azurestack.external/',
+      activeDirectoryAuthority: 'https://login.local/',
+      resourceId: 'https://management.adfs.azurestack.local/abc/',
+    });
+    assert.deepEqual(c, {
+      name: 'AzureStack',
+      armUrl: 'https://management.local.azurestack.external',
+      authorityHost: 'https://login.local',
+      scope: 'https://management.adfs.azurestack.local/abc/.default',
+      knownAuthority: false,
+    });
     assert.throws(() => resolveCloud({ environment: 'AzureStack' }), /not one of AzureCloud, AzureUSGovernment, AzureChinaCloud/);
     assert.throws(() => resolveCloud({ url: 'http://management.azure.com' }), /must be an https URL/);
   });
@@ -27,11 +44,22 @@ describe('createAzureCredential (without network)', () => {
   const base = { id: 'sc-1', data: { subscriptionId: 'sub-1', environment: 'AzureCloud' } };
 
   it('maps each scheme to its flow and lists the secrets to mask', () => {
-    const wif = createAzureCredential({ ...base, scheme: 'WorkloadIdentityFederation', parameters: { tenantid: 't', serviceprincipalid: 'c' } }, { oidcRequestUri: 'https://dev.azure.com/o/p/_apis/x/oidctoken', accessToken: 'tok' });
+    const wif = createAzureCredential(
+      { ...base, scheme: 'WorkloadIdentityFederation', parameters: { tenantid: 't', serviceprincipalid: 'c' } },
+      { oidcRequestUri: 'https://dev.azure.com/o/p/_apis/x/oidctoken', accessToken: 'tok' },
+    );
     assert.deepEqual([wif.flow, wif.tenantId, wif.clientId, wif.subscriptionId, wif.secrets], ['WorkloadIdentityFederation', 't', 'c', 'sub-1', []]);
-    const late = createAzureCredential({ ...base, scheme: 'workloadidentityfederation', parameters: { tenantid: 't', serviceprincipalid: 'c', idToken: 'late.bound.token' } });
+    const late = createAzureCredential({
+      ...base,
+      scheme: 'workloadidentityfederation',
+      parameters: { tenantid: 't', serviceprincipalid: 'c', idToken: 'late.bound.token' },
+    });
     assert.deepEqual(late.secrets, ['late.bound.token']);
-    const spn = createAzureCredential({ ...base, scheme: 'ServicePrincipal', parameters: { tenantid: 't', serviceprincipalid: 'c', serviceprincipalkey: 's3cret' } });
+    const spn = createAzureCredential({
+      ...base,
+      scheme: 'ServicePrincipal',
+      parameters: { tenantid: 't', serviceprincipalid: 'c', serviceprincipalkey: 's3cret' },
+    });
     assert.deepEqual([spn.flow, spn.secrets], ['ServicePrincipalSecret', ['s3cret']]);
     const msi = createAzureCredential({ ...base, scheme: 'ManagedServiceIdentity', parameters: {}, data: { ...base.data, msiclientId: 'mi-1' } });
     assert.deepEqual([msi.flow, msi.clientId, msi.secrets], ['ManagedIdentity', 'mi-1', []]);
@@ -39,8 +67,19 @@ describe('createAzureCredential (without network)', () => {
 
   it('says what is missing or unsupported', () => {
     assert.throws(() => createAzureCredential({ ...base, scheme: 'ServicePrincipal', parameters: { tenantid: 't' } }), /has no "serviceprincipalid"/);
-    assert.throws(() => createAzureCredential({ ...base, scheme: 'ServicePrincipal', parameters: { tenantid: 't', serviceprincipalid: 'c', authenticationType: 'spnCertificate', servicePrincipalCertificate: 'not a pem' } }), /PEM with the certificate and its private key/);
-    assert.throws(() => createAzureCredential({ ...base, scheme: 'WorkloadIdentityFederation', parameters: { tenantid: 't', serviceprincipalid: 'c' } }), /System.OidcRequestUri and System.AccessToken are not available/);
+    assert.throws(
+      () =>
+        createAzureCredential({
+          ...base,
+          scheme: 'ServicePrincipal',
+          parameters: { tenantid: 't', serviceprincipalid: 'c', authenticationType: 'spnCertificate', servicePrincipalCertificate: 'not a pem' },
+        }),
+      /PEM with the certificate and its private key/,
+    );
+    assert.throws(
+      () => createAzureCredential({ ...base, scheme: 'WorkloadIdentityFederation', parameters: { tenantid: 't', serviceprincipalid: 'c' } }),
+      /System.OidcRequestUri and System.AccessToken are not available/,
+    );
     assert.throws(() => createAzureCredential({ ...base, scheme: 'PublishProfile', parameters: {} }), /publish-profile/);
     assert.throws(() => createAzureCredential({ ...base, scheme: 'UsernamePassword', parameters: {} }), /"UsernamePassword" is not supported/);
   });
@@ -71,11 +110,13 @@ describe('emulator certificates and JWTs', () => {
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       try {
         const body = await new Promise<string>((resolve, reject) => {
-          https.get({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, ca: cert.certPem }, (res) => {
-            let b = '';
-            res.on('data', (d) => (b += d));
-            res.on('end', () => resolve(b));
-          }).on('error', reject);
+          https
+            .get({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, ca: cert.certPem }, (res) => {
+              let b = '';
+              res.on('data', (d) => (b += d));
+              res.on('end', () => resolve(b));
+            })
+            .on('error', reject);
         });
         assert.equal(body, 'ok');
       } finally {
@@ -87,7 +128,11 @@ describe('emulator certificates and JWTs', () => {
   it('signs and verifies RS256, PS256 and ES256; a changed payload or another key fails', () => {
     const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
     const ec = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    for (const [alg, pair] of [['RS256', rsa], ['PS256', rsa], ['ES256', ec]] as const) {
+    for (const [alg, pair] of [
+      ['RS256', rsa],
+      ['PS256', rsa],
+      ['ES256', ec],
+    ] as const) {
       const token = signJwt({ sub: 'x' }, pair.privateKey, alg);
       const jwt = decodeJwt(token)!;
       assert.equal(jwt.header.alg, alg);

@@ -20,10 +20,28 @@ function status(synced: string, ks: { state: string; revision?: string; message?
         name: 'cluster-config-apps',
         namespace: 'flux-system',
         complianceState: ks.state,
-        statusConditions: [{ type: 'Ready', status: ks.state === 'Compliant' ? 'True' : 'False', message: ks.message ?? (ks.revision ? `Applied revision: main@sha1:${ks.revision}` : undefined) }],
+        statusConditions: [
+          {
+            type: 'Ready',
+            status: ks.state === 'Compliant' ? 'True' : 'False',
+            message: ks.message ?? (ks.revision ? `Applied revision: main@sha1:${ks.revision}` : undefined),
+          },
+        ],
       },
-      { kind: 'Deployment', name: 'web', namespace: 'team-a', complianceState: ks.state === 'Compliant' ? 'Compliant' : ks.state, appliedBy: { name: 'cluster-config-apps', namespace: 'flux-system' } },
-      { kind: 'Deployment', name: 'db', namespace: 'team-b', complianceState: 'Compliant', appliedBy: { name: 'cluster-config-apps', namespace: 'flux-system' } },
+      {
+        kind: 'Deployment',
+        name: 'web',
+        namespace: 'team-a',
+        complianceState: ks.state === 'Compliant' ? 'Compliant' : ks.state,
+        appliedBy: { name: 'cluster-config-apps', namespace: 'flux-system' },
+      },
+      {
+        kind: 'Deployment',
+        name: 'db',
+        namespace: 'team-b',
+        complianceState: 'Compliant',
+        appliedBy: { name: 'cluster-config-apps', namespace: 'flux-system' },
+      },
     ],
     ...extra,
   };
@@ -51,26 +69,56 @@ describe('flux-status', () => {
 
   it('selects by kustomization (status name or configuration key) and namespace', () => {
     const s = status(`main@sha1:${A}`, { state: 'Compliant', revision: A });
-    assert.deepEqual(selectObjects(s, 'cluster-config', {}).objects.map((o) => o.name), ['web', 'db']);
-    assert.deepEqual(selectObjects(s, 'cluster-config', { kustomizations: ['apps'] }).kustomizations.map((k) => k.name), ['cluster-config-apps']);
-    assert.deepEqual(selectObjects(s, 'cluster-config', { namespaces: ['team-a'] }).objects.map((o) => o.name), ['web']);
+    assert.deepEqual(
+      selectObjects(s, 'cluster-config', {}).objects.map((o) => o.name),
+      ['web', 'db'],
+    );
+    assert.deepEqual(
+      selectObjects(s, 'cluster-config', { kustomizations: ['apps'] }).kustomizations.map((k) => k.name),
+      ['cluster-config-apps'],
+    );
+    assert.deepEqual(
+      selectObjects(s, 'cluster-config', { namespaces: ['team-a'] }).objects.map((o) => o.name),
+      ['web'],
+    );
     assert.deepEqual(selectObjects(s, 'cluster-config', { kustomizations: ['nope'] }).missing, ['nope']);
   });
 
   it('waits for the source, then for the objects, and accepts a descendant', async () => {
-    assert.equal((await evaluate(status(`main@sha1:${OLD}`, { state: 'Compliant', revision: OLD }), 'cluster-config', A, {}, atOrAfterA)).phase, 'waiting-for-source');
-    assert.equal((await evaluate(status('', { state: 'Pending' }, { sourceSyncedCommitId: null }), 'cluster-config', A, {}, atOrAfterA)).phase, 'waiting-for-source');
+    assert.equal(
+      (await evaluate(status(`main@sha1:${OLD}`, { state: 'Compliant', revision: OLD }), 'cluster-config', A, {}, atOrAfterA)).phase,
+      'waiting-for-source',
+    );
+    assert.equal(
+      (await evaluate(status('', { state: 'Pending' }, { sourceSyncedCommitId: null }), 'cluster-config', A, {}, atOrAfterA)).phase,
+      'waiting-for-source',
+    );
     // synced, but the Kustomization still reports the old revision (relay lag)
-    const lag = await evaluate(status(`main@sha1:${A}`, { state: 'Compliant', revision: OLD }, { statusUpdatedAt: '2026-01-01T00:00:05Z' }), 'cluster-config', A, {}, atOrAfterA);
+    const lag = await evaluate(
+      status(`main@sha1:${A}`, { state: 'Compliant', revision: OLD }, { statusUpdatedAt: '2026-01-01T00:00:05Z' }),
+      'cluster-config',
+      A,
+      {},
+      atOrAfterA,
+    );
     assert.equal(lag.phase, 'waiting-for-objects');
     assert.match(lag.summary, /waiting for Kustomization flux-system\/cluster-config-apps: Compliant/);
     assert.equal((await evaluate(status(`main@sha1:${A}`, { state: 'Compliant', revision: A }), 'cluster-config', A, {}, atOrAfterA)).phase, 'reconciled');
     assert.equal((await evaluate(status(`main/${B}`, { state: 'Compliant', revision: B }), 'cluster-config', A, {}, atOrAfterA)).phase, 'reconciled');
-    assert.equal((await evaluate(status(`main@sha1:${A}`, { state: 'Pending', message: 'Reconciliation in progress' }), 'cluster-config', A, {}, atOrAfterA)).phase, 'waiting-for-objects');
+    assert.equal(
+      (await evaluate(status(`main@sha1:${A}`, { state: 'Pending', message: 'Reconciliation in progress' }), 'cluster-config', A, {}, atOrAfterA)).phase,
+      'waiting-for-objects',
+    );
   });
 
   it('Non-Compliant counts only at our revision and with statuses newer than the source', async () => {
-    const failing = await evaluate(status(`main@sha1:${A}`, { state: 'Non-Compliant', message: 'Health check failed after 30s' }), 'cluster-config', A, {}, atOrAfterA);
+    const failing = await evaluate(
+      status(`main@sha1:${A}`, { state: 'Non-Compliant', message: 'Health check failed after 30s' }),
+      'cluster-config',
+      A,
+      {},
+      atOrAfterA,
+    );
     assert.equal(failing.phase, 'non-compliant');
     assert.match(failing.summary, /Kustomization flux-system\/cluster-config-apps: Non-Compliant \(Health check failed after 30s\)/);
     // an older revision's failure still showing
@@ -79,7 +127,13 @@ describe('flux-status', () => {
     const older = await evaluate(olderStatus, 'cluster-config', A, {}, atOrAfterA);
     assert.notEqual(older.phase, 'non-compliant');
     // statuses relayed before the source moved
-    const stale = await evaluate(status(`main@sha1:${A}`, { state: 'Non-Compliant', message: 'x' }, { statusUpdatedAt: '2026-01-01T00:00:01Z' }), 'cluster-config', A, {}, atOrAfterA);
+    const stale = await evaluate(
+      status(`main@sha1:${A}`, { state: 'Non-Compliant', message: 'x' }, { statusUpdatedAt: '2026-01-01T00:00:01Z' }),
+      'cluster-config',
+      A,
+      {},
+      atOrAfterA,
+    );
     assert.equal(stale.phase, 'waiting-for-objects');
     // a failing object outside the namespace filter is not ours
     const s = status(`main@sha1:${A}`, { state: 'Compliant', revision: A });
@@ -90,8 +144,17 @@ describe('flux-status', () => {
 
   it('suspended and failed provisioning are terminal', async () => {
     assert.equal((await evaluate(status(`main@sha1:${OLD}`, { state: 'Compliant' }, { suspend: true }), 'c', A, {}, atOrAfterA)).phase, 'suspended');
-    assert.equal((await evaluate(status(`main@sha1:${OLD}`, { state: 'Suspended' }, { complianceState: 'Suspended' }), 'c', A, {}, atOrAfterA)).phase, 'suspended');
-    const failed = await evaluate(status(`main@sha1:${OLD}`, { state: 'Compliant' }, { provisioningState: 'Failed', errorMessage: 'extension not installed' }), 'c', A, {}, atOrAfterA);
+    assert.equal(
+      (await evaluate(status(`main@sha1:${OLD}`, { state: 'Suspended' }, { complianceState: 'Suspended' }), 'c', A, {}, atOrAfterA)).phase,
+      'suspended',
+    );
+    const failed = await evaluate(
+      status(`main@sha1:${OLD}`, { state: 'Compliant' }, { provisioningState: 'Failed', errorMessage: 'extension not installed' }),
+      'c',
+      A,
+      {},
+      atOrAfterA,
+    );
     assert.equal(failed.phase, 'provisioning-failed');
     assert.equal(failed.summary, 'provisioningState is Failed: extension not installed');
     const bare = await evaluate(status(`main@sha1:${OLD}`, { state: 'Compliant' }, { provisioningState: 'Failed' }), 'c', A, {}, atOrAfterA);

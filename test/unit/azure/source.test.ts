@@ -58,7 +58,10 @@ describe('source: which repository and branch a Flux configuration syncs', () =>
         'sourceKind is Bucket (bucket "flux" at https://minio.contoso.local), not GitRepository: what it syncs is an artifact, not a commit of the GitOps repository, ' +
         'so it cannot show that aaaaaaaaaaaa is deployed; promotion through Azure Repos needs a GitRepository source',
     });
-    assert.match(checkSource({ sourceKind: 'AzureBlob', azureBlob: { url: 'https://u:k@contoso.blob.core.windows.net', containerName: 'gitops' } }, T)!.summary, /^sourceKind is AzureBlob \(container "gitops" at https:\/\/contoso\.blob\.core\.windows\.net\), not GitRepository: /);
+    assert.match(
+      checkSource({ sourceKind: 'AzureBlob', azureBlob: { url: 'https://u:k@contoso.blob.core.windows.net', containerName: 'gitops' } }, T)!.summary,
+      /^sourceKind is AzureBlob \(container "gitops" at https:\/\/contoso\.blob\.core\.windows\.net\), not GitRepository: /,
+    );
     assert.equal(checkSource({ sourceKind: 'OCIRepository', ociRepository: { url: 'oci://contoso.azurecr.io/gitops' } }, T)!.phase, 'unsupported-source');
     assert.match(checkSource({ sourceKind: 'OCIRepository' }, T)!.summary, /^sourceKind is OCIRepository, not GitRepository: /);
     // GitRepository, or nothing said (the default)
@@ -67,14 +70,18 @@ describe('source: which repository and branch a Flux configuration syncs', () =>
   });
 
   it('with the expected source: another repository, branch, tag, semver range or pinned commit is a mismatch', () => {
-    const git = (url: string, ref: Record<string, string | null>): FluxStatus => ({ sourceKind: 'GitRepository', gitRepository: { url, repositoryRef: { branch: null, tag: null, semver: null, commit: null, ...ref } } });
+    const git = (url: string, ref: Record<string, string | null>): FluxStatus => ({
+      sourceKind: 'GitRepository',
+      gitRepository: { url, repositoryRef: { branch: null, tag: null, semver: null, commit: null, ...ref } },
+    });
     const expected = { url: 'https://contoso@dev.azure.com/contoso/fleet/_git/gitops', branch: 'refs/heads/main' };
     const ours = 'https://contoso.visualstudio.com/fleet/_git/GitOps.git';
     assert.equal(checkSource(git(ours, { branch: 'main' }), T, expected), undefined);
     assert.equal(checkSource(git(ours, { branch: 'refs/heads/main' }), T, expected), undefined);
     assert.deepEqual(checkSource(git('https://u:p@dev.azure.com/contoso/fleet/_git/other', { branch: 'main' }), T, expected), {
       phase: 'source-mismatch',
-      summary: 'syncs https://dev.azure.com/contoso/fleet/_git/other, not https://dev.azure.com/contoso/fleet/_git/gitops where aaaaaaaaaaaa was committed: it will never show that commit',
+      summary:
+        'syncs https://dev.azure.com/contoso/fleet/_git/other, not https://dev.azure.com/contoso/fleet/_git/gitops where aaaaaaaaaaaa was committed: it will never show that commit',
     });
     assert.equal(
       checkSource(git(ours, { branch: 'release' }), T, expected)!.summary,
@@ -85,7 +92,10 @@ describe('source: which repository and branch a Flux configuration syncs', () =>
       'follows tag "v1.2.0" (repositoryRef.tag) of https://contoso.visualstudio.com/fleet/_git/GitOps.git, not branch "main" where aaaaaaaaaaaa was committed: it will never show that commit',
     );
     assert.match(checkSource(git(ours, { semver: '>=1.0.0' }), T, expected)!.summary, /^follows semver range ">=1\.0\.0" \(repositoryRef\.semver\) of /);
-    assert.match(checkSource(git(ours, { branch: 'main', commit: 'b'.repeat(40) }), T, expected)!.summary, /^is pinned to commit bbbbbbbbbbbb \(repositoryRef\.commit\) of /);
+    assert.match(
+      checkSource(git(ours, { branch: 'main', commit: 'b'.repeat(40) }), T, expected)!.summary,
+      /^is pinned to commit bbbbbbbbbbbb \(repositoryRef\.commit\) of /,
+    );
     // pinned to the target itself: it can show it
     assert.equal(checkSource(git(ours, { branch: 'main', commit: T }), T, expected), undefined);
     // only what is expected is compared
@@ -105,14 +115,32 @@ describe('source: which repository and branch a Flux configuration syncs', () =>
       bucket: { url: 'https://minio.contoso.local', bucketName: 'flux' },
       sourceSyncedCommitId: DIGEST, // the older Flux format: a bare digest, which reads like a sha256 commit id
       complianceState: 'Compliant',
-      statuses: [{ kind: 'Kustomization', name: 'cfg-apps', namespace: 'flux-system', complianceState: 'Compliant', statusConditions: [{ type: 'Ready', status: 'True', message: `Applied revision: ${DIGEST}` }] }],
+      statuses: [
+        {
+          kind: 'Kustomization',
+          name: 'cfg-apps',
+          namespace: 'flux-system',
+          complianceState: 'Compliant',
+          statusConditions: [{ type: 'Ready', status: 'True', message: `Applied revision: ${DIGEST}` }],
+        },
+      ],
     };
     const e = await evaluate(bucket, 'cfg', T, {}, atOrAfter);
     assert.equal(e.phase, 'unsupported-source');
     assert.equal(e.syncedSha, undefined);
     assert.equal(e.syncedRevision, DIGEST);
     assert.deepEqual(asked, []);
-    const other = await evaluate({ gitRepository: { url: 'https://dev.azure.com/contoso/fleet/_git/other', repositoryRef: { branch: 'main' } }, sourceSyncedCommitId: `main@sha1:${'b'.repeat(40)}` }, 'cfg', T, {}, atOrAfter, { url: 'https://dev.azure.com/contoso/fleet/_git/gitops' });
+    const other = await evaluate(
+      {
+        gitRepository: { url: 'https://dev.azure.com/contoso/fleet/_git/other', repositoryRef: { branch: 'main' } },
+        sourceSyncedCommitId: `main@sha1:${'b'.repeat(40)}`,
+      },
+      'cfg',
+      T,
+      {},
+      atOrAfter,
+      { url: 'https://dev.azure.com/contoso/fleet/_git/gitops' },
+    );
     assert.equal(other.phase, 'source-mismatch');
     assert.equal(other.syncedSha, 'b'.repeat(40));
     assert.deepEqual(asked, []);

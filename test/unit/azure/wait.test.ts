@@ -10,7 +10,15 @@ function reconciled(sha: string): FluxStatus {
   return {
     sourceSyncedCommitId: `main@sha1:${sha}`,
     complianceState: 'Compliant',
-    statuses: [{ kind: 'Kustomization', name: 'cc-apps', namespace: 'flux-system', complianceState: 'Compliant', statusConditions: [{ type: 'Ready', status: 'True', message: `Applied revision: main@sha1:${sha}` }] }],
+    statuses: [
+      {
+        kind: 'Kustomization',
+        name: 'cc-apps',
+        namespace: 'flux-system',
+        complianceState: 'Compliant',
+        statusConditions: [{ type: 'Ready', status: 'True', message: `Applied revision: main@sha1:${sha}` }],
+      },
+    ],
   };
 }
 
@@ -83,13 +91,24 @@ describe('waitForReconciliation (polling policy, with a fake reader and clock)',
     const nonCompliant: FluxStatus = {
       ...reconciled(T),
       complianceState: 'Non-Compliant',
-      statuses: [{ kind: 'Kustomization', name: 'cc-apps', namespace: 'flux-system', complianceState: 'Non-Compliant', statusConditions: [{ type: 'Ready', status: 'False', message: 'Health check failed' }] }],
+      statuses: [
+        {
+          kind: 'Kustomization',
+          name: 'cc-apps',
+          namespace: 'flux-system',
+          complianceState: 'Non-Compliant',
+          statusConditions: [{ type: 'Ready', status: 'False', message: 'Health check failed' }],
+        },
+      ],
     };
     const time = fakeTime();
     const failed = await waitForReconciliation(req(time, { nonCompliantGraceMs: 10_000 }), async () => ({ status: nonCompliant }));
     assert.equal(failed.outcomes[0].state, 'failed');
     assert.equal(time.now(), 10_000);
-    assert.match(failed.message, /failed to reconcile a{12} on rg\/c1\n {2}- rg\/c1 \[failed\]: Non-Compliant at a{12}: Kustomization flux-system\/cc-apps: Non-Compliant \(Health check failed\)/);
+    assert.match(
+      failed.message,
+      /failed to reconcile a{12} on rg\/c1\n {2}- rg\/c1 \[failed\]: Non-Compliant at a{12}: Kustomization flux-system\/cc-apps: Non-Compliant \(Health check failed\)/,
+    );
 
     const time2 = fakeTime();
     let n = 0;
@@ -104,15 +123,24 @@ describe('waitForReconciliation (polling policy, with a fake reader and clock)',
       return { status: reconciled(OLD) };
     });
     assert.equal(result.ok, false);
-    assert.deepEqual(result.outcomes.map((o) => o.state), ['timed-out', 'reconciled']);
-    assert.match(result.message, /^Timed out after 1 min waiting for Flux configuration cc to reconcile a{12} on 1 of 2 clusters\n {2}- rg\/c1 \[timed-out\]: source synced 000000000000, waiting for a{12}\n {4}last seen: synced main@sha1:0{40}, Compliant\n {6}Kustomization flux-system\/cc-apps: Compliant \(Applied revision: main@sha1:0{40}\)$/);
+    assert.deepEqual(
+      result.outcomes.map((o) => o.state),
+      ['timed-out', 'reconciled'],
+    );
+    assert.match(
+      result.message,
+      /^Timed out after 1 min waiting for Flux configuration cc to reconcile a{12} on 1 of 2 clusters\n {2}- rg\/c1 \[timed-out\]: source synced 000000000000, waiting for a{12}\n {4}last seen: synced main@sha1:0{40}, Compliant\n {6}Kustomization flux-system\/cc-apps: Compliant \(Applied revision: main@sha1:0{40}\)$/,
+    );
 
     const time2 = fakeTime();
     const stopped = await waitForReconciliation(req(time2, { clusters: [cluster('c1'), cluster('c2')] }), async (c) => {
       if (c.clusterName === 'c2') throw new FluxReadError('denied', 403, 'AuthorizationFailed', undefined);
       return { status: reconciled(OLD) };
     });
-    assert.deepEqual(stopped.outcomes.map((o) => o.state), ['cancelled', 'failed']);
+    assert.deepEqual(
+      stopped.outcomes.map((o) => o.state),
+      ['cancelled', 'failed'],
+    );
   });
 
   it('transient errors back off exponentially up to the ceiling; 404 ends at once', async () => {
@@ -171,17 +199,28 @@ describe('waitForReconciliation (polling policy, with a fake reader and clock)',
       'Flux configuration "cc" on rg/c1 (connectedClusters): sourceKind is Bucket (bucket "flux" at https://minio.contoso.local), not GitRepository: ' +
         'what it syncs is an artifact, not a commit of the GitOps repository, so it cannot show that aaaaaaaaaaaa is deployed; promotion through Azure Repos needs a GitRepository source',
     );
-    assert.match(bucket.message, /^Flux configuration cc failed to reconcile a{12} on rg\/c1\n {2}- rg\/c1 \[failed\]: Flux configuration "cc" on rg\/c1 \(connectedClusters\): sourceKind is Bucket/);
+    assert.match(
+      bucket.message,
+      /^Flux configuration cc failed to reconcile a{12} on rg\/c1\n {2}- rg\/c1 \[failed\]: Flux configuration "cc" on rg\/c1 \(connectedClusters\): sourceKind is Bucket/,
+    );
 
-    const git = (url: string, branch: string): FluxStatus => ({ ...reconciled(OLD), sourceKind: 'GitRepository', gitRepository: { url, repositoryRef: { branch } } });
+    const git = (url: string, branch: string): FluxStatus => ({
+      ...reconciled(OLD),
+      sourceKind: 'GitRepository',
+      gitRepository: { url, repositoryRef: { branch } },
+    });
     const expectedSource = { url: 'https://dev.azure.com/contoso/fleet/_git/gitops', branch: 'main' };
-    const other = await waitForReconciliation(req(fakeTime(), { expectedSource }), async () => ({ status: git('https://dev.azure.com/contoso/fleet/_git/gitops-old', 'main') }));
+    const other = await waitForReconciliation(req(fakeTime(), { expectedSource }), async () => ({
+      status: git('https://dev.azure.com/contoso/fleet/_git/gitops-old', 'main'),
+    }));
     assert.equal(other.outcomes[0].requests, 1);
     assert.equal(
       other.outcomes[0].message,
       'Flux configuration "cc" on rg/c1 (connectedClusters): syncs https://dev.azure.com/contoso/fleet/_git/gitops-old, not https://dev.azure.com/contoso/fleet/_git/gitops where aaaaaaaaaaaa was committed: it will never show that commit',
     );
-    const branch = await waitForReconciliation(req(fakeTime(), { expectedSource }), async () => ({ status: git('https://contoso.visualstudio.com/fleet/_git/gitops', 'release') }));
+    const branch = await waitForReconciliation(req(fakeTime(), { expectedSource }), async () => ({
+      status: git('https://contoso.visualstudio.com/fleet/_git/gitops', 'release'),
+    }));
     assert.equal(
       branch.outcomes[0].message,
       'Flux configuration "cc" on rg/c1 (connectedClusters): syncs branch "release" of https://contoso.visualstudio.com/fleet/_git/gitops, not branch "main" where aaaaaaaaaaaa was committed: it will never show that commit',
@@ -196,19 +235,33 @@ describe('waitForReconciliation (polling policy, with a fake reader and clock)',
   });
 
   it('provisioningState Failed ends the wait at once with the errorMessage', async () => {
-    const result = await waitForReconciliation(req(fakeTime()), async () => ({ status: { ...reconciled(OLD), provisioningState: 'Failed', errorMessage: 'Flux extension is not installed' } }));
+    const result = await waitForReconciliation(req(fakeTime()), async () => ({
+      status: { ...reconciled(OLD), provisioningState: 'Failed', errorMessage: 'Flux extension is not installed' },
+    }));
     assert.equal(result.outcomes[0].requests, 1);
-    assert.equal(result.outcomes[0].message, 'Flux configuration "cc" on rg/c1 (connectedClusters): provisioningState is Failed: Flux extension is not installed; it will not reconcile aaaaaaaaaaaa');
+    assert.equal(
+      result.outcomes[0].message,
+      'Flux configuration "cc" on rg/c1 (connectedClusters): provisioningState is Failed: Flux extension is not installed; it will not reconcile aaaaaaaaaaaa',
+    );
   });
 
   it('rejects a short or missing target commit and an empty fleet', async () => {
-    await assert.rejects(waitForReconciliation({ ...req(fakeTime()), targetCommit: 'abc123' }, async () => ({ status: {} })), /not a full commit id/);
-    await assert.rejects(waitForReconciliation({ ...req(fakeTime()), clusters: [] }, async () => ({ status: {} })), /no cluster/);
+    await assert.rejects(
+      waitForReconciliation({ ...req(fakeTime()), targetCommit: 'abc123' }, async () => ({ status: {} })),
+      /not a full commit id/,
+    );
+    await assert.rejects(
+      waitForReconciliation({ ...req(fakeTime()), clusters: [] }, async () => ({ status: {} })),
+      /no cluster/,
+    );
   });
 
   it('parses cluster references', () => {
     assert.deepEqual(parseClusterRef('/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.ContainerService/managedClusters/aks1'), {
-      subscriptionId: 's1', resourceGroup: 'rg1', clusterType: 'managedClusters', clusterName: 'aks1',
+      subscriptionId: 's1',
+      resourceGroup: 'rg1',
+      clusterType: 'managedClusters',
+      clusterName: 'aks1',
     });
     assert.deepEqual(parseClusterRef('rg2/arc2'), { subscriptionId: undefined, resourceGroup: 'rg2', clusterType: 'connectedClusters', clusterName: 'arc2' });
     assert.deepEqual(parseClusterRef('arc3', { resourceGroup: 'rg3', clusterType: 'managedClusters' }).resourceGroup, 'rg3');
@@ -223,15 +276,16 @@ describe('createLimiter', () => {
     const order: number[] = [];
     let active = 0;
     let peak = 0;
-    const task = (i: number) => limit(async () => {
-      active++;
-      peak = Math.max(peak, active);
-      order.push(i);
-      await new Promise((r) => setTimeout(r, 1));
-      active--;
-      if (i === 3) throw new Error('three');
-      return i;
-    });
+    const task = (i: number) =>
+      limit(async () => {
+        active++;
+        peak = Math.max(peak, active);
+        order.push(i);
+        await new Promise((r) => setTimeout(r, 1));
+        active--;
+        if (i === 3) throw new Error('three');
+        return i;
+      });
     const results = await Promise.allSettled([1, 2, 3, 4, 5].map(task));
     assert.equal(peak, 2);
     assert.deepEqual(order, [1, 2, 3, 4, 5]);

@@ -47,7 +47,10 @@ describe('prepareDesiredFiles', () => {
   });
 
   it('rejects two inputs that name the same file', () => {
-    assert.throws(() => prepareDesiredFiles({ 'a/b.yaml': '1', 'a//b.yaml': '2' }), (e: Error) => e instanceof UnsafePathError && /same file as "a\/b.yaml"/.test(e.message));
+    assert.throws(
+      () => prepareDesiredFiles({ 'a/b.yaml': '1', 'a//b.yaml': '2' }),
+      (e: Error) => e instanceof UnsafePathError && /same file as "a\/b.yaml"/.test(e.message),
+    );
   });
 
   it('rejects a path that is both a file and a folder', () => {
@@ -75,7 +78,14 @@ describe('diffFolder', () => {
   it('finds adds, edits and deletes of stale files; deletes first, then by path', () => {
     const desired = prepareDesiredFiles({ 'keep.yaml': 'same\n', 'edit.yaml': 'new\n', 'new/added.yaml': 'a\n' });
     const diff = diffFolder(current, desired);
-    assert.deepEqual(diff.changes.map((c) => [c.kind, c.path]), [['delete', 'stale/old.yaml'], ['edit', 'edit.yaml'], ['add', 'new/added.yaml']]);
+    assert.deepEqual(
+      diff.changes.map((c) => [c.kind, c.path]),
+      [
+        ['delete', 'stale/old.yaml'],
+        ['edit', 'edit.yaml'],
+        ['add', 'new/added.yaml'],
+      ],
+    );
     assert.deepEqual(diff.added, ['new/added.yaml']);
     assert.deepEqual(diff.edited, ['edit.yaml']);
     assert.deepEqual(diff.deleted, ['stale/old.yaml']);

@@ -10,7 +10,10 @@ import type { Repository } from '../../../shared/devops/repository';
 
 const repo: Repository = { id: 'r1', name: 'gitops', project: { id: 'p1', name: 'demo' }, display: 'demo/gitops' };
 const httpError = (statusCode: number, retryAfterSeconds?: number) =>
-  Object.assign(new Error(`Failed request: (${statusCode})`), { statusCode, responseHeaders: retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) } });
+  Object.assign(new Error(`Failed request: (${statusCode})`), {
+    statusCode,
+    responseHeaders: retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) },
+  });
 
 const active = (extra: Partial<GitPullRequest> = {}): GitPullRequest => ({
   pullRequestId: 7,
@@ -33,11 +36,13 @@ function world(reads: Array<GitPullRequest | Error | ((now: number) => GitPullRe
     waits.push(ms);
     now += ms;
   };
-  const conn: DevOpsConnection = connectWithJobToken('https://dev.azure.com/contoso', 'token', { retry: { clock, wait, baseDelayMs: 500, maxDelayMs: 4000, random: () => 0 } });
+  const conn: DevOpsConnection = connectWithJobToken('https://dev.azure.com/contoso', 'token', {
+    retry: { clock, wait, baseDelayMs: 500, maxDelayMs: 4000, random: () => 0 },
+  });
   let i = 0;
   conn.git.getPullRequest = async () => {
     readsAt.push(now);
-    const next = reads[Math.min(i++, reads.length - 1)]!;
+    const next = reads[Math.min(i++, reads.length - 1)];
     const value = typeof next === 'function' ? next(now) : next;
     if (value instanceof Error) throw value;
     return value;
@@ -51,7 +56,10 @@ describe('waitForPullRequestMerge timing (injected clock and wait)', () => {
     const w = world([active()]);
     await assert.rejects(w.run({ timeoutMs: 60_000 }), (e: Error) => {
       assert.ok(e instanceof PullRequestWaitTimeoutError, String(e));
-      assert.equal(e.message, 'pull request 7 (https://dev.azure.com/contoso/demo/_git/gitops/pullrequest/7) was not merged within 1 min; last seen: active, merge status succeeded, auto-complete on, waiting for 1 of 1 required reviewer(s) to approve');
+      assert.equal(
+        e.message,
+        'pull request 7 (https://dev.azure.com/contoso/demo/_git/gitops/pullrequest/7) was not merged within 1 min; last seen: active, merge status succeeded, auto-complete on, waiting for 1 of 1 required reviewer(s) to approve',
+      );
       return true;
     });
     assert.deepEqual(w.waits, [2000, 3000, 4500, 6750, 10125, 15188, 18437]);
@@ -95,7 +103,10 @@ describe('waitForPullRequestMerge timing (injected clock and wait)', () => {
     const w = world([active(), active(), httpError(503, 5), httpError(503, 5)]);
     await assert.rejects(w.run({ timeoutMs: 10_000, initialPollMs: 4000, pollIntervalMs: 4000 }), (e: Error) => {
       assert.ok(e instanceof PullRequestWaitTimeoutError, String(e));
-      assert.match(e.message, /was not merged within 10 s; last seen: active, .*; the last read failed: reading pull request 7 of demo\/gitops: gave up after 1 attempt in 0 ms: the server asked to wait 5 s, the time budget of 0 ms has 0 ms left \(last: HTTP 503\)$/);
+      assert.match(
+        e.message,
+        /was not merged within 10 s; last seen: active, .*; the last read failed: reading pull request 7 of demo\/gitops: gave up after 1 attempt in 0 ms: the server asked to wait 5 s, the time budget of 0 ms has 0 ms left \(last: HTTP 503\)$/,
+      );
       return true;
     });
     assert.deepEqual(w.readsAt, [0, 4000, 8000, 10000]);
@@ -126,7 +137,15 @@ describe('waitForPullRequestMerge timing (injected clock and wait)', () => {
   });
 
   it('nextPollDelay: start, growth, ceiling, reset', () => {
-    assert.deepEqual([nextPollDelay(undefined, false, 2000, 30000), nextPollDelay(2000, false, 2000, 30000), nextPollDelay(25000, false, 2000, 30000), nextPollDelay(30000, true, 2000, 30000)], [2000, 3000, 30000, 2000]);
+    assert.deepEqual(
+      [
+        nextPollDelay(undefined, false, 2000, 30000),
+        nextPollDelay(2000, false, 2000, 30000),
+        nextPollDelay(25000, false, 2000, 30000),
+        nextPollDelay(30000, true, 2000, 30000),
+      ],
+      [2000, 3000, 30000, 2000],
+    );
     assert.equal(nextPollDelay(undefined, false, 5000, 1000), 1000);
   });
 });

@@ -3,7 +3,15 @@ import * as sinon from 'sinon';
 import { GitStatusState, PullRequestAsyncStatus, PullRequestStatus, CommentThreadStatus } from 'azure-devops-node-api/interfaces/GitInterfaces';
 import { connectWithJobToken, connectWithPat } from '../../../shared/devops/connection';
 import { DevOpsError, describeFailure, maskSecrets, wrapFailure } from '../../../shared/devops/errors';
-import { describeWaitingState, judgePullRequest, PullRequestAbandonedError, PullRequestConflictError, PullRequestRejectedByPolicyError, PullRequestMergeFailedError, PullRequestWaitTimeoutError } from '../../../shared/devops/pull-request-wait';
+import {
+  describeWaitingState,
+  judgePullRequest,
+  PullRequestAbandonedError,
+  PullRequestConflictError,
+  PullRequestRejectedByPolicyError,
+  PullRequestMergeFailedError,
+  PullRequestWaitTimeoutError,
+} from '../../../shared/devops/pull-request-wait';
 import { toPullRequestInfo, truncateForField } from '../../../shared/devops/pull-requests';
 import { isSameStatus, latestStatusFor } from '../../../shared/devops/statuses';
 import { commentWithMarker, findMarkedThread, markerFor, MAX_COMMENT_LENGTH } from '../../../shared/devops/comment-thread';
@@ -21,7 +29,10 @@ describe('error messages', () => {
       result: { typeKey: 'GitReferenceStaleException', message: 'TF401028: The reference has already been updated' },
     });
     const e = wrapFailure('pushing 2 files to /dev on refs/heads/main of demo/gitops', failure);
-    assert.equal(e.message, 'pushing 2 files to /dev on refs/heads/main of demo/gitops: HTTP 409 GitReferenceStaleException: TF401028: The reference has already been updated');
+    assert.equal(
+      e.message,
+      'pushing 2 files to /dev on refs/heads/main of demo/gitops: HTTP 409 GitReferenceStaleException: TF401028: The reference has already been updated',
+    );
     assert.equal(e.statusCode, 409);
     assert.equal(e.typeKey, 'GitReferenceStaleException');
     assert.equal(isStaleRef(e), true);
@@ -40,17 +51,22 @@ describe('error messages', () => {
   it('connection errors are masked too, and the token is required', async () => {
     const conn = connectWithJobToken('http://127.0.0.1:9/org', TOKEN, { retry: { maxAttempts: 1 } });
     sinon.stub(conn.git, 'getRepository').rejects(Object.assign(new Error(`denied for ${TOKEN}`), { statusCode: 401 }));
-    await assert.rejects(conn.idempotent('looking up demo/gitops', (git) => git.getRepository('gitops', 'demo')), (e: Error) => {
-      assert.ok(e instanceof DevOpsError);
-      assert.equal(e.message, 'looking up demo/gitops: HTTP 401: denied for ***');
-      return true;
-    });
+    await assert.rejects(
+      conn.idempotent('looking up demo/gitops', (git) => git.getRepository('gitops', 'demo')),
+      (e: Error) => {
+        assert.ok(e instanceof DevOpsError);
+        assert.equal(e.message, 'looking up demo/gitops: HTTP 401: denied for ***');
+        return true;
+      },
+    );
     assert.throws(() => connectWithPat('https://dev.azure.com/other', ''), /no personal access token for https:\/\/dev.azure.com\/other/);
   });
 
   it('a read is retried on 503 through the connection, with the waits it was told', async () => {
     const waits: number[] = [];
-    const conn = connectWithJobToken('http://127.0.0.1:9/org', TOKEN, { retry: { wait: async (ms) => void waits.push(ms), random: () => 0, baseDelayMs: 100 } });
+    const conn = connectWithJobToken('http://127.0.0.1:9/org', TOKEN, {
+      retry: { wait: async (ms) => void waits.push(ms), random: () => 0, baseDelayMs: 100 },
+    });
     const stub = sinon.stub(conn.git, 'getRepository');
     stub.onCall(0).rejects(Object.assign(new Error('x'), { statusCode: 503 }));
     stub.onCall(1).rejects(Object.assign(new Error('y'), { statusCode: 429, responseHeaders: { 'retry-after': '1' } }));
@@ -63,7 +79,10 @@ describe('error messages', () => {
     const conn = connectWithJobToken('http://127.0.0.1:9/org', TOKEN);
     sinon.stub(conn, 'ensureGitLocations').resolves();
     const stub = sinon.stub(conn.git, 'createPush').rejects(Object.assign(new Error('boom'), { statusCode: 500 }));
-    await assert.rejects(conn.once('pushing', (git) => git.createPush({}, 'r')), /pushing: HTTP 500: boom/);
+    await assert.rejects(
+      conn.once('pushing', (git) => git.createPush({}, 'r')),
+      /pushing: HTTP 500: boom/,
+    );
     assert.equal(stub.callCount, 1);
   });
 });
@@ -84,7 +103,13 @@ describe('commitFolder before any request', () => {
 describe('pull request states', () => {
   const conn = connectWithJobToken('https://dev.azure.com/contoso', TOKEN);
   const pr = (fields: Record<string, unknown>) =>
-    toPullRequestInfo(conn, repo, { pullRequestId: 7, status: PullRequestStatus.Active, mergeStatus: PullRequestAsyncStatus.Succeeded, targetRefName: 'refs/heads/main', ...fields });
+    toPullRequestInfo(conn, repo, {
+      pullRequestId: 7,
+      status: PullRequestStatus.Active,
+      mergeStatus: PullRequestAsyncStatus.Succeeded,
+      targetRefName: 'refs/heads/main',
+      ...fields,
+    });
 
   it('projects the client object and builds the web URL', () => {
     const info = pr({ autoCompleteSetBy: { id: 'u1' }, reviewers: [{ id: 'g1', vote: 10, isRequired: true }], lastMergeCommit: { commitId: 'ABC' } });
@@ -108,15 +133,27 @@ describe('pull request states', () => {
     assert.ok(abandoned instanceof PullRequestAbandonedError);
     assert.equal(abandoned.message, 'pull request 7 (https://dev.azure.com/contoso/demo/_git/gitops/pullrequest/7) was abandoned before it was merged');
     assert.ok(failed({ mergeStatus: PullRequestAsyncStatus.Conflicts }) instanceof PullRequestConflictError);
-    assert.match(failed({ mergeStatus: PullRequestAsyncStatus.Conflicts, mergeFailureMessage: 'a.yaml' }).message, /has merge conflicts with refs\/heads\/main: a.yaml/);
+    assert.match(
+      failed({ mergeStatus: PullRequestAsyncStatus.Conflicts, mergeFailureMessage: 'a.yaml' }).message,
+      /has merge conflicts with refs\/heads\/main: a.yaml/,
+    );
     assert.ok(failed({ mergeStatus: PullRequestAsyncStatus.RejectedByPolicy }) instanceof PullRequestRejectedByPolicyError);
     assert.ok(failed({ mergeStatus: PullRequestAsyncStatus.Failure }) instanceof PullRequestMergeFailedError);
-    assert.match(failed({ reviewers: [{ id: 'g1', displayName: 'Ops', vote: -10, isRequired: true }] }).message, /rejected by policy: required reviewer Ops rejected it/);
+    assert.match(
+      failed({ reviewers: [{ id: 'g1', displayName: 'Ops', vote: -10, isRequired: true }] }).message,
+      /rejected by policy: required reviewer Ops rejected it/,
+    );
     assert.deepEqual(judgePullRequest(pr({ reviewers: [{ id: 'g1', vote: -10, isRequired: false }] })), { kind: 'pending' });
   });
 
   it('says what a held PR waits for', () => {
-    const held = pr({ autoCompleteSetBy: { id: 'u1' }, reviewers: [{ id: 'a', vote: 0, isRequired: true }, { id: 'b', vote: 10, isRequired: true }] });
+    const held = pr({
+      autoCompleteSetBy: { id: 'u1' },
+      reviewers: [
+        { id: 'a', vote: 0, isRequired: true },
+        { id: 'b', vote: 10, isRequired: true },
+      ],
+    });
     assert.equal(describeWaitingState(held), 'active, merge status succeeded, auto-complete on, waiting for 1 of 2 required reviewer(s) to approve');
     assert.match(new PullRequestWaitTimeoutError(held, 90_000).message, /was not merged within 1.5 min|was not merged within 1 min 30 s/);
   });

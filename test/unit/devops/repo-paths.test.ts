@@ -39,7 +39,10 @@ describe('repository paths', () => {
   ];
   for (const [input, message] of rejected) {
     it(`rejects ${JSON.stringify(input)}`, () => {
-      assert.throws(() => normalizeRelativePath(input), (e: Error) => e instanceof UnsafePathError && message.test(e.message));
+      assert.throws(
+        () => normalizeRelativePath(input),
+        (e: Error) => e instanceof UnsafePathError && message.test(e.message),
+      );
     });
   }
 

@@ -43,7 +43,11 @@ describe('parseRepositoryRef', () => {
   });
 
   it('takes the project from the repository name for a project-named default repository', () => {
-    assert.deepEqual(parseRepositoryRef('https://dev.azure.com/contoso/_git/infra'), { collectionUrl: 'https://dev.azure.com/contoso', project: 'infra', name: 'infra' });
+    assert.deepEqual(parseRepositoryRef('https://dev.azure.com/contoso/_git/infra'), {
+      collectionUrl: 'https://dev.azure.com/contoso',
+      project: 'infra',
+      name: 'infra',
+    });
   });
 
   it('rejects what it cannot read, never echoing a password', () => {

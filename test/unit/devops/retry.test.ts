@@ -5,7 +5,11 @@ import { formatDuration, sleep, TimeBudget } from '../../../shared/util/time-bud
 import { classifyIdempotent, isTransientFailure, retryAfterOf } from '../../../shared/devops/transient';
 
 const httpError = (statusCode: number, headers: Record<string, string> = {}, typeKey?: string) =>
-  Object.assign(new Error(`Failed request: (${statusCode})`), { statusCode, responseHeaders: headers, result: typeKey ? { typeKey, message: 'm' } : undefined });
+  Object.assign(new Error(`Failed request: (${statusCode})`), {
+    statusCode,
+    responseHeaders: headers,
+    result: typeKey ? { typeKey, message: 'm' } : undefined,
+  });
 
 describe('backoff schedule', () => {
   it('doubles the ceiling per retry with equal jitter, capped', () => {
@@ -75,7 +79,10 @@ describe('withRetry (fake timers)', () => {
     await clock.tickAsync(10_000);
     assert.equal(await result, 'ok');
     const t0 = calls[0];
-    assert.deepEqual(calls.map((t) => t - t0), [0, 2000, 2100]);
+    assert.deepEqual(
+      calls.map((t) => t - t0),
+      [0, 2000, 2100],
+    );
   });
 
   it('stops at once on a failure that is not retryable', async () => {
@@ -95,7 +102,10 @@ describe('withRetry (fake timers)', () => {
     const op = sinon.stub().rejects(httpError(500));
     const onRetry = sinon.spy();
     const p = withRetry(op, { classify: (e) => classifyIdempotent(e), maxAttempts: 3, baseDelayMs: 10, onRetry });
-    const check = assert.rejects(p, (e: Error) => e instanceof RetriesExhaustedError && e.attempts === 3 && /gave up after 3 attempts \(last: HTTP 500\)/.test(e.message));
+    const check = assert.rejects(
+      p,
+      (e: Error) => e instanceof RetriesExhaustedError && e.attempts === 3 && /gave up after 3 attempts \(last: HTTP 500\)/.test(e.message),
+    );
     await clock.tickAsync(1000);
     await check;
     assert.equal(op.callCount, 3);

@@ -3,7 +3,11 @@ import { isValidTag, parseRepository } from '../../../shared/images/reference';
 
 describe('parseRepository', () => {
   it('splits a registry from the repository path', () => {
-    assert.deepEqual(parseRepository('contosoacr.azurecr.io/voting/web'), { name: 'contosoacr.azurecr.io/voting/web', registry: 'contosoacr.azurecr.io', path: 'voting/web' });
+    assert.deepEqual(parseRepository('contosoacr.azurecr.io/voting/web'), {
+      name: 'contosoacr.azurecr.io/voting/web',
+      registry: 'contosoacr.azurecr.io',
+      path: 'voting/web',
+    });
     assert.deepEqual(parseRepository('localhost:5000/web'), { name: 'localhost:5000/web', registry: 'localhost:5000', path: 'web' });
     assert.deepEqual(parseRepository('localhost/a/b'), { name: 'localhost/a/b', registry: 'localhost', path: 'a/b' });
   });

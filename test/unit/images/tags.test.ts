@@ -8,7 +8,11 @@ import { imageVariables, tagImages, TagRequest } from '../../../shared/images/ta
 import { processTools } from '../../harness/process-tools';
 
 const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' } }).trim();
+  execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' },
+  }).trim();
 
 function commit(repo: string, files: Record<string, string>, message: string): string {
   for (const [rel, text] of Object.entries(files)) {
@@ -57,7 +61,10 @@ describe('tagImages', function () {
   it('calls git with argument lists and literal pathspecs, never a shell', async () => {
     const tools = processTools();
     await tagImages(parseImageList('WEB=a.io/web:src/web'), request({ tools }));
-    assert.ok(tools.calls.some((c) => c.join(' ') === 'git --literal-pathspecs log -n 1 --format=%H -- src/web'), JSON.stringify(tools.calls));
+    assert.ok(
+      tools.calls.some((c) => c.join(' ') === 'git --literal-pathspecs log -n 1 --format=%H -- src/web'),
+      JSON.stringify(tools.calls),
+    );
   });
 
   it('says which source path matches nothing', async () => {
@@ -77,7 +84,10 @@ describe('tagImages', function () {
     const plain = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-tags-plain-'));
     dirs.push(plain);
     await assert.rejects(tagImages(parseImageList('WEB=a.io/web:src'), request({ repoRoot: plain })), /is not a git checkout .*fetchDepth: 0/);
-    await assert.rejects(tagImages(parseImageList('WEB=a.io/web:src'), request({ tools: processTools([]) })), /"git" was not found on PATH; it is needed to compute content tags/);
+    await assert.rejects(
+      tagImages(parseImageList('WEB=a.io/web:src'), request({ tools: processTools([]) })),
+      /"git" was not found on PATH; it is needed to compute content tags/,
+    );
   });
 
   it('warns when tracked files under the paths differ from the commit', async () => {
@@ -88,14 +98,19 @@ describe('tagImages', function () {
     } finally {
       git(repo, 'checkout', '--', 'src/web/server.js');
     }
-    assert.deepEqual(warnings, [`Image "WEB": 1 tracked file(s) under its source paths differ from the commit (src/web/server.js); its content tag ${web} names the committed content, not these changes`]);
+    assert.deepEqual(warnings, [
+      `Image "WEB": 1 tracked file(s) under its source paths differ from the commit (src/web/server.js); its content tag ${web} names the committed content, not these changes`,
+    ]);
   });
 
   it('uses the build number or a given tag, validated', async () => {
     const images = parseImageList('WEB=a.io/web:src/web');
     assert.equal((await tagImages(images, request({ strategy: 'buildNumber', buildNumber: '20260101.3' })))[0].reference, 'a.io/web:20260101.3');
     assert.equal((await tagImages(images, request({ strategy: 'fixed', fixedTag: '1.4.7' })))[0].tag, '1.4.7');
-    await assert.rejects(tagImages(images, request({ strategy: 'buildNumber', buildNumber: 'CI run 3' })), /^InputError: Input "tagStrategy": the build number "CI run 3" \(Build.BuildNumber\) is not a valid image tag/);
+    await assert.rejects(
+      tagImages(images, request({ strategy: 'buildNumber', buildNumber: 'CI run 3' })),
+      /^InputError: Input "tagStrategy": the build number "CI run 3" \(Build.BuildNumber\) is not a valid image tag/,
+    );
     await assert.rejects(tagImages(images, request({ strategy: 'fixed' })), { message: 'Input "tag": is required with tagStrategy fixed' });
     await assert.rejects(tagImages(images, request({ strategy: 'fixed', fixedTag: 'v1:2' })), /Input "tag": "v1:2" is not a valid image tag/);
   });
@@ -107,13 +122,24 @@ describe('tagImages', function () {
       ['API', 'a.io/api:0000000'],
     ]);
     const tagged = await tagImages(images, request({ previous }));
-    assert.deepEqual(tagged.map((t) => [t.name, t.isNew]), [['WEB', false], ['API', true]]);
+    assert.deepEqual(
+      tagged.map((t) => [t.name, t.isNew]),
+      [
+        ['WEB', false],
+        ['API', true],
+      ],
+    );
     const moved = await tagImages(parseImageList('WEB=a.io/other/web:src/web'), request({ previous }));
     assert.equal(moved[0].isNew, true, 'same tag in another repository is new');
   });
 
   it('defines NAME_IMAGE, NAME_TAG, NAME_REF and NAME_REPOSITORY per image', async () => {
     const tagged = await tagImages(parseImageList('WEB=a.io/voting/web:src/web'), request({ strategy: 'fixed', fixedTag: '7' }));
-    assert.deepEqual(Object.fromEntries(imageVariables(tagged)), { WEB_IMAGE: 'a.io/voting/web', WEB_TAG: '7', WEB_REF: 'a.io/voting/web:7', WEB_REPOSITORY: 'voting/web' });
+    assert.deepEqual(Object.fromEntries(imageVariables(tagged)), {
+      WEB_IMAGE: 'a.io/voting/web',
+      WEB_TAG: '7',
+      WEB_REF: 'a.io/voting/web:7',
+      WEB_REPOSITORY: 'voting/web',
+    });
   });
 });

@@ -31,15 +31,21 @@ describe('parseManifests', () => {
 
   it('reads every document, skipping empty ones, with lines across documents', () => {
     const r = parseManifests(`---\n# only a comment\n---\n${deployment}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n`, 'all.yaml');
-    assert.deepEqual(r.objects.map((o) => [o.kind, o.name, o.source.line]), [
-      ['Deployment', 'web', 4],
-      ['ConfigMap', 'settings', 17],
-    ]);
+    assert.deepEqual(
+      r.objects.map((o) => [o.kind, o.name, o.source.line]),
+      [
+        ['Deployment', 'web', 4],
+        ['ConfigMap', 'settings', 17],
+      ],
+    );
   });
 
   it('expands kind: List into its items', () => {
     const r = parseManifests('apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: a\n', 'list.yaml');
-    assert.deepEqual(r.objects.map((o) => [o.kind, o.name, o.source.line]), [['ConfigMap', 'a', 4]]);
+    assert.deepEqual(
+      r.objects.map((o) => [o.kind, o.name, o.source.line]),
+      [['ConfigMap', 'a', 4]],
+    );
     assert.equal(r.objects[0].locate(['metadata', 'name']).line, 7);
   });
 
@@ -65,7 +71,10 @@ describe('parseManifests', () => {
       parseManifests('apiVersion: v1\nkind: ConfigMap\ndata: {}\n', 'n.yaml').errors.map((e) => [e.rule, e.message]),
       [['manifest/missing-name', 'ConfigMap has no metadata.name']],
     );
-    assert.deepEqual(parseManifests('- a\n- b\n', 's.yaml').errors.map((e) => e.rule), ['manifest/not-an-object']);
+    assert.deepEqual(
+      parseManifests('- a\n- b\n', 's.yaml').errors.map((e) => e.rule),
+      ['manifest/not-an-object'],
+    );
   });
 
   it('reads YAML 1.1 as the API server does (yes is a boolean)', () => {

@@ -23,11 +23,23 @@ describe('manifestFiles', () => {
       object('extensions.example.com/v1', 'Ingress', 'web', 'a'),
       object('rbac.authorization.k8s.io/v1', 'ClusterRole', 'system:reader'),
     ]);
-    assert.deepEqual([...files.keys()], ['a.configmap-settings.yaml', 'a.ingress-web.extensions.example.com.yaml', 'a.ingress-web.networking.k8s.io.yaml', 'b.configmap-settings.yaml', 'clusterrole-system_reader.yaml']);
+    assert.deepEqual(
+      [...files.keys()],
+      [
+        'a.configmap-settings.yaml',
+        'a.ingress-web.extensions.example.com.yaml',
+        'a.ingress-web.networking.k8s.io.yaml',
+        'b.configmap-settings.yaml',
+        'clusterrole-system_reader.yaml',
+      ],
+    );
   });
 
   it('refuses an object rendered twice', () => {
-    assert.throws(() => manifestFiles([object('v1', 'ConfigMap', 'x', 'a'), object('v1', 'ConfigMap', 'x', 'a')]), /^Error: ConfigMap a\/x \(v1\) is rendered more than once; remove the duplicate before promoting$/);
+    assert.throws(
+      () => manifestFiles([object('v1', 'ConfigMap', 'x', 'a'), object('v1', 'ConfigMap', 'x', 'a')]),
+      /^Error: ConfigMap a\/x \(v1\) is rendered more than once; remove the duplicate before promoting$/,
+    );
   });
 
   it('gives the same bytes for the same objects', () => {
@@ -38,7 +50,22 @@ describe('manifestFiles', () => {
 
 describe('serializeObject', () => {
   it('quotes every string YAML 1.1 or 1.2 would read as something else, so Kubernetes reads back the same values', () => {
-    const data = { a: 'yes', b: '0755', c: '2024-01-01', d: 'on', e: '1e3', f: '0x1F', g: '~', h: 'null', i: 'multi\nline\n', j: '12:30', k: 'n', l: 'plain text', m: '', long: 'x'.repeat(300) };
+    const data = {
+      a: 'yes',
+      b: '0755',
+      c: '2024-01-01',
+      d: 'on',
+      e: '1e3',
+      f: '0x1F',
+      g: '~',
+      h: 'null',
+      i: 'multi\nline\n',
+      j: '12:30',
+      k: 'n',
+      l: 'plain text',
+      m: '',
+      long: 'x'.repeat(300),
+    };
     const body = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data, spec: { replicas: 3, enabled: true, ratio: 0.5, empty: null } };
     const text = serializeObject(body);
     assert.match(text, /^ {2}a: 'yes'$/m);

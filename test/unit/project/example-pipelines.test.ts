@@ -16,7 +16,7 @@ function taskSteps(node: unknown, out: Step[] = []): Step[] {
   if (Array.isArray(node)) for (const item of node) taskSteps(item, out);
   else if (node && typeof node === 'object') {
     const record = node as Record<string, unknown>;
-    if (typeof record.task === 'string') out.push(record as Step);
+    if (typeof record.task === 'string') out.push(record);
     for (const value of Object.values(record)) taskSteps(value, out);
   }
   return out;
@@ -49,8 +49,16 @@ describe('examples/pipelines', () => {
         assert.equal(major, '1', `${file}: ${step.task}`);
         const declared = new Set(task.inputs.map((i) => i.name));
         const given = inputNames(step.inputs);
-        assert.deepEqual(given.filter((n) => !declared.has(n)), [], `${file}: ${step.task} has no such input`);
-        assert.deepEqual(task.inputs.filter((i) => i.required && !given.includes(i.name)).map((i) => i.name), [], `${file}: ${step.task} misses required inputs`);
+        assert.deepEqual(
+          given.filter((n) => !declared.has(n)),
+          [],
+          `${file}: ${step.task} has no such input`,
+        );
+        assert.deepEqual(
+          task.inputs.filter((i) => i.required && !given.includes(i.name)).map((i) => i.name),
+          [],
+          `${file}: ${step.task} misses required inputs`,
+        );
       }
     }
     assert.deepEqual([...used].sort(), [...ours.keys()].sort(), 'every task has an example pipeline');

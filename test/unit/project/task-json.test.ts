@@ -121,7 +121,8 @@ describe('task.json files', () => {
         if (input.groupName) assert.ok(groups.has(input.groupName), `${where}: group ${input.groupName} is not declared`);
         if (input.type === 'pickList' || input.type === 'radio') {
           assert.ok(input.options && Object.keys(input.options).length > 0, `${where}: options`);
-          if (input.defaultValue !== undefined && input.defaultValue !== '') assert.ok(String(input.defaultValue) in input.options!, `${where}: default not among options`);
+          if (input.defaultValue !== undefined && input.defaultValue !== '')
+            assert.ok(String(input.defaultValue) in input.options, `${where}: default not among options`);
         }
         // Every input of ours needs a word of help: none of them is obvious enough without one.
         assert.ok(input.helpMarkDown && input.helpMarkDown.length >= 20, `${where}: helpMarkDown`);
@@ -136,9 +137,9 @@ describe('task.json files', () => {
         for (const clause of input.visibleRule!.split(/\|\||&&/)) {
           const m = /^\s*([A-Za-z0-9_]+)\s*(=|!=|<|>|<=|>=|NotEndsWith|EndsWith|NotContains|Contains)\s*(.*?)\s*$/.exec(clause);
           assert.ok(m, `${t.rel} input ${input.name}: cannot read visibleRule clause "${clause}"`);
-          assert.ok(names.has(m![1]), `${t.rel} input ${input.name}: visibleRule names unknown input ${m![1]}`);
-          const target = t.json.inputs.find((i) => i.name === m![1])!;
-          if (target.options && m![3]) assert.ok(m![3] in target.options, `${t.rel} input ${input.name}: "${m![3]}" is not an option of ${target.name}`);
+          assert.ok(names.has(m[1]), `${t.rel} input ${input.name}: visibleRule names unknown input ${m[1]}`);
+          const target = t.json.inputs.find((i) => i.name === m[1])!;
+          if (target.options && m[3]) assert.ok(m[3] in target.options, `${t.rel} input ${input.name}: "${m[3]}" is not an option of ${target.name}`);
         }
       }
     }
@@ -146,21 +147,41 @@ describe('task.json files', () => {
 
   it('declare every input the bundled code reads, and read every input they declare', () => {
     for (const t of all) {
-      const sources = bundledSources(t.rel).map((f) => fs.readFileSync(path.join(root, f), 'utf8')).join('\n');
+      const sources = bundledSources(t.rel)
+        .map((f) => fs.readFileSync(path.join(root, f), 'utf8'))
+        .join('\n');
       const read = new Set(inputsRead(sources));
       const declared = new Set(t.json.inputs.map((i) => i.name));
-      assert.deepEqual([...read].filter((n) => !declared.has(n)), [], `${t.rel}: inputs read but not declared`);
-      assert.deepEqual([...declared].filter((n) => !read.has(n)), [], `${t.rel}: inputs declared but never read`);
+      assert.deepEqual(
+        [...read].filter((n) => !declared.has(n)),
+        [],
+        `${t.rel}: inputs read but not declared`,
+      );
+      assert.deepEqual(
+        [...declared].filter((n) => !read.has(n)),
+        [],
+        `${t.rel}: inputs declared but never read`,
+      );
     }
   });
 
   it('set every output variable they declare, and declare every one they set', () => {
     for (const t of all) {
-      const sources = bundledSources(t.rel).map((f) => fs.readFileSync(path.join(root, f), 'utf8')).join('\n');
+      const sources = bundledSources(t.rel)
+        .map((f) => fs.readFileSync(path.join(root, f), 'utf8'))
+        .join('\n');
       const set = new Set(outputsSet(sources));
       const declared = new Set((t.json.outputVariables ?? []).map((o) => o.name));
-      assert.deepEqual([...declared].filter((n) => !set.has(n)), [], `${t.rel}: output variables never set`);
-      assert.deepEqual([...set].filter((n) => !declared.has(n)), [], `${t.rel}: output variables set but not declared`);
+      assert.deepEqual(
+        [...declared].filter((n) => !set.has(n)),
+        [],
+        `${t.rel}: output variables never set`,
+      );
+      assert.deepEqual(
+        [...set].filter((n) => !declared.has(n)),
+        [],
+        `${t.rel}: output variables set but not declared`,
+      );
       for (const o of t.json.outputVariables ?? []) assert.ok(o.description, `${t.rel}: output ${o.name} needs a description`);
     }
   });
@@ -170,18 +191,25 @@ describe('task.json files', () => {
       files: { path: string; packagePath?: string }[];
       contributions: { type: string; properties: { name: string } }[];
     };
-    const contributed = ext.contributions.filter((c) => c.type === 'ms.vss-distributed-task.task').map((c) => c.properties.name).sort();
+    const contributed = ext.contributions
+      .filter((c) => c.type === 'ms.vss-distributed-task.task')
+      .map((c) => c.properties.name)
+      .sort();
     assert.deepEqual(contributed, [...new Set(all.map((t) => t.json.name))].sort());
     for (const name of contributed) {
       // scripts/package.mjs lays dist/tasks/<Task> out as <Task> beside the manifest.
-      assert.ok(ext.files.some((f) => f.path === name), `vss-extension.json files must ship the ${name} folder`);
+      assert.ok(
+        ext.files.some((f) => f.path === name),
+        `vss-extension.json files must ship the ${name} folder`,
+      );
     }
   });
 });
 
 describe('inputsRead', () => {
   it('finds inputs read through the agent helpers and policy tables', () => {
-    const src = "agent.input('a'); agent.requiredInput('b'); choiceInput<'x' | 'y'>('c', X, 'x'); export const POLICY_INPUTS: Record<K, string> = { a: 'd', b: 'e' };";
+    const src =
+      "agent.input('a'); agent.requiredInput('b'); choiceInput<'x' | 'y'>('c', X, 'x'); export const POLICY_INPUTS: Record<K, string> = { a: 'd', b: 'e' };";
     assert.deepEqual(inputsRead(src), ['a', 'b', 'c', 'd', 'e']);
   });
 });

@@ -33,7 +33,9 @@ describe('release bundle', () => {
     it('rejects the staging directory itself, folders outside it and folders holding other files', () => {
       const staging = tmp('gitops-staging-');
       assert.throws(() => resolveBundleFolder(staging, staging), /Input "bundleFolder": ".*" is the artifact staging directory itself/);
-      assert.throws(() => resolveBundleFolder('../elsewhere', staging), { message: `Input "bundleFolder": "../elsewhere" is outside the artifact staging directory ${staging} (Build.ArtifactStagingDirectory); write the bundle to a folder inside it, e.g. $(Build.ArtifactStagingDirectory)/release` });
+      assert.throws(() => resolveBundleFolder('../elsewhere', staging), {
+        message: `Input "bundleFolder": "../elsewhere" is outside the artifact staging directory ${staging} (Build.ArtifactStagingDirectory); write the bundle to a folder inside it, e.g. $(Build.ArtifactStagingDirectory)/release`,
+      });
       assert.throws(() => resolveBundleFolder('/tmp', staging), /is outside the artifact staging directory/);
       fs.mkdirSync(path.join(staging, 'busy'));
       fs.writeFileSync(path.join(staging, 'busy', 'notes.txt'), 'x');
@@ -52,7 +54,14 @@ describe('release bundle', () => {
 
   describe('collectSourceFiles', () => {
     it('takes the Kustomize tree an overlay uses and each environment values file', () => {
-      const files = collectSourceFiles({ repoRoot: app, templates: 'deploy/kustomize/overlays/{environment}', renderer: 'auto', environments: ['dev', 'prod'], valuesFile: 'deploy/environments/{environment}.yaml', helmValuesFiles: [] });
+      const files = collectSourceFiles({
+        repoRoot: app,
+        templates: 'deploy/kustomize/overlays/{environment}',
+        renderer: 'auto',
+        environments: ['dev', 'prod'],
+        valuesFile: 'deploy/environments/{environment}.yaml',
+        helmValuesFiles: [],
+      });
       assert.ok(files.includes('deploy/kustomize/base/web-deployment.yaml'));
       assert.ok(files.includes('deploy/kustomize/overlays/prod/pdb.yaml'));
       assert.ok(files.includes('deploy/environments/dev.yaml') && files.includes('deploy/environments/prod.yaml'));
@@ -62,19 +71,39 @@ describe('release bundle', () => {
     });
 
     it('takes the whole Helm chart and the Helm values files; missing files are left to the renderer to report', () => {
-      const files = collectSourceFiles({ repoRoot: app, templates: 'deploy/helm/voting-app', renderer: 'helm', environments: ['dev', 'qa'], valuesFile: 'deploy/environments/{environment}.yaml', helmValuesFiles: ['deploy/helm/values-{environment}.yaml'] });
+      const files = collectSourceFiles({
+        repoRoot: app,
+        templates: 'deploy/helm/voting-app',
+        renderer: 'helm',
+        environments: ['dev', 'qa'],
+        valuesFile: 'deploy/environments/{environment}.yaml',
+        helmValuesFiles: ['deploy/helm/values-{environment}.yaml'],
+      });
       assert.deepEqual(
         files.filter((f) => !f.startsWith('deploy/helm/voting-app/templates/')),
-        ['deploy/environments/dev.yaml', 'deploy/helm/values-dev.yaml', 'deploy/helm/voting-app/.helmignore', 'deploy/helm/voting-app/Chart.yaml', 'deploy/helm/voting-app/values.yaml'],
+        [
+          'deploy/environments/dev.yaml',
+          'deploy/helm/values-dev.yaml',
+          'deploy/helm/voting-app/.helmignore',
+          'deploy/helm/voting-app/Chart.yaml',
+          'deploy/helm/voting-app/values.yaml',
+        ],
       );
       assert.ok(files.includes('deploy/helm/voting-app/templates/_helpers.tpl'));
     });
 
     it('takes a plain YAML folder', () => {
-      assert.deepEqual(collectSourceFiles({ repoRoot: path.join(fixtures, 'removed-api'), templates: 'deploy/manifests', renderer: 'auto', environments: ['dev'], valuesFile: 'deploy/environments/{environment}.yaml', helmValuesFiles: [] }), [
-        'deploy/environments/dev.yaml',
-        'deploy/manifests/ingress.yaml',
-      ]);
+      assert.deepEqual(
+        collectSourceFiles({
+          repoRoot: path.join(fixtures, 'removed-api'),
+          templates: 'deploy/manifests',
+          renderer: 'auto',
+          environments: ['dev'],
+          valuesFile: 'deploy/environments/{environment}.yaml',
+          helmValuesFiles: [],
+        }),
+        ['deploy/environments/dev.yaml', 'deploy/manifests/ingress.yaml'],
+      );
     });
   });
 
@@ -89,10 +118,16 @@ describe('release bundle', () => {
       assert.ok(!fs.existsSync(staged.dir));
       assert.deepEqual(fs.readdirSync(staging), ['release'], 'no partial folder left');
       assert.deepEqual(Object.keys(written.files), ['images.yaml', 'source/deploy/environments/dev.yaml', 'source/deploy/manifests/ingress.yaml']);
-      assert.equal(written.files['source/deploy/manifests/ingress.yaml'], sha256(fs.readFileSync(path.join(fixtures, 'removed-api/deploy/manifests/ingress.yaml'))));
+      assert.equal(
+        written.files['source/deploy/manifests/ingress.yaml'],
+        sha256(fs.readFileSync(path.join(fixtures, 'removed-api/deploy/manifests/ingress.yaml'))),
+      );
       const json = fs.readFileSync(path.join(target, 'release.json'), 'utf8');
       assert.equal(json, stableJson(written));
-      assert.equal(fs.readFileSync(path.join(target, 'images.yaml'), 'utf8'), '# Image variables of this release, written by GitOpsCiPublish@1. They override the environment values.\nWEB_IMAGE: "a.io/web"\nWEB_TAG: "7"\n');
+      assert.equal(
+        fs.readFileSync(path.join(target, 'images.yaml'), 'utf8'),
+        '# Image variables of this release, written by GitOpsCiPublish@1. They override the environment values.\nWEB_IMAGE: "a.io/web"\nWEB_TAG: "7"\n',
+      );
       assert.deepEqual(readPreviousImages(target, 'previousRelease'), new Map([['WEB', 'a.io/web:7']]));
       assert.deepEqual(readPreviousImages(path.join(target, 'release.json'), 'previousRelease'), new Map([['WEB', 'a.io/web:7']]));
     });
@@ -132,11 +167,25 @@ describe('release bundle', () => {
 
   describe('stableJson and imagesYaml', () => {
     it('sorts keys at every level, drops undefined and ends with one newline', () => {
-      assert.equal(stableJson({ b: 1, a: { d: [{ z: 1, y: 2 }], c: undefined } }), '{\n  "a": {\n    "d": [\n      {\n        "y": 2,\n        "z": 1\n      }\n    ]\n  },\n  "b": 1\n}\n');
+      assert.equal(
+        stableJson({ b: 1, a: { d: [{ z: 1, y: 2 }], c: undefined } }),
+        '{\n  "a": {\n    "d": [\n      {\n        "y": 2,\n        "z": 1\n      }\n    ]\n  },\n  "b": 1\n}\n',
+      );
     });
 
     it('quotes every value', () => {
-      assert.equal(imagesYaml(new Map([['B_TAG', '1.10'], ['A_IMAGE', 'x: "y"']])).split('\n').slice(1).join('\n'), 'A_IMAGE: "x: \\"y\\""\nB_TAG: "1.10"\n');
+      assert.equal(
+        imagesYaml(
+          new Map([
+            ['B_TAG', '1.10'],
+            ['A_IMAGE', 'x: "y"'],
+          ]),
+        )
+          .split('\n')
+          .slice(1)
+          .join('\n'),
+        'A_IMAGE: "x: \\"y\\""\nB_TAG: "1.10"\n',
+      );
     });
   });
 });

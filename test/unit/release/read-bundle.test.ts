@@ -11,7 +11,14 @@ const app = path.join(process.cwd(), 'examples/app');
 
 const manifest = () =>
   sampleManifest({
-    render: { templates: 'deploy/kustomize/overlays/{environment}', renderer: 'kustomize', valuesFile: 'deploy/environments/{environment}.yaml', helmValuesFiles: [], kubernetesVersion: '1.32', variables: {} },
+    render: {
+      templates: 'deploy/kustomize/overlays/{environment}',
+      renderer: 'kustomize',
+      valuesFile: 'deploy/environments/{environment}.yaml',
+      helmValuesFiles: [],
+      kubernetesVersion: '1.32',
+      variables: {},
+    },
     environments: [{ name: 'dev', renderer: 'kustomize', objects: 7, errors: 0, warnings: 0 }],
   });
 
@@ -32,7 +39,11 @@ describe('readReleaseBundle', () => {
       assert.equal(opened.dir, bundle);
       assert.equal(opened.sourceRoot, path.join(bundle, 'source'));
       assert.equal(opened.manifest.app, 'voting-app');
-      assert.deepEqual(Object.keys(opened.manifest.files).sort(), ['images.yaml', 'source/deploy/environments/dev.yaml', 'source/deploy/kustomize/base/kustomization.yaml']);
+      assert.deepEqual(Object.keys(opened.manifest.files).sort(), [
+        'images.yaml',
+        'source/deploy/environments/dev.yaml',
+        'source/deploy/kustomize/base/kustomization.yaml',
+      ]);
     }
   });
 
@@ -61,11 +72,17 @@ describe('readReleaseBundle', () => {
   });
 
   it('says what is wrong with a folder that is not a release', () => {
-    assert.throws(() => readReleaseBundle(path.join(dir, 'nope'), 'bundle'), /^InputError: Input "bundle": ".*nope" does not exist \(download the release artifact first/);
+    assert.throws(
+      () => readReleaseBundle(path.join(dir, 'nope'), 'bundle'),
+      /^InputError: Input "bundle": ".*nope" does not exist \(download the release artifact first/,
+    );
     fs.mkdirSync(path.join(dir, 'empty'));
     assert.throws(() => readReleaseBundle(path.join(dir, 'empty'), 'bundle'), /holds no release\.json: point it at the folder GitOpsCiPublish@1 published/);
     fs.writeFileSync(path.join(dir, 'empty', 'release.json'), '{"kind":"something/else"}');
-    assert.throws(() => readReleaseBundle(path.join(dir, 'empty'), 'bundle'), /is not a release\.json written by GitOpsCiPublish@1 \(kind gitops-flow\/release\/v1\)/);
+    assert.throws(
+      () => readReleaseBundle(path.join(dir, 'empty'), 'bundle'),
+      /is not a release\.json written by GitOpsCiPublish@1 \(kind gitops-flow\/release\/v1\)/,
+    );
     fs.writeFileSync(path.join(dir, 'empty', 'release.json'), '{"kind":');
     assert.throws(() => readReleaseBundle(path.join(dir, 'empty'), 'bundle'), /release\.json" is not valid JSON/);
     fs.writeFileSync(path.join(dir, 'empty', 'release.json'), JSON.stringify({ kind: RELEASE_KIND, app: 'a' }));
@@ -73,6 +90,12 @@ describe('readReleaseBundle', () => {
   });
 
   it('collects the image variables of every image', () => {
-    assert.deepEqual([...releaseImageVariables(readReleaseBundle(bundle, 'bundle').manifest)], [['WEB_IMAGE', 'a.io/web'], ['WEB_TAG', '7']]);
+    assert.deepEqual(
+      [...releaseImageVariables(readReleaseBundle(bundle, 'bundle').manifest)],
+      [
+        ['WEB_IMAGE', 'a.io/web'],
+        ['WEB_TAG', '7'],
+      ],
+    );
   });
 });

@@ -37,7 +37,10 @@ describe('renderEnvironment', () => {
       const r = await renderEnvironment(request('wrong-type', 'deploy/manifests', 'dev'));
       assert.equal(r.renderer, 'plain');
       assert.deepEqual(r.findings, []);
-      assert.deepEqual(r.objects.map((o) => [o.kind, o.namespace, o.name]), [['Deployment', 'team-a', 'web']]);
+      assert.deepEqual(
+        r.objects.map((o) => [o.kind, o.namespace, o.name]),
+        [['Deployment', 'team-a', 'web']],
+      );
       assert.deepEqual(r.objects[0].locate(['spec', 'replicas']), { file: 'deploy/manifests/deployment.yaml', line: 7, column: 3 });
     });
 
@@ -53,7 +56,10 @@ describe('renderEnvironment', () => {
 
     it('reports malformed YAML with its line', async () => {
       const r = await renderEnvironment(request('malformed-yaml', 'deploy/manifests', 'dev'));
-      assert.deepEqual(r.findings.map((f) => [f.rule, f.file, f.line]), [['yaml/syntax', 'deploy/manifests/configmap.yaml', 8]]);
+      assert.deepEqual(
+        r.findings.map((f) => [f.rule, f.file, f.line]),
+        [['yaml/syntax', 'deploy/manifests/configmap.yaml', 8]],
+      );
     });
 
     it('fails with an error naming the input when the templates folder does not exist', async () => {
@@ -71,10 +77,19 @@ describe('renderEnvironment', () => {
       const r = await renderEnvironment(req);
       assert.equal(r.renderer, 'helm');
       assert.deepEqual(r.findings, []);
-      assert.deepEqual(r.objects.map((o) => [o.kind, o.name]), [['ConfigMap', 'web-settings'], ['Deployment', 'web']]);
+      assert.deepEqual(
+        r.objects.map((o) => [o.kind, o.name]),
+        [
+          ['ConfigMap', 'web-settings'],
+          ['Deployment', 'web'],
+        ],
+      );
       const deployment = r.objects[1];
       assert.equal((deployment.body.spec as { replicas: number }).replicas, 4);
-      assert.deepEqual(deployment.locate(['spec', 'template', 'spec', 'containers', 0, 'resource']), { file: 'deploy/chart/templates/deployment.yaml', line: 23 });
+      assert.deepEqual(deployment.locate(['spec', 'template', 'spec', 'containers', 0, 'resource']), {
+        file: 'deploy/chart/templates/deployment.yaml',
+        line: 23,
+      });
       assert.deepEqual(deployment.locate(['spec', 'replicas']), { file: 'deploy/chart/templates/deployment.yaml', line: 8 });
       const helmCall = tools.calls.find((c) => c[0] === 'helm')!;
       assert.deepEqual(helmCall.slice(0, 2), ['helm', 'template']);
@@ -85,7 +100,10 @@ describe('renderEnvironment', () => {
     it('reports a helm template error at the template file and line', async () => {
       const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'helm-broken-'));
       fs.cpSync(path.join(fixtures, 'helm-chart'), repo, { recursive: true });
-      fs.writeFileSync(path.join(repo, 'deploy/chart/templates/broken.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name | nosuchfunc }}\n');
+      fs.writeFileSync(
+        path.join(repo, 'deploy/chart/templates/broken.yaml'),
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name | nosuchfunc }}\n',
+      );
       const req = { ...request('helm-chart', 'deploy/chart', 'dev'), repoRoot: repo, templates: path.join(repo, 'deploy/chart') };
       const r = await renderEnvironment(req);
       assert.equal(r.findings.length, 1);
@@ -109,10 +127,13 @@ describe('renderEnvironment', () => {
       const r = await renderEnvironment(request('kustomize-overlays', 'deploy/overlays/prod', 'prod'));
       assert.equal(r.renderer, 'kustomize');
       assert.deepEqual(r.findings, []);
-      assert.deepEqual(r.objects.map((o) => [o.kind, o.namespace, o.name]), [
-        ['Service', 'web-prod', 'web-prod-web'],
-        ['Deployment', 'web-prod', 'web-prod-web'],
-      ]);
+      assert.deepEqual(
+        r.objects.map((o) => [o.kind, o.namespace, o.name]),
+        [
+          ['Service', 'web-prod', 'web-prod-web'],
+          ['Deployment', 'web-prod', 'web-prod-web'],
+        ],
+      );
       const deployment = r.objects[1];
       assert.equal((deployment.body.spec as { replicas: number }).replicas, 3);
       // kustomize's origin annotation led back to the base file; it is removed from the object.

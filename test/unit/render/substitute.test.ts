@@ -43,14 +43,20 @@ describe('substitute (Flux post-build semantics)', () => {
 
   it('supports the bash-like string functions Flux allows', () => {
     const v = vars({ S: 'Hello-World' });
-    assert.equal(substitute('${S^^} ${S,,} ${S:0:5} ${S:6} ${S/o/0} ${S//o/0} ${#S} ${S#Hello-} ${S%-World}', v).text, 'HELLO-WORLD hello-world Hello World Hell0-World Hell0-W0rld 11 World Hello');
+    assert.equal(
+      substitute('${S^^} ${S,,} ${S:0:5} ${S:6} ${S/o/0} ${S//o/0} ${#S} ${S#Hello-} ${S%-World}', v).text,
+      'HELLO-WORLD hello-world Hello World Hell0-World Hell0-W0rld 11 World Hello',
+    );
   });
 
   it('skips YAML documents that opt out with kustomize.toolkit.fluxcd.io/substitute: disabled, and counts lines across documents', () => {
     const text = 'a: ${A}\n---\nmetadata:\n  annotations:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\nx: ${NOPE}\n---\ny: ${MISSING}\n';
     const r = substituteYaml(text, vars({ A: '1' }));
     assert.equal(r.text, 'a: 1\n---\nmetadata:\n  annotations:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\nx: ${NOPE}\n---\ny: ${MISSING}\n');
-    assert.deepEqual(r.errors.map((e) => [e.variable, e.line, e.column]), [['MISSING', 8, 4]]);
+    assert.deepEqual(
+      r.errors.map((e) => [e.variable, e.line, e.column]),
+      [['MISSING', 8, 4]],
+    );
   });
 
   it('splits documents without losing a character', () => {
@@ -64,10 +70,14 @@ describe('substitute (Flux post-build semantics)', () => {
 
   it('never changes the number of lines when values have no newline (findings keep their line)', () => {
     fc.assert(
-      fc.property(fc.string({ maxLength: 60 }), fc.string({ maxLength: 10 }).filter((s) => !s.includes('\n')), (text, value) => {
-        const r = substituteYaml(text, vars({ A: value }));
-        assert.equal(r.text.split('\n').length, text.split('\n').length);
-      }),
+      fc.property(
+        fc.string({ maxLength: 60 }),
+        fc.string({ maxLength: 10 }).filter((s) => !s.includes('\n')),
+        (text, value) => {
+          const r = substituteYaml(text, vars({ A: value }));
+          assert.equal(r.text.split('\n').length, text.split('\n').length);
+        },
+      ),
     );
   });
 });

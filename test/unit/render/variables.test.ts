@@ -5,13 +5,16 @@ describe('environment values files', () => {
   it('reads a flat map keeping plain scalars as written', () => {
     const r = parseValuesFile('TAG: 1.10\nREPLICAS: 3\nDEBUG: yes\nTITLE: "My app"\nEMPTY:\n# comment\n', 'deploy/environments/dev.yaml');
     assert.deepEqual(r.errors, []);
-    assert.deepEqual([...r.variables], [
-      ['TAG', '1.10'],
-      ['REPLICAS', '3'],
-      ['DEBUG', 'yes'],
-      ['TITLE', 'My app'],
-      ['EMPTY', ''],
-    ]);
+    assert.deepEqual(
+      [...r.variables],
+      [
+        ['TAG', '1.10'],
+        ['REPLICAS', '3'],
+        ['DEBUG', 'yes'],
+        ['TITLE', 'My app'],
+        ['EMPTY', ''],
+      ],
+    );
   });
 
   it('names the file and line of a nested value, a bad name and a syntax error', () => {
@@ -37,10 +40,13 @@ describe('the variables input', () => {
   it('reads NAME=value lines, skipping blanks and comments, values may contain =', () => {
     const r = parseVariableLines('IMAGE_TAG=abc123\n\n# comment\nQUERY = a=b \n', 'variables');
     assert.deepEqual(r.errors, []);
-    assert.deepEqual([...r.variables], [
-      ['IMAGE_TAG', 'abc123'],
-      ['QUERY', 'a=b'],
-    ]);
+    assert.deepEqual(
+      [...r.variables],
+      [
+        ['IMAGE_TAG', 'abc123'],
+        ['QUERY', 'a=b'],
+      ],
+    );
   });
 
   it('names the input and line of a malformed entry', () => {

@@ -7,8 +7,23 @@ import type { Finding } from '../../../shared/validate/finding';
 import type { ValidationReport } from '../../../shared/workflows/render-and-validate';
 
 const web = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'prod', name: 'web' };
-const unknownField: Finding = { rule: 'schema/unknown-field', severity: 'error', message: 'unknown field spec.replica', file: 'deploy/web.yaml', line: 7, column: 3, object: web };
-const probes: Finding = { rule: 'policy/probes', severity: 'warning', message: 'container "web" has no probe <b>', file: 'deploy/web.yaml', line: 12, object: web };
+const unknownField: Finding = {
+  rule: 'schema/unknown-field',
+  severity: 'error',
+  message: 'unknown field spec.replica',
+  file: 'deploy/web.yaml',
+  line: 7,
+  column: 3,
+  object: web,
+};
+const probes: Finding = {
+  rule: 'policy/probes',
+  severity: 'warning',
+  message: 'container "web" has no probe <b>',
+  file: 'deploy/web.yaml',
+  line: 12,
+  object: web,
+};
 const syntax: Finding = { rule: 'yaml/syntax', severity: 'error', message: 'bad | indent & "quote"', file: 'deploy/x.yaml', line: 3 };
 
 function report(): ValidationReport {
@@ -24,12 +39,15 @@ function report(): ValidationReport {
 describe('mergeFindings', () => {
   it('reports a finding shared by environments once, listing them', () => {
     const merged = mergeFindings(report());
-    assert.deepEqual(merged.map((f) => [f.rule, f.environments]), [
-      ['schema/unknown-field', ['dev', 'prod']],
-      ['policy/probes', ['dev']],
-      ['yaml/syntax', ['prod']],
-      ['DL3007', []],
-    ]);
+    assert.deepEqual(
+      merged.map((f) => [f.rule, f.environments]),
+      [
+        ['schema/unknown-field', ['dev', 'prod']],
+        ['policy/probes', ['dev']],
+        ['yaml/syntax', ['prod']],
+        ['DL3007', []],
+      ],
+    );
     assert.equal(messageWithEnvironments(merged[0], ['dev', 'prod']), 'unknown field spec.replica');
     assert.equal(messageWithEnvironments(merged[1], ['dev', 'prod']), 'container "web" has no probe <b> (dev)');
     assert.deepEqual(countBySeverity(merged), { errors: 2, warnings: 2 });
@@ -52,7 +70,10 @@ describe('junitReport', () => {
     assert.match(xml, /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<testsuites name="GitOps Flow" tests="4" failures="3">/);
     assert.match(xml, /<testsuite name="GitOps validation: dev" tests="1" failures="1"/);
     assert.match(xml, /<testsuite name="GitOps validation: prod" tests="2" failures="2"/);
-    assert.match(xml, /<testcase classname="gitops\.dev" name="apps\/v1 Deployment prod\/web">\n      <failure message="unknown field spec\.replica" type="schema\/unknown-field">/);
+    assert.match(
+      xml,
+      /<testcase classname="gitops\.dev" name="apps\/v1 Deployment prod\/web">\n {6}<failure message="unknown field spec\.replica" type="schema\/unknown-field">/,
+    );
     assert.match(xml, /<system-out>warning \[policy\/probes\] deploy\/web\.yaml:12 container "web" has no probe &lt;b&gt;<\/system-out>/);
     assert.match(xml, /<failure message="bad \| indent &amp; &quot;quote&quot;" type="yaml\/syntax">/);
     assert.match(xml, /<testsuite name="Dockerfile lint" tests="1" failures="0"/);
@@ -69,7 +90,10 @@ describe('sarifReport', () => {
   it('writes SARIF 2.1.0 with rules, levels, locations and environments', () => {
     const sarif = JSON.parse(sarifReport(mergeFindings(report()), '1.0.0'));
     assert.equal(sarif.version, '2.1.0');
-    assert.deepEqual(sarif.runs[0].tool.driver.rules.map((r: { id: string }) => r.id), ['DL3007', 'policy/probes', 'schema/unknown-field', 'yaml/syntax']);
+    assert.deepEqual(
+      sarif.runs[0].tool.driver.rules.map((r: { id: string }) => r.id),
+      ['DL3007', 'policy/probes', 'schema/unknown-field', 'yaml/syntax'],
+    );
     assert.deepEqual(sarif.runs[0].results[0], {
       ruleId: 'schema/unknown-field',
       ruleIndex: 2,

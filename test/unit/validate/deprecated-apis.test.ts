@@ -118,12 +118,18 @@ describe('deprecated-apis', () => {
         findings.map((f) => [f.rule, f.severity, f.file, f.line]),
         [['api/deprecated', 'warning', 'apps/web.yaml', 6]],
       );
-      assert.match(findings[0].message, /^batch\/v1beta1 CronJob is deprecated since Kubernetes 1\.21 and is removed in Kubernetes 1\.25; use batch\/v1 \(CronJob nightly, target Kubernetes 1\.24\)$/);
+      assert.match(
+        findings[0].message,
+        /^batch\/v1beta1 CronJob is deprecated since Kubernetes 1\.21 and is removed in Kubernetes 1\.25; use batch\/v1 \(CronJob nightly, target Kubernetes 1\.24\)$/,
+      );
     });
 
     it('warns from the deprecating release itself', () => {
       const findings = checkApiVersions(parse(CRONJOB_V1BETA1), '1.21.14');
-      assert.deepEqual(findings.map((f) => f.rule), ['api/deprecated']);
+      assert.deepEqual(
+        findings.map((f) => f.rule),
+        ['api/deprecated'],
+      );
     });
 
     it('is silent before deprecation', () => {
@@ -164,7 +170,10 @@ metadata:
       assert.equal(findings.length, 1);
       assert.equal(findings[0].rule, 'api/removed');
       assert.equal(findings[0].line, 1);
-      assert.match(findings[0].message, /^policy\/v1beta1 PodSecurityPolicy was removed in Kubernetes 1\.25; there is no replacement API: use Pod Security admission/);
+      assert.match(
+        findings[0].message,
+        /^policy\/v1beta1 PodSecurityPolicy was removed in Kubernetes 1\.25; there is no replacement API: use Pod Security admission/,
+      );
     });
 
     it('warns about deprecated APIs that are still served and have no removal date', () => {
@@ -189,7 +198,10 @@ metadata:
           ['api/deprecated', 'warning', 8, 'ComponentStatus'],
         ],
       );
-      assert.equal(on133[0].message, 'v1 Endpoints is deprecated since Kubernetes 1.33; use discovery.k8s.io/v1 EndpointSlice (Endpoints prod/external-db, target Kubernetes 1.33)');
+      assert.equal(
+        on133[0].message,
+        'v1 Endpoints is deprecated since Kubernetes 1.33; use discovery.k8s.io/v1 EndpointSlice (Endpoints prod/external-db, target Kubernetes 1.33)',
+      );
       assert.doesNotMatch(on133[1].message, /removed/);
       assert.deepEqual(
         checkApiVersions(objects, '1.32').map((f) => f.object?.kind),
@@ -205,9 +217,18 @@ metadata:
 `;
       const objects = parse(text);
       assert.deepEqual(checkApiVersions(objects, '1.28'), []);
-      assert.deepEqual(checkApiVersions(objects, '1.29').map((f) => f.rule), ['api/deprecated']);
-      assert.deepEqual(checkApiVersions(objects, '1.31').map((f) => f.rule), ['api/deprecated']);
-      assert.deepEqual(checkApiVersions(objects, '1.32').map((f) => f.rule), ['api/removed']);
+      assert.deepEqual(
+        checkApiVersions(objects, '1.29').map((f) => f.rule),
+        ['api/deprecated'],
+      );
+      assert.deepEqual(
+        checkApiVersions(objects, '1.31').map((f) => f.rule),
+        ['api/deprecated'],
+      );
+      assert.deepEqual(
+        checkApiVersions(objects, '1.32').map((f) => f.rule),
+        ['api/removed'],
+      );
     });
 
     it('finds objects inside a List at their own apiVersion line', () => {
@@ -220,7 +241,10 @@ items:
       name: web
 `;
       const findings = checkApiVersions(parse(text), '1.30');
-      assert.deepEqual(findings.map((f) => [f.rule, f.line, f.column]), [['api/removed', 4, 5]]);
+      assert.deepEqual(
+        findings.map((f) => [f.rule, f.line, f.column]),
+        [['api/removed', 4, 5]],
+      );
       assert.match(findings[0].message, /use policy\/v1 /);
     });
   });

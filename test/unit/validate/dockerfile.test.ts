@@ -27,7 +27,7 @@ function only(findings: Finding[], rule: string): Finding[] {
 function one(findings: Finding[], rule: string): Finding {
   const hits = only(findings, rule);
   assert.equal(hits.length, 1, `expected exactly one ${rule}, got ${JSON.stringify(findings, null, 1)}`);
-  return hits[0]!;
+  return hits[0];
 }
 
 function rules(findings: Finding[]): string[] {
@@ -103,9 +103,9 @@ describe('lintDockerfile', () => {
         '24 DL3022 error', // --from=later, defined after this COPY
         '28 GF1001 warning', // final stage is `FROM scratch AS later` without USER
       ]);
-      assert.match(only(findings, 'DL3006')[0]!.message, /'\$\{REGISTRY\}\/base' has no tag/);
-      assert.match(only(findings, 'DL3006')[1]!.message, /'\$\{UNPINNED\}' \(= 'alpine' with the ARG defaults\)/);
-      assert.match(only(findings, 'DL3022')[1]!.message, /'later' is not defined before/);
+      assert.match(only(findings, 'DL3006')[0].message, /'\$\{REGISTRY\}\/base' has no tag/);
+      assert.match(only(findings, 'DL3006')[1].message, /'\$\{UNPINNED\}' \(= 'alpine' with the ARG defaults\)/);
+      assert.match(only(findings, 'DL3022')[1].message, /'later' is not defined before/);
     });
 
     it('honours hadolint ignore comments', () => {
@@ -155,8 +155,8 @@ describe('lintDockerfile', () => {
     it('flags images without tag and with latest', () => {
       const findings = lint(`FROM ubuntu\nFROM ubuntu:latest\nFROM myreg.example.com:5000/team/app\n${NONROOT}\n`);
       assert.deepEqual(summary(findings), ['1 DL3006 warning', '2 DL3007 warning', '3 DL3006 warning']);
-      assert.match(findings[0]!.message, /pin a version tag \(e\.g\. ubuntu:<version>\) or a digest/);
-      assert.match(findings[1]!.message, /uses the 'latest' tag; pin a specific version tag/);
+      assert.match(findings[0].message, /pin a version tag \(e\.g\. ubuntu:<version>\) or a digest/);
+      assert.match(findings[1].message, /uses the 'latest' tag; pin a specific version tag/);
     });
 
     it('accepts scratch, digests, version tags and earlier stages', () => {
@@ -173,12 +173,22 @@ describe('lintDockerfile', () => {
     });
 
     it('does not guess about images that come from ARGs without defaults', () => {
-      const content = ['ARG IMAGE', 'ARG TAG', 'ARG REG', 'FROM ${IMAGE}', 'FROM node:${TAG}', 'FROM $REG/node:20', 'FROM ${IMAGE:-node:20}', NONROOT].join('\n');
+      const content = ['ARG IMAGE', 'ARG TAG', 'ARG REG', 'FROM ${IMAGE}', 'FROM node:${TAG}', 'FROM $REG/node:20', 'FROM ${IMAGE:-node:20}', NONROOT].join(
+        '\n',
+      );
       assert.deepEqual(lint(content), []);
     });
 
     it('resolves ARG defaults', () => {
-      const content = ['ARG NODE=20.19', 'ARG TAG=latest', 'ARG STAGE=build', 'FROM node:${NODE}-alpine AS build', 'FROM node:$TAG', 'FROM ${STAGE}', NONROOT].join('\n');
+      const content = [
+        'ARG NODE=20.19',
+        'ARG TAG=latest',
+        'ARG STAGE=build',
+        'FROM node:${NODE}-alpine AS build',
+        'FROM node:$TAG',
+        'FROM ${STAGE}',
+        NONROOT,
+      ].join('\n');
       const f = one(lint(content), 'DL3007');
       assert.equal(f.line, 5);
       assert.match(f.message, /'node:\$TAG' \(= 'node:latest' with the ARG defaults\)/);
@@ -243,7 +253,13 @@ describe('lintDockerfile', () => {
     });
 
     it('does not take shell tests or globs that start with [ for broken JSON', () => {
-      const content = ['FROM alpine:3.20', 'RUN [ -f /etc/os-release ] && cat /etc/os-release', 'RUN [ "$(id -u)" = 0 ] || exit 1', 'COPY [abc].txt /x/', NONROOT].join('\n');
+      const content = [
+        'FROM alpine:3.20',
+        'RUN [ -f /etc/os-release ] && cat /etc/os-release',
+        'RUN [ "$(id -u)" = 0 ] || exit 1',
+        'COPY [abc].txt /x/',
+        NONROOT,
+      ].join('\n');
       assert.deepEqual(lint(content), []);
     });
   });
@@ -264,8 +280,8 @@ describe('lintDockerfile', () => {
       ].join('\n');
       const findings = lint(content);
       assert.deepEqual(summary(findings), ['7 DL3020 warning', '8 DL3020 warning', '9 DL3020 warning']);
-      assert.match(findings[0]!.message, /ADD of the local path 'package\.json'; use COPY/);
-      assert.equal(findings[2]!.column, 11); // config.yaml, not a.tgz
+      assert.match(findings[0].message, /ADD of the local path 'package\.json'; use COPY/);
+      assert.equal(findings[2].column, 11); // config.yaml, not a.tgz
     });
   });
 
@@ -372,15 +388,17 @@ describe('lintDockerfile', () => {
       ].join('\n');
       const findings = lint(content);
       assert.deepEqual(summary(findings), ['3 DL3022 error', '4 DL3022 error', '5 DL3022 error', '6 DL3022 error']);
-      assert.match(findings[0]!.message, /build stage 'bulid' is not defined before this instruction \(earlier stages: build\)/);
-      assert.match(findings[1]!.message, /'final' is the current stage/);
-      assert.match(findings[2]!.message, /stage #1, but only stages 0\.\.0/);
+      assert.match(findings[0].message, /build stage 'bulid' is not defined before this instruction \(earlier stages: build\)/);
+      assert.match(findings[1].message, /'final' is the current stage/);
+      assert.match(findings[2].message, /stage #1, but only stages 0\.\.0/);
     });
   });
 
   describe('suppression', () => {
     it('applies only to the next instruction and the listed rules', () => {
-      const content = ['FROM debian:12.7-slim', '# hadolint ignore=DL3015,DL3009', 'RUN apt-get install -y curl', 'RUN apt-get install -y wget', NONROOT].join('\n');
+      const content = ['FROM debian:12.7-slim', '# hadolint ignore=DL3015,DL3009', 'RUN apt-get install -y curl', 'RUN apt-get install -y wget', NONROOT].join(
+        '\n',
+      );
       assert.deepEqual(summary(lint(content)), ['4 DL3009 warning', '4 DL3015 warning']);
     });
 
@@ -422,7 +440,7 @@ describe('lintDockerfile', () => {
       assert.deepEqual(lint(content, { trustedRegistries: [] }), []);
       const findings = lint(content, { trustedRegistries: ['*.azurecr.io', 'docker.io'] });
       assert.deepEqual(summary(findings), ['4 DL3026 error', '5 DL3026 error']);
-      assert.match(findings[0]!.message, /registry 'mcr\.microsoft\.com', which is not a trusted registry \(\*\.azurecr\.io, docker\.io\)/);
+      assert.match(findings[0].message, /registry 'mcr\.microsoft\.com', which is not a trusted registry \(\*\.azurecr\.io, docker\.io\)/);
       assert.deepEqual(summary(lint(content, { trustedRegistries: ['MCR.microsoft.com'] })), [
         '1 DL3026 error',
         '2 DL3026 error',
@@ -433,10 +451,24 @@ describe('lintDockerfile', () => {
 
     it('documents a default severity for every best-practice rule', () => {
       assert.deepEqual(Object.keys(DOCKERFILE_RULES).sort(), [
-        'DL3002', 'DL3003', 'DL3004', 'DL3005', 'DL3006', 'DL3007', 'DL3009', 'DL3014', 'DL3015', 'DL3020', 'DL3022', 'DL3025', 'DL3026', 'GF1001', 'GF1002',
+        'DL3002',
+        'DL3003',
+        'DL3004',
+        'DL3005',
+        'DL3006',
+        'DL3007',
+        'DL3009',
+        'DL3014',
+        'DL3015',
+        'DL3020',
+        'DL3022',
+        'DL3025',
+        'DL3026',
+        'GF1001',
+        'GF1002',
       ]);
       for (const id of ['DL3002', 'DL3003', 'DL3006', 'DL3007', 'DL3009', 'DL3015', 'DL3020', 'DL3025']) {
-        assert.equal(DOCKERFILE_RULES[id]!.severity, 'warning', id);
+        assert.equal(DOCKERFILE_RULES[id].severity, 'warning', id);
       }
     });
   });
@@ -461,10 +493,58 @@ describe('lintDockerfile', () => {
 
     it('never throws on Dockerfile-like input', () => {
       const token = fc.constantFrom(
-        'FROM', 'from', 'RUN', 'CMD', 'ENTRYPOINT', 'COPY', 'ADD', 'USER', 'ARG', 'ENV', 'EXPOSE', 'HEALTHCHECK', 'ONBUILD', 'SHELL', 'WORKDIR',
-        'alpine', 'node:latest', '${X}', '$Y', 'AS', 'build', '--from=build', '--from=0', '--mount=type=cache,target=/var/lib/apt/lists',
-        'apt-get', 'install', '-y', 'cd', 'sudo', '&&', '|', ';', '[', ']', '"a"', ',', '\\', '`', '<<EOF', 'EOF', '#', '# hadolint ignore=DL3006',
-        '\n', '\r\n', ' ', "'", '"', '#!/bin/sh', 'root', 'scratch', '@sha256:abc', 'http://x/y.tar.gz',
+        'FROM',
+        'from',
+        'RUN',
+        'CMD',
+        'ENTRYPOINT',
+        'COPY',
+        'ADD',
+        'USER',
+        'ARG',
+        'ENV',
+        'EXPOSE',
+        'HEALTHCHECK',
+        'ONBUILD',
+        'SHELL',
+        'WORKDIR',
+        'alpine',
+        'node:latest',
+        '${X}',
+        '$Y',
+        'AS',
+        'build',
+        '--from=build',
+        '--from=0',
+        '--mount=type=cache,target=/var/lib/apt/lists',
+        'apt-get',
+        'install',
+        '-y',
+        'cd',
+        'sudo',
+        '&&',
+        '|',
+        ';',
+        '[',
+        ']',
+        '"a"',
+        ',',
+        '\\',
+        '`',
+        '<<EOF',
+        'EOF',
+        '#',
+        '# hadolint ignore=DL3006',
+        '\n',
+        '\r\n',
+        ' ',
+        "'",
+        '"',
+        '#!/bin/sh',
+        'root',
+        'scratch',
+        '@sha256:abc',
+        'http://x/y.tar.gz',
       );
       fc.assert(
         fc.property(fc.array(token, { maxLength: 60 }), fc.option(fc.constantFrom('docker.io', '*.azurecr.io')), (tokens, registry) => {

@@ -162,7 +162,10 @@ spec:
       const [latest, untagged] = rule(checkPolicy(parse(DIRTY), only('imageTag')), 'policy/image-tag');
       assert.equal(latest.message, 'container "web" in Deployment prod/web uses image nginx:latest with the mutable latest tag; pin a version tag or a digest');
       assert.equal(latest.column, 11);
-      assert.equal(untagged.message, 'container "sidecar" in Deployment prod/web uses image registry.example.com:5000/agent without a tag, which pulls :latest; pin a version tag or a digest');
+      assert.equal(
+        untagged.message,
+        'container "sidecar" in Deployment prod/web uses image registry.example.com:5000/agent without a tag, which pulls :latest; pin a version tag or a digest',
+      );
     });
 
     it('checks init and ephemeral containers, accepts digests and leaves a missing image alone', () => {
@@ -295,7 +298,10 @@ spec:
 
     it('reports runAsUser 0 where it is set, the container overriding the pod', () => {
       const atPod = check(pod('{runAsUser: 0, runAsNonRoot: true}', '{}'));
-      assert.deepEqual(atPod.map((f) => [f.line, f.message]), [[6, 'container "app" in Pod p runs as root (runAsUser: 0)']]);
+      assert.deepEqual(
+        atPod.map((f) => [f.line, f.message]),
+        [[6, 'container "app" in Pod p runs as root (runAsUser: 0)']],
+      );
       const atContainer = check(pod('{runAsUser: 1000}', '{runAsUser: 0}'));
       assert.deepEqual(summary(atContainer), ['10 policy/run-as-root error']);
       assert.deepEqual(check(pod('{runAsUser: 0}', '{runAsUser: 1000}')), []);
@@ -304,7 +310,10 @@ spec:
     it('reports a missing runAsNonRoot at the container, or at an explicit runAsNonRoot: false', () => {
       const missing = check(pod('{}', '{}'));
       assert.deepEqual(summary(missing), ['10 policy/run-as-root error']);
-      assert.equal(missing[0].message, 'container "app" in Pod p may run as root: set securityContext.runAsNonRoot: true or a non-zero runAsUser (on the container or the pod)');
+      assert.equal(
+        missing[0].message,
+        'container "app" in Pod p may run as root: set securityContext.runAsNonRoot: true or a non-zero runAsUser (on the container or the pod)',
+      );
       assert.deepEqual(summary(check(pod('{runAsNonRoot: true}', '{runAsNonRoot: false}'))), ['10 policy/run-as-root error']);
       const noContext = check(`apiVersion: v1
 kind: Pod
@@ -313,7 +322,10 @@ spec:
   containers:
     - image: app:1.0
 `);
-      assert.deepEqual(noContext.map((f) => [f.line, f.column, f.message.slice(0, 22)]), [[6, 7, 'container #0 in Pod p ']]);
+      assert.deepEqual(
+        noContext.map((f) => [f.line, f.column, f.message.slice(0, 22)]),
+        [[6, 7, 'container #0 in Pod p ']],
+      );
     });
 
     it('skips Windows pods', () => {
@@ -415,7 +427,10 @@ spec:
           image: legacy:1.0
 `;
       const findings = checkPolicy(parse(text), only('probes'));
-      assert.deepEqual(findings.map((f) => [f.line, f.object?.kind]), [[40, 'ReplicationController']]);
+      assert.deepEqual(
+        findings.map((f) => [f.line, f.object?.kind]),
+        [[40, 'ReplicationController']],
+      );
     });
   });
 
@@ -432,7 +447,10 @@ spec:
         for (const severity of ['error', 'warning'] as const) {
           const changed = rule(checkPolicy(objects, only(setting, severity)), id);
           assert.equal(changed.length, count, `${id} ${severity}`);
-          assert.ok(changed.every((f) => f.severity === severity), `${id} ${severity}`);
+          assert.ok(
+            changed.every((f) => f.severity === severity),
+            `${id} ${severity}`,
+          );
         }
       }
     });
@@ -442,8 +460,14 @@ spec:
       assert.ok(rule(partial, 'policy/privileged').every((f) => f.severity === 'warning'));
       assert.ok(rule(partial, 'policy/image-tag').length > 0);
       assert.equal(checkPolicy(parse(DIRTY)).length, checkPolicy(parse(DIRTY), DEFAULT_POLICY_SEVERITIES).length);
-      assert.throws(() => checkPolicy([], { 'policy/image-tag': 'error' } as unknown as PolicySeverities), /Unknown policy setting "policy\/image-tag"; known settings: imageTag, resources/);
-      assert.throws(() => checkPolicy([], { probes: 'fatal' } as unknown as PolicySeverities), /Severity of probes \(policy\/probes\) must be error, warning or off, not "fatal"/);
+      assert.throws(
+        () => checkPolicy([], { 'policy/image-tag': 'error' } as unknown as PolicySeverities),
+        /Unknown policy setting "policy\/image-tag"; known settings: imageTag, resources/,
+      );
+      assert.throws(
+        () => checkPolicy([], { probes: 'fatal' } as unknown as PolicySeverities),
+        /Severity of probes \(policy\/probes\) must be error, warning or off, not "fatal"/,
+      );
     });
 
     it('has the documented defaults', () => {

@@ -460,8 +460,7 @@ spec:
         {
           rule: 'schema/unknown-field',
           severity: 'error',
-          message:
-            'unknown field spec.replica (not in the Kubernetes 1.30 schema of apps/v1 Deployment); did you mean replicas?',
+          message: 'unknown field spec.replica (not in the Kubernetes 1.30 schema of apps/v1 Deployment); did you mean replicas?',
           file: FILE,
           line: 11,
           column: 3,
@@ -480,9 +479,7 @@ spec:
 
     it('reports `replicas: "three"` as a type error', () => {
       const text = DEPLOYMENT.replace('  replicas: 3\n', '  replicas: "three"\n');
-      assert.deepEqual(brief(validate(text)), [
-        `schema/type error ${FILE}:11 spec.replicas: expected integer, got string "three"`,
-      ]);
+      assert.deepEqual(brief(validate(text)), [`schema/type error ${FILE}:11 spec.replicas: expected integer, got string "three"`]);
     });
 
     it('reports wrong scalar types: string port, numeric env value, boolean as string, object as list', () => {
@@ -603,7 +600,13 @@ metadata:
       for (const apiVersion of ['v1', 'apps/v1', 'batch/v1', 'extensions/v1beta1', 'networking.k8s.io/v1', 'policy/v1beta1', 'apiregistration.k8s.io/v1']) {
         assert.equal(hasBuiltinGroup(apiVersion), true, apiVersion);
       }
-      for (const apiVersion of ['example.com/v1', 'gateway.networking.k8s.io/v1', 'snapshot.storage.k8s.io/v1', 'kustomize.toolkit.fluxcd.io/v1', 'metrics.k8s.io/v1beta1']) {
+      for (const apiVersion of [
+        'example.com/v1',
+        'gateway.networking.k8s.io/v1',
+        'snapshot.storage.k8s.io/v1',
+        'kustomize.toolkit.fluxcd.io/v1',
+        'metrics.k8s.io/v1beta1',
+      ]) {
         assert.equal(hasBuiltinGroup(apiVersion), false, apiVersion);
       }
     });
@@ -614,9 +617,7 @@ kind: GitRepo
 metadata:
   name: x
 `;
-      assert.deepEqual(brief(validate(text)), [
-        `schema/unknown-kind warning ${FILE}:1 no Flux schema for source.toolkit.fluxcd.io/v1 GitRepo; not validated`,
-      ]);
+      assert.deepEqual(brief(validate(text)), [`schema/unknown-kind warning ${FILE}:1 no Flux schema for source.toolkit.fluxcd.io/v1 GitRepo; not validated`]);
     });
   });
 

@@ -112,7 +112,10 @@ data:
 sops: {}
 `;
     const findings = checkSecrets(parse(text));
-    assert.deepEqual(findings.map((f) => [f.line, f.message.slice(0, 38)]), [[5, 'Secret fake holds plaintext data (keys']]);
+    assert.deepEqual(
+      findings.map((f) => [f.line, f.message.slice(0, 38)]),
+      [[5, 'Secret fake holds plaintext data (keys']],
+    );
   });
 
   it('passes SealedSecrets, empty Secrets and service-account token Secrets without data', () => {
@@ -166,6 +169,9 @@ type: kubernetes.io/service-account-token
 data:
   token: ZXlKaGJHY2lPaUpTVXpJMU5pSjk=
 `;
-    assert.deepEqual(checkSecrets(parse(text)).map((f) => [f.rule, f.line]), [['secret/plaintext', 6]]);
+    assert.deepEqual(
+      checkSecrets(parse(text)).map((f) => [f.rule, f.line]),
+      [['secret/plaintext', 6]],
+    );
   });
 });

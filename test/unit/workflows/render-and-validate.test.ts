@@ -49,7 +49,10 @@ describe('renderAndValidate on bad inputs', () => {
   it('unknown fields: replica and contianers, each with a suggestion', async () => {
     const findings = allFindings(await renderAndValidate(options('unknown-field')));
     const unknown = findings.filter((f) => f.rule === 'schema/unknown-field');
-    assert.deepEqual(brief(unknown), ['error schema/unknown-field deploy/manifests/deployment.yaml:7', 'error schema/unknown-field deploy/manifests/deployment.yaml:16']);
+    assert.deepEqual(brief(unknown), [
+      'error schema/unknown-field deploy/manifests/deployment.yaml:7',
+      'error schema/unknown-field deploy/manifests/deployment.yaml:16',
+    ]);
     assert.match(unknown[0].message, /spec\.replica\b.*did you mean replicas\?/);
     assert.match(unknown[1].message, /spec\.template\.spec\.contianers.*did you mean containers\?/);
     assert.deepEqual(unknown[0].object, { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'team-a', name: 'web' });
@@ -97,7 +100,9 @@ describe('renderAndValidate on bad inputs', () => {
 
   it('environments listed twice or not at all are input errors', async () => {
     await assert.rejects(renderAndValidate(options('wrong-type', { environments: [] })), { message: /^Input "environments"/ });
-    await assert.rejects(renderAndValidate(options('wrong-type', { environments: ['dev', 'dev'] })), { message: 'Input "environments": "dev" is listed twice' });
+    await assert.rejects(renderAndValidate(options('wrong-type', { environments: ['dev', 'dev'] })), {
+      message: 'Input "environments": "dev" is listed twice',
+    });
   });
 });
 
@@ -117,20 +122,28 @@ describe('renderAndValidate on the sample app', () => {
       }),
     );
     assert.deepEqual(allFindings(report), []);
-    assert.deepEqual(report.environments.map((e) => [e.environment, e.renderer, e.objects]), [
-      ['dev', 'helm', 7],
-      ['stage', 'helm', 8],
-      ['prod', 'helm', 9],
-    ]);
+    assert.deepEqual(
+      report.environments.map((e) => [e.environment, e.renderer, e.objects]),
+      [
+        ['dev', 'helm', 7],
+        ['stage', 'helm', 8],
+        ['prod', 'helm', 9],
+      ],
+    );
   });
 
   it('the Kustomize overlays validate clean in every environment with the default policy', async () => {
-    const report = await renderAndValidate(options(app, { templates: 'deploy/kustomize/overlays/{environment}', environments, policy: DEFAULT_POLICY_SEVERITIES }));
+    const report = await renderAndValidate(
+      options(app, { templates: 'deploy/kustomize/overlays/{environment}', environments, policy: DEFAULT_POLICY_SEVERITIES }),
+    );
     assert.deepEqual(allFindings(report), []);
-    assert.deepEqual(report.environments.map((e) => [e.environment, e.renderer, e.objects]), [
-      ['dev', 'kustomize', 7],
-      ['stage', 'kustomize', 8],
-      ['prod', 'kustomize', 9],
-    ]);
+    assert.deepEqual(
+      report.environments.map((e) => [e.environment, e.renderer, e.objects]),
+      [
+        ['dev', 'kustomize', 7],
+        ['stage', 'kustomize', 8],
+        ['prod', 'kustomize', 9],
+      ],
+    );
   });
 });
