@@ -3,17 +3,11 @@
  * a re-run adopts it), description, reviewers (by id, email or name), work item links,
  * auto-complete. Waiting for the merge lives in pull-request-wait.ts.
  */
-import {
-  GitPullRequest,
-  GitPullRequestMergeStrategy,
-  IdentityRefWithVote,
-  PullRequestAsyncStatus,
-  PullRequestStatus,
-} from 'azure-devops-node-api/interfaces/GitInterfaces';
+import { GitPullRequest, GitPullRequestMergeStrategy, PullRequestAsyncStatus, PullRequestStatus } from 'azure-devops-node-api/interfaces/GitInterfaces';
 import { DevOpsConnection, RetrySettings } from './connection';
 import { DevOpsError, NotFoundError } from './errors';
 import { resolveIdentity } from './identities';
-import { branchRef, Repository } from './repository';
+import { branchRef, Repository, repositoryWebUrl } from './repository';
 import { isTransientFailure } from './transient';
 import { LinkResult, linkWorkItemsToPullRequest, normalizeWorkItemIds, requireWorkItems } from './work-items';
 
@@ -107,7 +101,7 @@ const MERGE_STRATEGIES: Record<MergeStrategy, GitPullRequestMergeStrategy> = {
 const EMPTY_GUID = '00000000-0000-0000-0000-000000000000';
 
 export function pullRequestWebUrl(conn: DevOpsConnection, repo: Repository, id: number): string {
-  return `${conn.collectionUrl}/${encodeURIComponent(repo.project.name)}/_git/${encodeURIComponent(repo.name)}/pullrequest/${id}`;
+  return `${repositoryWebUrl(conn, repo)}/pullrequest/${id}`;
 }
 
 export function toPullRequestInfo(conn: DevOpsConnection, repo: Repository, pr: GitPullRequest): PullRequestInfo {

@@ -20,6 +20,11 @@ export interface Repository {
   display: string;
 }
 
+/** The repository's web page (and clone URL): <collection>/<project>/_git/<name>. */
+export function repositoryWebUrl(conn: Pick<DevOpsConnection, 'collectionUrl'>, repo: Pick<Repository, 'name' | 'project'>): string {
+  return `${conn.collectionUrl}/${encodeURIComponent(repo.project.name)}/_git/${encodeURIComponent(repo.name)}`;
+}
+
 /** refs/heads/<branch> for "main", "heads/main" or "refs/heads/main". */
 export function branchRef(branch: string): string {
   const b = branch.trim();

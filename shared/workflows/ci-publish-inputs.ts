@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import * as agent from '../agent/agent';
+import type { Agent } from '../agent/agent';
+import { boolInput, choiceInput } from '../agent/inputs';
 import { ImageSpec, parseImageList } from '../images/image-list';
 import { isValidTag } from '../images/reference';
 import { TAG_STRATEGIES, TagStrategy } from '../images/tags';
@@ -33,7 +34,7 @@ const REQUIRED_BUILD_VARIABLES = [
 ] as const;
 
 /** Reads the build's variables; a clear error lists the missing ones (e.g. run in a release pipeline or outside Azure Pipelines). */
-export function readBuildContext(): BuildContext {
+export function readBuildContext(agent: Agent): BuildContext {
   const missing = REQUIRED_BUILD_VARIABLES.filter((name) => agent.variable(name) === undefined);
   if (missing.length > 0) {
     throw new Error(
@@ -75,15 +76,15 @@ export interface PublishInputs {
   artifactName: string;
 }
 
-export function readPublishInputs(build: BuildContext): PublishInputs {
+export function readPublishInputs(agent: Agent, build: BuildContext): PublishInputs {
   const images = parseImageList(agent.input('images'), 'images');
-  const tagStrategy = agent.choiceInput<TagStrategy>('tagStrategy', TAG_STRATEGIES, 'content');
+  const tagStrategy = choiceInput<TagStrategy>(agent, 'tagStrategy', TAG_STRATEGIES, 'content');
   const tag = agent.input('tag');
   const humanTag = agent.input('humanTag');
   if (humanTag !== '' && !isValidTag(humanTag))
     throw new InputError('humanTag', `"${humanTag}" is not a valid image tag (letters, digits, _, . and -, at most 128, not starting with . or -)`);
   const previous = agent.input('previousRelease');
-  const publishArtifact = agent.boolInput('publishArtifact', true);
+  const publishArtifact = boolInput(agent, 'publishArtifact', true);
   const artifactName = agent.input('artifactName') || 'release';
   if (!/^[A-Za-z0-9_.-]+$/.test(artifactName))
     throw new InputError('artifactName', `"${artifactName}" is not a valid artifact name (letters, digits, _, . and -)`);

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as agent from '../agent/agent';
+import type { Agent } from '../agent/agent';
+import { tempDirectory } from '../agent/inputs';
 import { IMAGE_VARIABLE_SUFFIXES } from '../images/image-list';
 import { imageVariables, TaggedImage, tagImages } from '../images/tags';
 import { collectSourceFiles, completeBundle, discardBundle, resolveBundleFolder, stageBundle } from '../release/bundle';
@@ -20,12 +21,12 @@ import { renderAndValidate, ValidationReport } from './render-and-validate';
  * complete the bundle (images.yaml, release.json), publish it and set the output variables.
  * Nothing is left behind when anything fails.
  */
-export async function ciPublish(version: string): Promise<void> {
-  const build = readBuildContext();
+export async function ciPublish(agent: Agent, version: string): Promise<void> {
+  const build = readBuildContext(agent);
   const repoRoot = build.sourcesDirectory;
-  const options = readRenderAndValidateInputs(repoRoot);
-  const reporting = readReportingInputs(repoRoot);
-  const publish = readPublishInputs(build);
+  const options = readRenderAndValidateInputs(agent, repoRoot);
+  const reporting = readReportingInputs(agent, repoRoot);
+  const publish = readPublishInputs(agent, build);
   const templates = repositoryRelative(options.templates, repoRoot, 'templates');
   const valuesFile = repositoryRelative(options.valuesFile, repoRoot, 'valuesFile');
   const helmValuesFiles = options.helmValuesFiles.map((f) => repositoryRelative(f, repoRoot, 'helmValuesFiles'));
@@ -46,7 +47,7 @@ export async function ciPublish(version: string): Promise<void> {
     fixedTag: publish.tag,
     tools,
     previous,
-    onWarning: agent.warning,
+    onWarning: (message) => agent.warning(message),
   });
   for (const image of images)
     agent.info(`${image.name}: ${image.reference} (${describeTag(image)}${image.isNew ? ', new' : ', unchanged since the previous release'})`);
@@ -66,7 +67,7 @@ export async function ciPublish(version: string): Promise<void> {
   const staged = stageBundle(bundleFolder, repoRoot, sources);
   let manifest: ReleaseManifest | undefined;
   try {
-    const workDir = fs.mkdtempSync(path.join(agent.tempDirectory(), 'gitops-publish-'));
+    const workDir = fs.mkdtempSync(path.join(tempDirectory(agent), 'gitops-publish-'));
     let report: ValidationReport;
     try {
       report = await renderAndValidate({
@@ -79,7 +80,7 @@ export async function ciPublish(version: string): Promise<void> {
         dockerfiles: [],
         tools,
         workDir,
-        onProgress: agent.progress,
+        onProgress: (percent, operation) => agent.progress(percent, operation),
       });
     } finally {
       fs.rmSync(workDir, { recursive: true, force: true });
@@ -92,26 +93,26 @@ export async function ciPublish(version: string): Promise<void> {
 
     const { errors, warnings } = countBySeverity(mergeFindings(report));
     const willFail = errors > 0 || (reporting.failOn === 'warning' && warnings > 0);
-    const outcome = reportValidation(report, options.environments, reporting, version, {
+    const outcome = reportValidation(agent, report, options.environments, reporting, version, {
       title: 'GitOps release',
       fileName: 'gitops-release-summary.md',
       extraMarkdown: releaseMarkdown(images, publish, willFail ? undefined : bundleFolder),
     });
     if (outcome.failed) {
-      agent.fail(`Validation failed, no release bundle written: ${outcome.summary}`);
+      agent.setResult('Failed', `Validation failed, no release bundle written: ${outcome.summary}`);
       return;
     }
 
     manifest = completeBundle(staged, releaseManifest(build, publish, version, images, report, { ...options, templates, valuesFile, helmValuesFiles }));
     agent.info(`Release bundle written to ${bundleFolder}: ${Object.keys(manifest.files).length + 1} file(s)`);
-    setOutputs(images, publish, bundleFolder);
+    setOutputs(agent, images, publish, bundleFolder);
     if (publish.publishArtifact) {
       agent.uploadArtifact(publish.artifactName, bundleFolder);
       agent.info(`Publishing ${bundleFolder} as the build artifact "${publish.artifactName}"`);
     }
     const summary = `${images.length} image(s), ${outcome.summary}; bundle ${bundleFolder}`;
-    if (outcome.warnings > 0) agent.succeedWithIssues(`Release published with warnings: ${summary}`);
-    else agent.succeed(`Release published: ${summary}`);
+    if (outcome.warnings > 0) agent.setResult('SucceededWithIssues', `Release published with warnings: ${summary}`);
+    else agent.setResult('Succeeded', `Release published: ${summary}`);
   } finally {
     if (!manifest) discardBundle(staged);
   }
@@ -207,7 +208,7 @@ function releaseManifest(
 }
 
 /** Per image NAME_IMAGE, NAME_TAG, NAME_REF, NAME_REPOSITORY and NAME_TAG_NEW; then humanTag, newImages, bundlePath. */
-function setOutputs(images: TaggedImage[], publish: PublishInputs, bundleFolder: string): void {
+function setOutputs(agent: Agent, images: TaggedImage[], publish: PublishInputs, bundleFolder: string): void {
   for (const image of images) {
     for (const [name, value] of imageVariables([image])) agent.setOutput(name, value);
     agent.setOutput(`${image.name}_TAG_NEW`, String(image.isNew));

@@ -1,4 +1,5 @@
-import * as agent from '../agent/agent';
+import type { Agent } from '../agent/agent';
+import { choiceInput, listInput, requiredInput } from '../agent/inputs';
 import type { RendererKind } from '../render/render';
 import { parseVariableLines } from '../render/variables';
 import { InputError } from '../util/errors';
@@ -21,7 +22,7 @@ export const POLICY_INPUTS: Record<keyof PolicySeverities, string> = {
 };
 
 /** Reads the rendering and validation inputs shared by GitOpsPrValidate and GitOpsCiPublish. */
-export function readRenderAndValidateInputs(repoRoot: string): Omit<RenderAndValidateOptions, 'tools' | 'workDir' | 'onProgress'> {
+export function readRenderAndValidateInputs(agent: Agent, repoRoot: string): Omit<RenderAndValidateOptions, 'tools' | 'workDir' | 'onProgress'> {
   const variables = parseVariableLines(agent.input('variables'), 'variables');
   if (variables.errors.length > 0) throw new InputError('variables', variables.errors[0].message.replace(/^Input "variables", /, ''));
   const kubernetesVersion = agent.input('kubernetesVersion') || '1.32';
@@ -32,33 +33,33 @@ export function readRenderAndValidateInputs(repoRoot: string): Omit<RenderAndVal
   }
   const policy = { ...DEFAULT_POLICY_SEVERITIES };
   for (const [rule, name] of Object.entries(POLICY_INPUTS) as [keyof PolicySeverities, string][]) {
-    policy[rule] = agent.choiceInput(name, SEVERITIES, DEFAULT_POLICY_SEVERITIES[rule]);
+    policy[rule] = choiceInput(agent, name, SEVERITIES, DEFAULT_POLICY_SEVERITIES[rule]);
   }
-  const dockerfilePatterns = agent.listInput('dockerfiles');
+  const dockerfilePatterns = listInput(agent, 'dockerfiles');
   return {
     repoRoot,
-    templates: agent.requiredInput('templates'),
-    renderer: agent.choiceInput<'auto' | RendererKind>('renderer', RENDERERS, 'auto'),
-    environments: agent.listInput('environments'),
+    templates: requiredInput(agent, 'templates'),
+    renderer: choiceInput<'auto' | RendererKind>(agent, 'renderer', RENDERERS, 'auto'),
+    environments: listInput(agent, 'environments'),
     valuesFile: agent.input('valuesFile'),
     variables: variables.variables,
-    helmValuesFiles: agent.listInput('helmValuesFiles'),
+    helmValuesFiles: listInput(agent, 'helmValuesFiles'),
     releaseName: agent.input('releaseName') || undefined,
     namespace: agent.input('namespace') || undefined,
     kubernetesVersion,
     policy,
     dockerfiles: agent.findFiles(repoRoot, dockerfilePatterns),
-    dockerfileOptions: readDockerfileOptions(),
+    dockerfileOptions: readDockerfileOptions(agent),
   };
 }
 
-function readDockerfileOptions(): DockerfileLintOptions {
+function readDockerfileOptions(agent: Agent): DockerfileLintOptions {
   const severities: Record<string, DockerfileRuleSeverity> = {};
-  for (const line of agent.listInput('dockerfileRules')) {
+  for (const line of listInput(agent, 'dockerfileRules')) {
     const m = /^([A-Za-z0-9/_-]+)\s*=\s*(error|warning|off)$/i.exec(line);
     if (!m) throw new InputError('dockerfileRules', `expected RULE=error|warning|off (e.g. DL3007=error), got "${line}"`);
     severities[m[1]] = m[2].toLowerCase() as DockerfileRuleSeverity;
   }
-  const trusted = agent.listInput('trustedRegistries');
+  const trusted = listInput(agent, 'trustedRegistries');
   return { severities, ...(trusted.length > 0 ? { trustedRegistries: trusted } : {}) };
 }

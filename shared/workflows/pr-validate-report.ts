@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as agent from '../agent/agent';
+import type { Agent } from '../agent/agent';
+import { choiceInput, tempDirectory } from '../agent/inputs';
+import { logFinding } from '../agent/report';
 import { junitReport } from '../report/junit';
 import { markdownSummary } from '../report/markdown-summary';
 import { countBySeverity, MergedFinding, mergeFindings, messageWithEnvironments } from '../report/merge-findings';
@@ -23,15 +25,15 @@ export interface ReportingOptions {
 }
 
 /** Reads failOn, testResultsFormat and testResultsFile (checked before anything is rendered). */
-export function readReportingInputs(repoRoot: string): ReportingOptions {
-  const failOn = agent.choiceInput('failOn', FAIL_ON, 'error');
-  const resultsFormat = agent.choiceInput('testResultsFormat', RESULT_FORMATS, 'junit');
+export function readReportingInputs(agent: Agent, repoRoot: string): ReportingOptions {
+  const failOn = choiceInput(agent, 'failOn', FAIL_ON, 'error');
+  const resultsFormat = choiceInput(agent, 'testResultsFormat', RESULT_FORMATS, 'junit');
   const resultsFile =
     resultsFormat === 'none'
       ? ''
       : path.resolve(
           repoRoot,
-          agent.input('testResultsFile') || path.join(agent.tempDirectory(), `gitops-validation.${resultsFormat === 'sarif' ? 'sarif' : 'xml'}`),
+          agent.input('testResultsFile') || path.join(tempDirectory(agent), `gitops-validation.${resultsFormat === 'sarif' ? 'sarif' : 'xml'}`),
         );
   if (resultsFile && fs.existsSync(resultsFile) && fs.statSync(resultsFile).isDirectory())
     throw new InputError('testResultsFile', `"${resultsFile}" is a folder`);
@@ -58,6 +60,7 @@ export interface SummaryTab {
 
 /** Logs the report (per environment, per Dockerfile, one issue per merged finding), writes the summary tab and the results file, sets the count outputs. */
 export function reportValidation(
+  agent: Agent,
   report: ValidationReport,
   environments: string[],
   reporting: ReportingOptions,
@@ -75,7 +78,7 @@ export function reportValidation(
     const counts = countBySeverity(d.findings);
     agent.info(`${d.file}: ${counts.errors} error(s), ${counts.warnings} warning(s)`);
   }
-  for (const f of findings) agent.logFinding({ ...f, message: messageWithEnvironments(f, environments) });
+  for (const f of findings) logFinding(agent, { ...f, message: messageWithEnvironments(f, environments) });
 
   const { errors, warnings } = countBySeverity(findings);
   const objects = report.environments.reduce((n, e) => n + e.objects, 0);

@@ -1,11 +1,12 @@
-import * as agent from '../agent/agent';
+import type { Agent } from '../agent/agent';
+import { azureServiceConnection, pipelineJobContext } from '../agent/endpoints';
 import { AzureCredential, createAzureCredential } from '../azure/credential';
 import { ReconciliationResult, waitForReconciliation } from '../azure/wait';
 import { isAncestor } from '../devops/commit-ancestry';
-import type { DevOpsConnection } from '../devops/connection';
-import type { Repository } from '../devops/repository';
+import { repositoryWebUrl } from '../devops/repository';
 import { InputError } from '../util/errors';
 import { formatDuration } from '../util/time-budget';
+import type { PromotionContext } from './promote-context';
 import type { PromoteInputs } from './promote-inputs';
 
 /**
@@ -19,11 +20,11 @@ export type FluxAccess = AzureCredential & { connectionId: string };
  * The Azure credential from the service connection, made (no request yet) before anything is
  * written, so a missing or unusable connection is an input error and not a half-done promotion.
  */
-export function prepareFluxAccess(flux: NonNullable<PromoteInputs['flux']>): FluxAccess {
-  const connection = agent.azureServiceConnection('azureSubscription', flux.azureConnection);
+export function prepareFluxAccess(agent: Agent, flux: NonNullable<PromoteInputs['flux']>): FluxAccess {
+  const connection = azureServiceConnection(agent, 'azureSubscription', flux.azureConnection);
   let azure: AzureCredential;
   try {
-    azure = createAzureCredential(connection, agent.pipelineJobContext(), { onSecret: agent.setSecret });
+    azure = createAzureCredential(connection, pipelineJobContext(agent), { onSecret: (secret) => agent.setSecret(secret) });
   } catch (err) {
     throw new InputError('azureSubscription', (err as Error).message);
   }
@@ -39,13 +40,12 @@ export function prepareFluxAccess(flux: NonNullable<PromoteInputs['flux']>): Flu
 }
 
 export async function waitForFlux(
+  ctx: PromotionContext,
   flux: NonNullable<PromoteInputs['flux']>,
   azure: FluxAccess,
   commitId: string,
-  conn: DevOpsConnection,
-  repo: Repository,
-  targetBranch: string,
 ): Promise<ReconciliationResult> {
+  const { agent, conn, repo } = ctx;
   const subscriptionId = azure.subscriptionId;
   agent.group(`Waiting for Flux (${azure.flow}) on ${flux.clusters.length} cluster(s)`);
   agent.info(`Flux configuration ${flux.fluxConfiguration}, target ${commitId}, timeout ${formatDuration(flux.timeoutMs)}`);
@@ -60,7 +60,7 @@ export async function waitForFlux(
         targetCommit: commitId,
         isAncestor: (ancestor, descendant) => isAncestor(conn, repo, ancestor, descendant),
         // A configuration syncing another repository or branch would never show our commit: say so at once.
-        expectedSource: { url: `${conn.collectionUrl}/${encodeURIComponent(repo.project.name)}/_git/${encodeURIComponent(repo.name)}`, branch: targetBranch },
+        expectedSource: { url: repositoryWebUrl(conn, repo), branch: ctx.inputs.targetBranch },
         timeoutMs: flux.timeoutMs,
         nonCompliantGraceMs: flux.nonCompliantGraceMs,
         onProgress: (e) => {

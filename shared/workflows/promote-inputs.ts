@@ -1,10 +1,12 @@
-import * as agent from '../agent/agent';
+import type { Agent } from '../agent/agent';
+import { boolInput, choiceInput, listInput, requiredInput } from '../agent/inputs';
 import type { ClusterRef, ClusterType } from '../azure/wait';
 import { parseClusterRef } from '../azure/wait';
 import type { MergeStrategy } from '../devops/pull-requests';
 import { normalizeFolder } from '../devops/repo-paths';
 import { parseVariableLines } from '../render/variables';
 import { InputError } from '../util/errors';
+import { fillPlaceholders } from './placeholders';
 
 const DELIVERY_MODES = ['pullRequest', 'push'] as const;
 const MERGE_STRATEGIES = ['squash', 'noFastForward', 'rebase', 'rebaseMerge'] as const;
@@ -53,30 +55,30 @@ export interface PromoteInputs {
 }
 
 /** Every input of GitOpsPromote@1, checked before anything is rendered or sent. */
-export function readPromoteInputs(): PromoteInputs {
+export function readPromoteInputs(agent: Agent): PromoteInputs {
   const variables = parseVariableLines(agent.input('variables'), 'variables');
   if (variables.errors.length > 0) throw new InputError('variables', variables.errors[0].message.replace(/^Input "variables", /, ''));
-  const environment = agent.requiredInput('environment');
+  const environment = requiredInput(agent, 'environment');
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(environment))
     throw new InputError('environment', `"${environment}" is not an environment name (letters, digits, ".", "_", "-")`);
-  const targetFolder = agent.requiredInput('targetFolder');
+  const targetFolder = requiredInput(agent, 'targetFolder');
   try {
-    normalizeFolder(targetFolder.split('{environment}').join(environment).split('{app}').join('app'));
+    normalizeFolder(fillPlaceholders(targetFolder, { app: 'app', environment }));
   } catch (err) {
     throw new InputError('targetFolder', (err as Error).message);
   }
-  const mode = agent.choiceInput('deliveryMode', DELIVERY_MODES, 'pullRequest');
-  const waitForMerge = agent.boolInput('waitForMerge', true);
-  const waitForFlux = agent.boolInput('waitForReconciliation', true);
+  const mode = choiceInput(agent, 'deliveryMode', DELIVERY_MODES, 'pullRequest');
+  const waitForMerge = boolInput(agent, 'waitForMerge', true);
+  const waitForFlux = boolInput(agent, 'waitForReconciliation', true);
   if (waitForFlux && mode === 'pullRequest' && !waitForMerge) {
     throw new InputError('waitForReconciliation', 'needs waitForMerge: true (Flux can only reconcile a merged commit)');
   }
 
   return {
-    bundle: agent.requiredInput('bundle'),
+    bundle: requiredInput(agent, 'bundle'),
     environment,
     variables: variables.variables,
-    repository: agent.requiredInput('gitopsRepository'),
+    repository: requiredInput(agent, 'gitopsRepository'),
     repositoryConnection: agent.input('gitopsConnection') || undefined,
     targetBranch: agent.input('targetBranch') || 'main',
     targetFolder,
@@ -84,26 +86,26 @@ export function readPromoteInputs(): PromoteInputs {
     promotionBranch: agent.input('promotionBranch') || 'gitops-flow/{app}/{environment}/{release}',
     commitMessage: agent.input('commitMessage') || 'Promote {app} {release} to {environment}',
     pullRequest: {
-      autoComplete: agent.boolInput('autoComplete', true),
-      mergeStrategy: agent.choiceInput('mergeStrategy', MERGE_STRATEGIES, 'squash'),
-      deleteSourceBranch: agent.boolInput('deleteSourceBranch', true),
-      supersede: agent.boolInput('supersede', true),
-      reviewers: readReviewers(),
-      workItemIds: readWorkItems(),
+      autoComplete: boolInput(agent, 'autoComplete', true),
+      mergeStrategy: choiceInput(agent, 'mergeStrategy', MERGE_STRATEGIES, 'squash'),
+      deleteSourceBranch: boolInput(agent, 'deleteSourceBranch', true),
+      supersede: boolInput(agent, 'supersede', true),
+      reviewers: readReviewers(agent),
+      workItemIds: readWorkItems(agent),
       waitForMerge,
       mergeTimeoutMs: minutes('mergeTimeoutMinutes', agent.input('mergeTimeoutMinutes'), 60),
     },
-    flux: waitForFlux ? readFluxInputs() : undefined,
-    commitStatuses: agent.boolInput('commitStatuses', true),
+    flux: waitForFlux ? readFluxInputs(agent) : undefined,
+    commitStatuses: boolInput(agent, 'commitStatuses', true),
   };
 }
 
-function readFluxInputs(): NonNullable<PromoteInputs['flux']> {
+function readFluxInputs(agent: Agent): NonNullable<PromoteInputs['flux']> {
   const azureConnection = agent.input('azureSubscription');
   if (!azureConnection) throw new InputError('azureSubscription', 'is required to wait for Flux (or set waitForReconciliation: false)');
-  const clusterType = agent.choiceInput<ClusterType>('clusterType', CLUSTER_TYPES, 'connectedClusters');
+  const clusterType = choiceInput<ClusterType>(agent, 'clusterType', CLUSTER_TYPES, 'connectedClusters');
   const resourceGroup = agent.input('clusterResourceGroup') || undefined;
-  const names = agent.listInput('clusters');
+  const names = listInput(agent, 'clusters');
   if (names.length === 0) throw new InputError('clusters', 'list at least one cluster to wait for (resource id, resourceGroup/name or name)');
   const clusters = names.map((n) => {
     try {
@@ -117,23 +119,23 @@ function readFluxInputs(): NonNullable<PromoteInputs['flux']> {
     azureConnection,
     clusters,
     fluxConfiguration,
-    kustomizations: agent.listInput('kustomizations'),
-    namespaces: agent.listInput('namespaces'),
+    kustomizations: listInput(agent, 'kustomizations'),
+    namespaces: listInput(agent, 'namespaces'),
     timeoutMs: minutes('reconcileTimeoutMinutes', agent.input('reconcileTimeoutMinutes'), 15),
     nonCompliantGraceMs: seconds('nonCompliantGraceSeconds', agent.input('nonCompliantGraceSeconds'), 30),
   };
 }
 
 /** One reviewer per line (or comma separated); "required:" in front makes one required. */
-function readReviewers(): ReviewerInput[] {
-  return agent.listInput('reviewers').map((line) => {
+function readReviewers(agent: Agent): ReviewerInput[] {
+  return listInput(agent, 'reviewers').map((line) => {
     const m = /^required\s*:\s*(.+)$/i.exec(line);
     return m ? { name: m[1].trim(), required: true } : { name: line, required: false };
   });
 }
 
-function readWorkItems(): number[] {
-  return agent.listInput('workItems').map((item) => {
+function readWorkItems(agent: Agent): number[] {
+  return listInput(agent, 'workItems').map((item) => {
     const id = item.replace(/^#/, '');
     if (!/^[1-9]\d{0,9}$/.test(id)) throw new InputError('workItems', `"${item}" is not a work item id`);
     return Number(id);

@@ -61,7 +61,7 @@ export function pullRequestDescription(record: PromotionRecord, buildUrl: string
     '',
   ];
   let limit = 40;
-  let text = '';
+  let text: string;
   do {
     text = [
       ...lines,

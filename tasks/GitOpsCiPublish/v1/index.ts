@@ -1,10 +1,11 @@
 import * as path from 'node:path';
-import { runTask, setResourcePath } from '../../../shared/agent/agent';
+import { runTask } from '../../../shared/agent/report';
+import { createTaskLibAgent } from '../../../shared/agent/task-lib-agent';
 import { ciPublish } from '../../../shared/workflows/ci-publish';
 
 // task.json sits beside the bundle; the agent runs `node index.js` from the task folder.
 const taskJson = path.join(__dirname, 'task.json');
-setResourcePath(taskJson);
+const agent = createTaskLibAgent(taskJson);
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { version } = require(taskJson) as { version: { Major: number; Minor: number; Patch: number } };
-void runTask(() => ciPublish(`${version.Major}.${version.Minor}.${version.Patch}`));
+void runTask(agent, () => ciPublish(agent, `${version.Major}.${version.Minor}.${version.Patch}`));

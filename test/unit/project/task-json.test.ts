@@ -58,10 +58,10 @@ function bundledSources(rel: string): string[] {
   return Object.keys(meta.inputs).filter((f) => !f.includes('node_modules') && f.endsWith('.ts'));
 }
 
-/** Input names read through shared/agent (input, requiredInput, boolInput, listInput, choiceInput). */
+/** Input names read through shared/agent (agent.input, and requiredInput, boolInput, listInput, choiceInput over the agent). */
 export function inputsRead(source: string): string[] {
   const names: string[] = [];
-  const re = /\b(?:input|requiredInput|boolInput|listInput|choiceInput(?:<[^>]*>)?)\(\s*'([^']+)'/g;
+  const re = /\b(?:input|requiredInput|boolInput|listInput|choiceInput(?:<[^>]*>)?)\(\s*(?:agent,\s*)?'([^']+)'/g;
   for (let m = re.exec(source); m; m = re.exec(source)) names.push(m[1]);
   // Inputs named in a table (e.g. one input per policy rule) are declared as `key: 'inputName'` in a *_INPUTS map.
   const table = /_INPUTS[^=]*=\s*\{([^}]*)\}/g;
@@ -209,7 +209,7 @@ describe('task.json files', () => {
 describe('inputsRead', () => {
   it('finds inputs read through the agent helpers and policy tables', () => {
     const src =
-      "agent.input('a'); agent.requiredInput('b'); choiceInput<'x' | 'y'>('c', X, 'x'); export const POLICY_INPUTS: Record<K, string> = { a: 'd', b: 'e' };";
+      "agent.input('a'); requiredInput(agent, 'b'); choiceInput<'x' | 'y'>(agent, 'c', X, 'x'); export const POLICY_INPUTS: Record<K, string> = { a: 'd', b: 'e' };";
     assert.deepEqual(inputsRead(src), ['a', 'b', 'c', 'd', 'e']);
   });
 });

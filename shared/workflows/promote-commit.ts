@@ -1,0 +1,58 @@
+import { commitFolder, CommitFolderResult } from '../devops/commit-folder';
+import { diffFolder, prepareDesiredFiles } from '../devops/folder-diff';
+import { readFolderTree } from '../devops/repository';
+import { fill, PromotionContext } from './promote-context';
+import type { FolderChanges } from './promote-report';
+
+/** A commit of the environment folder; `recordedCommitId` is the commit to report (and the commitId output), when there is one. */
+export interface FolderCommit {
+  result: CommitFolderResult;
+  recordedCommitId?: string;
+}
+
+/** How the folder at `commitId` differs from the rendered files. */
+export async function changesAgainst(ctx: PromotionContext, commitId: string): Promise<FolderChanges> {
+  const tree = await readFolderTree(ctx.conn, ctx.repo, commitId, ctx.folder);
+  const diff = diffFolder(tree.files, prepareDesiredFiles(ctx.files));
+  return { added: diff.added, edited: diff.edited, deleted: diff.deleted, unchanged: diff.unchanged };
+}
+
+/** Commits the rendered folder to `branch` (created from `baseBranch` when given and missing). */
+export async function commitRendered(ctx: PromotionContext, branch: string, baseBranch: string | undefined): Promise<FolderCommit> {
+  const { agent } = ctx;
+  const result = await commitFolder(ctx.conn, ctx.repo, {
+    branch,
+    baseBranch,
+    folder: ctx.folder,
+    files: ctx.files,
+    message: fill(ctx, ctx.inputs.commitMessage),
+    log: (line) => agent.info(line),
+  });
+  // On a promotion branch the head holds the change even when an earlier run committed it.
+  const recordedCommitId = result.outcome === 'committed' || baseBranch !== undefined ? result.commitId : undefined;
+  if (recordedCommitId) agent.setOutput('commitId', recordedCommitId);
+  agent.info(
+    result.outcome === 'committed'
+      ? `Committed ${result.commitId.slice(0, 12)} to ${branch}: ${result.added.length} added, ${result.edited.length} edited, ${result.deleted.length} deleted`
+      : `${branch} already holds these manifests at ${result.commitId.slice(0, 12)}`,
+  );
+  return { result, recordedCommitId };
+}
+
+export interface PushResult {
+  commit: FolderCommit;
+  changes: FolderChanges;
+  delivery: { outcome: 'pushed' | 'unchanged'; deployedCommit: string };
+}
+
+/** Commits straight to the target branch (commitFolder compares with it itself). */
+export async function deliverByPush(ctx: PromotionContext): Promise<PushResult> {
+  const commit = await commitRendered(ctx, ctx.inputs.targetBranch, undefined);
+  const { result } = commit;
+  ctx.agent.setOutput('changed', String(result.outcome === 'committed'));
+  return {
+    commit,
+    changes: { added: result.added, edited: result.edited, deleted: result.deleted, unchanged: ctx.files.size - result.added.length - result.edited.length },
+    delivery: { outcome: result.outcome === 'committed' ? 'pushed' : 'unchanged', deployedCommit: result.commitId },
+  };
+}

@@ -1,0 +1,121 @@
+import type { Agent } from '../agent/agent';
+import { azureReposConnection, collectionUri, jobAccessToken } from '../agent/endpoints';
+import { runWebUrl } from '../agent/inputs';
+import type { ReconciliationResult } from '../azure/wait';
+import { ConnectionOptions, connectWithJobToken, connectWithPat, DevOpsConnection } from '../devops/connection';
+import { Repository, repositoryWebUrl, resolveRepository } from '../devops/repository';
+import { fillPlaceholders, PromotionNames } from './placeholders';
+import type { PromoteInputs } from './promote-inputs';
+import type { FolderChanges, PromotionRecord } from './promote-report';
+
+/** What is promoted: the release's names, the rendered files and where they go. Known before the repository is reached. */
+export interface PromotionSubject {
+  names: PromotionNames;
+  /** The application commit the release was built from. */
+  sourceCommit: string;
+  /** The environment folder in the GitOps repository, normalized (no leading or trailing "/"). */
+  folder: string;
+  /** Path in the folder -> content. */
+  files: Map<string, string>;
+  objects: number;
+  /** The task's version, for the PR description. */
+  version: string;
+}
+
+/** Everything the promotion steps need, built once the GitOps repository is found. */
+export interface PromotionContext extends PromotionSubject {
+  agent: Agent;
+  inputs: PromoteInputs;
+  conn: DevOpsConnection;
+  repo: Repository;
+  /** The repository's web page. */
+  repositoryUrl: string;
+  /** This pipeline run's page, linked from statuses and the PR description. */
+  runUrl?: string;
+}
+
+/** A pattern input with the promotion's names filled in. */
+export function fill(subject: PromotionSubject, pattern: string): string {
+  return fillPlaceholders(pattern, subject.names);
+}
+
+/** The connection to the GitOps repository's organization: the gitopsConnection service connection, else the job's own token. */
+export function connect(agent: Agent, inputs: PromoteInputs, extra: ConnectionOptions = {}): DevOpsConnection {
+  const options = { log: (line: string) => agent.info(line), userAgent: 'gitops-flow-promote', ...extra };
+  if (inputs.repositoryConnection) {
+    const endpoint = azureReposConnection(agent, 'gitopsConnection', inputs.repositoryConnection);
+    return connectWithPat(endpoint.url, endpoint.token, options);
+  }
+  const collection = collectionUri(agent);
+  const token = jobAccessToken(agent);
+  if (!collection || !token) {
+    throw new Error(
+      'The job has no access token for Azure Repos (System.AccessToken of SystemVssConnection) or no System.CollectionUri: run the task in an Azure Pipelines agent job, or set gitopsConnection to an Azure Repos service connection',
+    );
+  }
+  return connectWithJobToken(collection, token, options);
+}
+
+/** Connects and finds the GitOps repository (in System.TeamProject unless the input names the project). */
+export async function createPromotionContext(
+  agent: Agent,
+  inputs: PromoteInputs,
+  subject: PromotionSubject,
+  connectionOptions?: ConnectionOptions,
+): Promise<PromotionContext> {
+  const conn = connect(agent, inputs, connectionOptions);
+  const repo = await resolveRepository(conn, inputs.repository, agent.variable('System.TeamProject'));
+  return { ...subject, agent, inputs, conn, repo, repositoryUrl: repositoryWebUrl(conn, repo), runUrl: runWebUrl(agent) };
+}
+
+/** A pull request opened or adopted for the promotion. */
+export interface OpenedPullRequest {
+  id: number;
+  url: string;
+  created: boolean;
+}
+
+/** How the release reached the target branch; deployedCommit is the commit that holds it (none when the merge is not awaited). */
+export type Delivery = { outcome: 'unchanged' | 'pushed' | 'merged'; deployedCommit: string } | { outcome: 'pull-request'; deployedCommit?: undefined };
+
+/**
+ * The results of the steps a promotion has taken, in the order they run. The orchestrating
+ * functions store each step's result here as it returns; the summary record is made from it at
+ * the end, also when a step failed (it then shows how far the promotion got).
+ */
+export interface PromotionSteps {
+  repository?: { display: string; url: string };
+  changes?: FolderChanges;
+  branch?: string;
+  /** The commit holding the change, when this run made it or it is on the promotion branch. */
+  commitId?: string;
+  pullRequest?: OpenedPullRequest;
+  superseded?: number[];
+  delivery?: Delivery;
+  reconciliation?: ReconciliationResult;
+}
+
+/** The summary record of a promotion, from what it is and the steps it took. */
+export function promotionRecord(subject: PromotionSubject, mode: PromoteInputs['mode'], steps: PromotionSteps, error?: unknown): PromotionRecord {
+  return {
+    app: subject.names.app,
+    release: subject.names.release,
+    environment: subject.names.environment,
+    sourceCommit: subject.sourceCommit,
+    folder: subject.folder,
+    mode,
+    version: subject.version,
+    objects: subject.objects,
+    repository: steps.repository?.display,
+    repositoryUrl: steps.repository?.url,
+    changes: steps.changes,
+    branch: steps.branch,
+    commitId: steps.commitId,
+    pullRequest: steps.pullRequest,
+    superseded: steps.superseded,
+    outcome: steps.delivery?.outcome,
+    deployedCommit: steps.delivery?.deployedCommit,
+    reconciliation: steps.reconciliation,
+    error: error === undefined ? undefined : error instanceof Error ? error.message : String(error as string),
+  };
+}
