@@ -97,6 +97,7 @@ export interface PromotionSteps {
 
 /** The summary record of a promotion, from what it is and the steps it took. */
 export function promotionRecord(subject: PromotionSubject, mode: PromoteInputs['mode'], steps: PromotionSteps, error?: unknown): PromotionRecord {
+  const message = error instanceof Error ? error.message : String(error);
   return {
     app: subject.names.app,
     release: subject.names.release,
@@ -116,6 +117,6 @@ export function promotionRecord(subject: PromotionSubject, mode: PromoteInputs['
     outcome: steps.delivery?.outcome,
     deployedCommit: steps.delivery?.deployedCommit,
     reconciliation: steps.reconciliation,
-    error: error === undefined ? undefined : error instanceof Error ? error.message : String(error as string),
+    error: error === undefined ? undefined : message,
   };
 }

@@ -9,7 +9,7 @@ export interface FolderChanges {
   unchanged: number;
 }
 
-/** What one promotion did, filled in as it goes; the summary tab and the PR description are made from it. */
+/** What one promotion did, made from its steps' results (promotionRecord); the summary tab and the PR description are made from it. */
 export interface PromotionRecord {
   app: string;
   release: string;

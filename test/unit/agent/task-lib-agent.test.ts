@@ -1,9 +1,15 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as sinon from 'sinon';
+import type { Agent } from '../../../shared/agent/agent';
 import { createTaskLibAgent, neutralize } from '../../../shared/agent/task-lib-agent';
 
 describe('task-lib agent', () => {
+  // task-lib keeps one resource file per process: one agent for every test here.
+  let agent: Agent;
+  before(() => {
+    agent = createTaskLibAgent(path.join(process.cwd(), 'tasks/GitOpsPromote/v1/task.json'));
+  });
   afterEach(() => sinon.restore());
 
   /** What the agent writes to stdout while `body` runs. */
@@ -28,7 +34,6 @@ describe('task-lib agent', () => {
   });
 
   it('writes log lines and groups so that repository text cannot start a command', () => {
-    const agent = createTaskLibAgent(path.join(process.cwd(), 'tasks/GitOpsPromote/v1/task.json'));
     const out = stdoutOf(() => {
       agent.info('##vso[task.setvariable variable=injected]1');
       agent.group('##vso[task.complete result=Failed]');
@@ -43,7 +48,6 @@ describe('task-lib agent', () => {
   });
 
   it('sets an output variable with the ##vso command the agent reads', () => {
-    const agent = createTaskLibAgent(path.join(process.cwd(), 'tasks/GitOpsPromote/v1/task.json'));
     const out = stdoutOf(() => agent.setOutput('gitopsUnitTestOutput', 'abc'));
     assert.match(out, /^##vso\[task\.setvariable variable=gitopsUnitTestOutput;isOutput=true;issecret=false;\]abc$/m);
   });

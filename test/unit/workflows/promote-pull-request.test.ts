@@ -89,9 +89,9 @@ describe('promotion through a pull request: branch choice and supersede (emulato
     const threads = await ctx.conn.git.getThreads(ctx.repo.id, older.id, PROJECT);
     const comments = threads.map((t) => t.comments?.[0]?.content ?? '');
     assert.deepEqual(
-      comments.filter((c) => c.startsWith('Superseded')),
+      comments.filter((c) => c.includes('Superseded')),
       [
-        `Superseded by pull request ${ours.id} ([Promote ${BRANCH}](${ours.webUrl})): a newer promotion of this application to this environment. Abandoned by GitOpsPromote so that merging it cannot roll the environment back.`,
+        `<!-- gitops-flow:gitops-flow-superseded -->\nSuperseded by pull request ${ours.id} ([Promote ${BRANCH}](${ours.webUrl})): a newer promotion of this application to this environment. Abandoned by GitOpsPromote so that merging it cannot roll the environment back.`,
       ],
     );
   });
