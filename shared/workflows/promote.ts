@@ -20,8 +20,6 @@ import { finishPromotion, reconcile, uploadPromotionSummary } from './promote-ou
 import { deliverByPullRequest } from './promote-pull-request';
 import { renderAndValidate } from './render-and-validate';
 
-export { promotionBranchName } from './promote-pull-request';
-
 /**
  * GitOpsPromote@1: render the release bundle for one environment, validate it again, commit only
  * what changed into the GitOps repository's environment folder (through a pull request, or a
