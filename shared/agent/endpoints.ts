@@ -5,7 +5,6 @@
 import type { AzureServiceConnection, PipelineJobContext } from '../azure/credential';
 import { InputError } from '../util/errors';
 import type { Agent } from './agent';
-import { collectionUri } from './inputs';
 
 /** One authorization parameter of an endpoint (key case-insensitive); undefined when missing or empty. */
 function authParameter(agent: Agent, id: string, key: string): string | undefined {
@@ -72,5 +71,3 @@ export function azureReposConnection(agent: Agent, inputName: string, id: string
   agent.setSecret(token);
   return { url, token };
 }
-
-export { collectionUri };

@@ -1,6 +1,6 @@
 import type { Agent } from '../agent/agent';
-import { azureReposConnection, collectionUri, jobAccessToken } from '../agent/endpoints';
-import { runWebUrl } from '../agent/inputs';
+import { azureReposConnection, jobAccessToken } from '../agent/endpoints';
+import { collectionUri, runWebUrl } from '../agent/inputs';
 import type { ReconciliationResult } from '../azure/wait';
 import { ConnectionOptions, connectWithJobToken, connectWithPat, DevOpsConnection } from '../devops/connection';
 import { Repository, repositoryWebUrl, resolveRepository } from '../devops/repository';

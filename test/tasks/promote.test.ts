@@ -521,7 +521,7 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
     cleanup.push(older);
     fs.cpSync(bundle, older, { recursive: true });
     const releaseFile = path.join(older, 'release.json');
-    const doc = JSON.parse(fs.readFileSync(releaseFile, 'utf8'));
+    const doc = JSON.parse(fs.readFileSync(releaseFile, 'utf8')) as { build: { number: string } };
     doc.build.number = '20261126.9';
     fs.writeFileSync(releaseFile, JSON.stringify(doc));
     const first = await promote({ bundle: older, variables: 'LOG_LEVEL=trace', autoComplete: 'false', waitForMerge: 'false', waitForReconciliation: 'false' });
