@@ -3,6 +3,7 @@
 // build/test with mocha; lint or format problems fail the run after the tests have reported.
 // Extra arguments filter by path fragment, e.g. `npm test -- render` runs
 // build/test/**/*render*.test.js (and skips lint and format: they look at the whole tree).
+// Temp folders: the run points TMPDIR at a folder of its own and removes it at the end.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -25,8 +26,18 @@ const tools = JSON.parse(fs.readFileSync(path.join(root, '.tools', 'tools.json')
 // Tests find helm and kubectl on PATH, as the task does on an agent after the installer tasks.
 process.env.PATH = `${tools.bin}${path.delimiter}${process.env.PATH}`;
 process.env.GITOPS_FLOW_NODE24 = tools.tools.node24.path;
+// Every temp folder of the run (the tests', the tasks' and the emulators' they start, which inherit
+// TMPDIR) goes in one folder, removed when the run ends, passed or failed, or is interrupted.
+const runTemp = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-test-'));
+process.on('exit', () => fs.rmSync(runTemp, { recursive: true, force: true }));
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+])
+  process.on(signal, () => process.exit(code));
+process.env.TMPDIR = runTemp;
 // task-lib keeps its secret-vault key in Agent.TempDirectory, else in the current folder: not in the repo.
-process.env.AGENT_TEMPDIRECTORY = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-test-agent-'));
+process.env.AGENT_TEMPDIRECTORY = fs.mkdtempSync(path.join(runTemp, 'agent-'));
 process.chdir(root);
 
 const files = [];
