@@ -3,13 +3,7 @@
  * a re-run adopts it), description, reviewers (by id, email or name), work item links,
  * auto-complete. Waiting for the merge lives in pull-request-wait.ts.
  */
-import {
-  GitPullRequest,
-  GitPullRequestMergeStrategy,
-  IdentityRefWithVote,
-  PullRequestAsyncStatus,
-  PullRequestStatus,
-} from 'azure-devops-node-api/interfaces/GitInterfaces';
+import { GitPullRequest, GitPullRequestMergeStrategy, PullRequestAsyncStatus, PullRequestStatus } from 'azure-devops-node-api/interfaces/GitInterfaces';
 import { DevOpsConnection, RetrySettings } from './connection';
 import { DevOpsError, NotFoundError } from './errors';
 import { resolveIdentity } from './identities';
