@@ -233,12 +233,16 @@ if (fs.existsSync(summariesDir)) console.log(`task summaries: ${path.relative(pr
 console.log(ok ? 'demo finished as expected' : 'demo did NOT behave as expected');
 process.exit(ok ? 0 : 1);
 
-/** `ci-gitopscipublish-1-image-tags` for a step title: a folder name. */
+/** `cd-gitopspromote-1-to-dev` for a step title: a folder name, cut at a word within 40 characters. */
 function slug(title) {
-  return title
+  const words = title
     .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-|-$/g, '')
-    .slice(0, 60)
-    .replace(/-$/, '');
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+  let out = words[0];
+  for (const word of words.slice(1)) {
+    if (out.length + 1 + word.length > 40) break;
+    out += `-${word}`;
+  }
+  return out;
 }
