@@ -65,9 +65,26 @@ runner.on('end', () => {
   console.log(`\n${selected.length} test files in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   // The closing line CI reads: "N passed, N failed, N skipped".
   console.log(`tests: ${passes} passed, ${failures} failed, ${pending} skipped`);
+  const left = leftovers();
+  if (left) console.log(`temp files the tests did not remove (removed now): ${left}`);
   for (const problem of lintProblems) console.error(`lint: ${problem}`);
   process.exitCode = failures > 0 || passes === 0 || lintProblems.length > 0 ? 1 : 0;
 });
+
+/** What the tests left in the run's temp folder, by name pattern: `render-test-* (3), x.json`; '' when nothing. */
+function leftovers() {
+  const counts = new Map();
+  for (const name of fs.readdirSync(runTemp)) {
+    if (path.join(runTemp, name) === process.env.AGENT_TEMPDIRECTORY) continue;
+    // mkdtemp adds 6 random characters to the prefix (taken here when one is a capital or a digit).
+    const pattern = name.replace(/(?<=-)[A-Za-z0-9]{6}(?=$|[-.])/g, (part) => (/[A-Z0-9]/.test(part) ? '*' : part));
+    counts.set(pattern, (counts.get(pattern) ?? 0) + 1);
+  }
+  return [...counts]
+    .sort()
+    .map(([pattern, n]) => (n > 1 ? `${pattern} (${n})` : pattern))
+    .join(', ');
+}
 
 /** ESLint and Prettier over the whole tree; the names of the checks that failed. */
 function checkLintAndFormat() {
