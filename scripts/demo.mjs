@@ -6,6 +6,7 @@
 //   3. CD (GitOpsPromote@1): dev, stage, then prod: a pull request into the emulated GitOps repository,
 //      auto-completed (prod waits for a reviewer, approved here after a few seconds), then the wait for
 //      the simulated Flux on the emulated Arc / AKS cluster to reconcile the merge commit.
+// Each task's summary (the tab a run shows in Azure DevOps) is kept in out/demo/<step>/ after the end.
 // Options: --skip-pr-gate (parts 2-3 only).
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -13,23 +14,39 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { createTaskOutput } from './lib/task-output.mjs';
 import { root } from './lib/versions.mjs';
 
 const node = process.execPath;
 const skipGate = process.argv.includes('--skip-pr-gate');
 execFileSync(node, [path.join(root, 'scripts', 'setup-tools.mjs')], { stdio: 'inherit' });
 execFileSync(node, [path.join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
-const { runBuiltTask, parseVsoLine } = createRequire(import.meta.url)(path.join(root, 'build', 'test', 'harness', 'task-runner.js'));
+const load = createRequire(import.meta.url);
+const { runBuiltTask } = load(path.join(root, 'build', 'test', 'harness', 'task-runner.js'));
+const { createTaskOutput } = load(path.join(root, 'build', 'test', 'harness', 'task-output.js'));
 const toolsBin = JSON.parse(fs.readFileSync(path.join(root, '.tools', 'tools.json'), 'utf8')).bin;
 const PATH = `${toolsBin}${path.delimiter}${process.env.PATH}`;
 const app = path.join(root, 'examples', 'app');
 const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-demo-'));
 const results = [];
+// The agent folders go after each task; the summaries stay here, one folder per step.
+const summariesDir = path.join(root, 'out', 'demo');
+fs.rmSync(summariesDir, { recursive: true, force: true });
+let step = 0;
+let stepDir;
+const keepSummary = (file) => {
+  const kept = path.join(stepDir, path.basename(file));
+  fs.mkdirSync(stepDir, { recursive: true });
+  fs.copyFileSync(file, kept);
+  return path.relative(process.env.INIT_CWD ?? process.cwd(), kept);
+};
+// One output for the whole demo: a secret registered once stays masked, and is announced once.
+const output = createTaskOutput({ summaryPath: keepSummary });
 
 async function task(title, name, options, secrets = []) {
   console.log(`\n━━━ ${title} ━━━`);
-  const output = createTaskOutput({ parseVsoLine, secrets });
+  step += 1;
+  stepDir = path.join(summariesDir, `${String(step).padStart(2, '0')}-${slug(title)}`);
+  output.addSecrets(secrets);
   const run = await runBuiltTask({
     taskDir: path.join(root, 'dist', 'tasks', name, 'v1'),
     ...options,
@@ -212,5 +229,20 @@ try {
 console.log('\n━━━ Demo ━━━');
 for (const [what, ok] of results) console.log(`${ok ? '✔' : '✘'} ${what}`);
 const ok = results.every(([, passed]) => passed);
+if (fs.existsSync(summariesDir)) console.log(`task summaries: ${path.relative(process.env.INIT_CWD ?? process.cwd(), summariesDir) || '.'}/`);
 console.log(ok ? 'demo finished as expected' : 'demo did NOT behave as expected');
 process.exit(ok ? 0 : 1);
+
+/** `cd-gitopspromote-1-to-dev` for a step title: a folder name, cut at a word within 40 characters. */
+function slug(title) {
+  const words = title
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+  let out = words[0];
+  for (const word of words.slice(1)) {
+    if (out.length + 1 + word.length > 40) break;
+    out += `-${word}`;
+  }
+  return out;
+}

@@ -2,14 +2,15 @@
 //   [--endpoint id=url] [--endpoint-auth id=scheme] [--endpoint-param id.key=value] [--endpoint-data id.key=value]
 //   [--env NAME=value] [--sources dir] [--node path] [--raw] [--keep]
 // --keep leaves the agent's work folder (temp files, results) in place; it is removed otherwise.
-// Runs a built task bundle exactly as the agent would and shows its ##vso commands readably.
-// Exit code: 0 when the task succeeded (with or without issues), 1 when it failed.
+// Runs a built task bundle exactly as the agent would and shows its ##vso commands readably. Inputs
+// may use $(name) macros of --var and --secret variables, as on the agent; secrets stay masked.
+// <TaskName> may carry a version (GitOpsPromote@1); the highest is taken otherwise.
+// Exit code: 0 when the task succeeded (with or without issues), 1 when it failed, 2 for bad usage.
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
-import { createTaskOutput } from './lib/task-output.mjs';
-import { root } from './lib/versions.mjs';
+import { readJson, root, taskJsonFiles } from './lib/versions.mjs';
 
 const usage =
   'usage: npm run task -- <TaskName> [--input name=value]... [--var name=value]... [--secret name=value]... [--endpoint id=url] [--endpoint-auth id=scheme] [--endpoint-param id.key=value] [--endpoint-data id.key=value] [--env NAME=value] [--sources dir] [--node path] [--raw] [--keep]';
@@ -30,11 +31,12 @@ let raw = false;
 let keep = false;
 const pair = (flag, text) => {
   const eq = text?.indexOf('=') ?? -1;
-  if (eq <= 0) {
-    console.error(`${flag} expects name=value, got "${text ?? ''}"\n${usage}`);
-    process.exit(2);
-  }
+  if (eq <= 0) fail(`${flag} expects name=value, got "${text ?? ''}"\n${usage}`);
   return [text.slice(0, eq), text.slice(eq + 1)];
+};
+const value = (flag, text) => {
+  if (text === undefined || text.startsWith('--')) fail(`${flag} expects a value\n${usage}`);
+  return text;
 };
 for (let i = 0; i < rest.length; i++) {
   const flag = rest[i];
@@ -65,33 +67,36 @@ for (let i = 0; i < rest.length; i++) {
   } else if (flag === '--env') {
     const [k, v] = pair(flag, next());
     extraEnv[k] = v;
-  } else if (flag === '--sources') sources = path.resolve(process.env.INIT_CWD ?? process.cwd(), next());
-  else if (flag === '--node') nodePath = next();
+  } else if (flag === '--sources') sources = path.resolve(process.env.INIT_CWD ?? process.cwd(), value(flag, next()));
+  else if (flag === '--node') nodePath = value(flag, next());
   else if (flag === '--raw') raw = true;
   else if (flag === '--keep') keep = true;
-  else {
-    console.error(`unknown option ${flag}\n${usage}`);
-    process.exit(2);
-  }
+  else fail(`unknown option ${flag}\n${usage}`);
 }
 
-const tasksDir = path.join(root, 'dist', 'tasks', taskName);
-const harness = path.join(root, 'build', 'test', 'harness', 'task-runner.js');
-if (!fs.existsSync(tasksDir) || !fs.existsSync(harness)) {
+// The task and its inputs are checked against the sources (tasks/<Name>/v<N>/task.json) before any
+// build: a typo is reported at once, naming what there is.
+const sourceTasks = taskJsonFiles().map((file) => ({ name: path.basename(path.dirname(path.dirname(file))), major: path.basename(path.dirname(file)), file }));
+const [, wantedName, wantedMajor] = /^([^@]*)(?:@(\d+))?$/.exec(taskName) ?? [];
+const sameName = sourceTasks.filter((t) => t.name.toLowerCase() === wantedName?.toLowerCase());
+if (sameName.length === 0) fail(`No task named ${taskName}; the tasks are: ${[...new Set(sourceTasks.map((t) => t.name))].join(', ')}`);
+const chosen = wantedMajor
+  ? sameName.find((t) => t.major === `v${wantedMajor}`)
+  : sameName.sort((a, b) => Number(b.major.slice(1)) - Number(a.major.slice(1)))[0];
+if (!chosen) fail(`${sameName[0].name} has no version @${wantedMajor}; its versions: ${sameName.map((t) => `@${t.major.slice(1)}`).join(', ')}`);
+const declared = (readJson(chosen.file).inputs ?? []).map((i) => i.name);
+const unknownInputs = Object.keys(inputs).filter((name) => !declared.includes(name));
+if (unknownInputs.length > 0) fail(`${chosen.name} has no input ${unknownInputs.map((n) => `"${n}"`).join(', ')}; its inputs are: ${declared.join(', ')}`);
+
+const taskDir = path.join(root, 'dist', 'tasks', chosen.name, chosen.major);
+const harness = path.join(root, 'build', 'test', 'harness');
+if (!fs.existsSync(taskDir) || !fs.existsSync(path.join(harness, 'task-output.js'))) {
   console.log('Building first (npm run build)...');
   execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
 }
-if (!fs.existsSync(tasksDir)) {
-  const known = fs.existsSync(path.join(root, 'dist', 'tasks')) ? fs.readdirSync(path.join(root, 'dist', 'tasks')).join(', ') : 'none';
-  console.error(`No task named ${taskName} (built tasks: ${known})`);
-  process.exit(2);
-}
-const versions = fs
-  .readdirSync(tasksDir)
-  .filter((v) => /^v\d+$/.test(v))
-  .sort((a, b) => Number(b.slice(1)) - Number(a.slice(1)));
-const taskDir = path.join(tasksDir, versions[0]);
-const { runBuiltTask, parseVsoLine } = createRequire(import.meta.url)(harness);
+const load = createRequire(import.meta.url);
+const { runBuiltTask } = load(path.join(harness, 'task-runner.js'));
+const { createTaskOutput } = load(path.join(harness, 'task-output.js'));
 
 // Tools installed by `npm run setup-tools` are found first, like an installer task's prependpath.
 const toolsBin = path.join(root, '.tools', 'bin');
@@ -99,22 +104,33 @@ const env = fs.existsSync(toolsBin) ? { PATH: `${toolsBin}${path.delimiter}${pro
 
 const output = createTaskOutput({
   raw,
-  parseVsoLine,
   secrets: [...Object.values(secrets), ...Object.values(endpoints).flatMap((e) => Object.values(e.parameters))],
+  // Without --keep the agent folder goes at the end: the summaries are shown below instead.
+  summaryPath: keep ? (file) => file : () => 'shown below',
 });
-const run = await runBuiltTask({
-  taskDir,
-  inputs,
-  variables: { 'Build.SourcesDirectory': sources, ...variables },
-  secrets,
-  endpoints,
-  nodePath,
-  env: { ...env, ...extraEnv },
-  onLine: output.show,
-});
+let run;
+try {
+  run = await runBuiltTask({
+    taskDir,
+    inputs,
+    variables: { 'Build.SourcesDirectory': sources, ...variables },
+    secrets,
+    endpoints,
+    nodePath,
+    env: { ...env, ...extraEnv },
+    onLine: output.show,
+  });
+} catch (err) {
+  fail(output.mask(err instanceof Error ? err.message : String(err)));
+}
 if (run.stderr.trim()) console.error(output.mask(run.stderr.trimEnd()));
 output.summaries(run);
 if (run.result === undefined) console.error(`The task ended (exit code ${run.exitCode}) without reporting a result`);
 if (keep) console.log(`\nagent work folder kept: ${run.folders.work}`);
 else fs.rmSync(run.folders.work, { recursive: true, force: true });
 process.exit(run.succeeded ? 0 : 1);
+
+function fail(message) {
+  console.error(message);
+  process.exit(2);
+}

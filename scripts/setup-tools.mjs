@@ -345,10 +345,8 @@ export async function ensureTools({ force = false, repoRoot = REPO_ROOT } = {}) 
     root: paths.root,
     bin: paths.bin,
     tools: Object.fromEntries(
-      ids.map((id) => {
-        const { status, ...rest } = tools[id];
-        return [id, rest];
-      }),
+      // The manifest records paths and versions; a run's status is not part of it.
+      ids.map((id) => [id, Object.fromEntries(Object.entries(tools[id]).filter(([key]) => key !== 'status'))]),
     ),
   };
   const text = `${JSON.stringify(manifest, null, 2)}\n`;

@@ -64,7 +64,7 @@ export async function fetchPinnedTarball(pkg, cacheDir, { onStale = () => {} } =
         .split('\n')
         .filter((l) => !/^npm error (code|A complete log)/.test(l))
         .join('\n');
-      throw new Error(`npm pack ${spec} failed${hint}: ${firstLine(why || e.message)}`);
+      throw new Error(`npm pack ${spec} failed${hint}: ${firstLine(why || e.message)}`, { cause: e });
     }
     const packed = (await fsp.readdir(tmp)).filter((f) => f.endsWith('.tgz'));
     if (packed.length !== 1) throw new Error(`npm pack ${spec} produced ${packed.length} .tgz files in ${tmp}`);

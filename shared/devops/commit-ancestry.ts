@@ -12,12 +12,13 @@ import { Repository } from './repository';
 export async function isAncestor(conn: DevOpsConnection, repo: Repository, ancestorCommit: string, descendantCommit: string): Promise<boolean> {
   const ancestor = ancestorCommit.trim().toLowerCase();
   const descendant = descendantCommit.trim().toLowerCase();
-  for (const [label, id] of [
-    ['ancestor', ancestor],
-    ['descendant', descendant],
-  ]) {
-    if (!isObjectId(id)) throw new Error(`checking ancestry in ${repo.display}: ${label} "${id}" is not a full commit id`);
-  }
+  const invalid = (
+    [
+      ['ancestor', ancestor],
+      ['descendant', descendant],
+    ] as const
+  ).find(([, id]) => !isObjectId(id));
+  if (invalid) throw new Error(`checking ancestry in ${repo.display}: ${invalid[0]} "${invalid[1]}" is not a full commit id`);
   if (ancestor === descendant) return true;
   const action = `checking whether ${ancestor.slice(0, 12)} is an ancestor of ${descendant.slice(0, 12)} in ${repo.display}`;
   const diffs = await conn.idempotent(action, (git) =>

@@ -9,7 +9,7 @@
  * A push is never repeated blindly: after a throttled, failed or cut-off push the branch is read
  * again, so a push that did land shows up as "nothing left to change" and is not applied twice.
  */
-import { GitPush, GitRefUpdate, ItemContentType, VersionControlChangeType } from 'azure-devops-node-api/interfaces/GitInterfaces';
+import { GitPush, ItemContentType, VersionControlChangeType } from 'azure-devops-node-api/interfaces/GitInterfaces';
 import { backoffDelay } from '../util/retry';
 import { formatDuration, sleep, TimeBudget } from '../util/time-budget';
 import { DevOpsConnection } from './connection';

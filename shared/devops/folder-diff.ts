@@ -30,8 +30,12 @@ export interface FolderDiff {
  * Validates and normalises every desired path (throws UnsafePathError on the first bad one, and
  * when two inputs normalise to the same path), and computes each file's git blob id.
  */
+function isMap<V>(files: Readonly<Record<string, V>> | ReadonlyMap<string, V>): files is ReadonlyMap<string, V> {
+  return files instanceof Map;
+}
+
 export function prepareDesiredFiles(files: Readonly<Record<string, FileContent>> | ReadonlyMap<string, FileContent>): Map<string, DesiredFile> {
-  const entries = files instanceof Map ? [...files.entries()] : Object.entries(files as Record<string, FileContent>);
+  const entries = isMap(files) ? [...files.entries()] : Object.entries(files);
   const out = new Map<string, DesiredFile>();
   const originals = new Map<string, string>();
   for (const [raw, content] of entries) {

@@ -3,6 +3,7 @@
  * lastMergeCommit (never parsed from a merge message). Each way a PR can fail to merge has its own
  * error class, so a task can say exactly what happened.
  */
+import { errorMessage } from '../util/errors';
 import { Clock, formatDuration, sleep, TimeBudget } from '../util/time-budget';
 import { DevOpsConnection, RetrySettings } from './connection';
 import { DevOpsError } from './errors';
@@ -60,7 +61,7 @@ export class PullRequestWaitTimeoutError extends PullRequestError {
     super(
       pr,
       `was not merged within ${formatDuration(waitedMs)}; last seen: ${describeWaitingState(pr)}` +
-        (lastError === undefined ? '' : `; the last read failed: ${lastError instanceof Error ? lastError.message : String(lastError)}`),
+        (lastError === undefined ? '' : `; the last read failed: ${errorMessage(lastError)}`),
     );
     this.name = 'PullRequestWaitTimeoutError';
     this.lastError = lastError;

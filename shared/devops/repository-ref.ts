@@ -76,7 +76,7 @@ function decode(segment: string, shown: string): string {
 
 function checkName(name: string, shown: string): string {
   const trimmed = name.trim();
-  if (trimmed === '' || trimmed === '.' || trimmed === '..' || /[\u0000-\u001f\\?#]/.test(trimmed)) {
+  if (trimmed === '' || trimmed === '.' || trimmed === '..' || /[\\?#]/.test(trimmed) || [...trimmed].some((c) => c.charCodeAt(0) < 0x20)) {
     throw new Error(`repository "${shown}": "${name}" is not a valid project or repository name`);
   }
   return trimmed;

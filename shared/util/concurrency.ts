@@ -19,12 +19,8 @@ export function createLimiter(concurrency: number): Limiter {
   return <T>(task: () => Promise<T>) =>
     new Promise<T>((resolve, reject) => {
       queue.push(() => {
-        let result: Promise<T>;
-        try {
-          result = task();
-        } catch (error) {
-          result = Promise.reject(error);
-        }
+        // A task that throws before returning its promise rejects with what it threw.
+        const result = new Promise<T>((run) => run(task()));
         result.then(resolve, reject).finally(() => {
           active--;
           next();

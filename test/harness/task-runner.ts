@@ -68,8 +68,28 @@ export function variableEnvironmentName(name: string): string {
   return name.replace(/\./g, '_').replace(/ /g, '_').toUpperCase();
 }
 
+/**
+ * Expands `$(name)` macros as the agent expands task inputs: from pipeline variables and secret
+ * variables alike (names case-insensitive, one level deep); an unknown macro stays as written.
+ */
+export function expandMacros(value: string, variables: Record<string, string>): string {
+  const byName = new Map(Object.entries(variables).map(([name, v]) => [name.toLowerCase(), v]));
+  return value.replace(/\$\(([^)]+)\)/g, (whole, name: string) => byName.get(name.trim().toLowerCase()) ?? whole);
+}
+
+/** The inputs given that the task does not declare, with the message that names the ones it does. */
+export function checkInputNames(taskJson: { name: string; inputs?: { name: string }[] }, given: string[]): string | undefined {
+  const known = (taskJson.inputs ?? []).map((i) => i.name);
+  const unknown = given.filter((name) => !known.includes(name));
+  if (unknown.length === 0) return undefined;
+  const names = unknown.map((n) => `"${n}"`).join(', ');
+  return `${taskJson.name} has no input ${names}; its inputs are: ${known.join(', ')}`;
+}
+
 export async function runBuiltTask(options: RunTaskOptions): Promise<TaskRun> {
   const taskJson = JSON.parse(fs.readFileSync(path.join(options.taskDir, 'task.json'), 'utf8')) as TaskJson;
+  const inputProblem = checkInputNames(taskJson, Object.keys(options.inputs ?? {}));
+  if (inputProblem) throw new Error(inputProblem);
   const target = taskJson.execution?.Node24?.target ?? taskJson.execution?.Node20_1?.target ?? 'index.js';
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-agent-'));
   const folders = {
@@ -96,7 +116,9 @@ export async function runBuiltTask(options: RunTaskOptions): Promise<TaskRun> {
     'System.Culture': 'en-US',
     ...options.variables,
   };
-  const expand = (value: string) => value.replace(/\$\(([^)]+)\)/g, (whole, name: string) => variables[name] ?? whole);
+  // The agent knows the secret variables' values and substitutes them into inputs (its log masks them).
+  const macros = { ...variables, ...options.secrets };
+  const expand = (value: string) => expandMacros(value, macros);
 
   const env: Record<string, string | undefined> = { ...process.env };
   // Start from a clean slate: a developer's shell may hold INPUT_*/ENDPOINT_* from another run.
@@ -107,10 +129,6 @@ export async function runBuiltTask(options: RunTaskOptions): Promise<TaskRun> {
     const given = options.inputs?.[input.name];
     const value = given ?? input.defaultValue ?? '';
     env[inputVariableName(input.name)] = expand(String(value));
-  }
-  for (const [name, value] of Object.entries(options.inputs ?? {})) {
-    if (!(taskJson.inputs ?? []).some((i) => i.name === name)) throw new Error(`task ${taskJson.name} has no input "${name}"`);
-    env[inputVariableName(name)] = expand(value);
   }
   for (const [id, endpoint] of Object.entries(options.endpoints ?? {})) {
     // The agent names the variables with the endpoint's id as it is (a GUID), and the job's own
@@ -158,10 +176,11 @@ export async function runBuiltTask(options: RunTaskOptions): Promise<TaskRun> {
   for (const c of commands) if (c.command === 'task.setvariable' && c.properties.isOutput === 'true') outputs[c.properties.variable] = c.message;
   const summaries = commands
     .filter((c) => (c.command === 'task.addattachment' && c.properties.type === 'Distributedtask.Core.Summary') || c.command === 'task.uploadsummary')
-    .map((c) => {
-      const file = c.command === 'task.uploadsummary' ? c.message : c.message;
-      return { title: c.properties.name ?? path.basename(file), file, markdown: fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '' };
-    });
+    .map((c) => ({
+      title: c.properties.name ?? path.basename(c.message),
+      file: c.message,
+      markdown: fs.existsSync(c.message) ? fs.readFileSync(c.message, 'utf8') : '',
+    }));
   const result = complete?.properties.result;
   return {
     exitCode,

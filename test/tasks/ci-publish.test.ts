@@ -5,11 +5,13 @@
  */
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runBuiltTask, RunTaskOptions, TaskRun } from '../harness/task-runner';
 import { toolsBin } from '../harness/process-tools';
+import type { ReleaseManifest } from '../../shared/release/release-manifest';
 
 const root = process.cwd();
 const taskDir = path.join(root, 'dist/tasks/GitOpsCiPublish/v1');
@@ -154,7 +156,7 @@ describe('GitOpsCiPublish@1 bundle', function () {
         [['release', 'release', bundle]],
       );
 
-      const release = JSON.parse(fs.readFileSync(path.join(bundle, 'release.json'), 'utf8'));
+      const release = JSON.parse(fs.readFileSync(path.join(bundle, 'release.json'), 'utf8')) as ReleaseManifest;
       assert.equal(release.kind, 'gitops-flow/release/v1');
       assert.equal(release.app, 'voting-app');
       assert.deepEqual(release.source, {
@@ -181,7 +183,7 @@ describe('GitOpsCiPublish@1 bundle', function () {
         variables: { WEB_IMAGE: 'contosoacr.azurecr.io/voting/web', WEB_REF: web, WEB_REPOSITORY: 'voting/web', WEB_TAG: repo.app },
       });
       assert.deepEqual(
-        release.environments.map((e: { name: string; objects: number; renderer: string }) => [e.name, e.renderer, e.objects]),
+        release.environments.map((e) => [e.name, e.renderer, e.objects]),
         [
           ['dev', 'kustomize', 7],
           ['stage', 'kustomize', 8],
@@ -201,8 +203,7 @@ describe('GitOpsCiPublish@1 bundle', function () {
       // Every file is listed with its checksum, and only the bundle's files are.
       const files = snapshot(bundle);
       assert.deepEqual(Object.keys(release.files), [...files.keys()].filter((f) => f !== 'release.json').sort());
-      for (const [rel, sum] of Object.entries(release.files))
-        assert.equal(sum, require('node:crypto').createHash('sha256').update(files.get(rel)!).digest('hex'), rel);
+      for (const [rel, sum] of Object.entries(release.files)) assert.equal(sum, createHash('sha256').update(files.get(rel)!).digest('hex'), rel);
       assert.ok(files.has('source/deploy/kustomize/base/web-deployment.yaml'));
       assert.ok(files.has('source/deploy/environments/prod.yaml'));
       assert.match(fs.readFileSync(path.join(bundle, 'images.yaml'), 'utf8'), new RegExp(`^WEB_TAG: "${repo.app}"$`, 'm'));
@@ -223,9 +224,9 @@ describe('GitOpsCiPublish@1 bundle', function () {
     assert.equal(run.result, 'Succeeded', run.stdout);
     assert.equal(run.outputs.WEB_REF, 'contosoacr.azurecr.io/voting/web:20260315.2');
     assert.equal(run.outputs.objectCount, '24');
-    const release = JSON.parse(fs.readFileSync(path.join(run.outputs.bundlePath, 'release.json'), 'utf8'));
+    const release = JSON.parse(fs.readFileSync(path.join(run.outputs.bundlePath, 'release.json'), 'utf8')) as ReleaseManifest;
     assert.deepEqual(
-      release.images.map((i: { strategy: string; tag: string; contentCommit?: string }) => [i.strategy, i.tag, i.contentCommit]),
+      release.images.map((i) => [i.strategy, i.tag, i.contentCommit]),
       [['buildNumber', '20260315.2', undefined]],
     );
     assert.deepEqual(release.render.helmValuesFiles, ['deploy/helm/values-{environment}.yaml']);
@@ -277,7 +278,7 @@ describe('GitOpsCiPublish@1 bundle', function () {
     const copy = path.join(later.dir, '..', `${path.basename(later.dir)}-previous.json`);
     cleanup.push(copy);
     // The earlier release, as if built from the same history: WORKER's commit id is the one of this repository.
-    const prior = JSON.parse(fs.readFileSync(previous, 'utf8'));
+    const prior = JSON.parse(fs.readFileSync(previous, 'utf8')) as ReleaseManifest;
     for (const image of prior.images) if (image.name === 'WORKER') image.reference = `contosoacr.azurecr.io/voting/worker:${later.worker}`;
     fs.writeFileSync(copy, JSON.stringify(prior));
     const third = await publish(later, { previousRelease: copy, publishArtifact: 'false' }, { variables: buildVariables({ ...later, head: changed }) });

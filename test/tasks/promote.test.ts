@@ -16,6 +16,7 @@ import { runBuiltTask, RunTaskOptions, TaskRun } from '../harness/task-runner';
 import { toolsBin } from '../harness/process-tools';
 import { connectWithJobToken } from '../../shared/devops/connection';
 import { resolveRepository } from '../../shared/devops/repository';
+import type { ReleaseManifest } from '../../shared/release/release-manifest';
 
 const root = process.cwd();
 const promoteDir = path.join(root, 'dist/tasks/GitOpsPromote/v1');
@@ -521,7 +522,7 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
     cleanup.push(older);
     fs.cpSync(bundle, older, { recursive: true });
     const releaseFile = path.join(older, 'release.json');
-    const doc = JSON.parse(fs.readFileSync(releaseFile, 'utf8')) as { build: { number: string } };
+    const doc = JSON.parse(fs.readFileSync(releaseFile, 'utf8')) as ReleaseManifest;
     doc.build.number = '20261126.9';
     fs.writeFileSync(releaseFile, JSON.stringify(doc));
     const first = await promote({ bundle: older, variables: 'LOG_LEVEL=trace', autoComplete: 'false', waitForMerge: 'false', waitForReconciliation: 'false' });

@@ -32,7 +32,7 @@ let counter = 0;
 export async function startWorld(): Promise<World> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'devops-lib-it-'));
   const emu = await startDevOpsEmulator({ org: 'gitopsorg', dataDir });
-  await emu.admin.createProject(PROJECT);
+  emu.admin.createProject(PROJECT);
   const world: World = {
     emu,
     dataDir,

@@ -27,7 +27,7 @@ describe('devops library against the emulator: faults', function () {
       const logs: string[] = [];
       const conn = world.connect({ socketTimeoutMs: 700, log: (l) => logs.push(l) });
       const head = (await readBranchHead(conn, repo, 'main'))!;
-      await world.emu.admin.injectFault({ method: 'GET', pathPattern: /\/items/, count: 2, ...fault });
+      world.emu.admin.injectFault({ method: 'GET', pathPattern: /\/items/, count: 2, ...fault });
       const started = Date.now();
       const tree = await readFolderTree(conn, repo, head, 'dev');
       assert.deepEqual([...tree.files.keys()], ['a.yaml']);
@@ -40,7 +40,7 @@ describe('devops library against the emulator: faults', function () {
   it('fails with a clear message when the server asks to wait longer than the budget', async () => {
     const { repo } = await world.newRepo();
     const conn = world.connect({ retry: { budgetMs: 2000 } });
-    await world.emu.admin.injectFault({ method: 'GET', pathPattern: /\/refs/, status: 429, retryAfterSeconds: 30, count: 1 });
+    world.emu.admin.injectFault({ method: 'GET', pathPattern: /\/refs/, status: 429, retryAfterSeconds: 30, count: 1 });
     await assert.rejects(readBranchHead(conn, repo, 'main'), (e: Error) => {
       assert.ok(e instanceof DevOpsError);
       assert.match(e.message, /^reading refs\/heads\/main of demo\/gitops-\d+: gave up after 1 attempt .*asked to wait 30 s.*HTTP 429/);
@@ -60,7 +60,7 @@ describe('devops library against the emulator: faults', function () {
     it(`a push that meets ${label} lands exactly once`, async () => {
       const { repo, bare } = await world.newRepo({ 'dev/a.yaml': 'a\n' });
       const conn = world.connect();
-      await world.emu.admin.injectFault({ method: 'POST', pathPattern: /\/pushes/, count: 1, ...fault });
+      world.emu.admin.injectFault({ method: 'POST', pathPattern: /\/pushes/, count: 1, ...fault });
       const r = await commitFolder(conn, repo, { branch: 'main', folder: 'dev', files: { 'a.yaml': 'b\n' }, message: 'promote', baseDelayMs: 10 });
       assert.equal(r.outcome, 'committed');
       assert.equal(r.pushes, 2);
@@ -72,7 +72,7 @@ describe('devops library against the emulator: faults', function () {
     const { repo, bare } = await world.newRepo({ 'dev/a.yaml': 'a\n' });
     const conn = world.connect({ socketTimeoutMs: 700 });
     // The emulator applies the push, then answers too late: the client times out.
-    await world.emu.admin.injectFault({ method: 'POST', pathPattern: /\/pushes/, delayMs: 1500, count: 1 });
+    world.emu.admin.injectFault({ method: 'POST', pathPattern: /\/pushes/, delayMs: 1500, count: 1 });
     const r = await commitFolder(conn, repo, { branch: 'main', folder: 'dev', files: { 'a.yaml': 'b\n' }, message: 'promote', baseDelayMs: 4000 });
     assert.equal(r.outcome, 'committed');
     assert.deepEqual(logSubjects(bare), ['promote', 'seed']);
@@ -82,7 +82,7 @@ describe('devops library against the emulator: faults', function () {
     const { repo } = await world.newRepo({ 'dev/a.yaml': 'a\n' });
     const conn = world.connect();
     await commitFolder(conn, repo, { branch: 'feature', baseBranch: 'main', folder: 'dev', files: { 'a.yaml': 'b\n' }, message: 'f' });
-    await world.emu.admin.injectFault({ method: 'POST', pathPattern: /\/pullrequests/i, status: 503, count: 1 });
+    world.emu.admin.injectFault({ method: 'POST', pathPattern: /\/pullrequests/i, status: 503, count: 1 });
     const first = await findOrCreatePullRequest(conn, repo, { sourceBranch: 'feature', targetBranch: 'main', title: 'Promote' });
     assert.equal(first.created, true);
     const second = await findOrCreatePullRequest(conn, repo, { sourceBranch: 'feature', targetBranch: 'main', title: 'Promote' });

@@ -171,8 +171,8 @@ describe('devops library against the emulator: reviewers by id, email or name', 
   it('the identity lookup is retried on 503 and honours Retry-After on 429', async () => {
     const logs: string[] = [];
     const conn = world.connect({ log: (l) => logs.push(l) });
-    await world.emu.admin.injectFault({ method: 'GET', pathPattern: /\/_apis\/identities/, status: 503, count: 1 });
-    await world.emu.admin.injectFault({ method: 'GET', pathPattern: /\/_apis\/identities/, status: 429, retryAfterSeconds: 1, count: 1 });
+    world.emu.admin.injectFault({ method: 'GET', pathPattern: /\/_apis\/identities/, status: 503, count: 1 });
+    world.emu.admin.injectFault({ method: 'GET', pathPattern: /\/_apis\/identities/, status: 429, retryAfterSeconds: 1, count: 1 });
     const started = Date.now();
     assert.deepEqual(await resolveIdentity(conn, 'mona@contoso.com'), {
       id: mona.id,

@@ -65,7 +65,14 @@ describe('error messages', () => {
   it('a read is retried on 503 through the connection, with the waits it was told', async () => {
     const waits: number[] = [];
     const conn = connectWithJobToken('http://127.0.0.1:9/org', TOKEN, {
-      retry: { wait: async (ms) => void waits.push(ms), random: () => 0, baseDelayMs: 100 },
+      retry: {
+        wait: (ms) => {
+          waits.push(ms);
+          return Promise.resolve();
+        },
+        random: () => 0,
+        baseDelayMs: 100,
+      },
     });
     const stub = sinon.stub(conn.git, 'getRepository');
     stub.onCall(0).rejects(Object.assign(new Error('x'), { statusCode: 503 }));
@@ -156,6 +163,9 @@ describe('pull request states', () => {
     });
     assert.equal(describeWaitingState(held), 'active, merge status succeeded, auto-complete on, waiting for 1 of 2 required reviewer(s) to approve');
     assert.match(new PullRequestWaitTimeoutError(held, 90_000).message, /was not merged within 1.5 min|was not merged within 1 min 30 s/);
+    // The last read's failure, whatever was thrown, is told as text (not "[object Object]").
+    assert.match(new PullRequestWaitTimeoutError(held, 90_000, new Error('socket hang up')).message, /; the last read failed: socket hang up$/);
+    assert.match(new PullRequestWaitTimeoutError(held, 90_000, { statusCode: 503 }).message, /; the last read failed: \{"statusCode":503\}$/);
   });
 
   it('truncates long fields with a note', () => {

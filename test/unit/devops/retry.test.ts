@@ -69,11 +69,10 @@ describe('withRetry (fake timers)', () => {
   it('waits Retry-After, then the backoff, and returns the first success', async () => {
     const calls: number[] = [];
     const failures = [httpError(429, { 'retry-after': '2' }), httpError(503)];
-    const op = async () => {
+    const op = () => {
       calls.push(Date.now());
       const f = failures.shift();
-      if (f) throw f;
-      return 'ok';
+      return f ? Promise.reject(f) : Promise.resolve('ok');
     };
     const result = withRetry(op, { classify: (e) => classifyIdempotent(e, Date.now()), baseDelayMs: 100, random: () => 0 });
     await clock.tickAsync(10_000);

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { completeBundle, stageBundle } from '../../../shared/release/bundle';
 import { readReleaseBundle, releaseImageVariables } from '../../../shared/release/read-bundle';
-import { RELEASE_KIND } from '../../../shared/release/release-manifest';
+import { RELEASE_KIND, type ReleaseManifest } from '../../../shared/release/release-manifest';
 import { sampleManifest } from './release-fixture';
 
 const app = path.join(process.cwd(), 'examples/app');
@@ -65,7 +65,7 @@ describe('readReleaseBundle', () => {
 
   it('refuses a release.json that lists a file outside the bundle', () => {
     const file = path.join(bundle, 'release.json');
-    const doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as ReleaseManifest;
     doc.files['../outside.yaml'] = 'x';
     fs.writeFileSync(file, JSON.stringify(doc));
     assert.throws(() => readReleaseBundle(bundle, 'bundle'), /\(1 file\(s\)\):\n {2}- \.\.\/outside\.yaml: outside the bundle$/);
