@@ -9,7 +9,7 @@ import * as tl from 'azure-pipelines-task-lib/task';
 import { filterExternalOutput } from 'azure-pipelines-task-lib/externaloutput';
 import type { AzureServiceConnection, PipelineJobContext } from '../azure/credential';
 import type { ToolResult, ToolRunner } from '../render/tools';
-import type { Finding } from '../validate/finding';
+import type { Finding } from '../manifests/finding';
 import { InputError } from '../util/errors';
 
 /** Text from repositories, tools and clusters, written so it cannot start a `##vso[` command. */

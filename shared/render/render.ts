@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { parseDocument } from 'yaml';
 import { FieldPath, ManifestObject, SourceLocation } from '../manifests/model';
 import { parseManifests } from '../manifests/parse';
-import type { Finding } from '../validate/finding';
+import type { Finding } from '../manifests/finding';
 import { InputError } from '../util/errors';
 import { toPosix } from '../util/paths';
 import { commonAncestor, isInside, kustomizationClosure, kustomizationFile } from './kustomize-closure';

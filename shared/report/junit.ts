@@ -1,6 +1,6 @@
 import { describeObject, ObjectRef } from '../manifests/model';
-import type { Finding } from '../validate/finding';
-import type { ValidationReport } from '../workflows/render-and-validate';
+import type { Finding } from '../manifests/finding';
+import type { ValidationReport } from './validation-report';
 
 /**
  * JUnit XML for PublishTestResults@2: one suite per environment with one test per rendered object

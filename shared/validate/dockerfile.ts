@@ -18,7 +18,7 @@ import { DockerfileParser, ModifiableInstruction } from 'dockerfile-ast';
 import type { Dockerfile, Flag, Heredoc, Instruction } from 'dockerfile-ast';
 import { validate, ValidationCode, ValidationSeverity } from 'dockerfile-utils';
 import type { ValidatorSettings } from 'dockerfile-utils';
-import type { Finding, Severity } from './finding';
+import type { Finding, Severity } from '../manifests/finding';
 
 export type DockerfileRuleSeverity = Severity | 'off';
 

@@ -1,5 +1,5 @@
 import { apiGroup, describeObject, FieldPath, ManifestObject, ObjectRef } from '../manifests/model';
-import type { Finding, Severity } from './finding';
+import type { Finding, Severity } from '../manifests/finding';
 
 export type PolicyRuleId = 'policy/image-tag' | 'policy/resources' | 'policy/privileged' | 'policy/run-as-root' | 'policy/host-path' | 'policy/probes';
 

@@ -31,7 +31,7 @@
  * deprecated or removed is reported by the deprecations module, once. See `hasBuiltinGroup`.
  */
 import { formatPath, type FieldPath, type ManifestObject, type ObjectRef } from '../manifests/model';
-import type { Finding } from './finding';
+import type { Finding } from '../manifests/finding';
 
 import kubernetesData = require('./schemas/kubernetes.json');
 import fluxData = require('./schemas/flux.json');

@@ -1,7 +1,7 @@
 import type { ManifestObject } from '../manifests/model';
 import { checkApiVersions } from './deprecated-apis';
 import { checkDuplicates } from './duplicates';
-import type { Finding } from './finding';
+import type { Finding } from '../manifests/finding';
 import { checkPolicy, PolicySeverities } from './policy';
 import { validateSchemas } from './schema';
 import { checkSecrets } from './secrets';

@@ -1,16 +1,19 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ManifestObject, ObjectRef } from '../manifests/model';
+import type { ManifestObject } from '../manifests/model';
 import { renderEnvironment, RendererKind } from '../render/render';
+import type { EnvironmentReport, ValidationReport } from '../report/validation-report';
 import type { Variables } from '../render/substitute';
 import type { ToolRunner } from '../render/tools';
 import { parseValuesFile } from '../render/variables';
 import { lintDockerfile, DockerfileLintOptions } from '../validate/dockerfile';
-import type { Finding } from '../validate/finding';
+import type { Finding } from '../manifests/finding';
 import type { PolicySeverities } from '../validate/policy';
 import { validateManifests } from '../validate/validate-manifests';
 import { InputError } from '../util/errors';
 import { forEnvironment, toPosix } from '../util/paths';
+
+export type { DockerfileReport, EnvironmentReport, ValidationReport } from '../report/validation-report';
 
 export interface RenderAndValidateOptions {
   repoRoot: string;
@@ -35,27 +38,6 @@ export interface RenderAndValidateOptions {
   onProgress?: (percent: number, operation: string) => void;
   /** Receives each environment's rendered objects (GitOpsPromote writes them out). */
   onRendered?: (environment: string, objects: ManifestObject[]) => void;
-}
-
-export interface EnvironmentReport {
-  environment: string;
-  renderer?: RendererKind;
-  objects: number;
-  files: number;
-  /** The objects rendered, for per-object test results. */
-  objectRefs: ObjectRef[];
-  findings: Finding[];
-  timings: Record<string, number>;
-}
-
-export interface DockerfileReport {
-  file: string;
-  findings: Finding[];
-}
-
-export interface ValidationReport {
-  environments: EnvironmentReport[];
-  dockerfiles: DockerfileReport[];
 }
 
 /** Renders every environment and runs every check; the report holds all findings, nothing is thrown for them. */

@@ -3,8 +3,8 @@ import { junitReport } from '../../../shared/report/junit';
 import { markdownSummary } from '../../../shared/report/markdown-summary';
 import { countBySeverity, mergeFindings, messageWithEnvironments } from '../../../shared/report/merge-findings';
 import { sarifReport } from '../../../shared/report/sarif';
-import type { Finding } from '../../../shared/validate/finding';
-import type { ValidationReport } from '../../../shared/workflows/render-and-validate';
+import type { Finding } from '../../../shared/manifests/finding';
+import type { ValidationReport } from '../../../shared/report/validation-report';
 
 const web = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'prod', name: 'web' };
 const unknownField: Finding = {

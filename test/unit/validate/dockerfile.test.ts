@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { DOCKERFILE_RULES, DockerfileLintOptions, lintDockerfile } from '../../../shared/validate/dockerfile';
-import type { Finding } from '../../../shared/validate/finding';
+import type { Finding } from '../../../shared/manifests/finding';
 
 const FIXTURES = path.join(process.cwd(), 'test/fixtures/dockerfiles');
 

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { parseManifests } from '../../../shared/manifests/parse';
 import type { ManifestObject } from '../../../shared/manifests/model';
-import type { Finding } from '../../../shared/validate/finding';
+import type { Finding } from '../../../shared/manifests/finding';
 import { checkPolicy, DEFAULT_POLICY_SEVERITIES, POLICY_RULES, PolicySeverities } from '../../../shared/validate/policy';
 
 const FILE = 'apps/web/deployment.yaml';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseManifests } from '../../../shared/manifests/parse';
 import type { ManifestObject } from '../../../shared/manifests/model';
-import type { Finding } from '../../../shared/validate/finding';
+import type { Finding } from '../../../shared/manifests/finding';
 import {
   SCHEMA_KUBERNETES_VERSIONS,
   closest,
