@@ -89,6 +89,7 @@ async function validateEnvironment(options: RenderAndValidateOptions, environmen
     environment,
     variables,
     helmValuesFiles: options.helmValuesFiles.map((p) => path.resolve(options.repoRoot, forEnvironment(p, environment))),
+    valuesFiles: [options.valuesFile, ...options.helmValuesFiles],
     releaseName: options.releaseName || path.basename(templates),
     namespace: options.namespace ? forEnvironment(options.namespace, environment) : undefined,
     kubernetesVersion: options.kubernetesVersion,

@@ -77,6 +77,15 @@ describe('GitOpsPrValidate@1 bundle', function () {
     });
   }
 
+  it('passes a clean app with everything under deploy/ on the task.json defaults (values files are no manifests)', async () => {
+    // Only Build.SourcesDirectory: templates deploy, valuesFile deploy/environments/{environment}.yaml, environments dev,stage,prod.
+    const run = await validate(path.join(fixtures, 'everything-in-deploy'), {});
+    assert.deepEqual(issueBrief(run), []);
+    assert.equal(run.result, 'Succeeded', run.stdout);
+    assert.deepEqual([run.outputs.errorCount, run.outputs.warningCount, run.outputs.objectCount], ['0', '0', '6']);
+    assert.match(run.summaries[0].markdown, /\| prod \| plain \| 2 \| 0 \| 0 \|/);
+  });
+
   it('fails on errors, annotating each with its file and line', async () => {
     const run = await validate(path.join(fixtures, 'unknown-field'), { templates: 'deploy/manifests', environments: 'dev' });
     assert.equal(run.result, 'Failed');
