@@ -101,7 +101,7 @@ async function validateEnvironment(options: RenderAndValidateOptions, environmen
   report.objects = rendered.objects.length;
   report.objectRefs = rendered.objects.map(({ apiVersion, kind, namespace, name }) => ({ apiVersion, kind, namespace, name }));
   report.findings.push(...rendered.findings);
-  const validation = validateManifests(rendered.objects, { kubernetesVersion: options.kubernetesVersion, policy: options.policy });
+  const validation = validateManifests(rendered.objects, { kubernetesVersion: options.kubernetesVersion, policy: options.policy, variables });
   report.findings.push(...validation.findings);
   report.timings = validation.timings;
   options.onRendered?.(environment, rendered.objects);
