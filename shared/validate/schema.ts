@@ -33,8 +33,8 @@
 import { formatPath, type FieldPath, type ManifestObject, type ObjectRef } from '../manifests/model';
 import type { Finding } from '../manifests/finding';
 
-import kubernetesData = require('./schemas/kubernetes.json');
-import fluxData = require('./schemas/flux.json');
+import kubernetesData from './schemas/kubernetes.json';
+import fluxData from './schemas/flux.json';
 
 export interface SchemaOptions {
   /** Target cluster version: `1.30`, `v1.30.4`, `1.31.2-gke.100`, ... */

@@ -22,12 +22,6 @@ function parse(text: string): ManifestObject[] {
   return result.objects;
 }
 
-function one(text: string): ManifestObject {
-  const objects = parse(text);
-  assert.equal(objects.length, 1);
-  return objects[0];
-}
-
 function validate(text: string, kubernetesVersion = '1.30'): Finding[] {
   return validateSchemas(parse(text), { kubernetesVersion });
 }
