@@ -1,6 +1,7 @@
 import { apiGroup, describeObject, FieldPath, ManifestObject, ObjectRef } from '../manifests/model';
 import type { Finding, Severity } from '../manifests/finding';
 import { imagesWithRepository, imageVariable, ImageVariableSuffix } from '../images/image-list';
+import { splitImageReference } from '../images/reference';
 
 export type PolicyRuleId = 'policy/image-tag' | 'policy/resources' | 'policy/privileged' | 'policy/run-as-root' | 'policy/host-path' | 'policy/probes';
 
@@ -212,18 +213,11 @@ function resolveSeverities(severities: Partial<PolicySeverities>): PolicySeverit
 
 type Report = (setting: PolicySetting, path: FieldPath, message: string) => void;
 
-/** `registry:5000/app` has no tag: a colon before the last slash belongs to the registry host. */
-function imageTag(image: string): string | undefined {
-  const lastSlash = image.lastIndexOf('/');
-  const colon = image.lastIndexOf(':');
-  return colon > lastSlash ? image.slice(colon + 1) : undefined;
-}
-
 function checkImageTag(container: Container, who: string, variables: ReadonlyMap<string, string>, report: Report): void {
   const image = container.body.image;
   if (typeof image !== 'string' || image.trim() === '') return;
-  if (image.includes('@')) return; // pinned by digest
-  const tag = imageTag(image);
+  const { tag, digest } = splitImageReference(image);
+  if (digest !== undefined) return; // pinned by digest
   const path = [...container.path, 'image'];
   if (tag === undefined) {
     const [name] = imagesWithRepository(image, variables);
