@@ -8,6 +8,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { createHash } from 'node:crypto';
+import type { ReleaseManifest } from '../../shared/release/release-manifest';
 import { runBuiltTask, RunTaskOptions, TaskRun } from '../harness/task-runner';
 import { toolsBin } from '../harness/process-tools';
 
@@ -102,6 +104,8 @@ function snapshot(dir: string): Map<string, Buffer> {
   return out;
 }
 
+const readRelease = (bundle: string) => JSON.parse(fs.readFileSync(path.join(bundle, 'release.json'), 'utf8')) as ReleaseManifest;
+
 const issueBrief = (run: TaskRun) => run.issues.filter((i) => i.code).map((i) => `${i.type} ${i.code ?? ''} ${i.sourcepath ?? ''}:${i.linenumber ?? ''}`);
 
 describe('GitOpsCiPublish@1 bundle', function () {
@@ -154,7 +158,7 @@ describe('GitOpsCiPublish@1 bundle', function () {
         [['release', 'release', bundle]],
       );
 
-      const release = JSON.parse(fs.readFileSync(path.join(bundle, 'release.json'), 'utf8'));
+      const release = readRelease(bundle);
       assert.equal(release.kind, 'gitops-flow/release/v1');
       assert.equal(release.app, 'voting-app');
       assert.deepEqual(release.source, {
@@ -181,7 +185,7 @@ describe('GitOpsCiPublish@1 bundle', function () {
         variables: { WEB_IMAGE: 'contosoacr.azurecr.io/voting/web', WEB_REF: web, WEB_REPOSITORY: 'voting/web', WEB_TAG: repo.app },
       });
       assert.deepEqual(
-        release.environments.map((e: { name: string; objects: number; renderer: string }) => [e.name, e.renderer, e.objects]),
+        release.environments.map((e) => [e.name, e.renderer, e.objects]),
         [
           ['dev', 'kustomize', 7],
           ['stage', 'kustomize', 8],
@@ -201,8 +205,7 @@ describe('GitOpsCiPublish@1 bundle', function () {
       // Every file is listed with its checksum, and only the bundle's files are.
       const files = snapshot(bundle);
       assert.deepEqual(Object.keys(release.files), [...files.keys()].filter((f) => f !== 'release.json').sort());
-      for (const [rel, sum] of Object.entries(release.files))
-        assert.equal(sum, require('node:crypto').createHash('sha256').update(files.get(rel)!).digest('hex'), rel);
+      for (const [rel, sum] of Object.entries(release.files)) assert.equal(sum, createHash('sha256').update(files.get(rel)!).digest('hex'), rel);
       assert.ok(files.has('source/deploy/kustomize/base/web-deployment.yaml'));
       assert.ok(files.has('source/deploy/environments/prod.yaml'));
       assert.match(fs.readFileSync(path.join(bundle, 'images.yaml'), 'utf8'), new RegExp(`^WEB_TAG: "${repo.app}"$`, 'm'));
@@ -234,9 +237,9 @@ describe('GitOpsCiPublish@1 bundle', function () {
     assert.deepEqual(issueBrief(run), []);
     assert.equal(run.result, 'Succeeded', run.stdout);
     assert.deepEqual([run.outputs.errorCount, run.outputs.warningCount, run.outputs.objectCount], ['0', '0', '6']);
-    const release = JSON.parse(fs.readFileSync(path.join(run.outputs.bundlePath, 'release.json'), 'utf8'));
+    const release = readRelease(run.outputs.bundlePath);
     assert.deepEqual(
-      release.environments.map((e: { name: string; objects: number; renderer: string }) => [e.name, e.renderer, e.objects]),
+      release.environments.map((e) => [e.name, e.renderer, e.objects]),
       [
         ['dev', 'plain', 2],
         ['stage', 'plain', 2],
@@ -256,9 +259,9 @@ describe('GitOpsCiPublish@1 bundle', function () {
     assert.equal(run.result, 'Succeeded', run.stdout);
     assert.equal(run.outputs.WEB_REF, 'contosoacr.azurecr.io/voting/web:20260315.2');
     assert.equal(run.outputs.objectCount, '24');
-    const release = JSON.parse(fs.readFileSync(path.join(run.outputs.bundlePath, 'release.json'), 'utf8'));
+    const release = readRelease(run.outputs.bundlePath);
     assert.deepEqual(
-      release.images.map((i: { strategy: string; tag: string; contentCommit?: string }) => [i.strategy, i.tag, i.contentCommit]),
+      release.images.map((i) => [i.strategy, i.tag, i.contentCommit]),
       [['buildNumber', '20260315.2', undefined]],
     );
     assert.deepEqual(release.render.helmValuesFiles, ['deploy/helm/values-{environment}.yaml']);
@@ -310,7 +313,7 @@ describe('GitOpsCiPublish@1 bundle', function () {
     const copy = path.join(later.dir, '..', `${path.basename(later.dir)}-previous.json`);
     cleanup.push(copy);
     // The earlier release, as if built from the same history: WORKER's commit id is the one of this repository.
-    const prior = JSON.parse(fs.readFileSync(previous, 'utf8'));
+    const prior = JSON.parse(fs.readFileSync(previous, 'utf8')) as ReleaseManifest;
     for (const image of prior.images) if (image.name === 'WORKER') image.reference = `contosoacr.azurecr.io/voting/worker:${later.worker}`;
     fs.writeFileSync(copy, JSON.stringify(prior));
     const third = await publish(later, { previousRelease: copy, publishArtifact: 'false' }, { variables: buildVariables({ ...later, head: changed }) });

@@ -188,17 +188,20 @@ describe('GitOpsPrValidate@1 bundle', function () {
   it('writes SARIF when asked', async () => {
     const run = await validate(path.join(fixtures, 'removed-api'), { templates: 'deploy/manifests', environments: 'dev', testResultsFormat: 'sarif' });
     assert.equal(run.outputs.testResultsFile, path.join(run.folders.temp, 'gitops-validation.sarif'));
-    const sarif = JSON.parse(fs.readFileSync(run.outputs.testResultsFile, 'utf8'));
+    const sarif = JSON.parse(fs.readFileSync(run.outputs.testResultsFile, 'utf8')) as {
+      version: string;
+      runs: {
+        results: { ruleId: string; level: string; locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[] }[];
+      }[];
+    };
     assert.equal(sarif.version, '2.1.0');
     assert.deepEqual(
-      sarif.runs[0].results.map(
-        (r: { ruleId: string; level: string; locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[] }) => [
-          r.ruleId,
-          r.level,
-          r.locations[0].physicalLocation.artifactLocation.uri,
-          r.locations[0].physicalLocation.region.startLine,
-        ],
-      ),
+      sarif.runs[0].results.map((r) => [
+        r.ruleId,
+        r.level,
+        r.locations[0].physicalLocation.artifactLocation.uri,
+        r.locations[0].physicalLocation.region.startLine,
+      ]),
       [['api/removed', 'error', 'deploy/manifests/ingress.yaml', 1]],
     );
   });
