@@ -89,3 +89,16 @@ function sourcePath(p: string, fail: (detail: string) => never): string {
 export function imageVariable(image: Pick<ImageSpec, 'name'>, suffix: ImageVariableSuffix): string {
   return `${image.name}_${suffix}`;
 }
+
+/**
+ * The image names whose NAME_IMAGE variable holds exactly `repository`: a template that writes
+ * `image: ${WEB_IMAGE}` gets the repository without a tag, and WEB is what to tell the user about.
+ */
+export function imagesWithRepository(repository: string, variables: ReadonlyMap<string, string>): string[] {
+  const suffix = `_${'IMAGE' satisfies ImageVariableSuffix}`;
+  const names: string[] = [];
+  for (const [name, value] of variables) {
+    if (value === repository && name.endsWith(suffix) && name.length > suffix.length) names.push(name.slice(0, -suffix.length));
+  }
+  return names.sort();
+}

@@ -1,6 +1,6 @@
 import { loadAll, Schema, timestampTag, YAML11_SCHEMA } from 'js-yaml';
 import { Document, LineCounter, Node, isMap, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
-import type { Finding } from '../validate/finding';
+import type { Finding } from './finding';
 import { FieldPath, ManifestObject, SourceLocation } from './model';
 
 export interface ParseResult {

@@ -3,12 +3,13 @@ import * as path from 'node:path';
 import { parseDocument } from 'yaml';
 import { FieldPath, ManifestObject, SourceLocation } from '../manifests/model';
 import { parseManifests } from '../manifests/parse';
-import type { Finding } from '../validate/finding';
+import type { Finding } from '../manifests/finding';
 import { InputError } from '../util/errors';
 import { toPosix } from '../util/paths';
 import { commonAncestor, isInside, kustomizationClosure, kustomizationFile } from './kustomize-closure';
 import { substituteYaml, Variables } from './substitute';
 import { MissingToolError, ToolRunner } from './tools';
+import { valuesFileMatcher } from './values-files';
 
 export type RendererKind = 'helm' | 'kustomize' | 'plain';
 
@@ -22,6 +23,12 @@ export interface RenderRequest {
   variables: Variables;
   /** Absolute Helm values files for this environment, in order. */
   helmValuesFiles: string[];
+  /**
+   * The valuesFile and helmValuesFiles patterns (relative to repoRoot or absolute, `{environment}`
+   * standing for any environment): the files they name are values, never manifests, so the plain
+   * renderer skips them when they lie inside the templates folder.
+   */
+  valuesFiles: readonly string[];
   /** Helm release name. */
   releaseName: string;
   /** Helm `--namespace`, when given. */
@@ -83,7 +90,8 @@ export async function renderEnvironment(request: RenderRequest): Promise<Rendere
 
 function renderPlain(request: RenderRequest, templates: string): RenderedEnvironment {
   const result: RenderedEnvironment = { environment: request.environment, renderer: 'plain', objects: [], findings: [], files: 0 };
-  for (const file of listFiles(templates).filter((f) => YAML_FILE.test(f))) {
+  const isValuesFile = valuesFileMatcher(request.repoRoot, request.valuesFiles);
+  for (const file of listFiles(templates).filter((f) => YAML_FILE.test(f) && !isValuesFile(f))) {
     const rel = relativeTo(request.repoRoot, file);
     const text = substituteFile(file, rel, request.variables, result.findings);
     result.files++;

@@ -1,5 +1,5 @@
 import { isMap, isPair, isScalar, parseDocument, Scalar } from 'yaml';
-import type { Finding } from '../validate/finding';
+import type { Finding } from '../manifests/finding';
 import { VARIABLE_NAME } from './substitute';
 
 export interface VariablesResult {

@@ -1,6 +1,6 @@
 import { describeObject, ObjectRef } from '../manifests/model';
-import type { Finding } from '../validate/finding';
-import type { ValidationReport } from '../workflows/render-and-validate';
+import type { Finding } from '../manifests/finding';
+import type { ValidationReport } from './validation-report';
 
 /**
  * JUnit XML for PublishTestResults@2: one suite per environment with one test per rendered object
@@ -80,8 +80,9 @@ function objectKey(ref: ObjectRef): string {
   return `${ref.apiVersion}|${ref.kind}|${ref.namespace ?? ''}|${ref.name}`;
 }
 
-// XML 1.0 forbids most control characters even escaped; repository text may contain them.
-const INVALID_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
+// XML 1.0 forbids most control characters even escaped; repository text may contain them. Kept: tab,
+// newline, carriage return and U+0020..U+FFFD (surrogate pairs included); dropped: the rest.
+const INVALID_XML = /[^\t\n\r\u0020-\uFFFD]/g;
 
 function text(s: string): string {
   return s.replace(INVALID_XML, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

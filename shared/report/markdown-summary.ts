@@ -1,5 +1,5 @@
 import { describeObject } from '../manifests/model';
-import type { ValidationReport } from '../workflows/render-and-validate';
+import type { ValidationReport } from './validation-report';
 import { countBySeverity, MergedFinding, messageWithEnvironments } from './merge-findings';
 
 const MAX_LISTED = 200;

@@ -1,5 +1,5 @@
-import type { Finding } from '../validate/finding';
-import type { ValidationReport } from '../workflows/render-and-validate';
+import type { Finding } from '../manifests/finding';
+import type { ValidationReport } from './validation-report';
 
 /** A finding and every environment it appeared in. */
 export interface MergedFinding extends Finding {

@@ -1,5 +1,5 @@
 import { describeObject, ManifestObject } from '../manifests/model';
-import type { Finding } from './finding';
+import type { Finding } from '../manifests/finding';
 
 /** A Kubernetes minor release: `{ major: 1, minor: 31 }` for `v1.31.2`. */
 export interface KubernetesVersion {

@@ -1,5 +1,5 @@
 import { apiGroup, describeObject, ManifestObject } from '../manifests/model';
-import type { Finding } from './finding';
+import type { Finding } from '../manifests/finding';
 
 /**
  * The same object twice in one environment: the API server would keep only the last one and Flux

@@ -1,5 +1,7 @@
 import { apiGroup, describeObject, FieldPath, ManifestObject, ObjectRef } from '../manifests/model';
-import type { Finding, Severity } from './finding';
+import type { Finding, Severity } from '../manifests/finding';
+import { imagesWithRepository, imageVariable, ImageVariableSuffix } from '../images/image-list';
+import { splitImageReference } from '../images/reference';
 
 export type PolicyRuleId = 'policy/image-tag' | 'policy/resources' | 'policy/privileged' | 'policy/run-as-root' | 'policy/host-path' | 'policy/probes';
 
@@ -36,6 +38,12 @@ export const DEFAULT_POLICY_SEVERITIES: Readonly<PolicySeverities> = Object.free
   hostPath: 'warning',
   probes: 'warning',
 });
+
+/** What the policy rules know besides the objects. */
+export interface PolicyContext {
+  /** The environment's variables, to name the image variable an untagged image came from. */
+  variables?: ReadonlyMap<string, string>;
+}
 
 type Json = Record<string, unknown>;
 
@@ -136,7 +144,8 @@ function isSet(value: unknown): boolean {
  *
  * - `policy/image-tag`: every container (init and ephemeral too) whose image has no tag or the
  *   `latest` tag; an image pinned by digest passes. A missing or non-string image is left to the
- *   schema check. Points at the `image` line.
+ *   schema check. Points at the `image` line. An untagged image that is the value of an image
+ *   variable NAME_IMAGE (in `context.variables`) is named as such, with NAME_REF as the fix.
  * - `policy/resources`: containers and init containers (ephemeral containers may not set
  *   resources) must set `requests.cpu`, `requests.memory` and `limits.memory`. A CPU limit is not
  *   required: it only throttles, whereas a missing memory limit lets one pod exhaust its node.
@@ -155,7 +164,12 @@ function isSet(value: unknown): boolean {
  *   `readinessProbe` and a `livenessProbe` (a `startupProbe` does not replace either). Points at
  *   the container entry.
  */
-export function checkPolicy(objects: ManifestObject[], severities: Partial<PolicySeverities> = DEFAULT_POLICY_SEVERITIES): Finding[] {
+export function checkPolicy(
+  objects: ManifestObject[],
+  severities: Partial<PolicySeverities> = DEFAULT_POLICY_SEVERITIES,
+  context: PolicyContext = {},
+): Finding[] {
+  const variables = context.variables ?? new Map<string, string>();
   const effective = resolveSeverities(severities);
   const findings: Finding[] = [];
   for (const obj of objects) {
@@ -171,7 +185,7 @@ export function checkPolicy(objects: ManifestObject[], severities: Partial<Polic
     const containers = containersOf(template);
     for (const container of containers) {
       const who = `${container.label} in ${subject}`;
-      if (effective.imageTag !== 'off') checkImageTag(container, who, report);
+      if (effective.imageTag !== 'off') checkImageTag(container, who, variables, report);
       if (effective.resources !== 'off') checkResources(container, who, report);
       if (effective.privileged !== 'off') checkPrivileged(container, who, report);
       if (effective.runAsRoot !== 'off') checkRunAsRoot(template, container, who, report);
@@ -199,21 +213,17 @@ function resolveSeverities(severities: Partial<PolicySeverities>): PolicySeverit
 
 type Report = (setting: PolicySetting, path: FieldPath, message: string) => void;
 
-/** `registry:5000/app` has no tag: a colon before the last slash belongs to the registry host. */
-function imageTag(image: string): string | undefined {
-  const lastSlash = image.lastIndexOf('/');
-  const colon = image.lastIndexOf(':');
-  return colon > lastSlash ? image.slice(colon + 1) : undefined;
-}
-
-function checkImageTag(container: Container, who: string, report: Report): void {
+function checkImageTag(container: Container, who: string, variables: ReadonlyMap<string, string>, report: Report): void {
   const image = container.body.image;
   if (typeof image !== 'string' || image.trim() === '') return;
-  if (image.includes('@')) return; // pinned by digest
-  const tag = imageTag(image);
+  const { tag, digest } = splitImageReference(image);
+  if (digest !== undefined) return; // pinned by digest
   const path = [...container.path, 'image'];
   if (tag === undefined) {
-    report('imageTag', path, `${who} uses image ${image} without a tag, which pulls :latest; pin a version tag or a digest`);
+    const [name] = imagesWithRepository(image, variables);
+    const ref = (suffix: ImageVariableSuffix) => `\${${imageVariable({ name }, suffix)}}`;
+    const fix = name ? `${ref('IMAGE')} is the repository only: write ${ref('REF')} or ${ref('IMAGE')}:${ref('TAG')}` : 'pin a version tag or a digest';
+    report('imageTag', path, `${who} uses image ${image} without a tag, which pulls :latest; ${fix}`);
   } else if (tag === 'latest') {
     report('imageTag', path, `${who} uses image ${image} with the mutable latest tag; pin a version tag or a digest`);
   }

@@ -31,10 +31,10 @@
  * deprecated or removed is reported by the deprecations module, once. See `hasBuiltinGroup`.
  */
 import { formatPath, type FieldPath, type ManifestObject, type ObjectRef } from '../manifests/model';
-import type { Finding } from './finding';
+import type { Finding } from '../manifests/finding';
 
-import kubernetesData = require('./schemas/kubernetes.json');
-import fluxData = require('./schemas/flux.json');
+import kubernetesData from './schemas/kubernetes.json';
+import fluxData from './schemas/flux.json';
 
 export interface SchemaOptions {
   /** Target cluster version: `1.30`, `v1.30.4`, `1.31.2-gke.100`, ... */

@@ -1,5 +1,5 @@
 import { describeObject, ManifestObject, ObjectRef } from '../manifests/model';
-import type { Finding } from './finding';
+import type { Finding } from '../manifests/finding';
 
 const ADVICE = 'GitOps repositories must not hold plaintext secrets: encrypt it with SOPS or use a SealedSecret / external secret';
 

@@ -1,7 +1,7 @@
 import type { ManifestObject } from '../manifests/model';
 import { checkApiVersions } from './deprecated-apis';
 import { checkDuplicates } from './duplicates';
-import type { Finding } from './finding';
+import type { Finding } from '../manifests/finding';
 import { checkPolicy, PolicySeverities } from './policy';
 import { validateSchemas } from './schema';
 import { checkSecrets } from './secrets';
@@ -9,6 +9,8 @@ import { checkSecrets } from './secrets';
 export interface ManifestChecks {
   kubernetesVersion: string;
   policy: PolicySeverities;
+  /** The environment's variables, for messages that name the variable a value came from. */
+  variables?: ReadonlyMap<string, string>;
 }
 
 export interface ManifestValidation {
@@ -30,6 +32,6 @@ export function validateManifests(objects: ManifestObject[], checks: ManifestChe
   timed('apiVersions', () => checkApiVersions(objects, checks.kubernetesVersion));
   timed('schema', () => validateSchemas(objects, { kubernetesVersion: checks.kubernetesVersion }));
   timed('secrets', () => checkSecrets(objects));
-  timed('policy', () => checkPolicy(objects, checks.policy));
+  timed('policy', () => checkPolicy(objects, checks.policy, { variables: checks.variables }));
   return { findings, timings };
 }

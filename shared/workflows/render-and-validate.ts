@@ -1,16 +1,19 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ManifestObject, ObjectRef } from '../manifests/model';
+import type { ManifestObject } from '../manifests/model';
 import { renderEnvironment, RendererKind } from '../render/render';
+import type { EnvironmentReport, ValidationReport } from '../report/validation-report';
 import type { Variables } from '../render/substitute';
 import type { ToolRunner } from '../render/tools';
 import { parseValuesFile } from '../render/variables';
 import { lintDockerfile, DockerfileLintOptions } from '../validate/dockerfile';
-import type { Finding } from '../validate/finding';
+import type { Finding } from '../manifests/finding';
 import type { PolicySeverities } from '../validate/policy';
 import { validateManifests } from '../validate/validate-manifests';
 import { InputError } from '../util/errors';
 import { forEnvironment, toPosix } from '../util/paths';
+
+export type { DockerfileReport, EnvironmentReport, ValidationReport } from '../report/validation-report';
 
 export interface RenderAndValidateOptions {
   repoRoot: string;
@@ -35,27 +38,6 @@ export interface RenderAndValidateOptions {
   onProgress?: (percent: number, operation: string) => void;
   /** Receives each environment's rendered objects (GitOpsPromote writes them out). */
   onRendered?: (environment: string, objects: ManifestObject[]) => void;
-}
-
-export interface EnvironmentReport {
-  environment: string;
-  renderer?: RendererKind;
-  objects: number;
-  files: number;
-  /** The objects rendered, for per-object test results. */
-  objectRefs: ObjectRef[];
-  findings: Finding[];
-  timings: Record<string, number>;
-}
-
-export interface DockerfileReport {
-  file: string;
-  findings: Finding[];
-}
-
-export interface ValidationReport {
-  environments: EnvironmentReport[];
-  dockerfiles: DockerfileReport[];
 }
 
 /** Renders every environment and runs every check; the report holds all findings, nothing is thrown for them. */
@@ -107,6 +89,7 @@ async function validateEnvironment(options: RenderAndValidateOptions, environmen
     environment,
     variables,
     helmValuesFiles: options.helmValuesFiles.map((p) => path.resolve(options.repoRoot, forEnvironment(p, environment))),
+    valuesFiles: [options.valuesFile, ...options.helmValuesFiles],
     releaseName: options.releaseName || path.basename(templates),
     namespace: options.namespace ? forEnvironment(options.namespace, environment) : undefined,
     kubernetesVersion: options.kubernetesVersion,
@@ -118,7 +101,7 @@ async function validateEnvironment(options: RenderAndValidateOptions, environmen
   report.objects = rendered.objects.length;
   report.objectRefs = rendered.objects.map(({ apiVersion, kind, namespace, name }) => ({ apiVersion, kind, namespace, name }));
   report.findings.push(...rendered.findings);
-  const validation = validateManifests(rendered.objects, { kubernetesVersion: options.kubernetesVersion, policy: options.policy });
+  const validation = validateManifests(rendered.objects, { kubernetesVersion: options.kubernetesVersion, policy: options.policy, variables });
   report.findings.push(...validation.findings);
   report.timings = validation.timings;
   options.onRendered?.(environment, rendered.objects);

@@ -104,6 +104,8 @@ function snapshot(dir: string): Map<string, Buffer> {
   return out;
 }
 
+const readRelease = (bundle: string) => JSON.parse(fs.readFileSync(path.join(bundle, 'release.json'), 'utf8')) as ReleaseManifest;
+
 const issueBrief = (run: TaskRun) => run.issues.filter((i) => i.code).map((i) => `${i.type} ${i.code ?? ''} ${i.sourcepath ?? ''}:${i.linenumber ?? ''}`);
 
 describe('GitOpsCiPublish@1 bundle', function () {
@@ -156,7 +158,7 @@ describe('GitOpsCiPublish@1 bundle', function () {
         [['release', 'release', bundle]],
       );
 
-      const release = JSON.parse(fs.readFileSync(path.join(bundle, 'release.json'), 'utf8')) as ReleaseManifest;
+      const release = readRelease(bundle);
       assert.equal(release.kind, 'gitops-flow/release/v1');
       assert.equal(release.app, 'voting-app');
       assert.deepEqual(release.source, {
@@ -213,6 +215,39 @@ describe('GitOpsCiPublish@1 bundle', function () {
     });
   }
 
+  it('publishes a clean app with everything under deploy/ on the task.json defaults (values files are no manifests)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-ci-deploy-'));
+    cleanup.push(dir);
+    fs.cpSync(path.join(root, 'test/fixtures/repos/everything-in-deploy'), dir, { recursive: true });
+    fs.mkdirSync(path.join(dir, 'src/web'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'src/web/server.js'), 'console.log("web");\n');
+    git(dir, 'init', '-q', '-b', 'main');
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', 'app');
+    const head = git(dir, 'rev-parse', 'HEAD');
+    const deployRepo: Repo = { dir, app: head, worker: head, head };
+    // Only the required images input: templates deploy, valuesFile deploy/environments/{environment}.yaml, environments dev,stage,prod.
+    const run = await runBuiltTask({
+      taskDir,
+      inputs: { images: 'WEB=contosoacr.azurecr.io/voting/web:src/web' },
+      variables: buildVariables(deployRepo),
+      env: { PATH: `${toolsBin()}${path.delimiter}${process.env.PATH}` },
+    });
+    runs.push(run);
+    assert.deepEqual(issueBrief(run), []);
+    assert.equal(run.result, 'Succeeded', run.stdout);
+    assert.deepEqual([run.outputs.errorCount, run.outputs.warningCount, run.outputs.objectCount], ['0', '0', '6']);
+    const release = readRelease(run.outputs.bundlePath);
+    assert.deepEqual(
+      release.environments.map((e) => [e.name, e.renderer, e.objects]),
+      [
+        ['dev', 'plain', 2],
+        ['stage', 'plain', 2],
+        ['prod', 'plain', 2],
+      ],
+    );
+  });
+
   it('renders the Helm chart with build-number tags', async () => {
     const run = await publish(repo, {
       templates: 'deploy/helm/voting-app',
@@ -224,7 +259,7 @@ describe('GitOpsCiPublish@1 bundle', function () {
     assert.equal(run.result, 'Succeeded', run.stdout);
     assert.equal(run.outputs.WEB_REF, 'contosoacr.azurecr.io/voting/web:20260315.2');
     assert.equal(run.outputs.objectCount, '24');
-    const release = JSON.parse(fs.readFileSync(path.join(run.outputs.bundlePath, 'release.json'), 'utf8')) as ReleaseManifest;
+    const release = readRelease(run.outputs.bundlePath);
     assert.deepEqual(
       release.images.map((i) => [i.strategy, i.tag, i.contentCommit]),
       [['buildNumber', '20260315.2', undefined]],

@@ -5,6 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { runBuiltTask, RunTaskOptions, TaskRun } from '../harness/task-runner';
 import { toolsBin } from '../harness/process-tools';
@@ -13,6 +14,7 @@ const root = process.cwd();
 const taskDir = path.join(root, 'dist/tasks/GitOpsPrValidate/v1');
 const fixtures = path.join(root, 'test/fixtures/repos');
 const runs: TaskRun[] = [];
+const cleanup: string[] = [];
 
 async function validate(sources: string, inputs: Record<string, string>, extra: Partial<RunTaskOptions> = {}): Promise<TaskRun> {
   const run = await runBuiltTask({
@@ -33,6 +35,7 @@ describe('GitOpsPrValidate@1 bundle', function () {
   this.timeout(120_000);
   after(() => {
     for (const run of runs) fs.rmSync(run.folders.work, { recursive: true, force: true });
+    for (const dir of cleanup) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   const nodes: [string, string | undefined][] = [
@@ -76,6 +79,36 @@ describe('GitOpsPrValidate@1 bundle', function () {
       );
     });
   }
+
+  it('passes a clean app with everything under deploy/ on the task.json defaults (values files are no manifests)', async () => {
+    // Only Build.SourcesDirectory: templates deploy, valuesFile deploy/environments/{environment}.yaml, environments dev,stage,prod.
+    const run = await validate(path.join(fixtures, 'everything-in-deploy'), {});
+    assert.deepEqual(issueBrief(run), []);
+    assert.equal(run.result, 'Succeeded', run.stdout);
+    assert.deepEqual([run.outputs.errorCount, run.outputs.warningCount, run.outputs.objectCount], ['0', '0', '6']);
+    assert.match(run.summaries[0].markdown, /\| prod \| plain \| 2 \| 0 \| 0 \|/);
+  });
+
+  it('tells a template using ${NAME_IMAGE} as the image to write ${NAME_REF}', async () => {
+    const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-pr-image-'));
+    cleanup.push(repo);
+    fs.cpSync(path.join(fixtures, 'everything-in-deploy'), repo, { recursive: true });
+    const deployment = path.join(repo, 'deploy/deployment.yaml');
+    fs.writeFileSync(deployment, fs.readFileSync(deployment, 'utf8').replace('image: nginx:1.27.3', 'image: ${WEB_IMAGE}'));
+    const run = await validate(repo, { environments: 'dev', variables: 'WEB_IMAGE=contosoacr.azurecr.io/voting/web' });
+    assert.equal(run.result, 'Failed');
+    assert.deepEqual(
+      run.issues.filter((i) => i.code).map((i) => [i.code, i.sourcepath, i.linenumber, i.message]),
+      [
+        [
+          'policy/image-tag',
+          'deploy/deployment.yaml',
+          '21',
+          '[policy/image-tag] container "web" in Deployment web-dev/web uses image contosoacr.azurecr.io/voting/web without a tag, which pulls :latest; ${WEB_IMAGE} is the repository only: write ${WEB_REF} or ${WEB_IMAGE}:${WEB_TAG}',
+        ],
+      ],
+    );
+  });
 
   it('fails on errors, annotating each with its file and line', async () => {
     const run = await validate(path.join(fixtures, 'unknown-field'), { templates: 'deploy/manifests', environments: 'dev' });

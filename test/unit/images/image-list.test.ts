@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { imageVariable, parseImageList } from '../../../shared/images/image-list';
+import { imagesWithRepository, imageVariable, parseImageList } from '../../../shared/images/image-list';
 
 describe('parseImageList', () => {
   it('reads NAME=repository:paths lines, skipping blanks and comments', () => {
@@ -44,5 +44,20 @@ describe('parseImageList', () => {
   it('builds the variable names of an image', () => {
     assert.equal(imageVariable({ name: 'WEB' }, 'TAG'), 'WEB_TAG');
     assert.equal(imageVariable({ name: 'WEB' }, 'REPOSITORY'), 'WEB_REPOSITORY');
+  });
+});
+
+describe('imagesWithRepository', () => {
+  it('names the images whose NAME_IMAGE variable is exactly the repository, sorted', () => {
+    const variables = new Map([
+      ['WEB_IMAGE', 'contosoacr.azurecr.io/voting/web'],
+      ['WEB_REF', 'contosoacr.azurecr.io/voting/web:1.0'],
+      ['API_IMAGE', 'contosoacr.azurecr.io/voting/web'],
+      ['WORKER_IMAGE', 'contosoacr.azurecr.io/voting/worker'],
+      ['WEB', 'contosoacr.azurecr.io/voting/web'],
+      ['_IMAGE', 'contosoacr.azurecr.io/voting/web'],
+    ]);
+    assert.deepEqual(imagesWithRepository('contosoacr.azurecr.io/voting/web', variables), ['API', 'WEB']);
+    assert.deepEqual(imagesWithRepository('contosoacr.azurecr.io/voting', variables), []);
   });
 });

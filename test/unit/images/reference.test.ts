@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { isValidTag, parseRepository } from '../../../shared/images/reference';
+import { isValidTag, parseRepository, splitImageReference } from '../../../shared/images/reference';
 
 describe('parseRepository', () => {
   it('splits a registry from the repository path', () => {
@@ -37,5 +37,43 @@ describe('isValidTag', () => {
   it('accepts Docker tags and rejects the rest', () => {
     for (const t of ['1.4.7', 'c1232b174bf3d539cb272913b6d24a34d92a20fc', '20260101.1', 'v1_2-rc', '_x']) assert.ok(isValidTag(t), t);
     for (const t of ['', '.x', '-x', 'a b', 'a/b', 'a:b', 'x'.repeat(129)]) assert.ok(!isValidTag(t), t);
+  });
+});
+
+describe('splitImageReference', () => {
+  it('cuts registry, path, tag and digest as Docker reads them', () => {
+    assert.deepEqual(splitImageReference('contosoacr.azurecr.io/voting/web:1.4@sha256:abc'), {
+      name: 'contosoacr.azurecr.io/voting/web',
+      registry: 'contosoacr.azurecr.io',
+      path: 'voting/web',
+      tag: '1.4',
+      digest: 'sha256:abc',
+    });
+    assert.deepEqual(splitImageReference('localhost:5000/app'), {
+      name: 'localhost:5000/app',
+      registry: 'localhost:5000',
+      path: 'app',
+      tag: undefined,
+      digest: undefined,
+    });
+    assert.deepEqual(splitImageReference('nginx:latest'), { name: 'nginx', registry: undefined, path: 'nginx', tag: 'latest', digest: undefined });
+    assert.deepEqual(splitImageReference('library/redis'), {
+      name: 'library/redis',
+      registry: undefined,
+      path: 'library/redis',
+      tag: undefined,
+      digest: undefined,
+    });
+  });
+
+  it('checks nothing, so references with unresolved parts still split', () => {
+    assert.deepEqual(splitImageReference('${REGISTRY}/Web:${TAG}'), {
+      name: '${REGISTRY}/Web',
+      registry: undefined,
+      path: '${REGISTRY}/Web',
+      tag: '${TAG}',
+      digest: undefined,
+    });
+    assert.deepEqual(splitImageReference(''), { name: '', registry: undefined, path: '', tag: undefined, digest: undefined });
   });
 });

@@ -18,6 +18,7 @@ function request(repo: string, templates: string, environment: string, extra: Pa
     environment,
     variables: values.variables,
     helmValuesFiles: [],
+    valuesFiles: [],
     releaseName: 'web',
     workDir: fs.mkdtempSync(path.join(os.tmpdir(), 'render-test-')),
     tools: processTools([toolsBin()]),
@@ -59,6 +60,46 @@ describe('renderEnvironment', () => {
       assert.deepEqual(
         r.findings.map((f) => [f.rule, f.file, f.line]),
         [['yaml/syntax', 'deploy/manifests/configmap.yaml', 8]],
+      );
+    });
+
+    it('skips the values files of every environment inside the templates folder', async () => {
+      const r = await renderEnvironment(request('everything-in-deploy', 'deploy', 'dev', { valuesFiles: ['deploy/environments/{environment}.yaml'] }));
+      assert.deepEqual(r.findings, []);
+      assert.deepEqual(
+        r.objects.map((o) => [o.kind, o.namespace, o.name, o.source.file]),
+        [
+          ['Deployment', 'web-dev', 'web', 'deploy/deployment.yaml'],
+          ['Service', 'web-dev', 'web', 'deploy/service.yaml'],
+        ],
+      );
+      assert.equal(r.files, 2);
+    });
+
+    it('skips Helm values files named by an absolute pattern', async () => {
+      const repoRoot = path.join(fixtures, 'everything-in-deploy');
+      const r = await renderEnvironment(
+        request('everything-in-deploy', 'deploy', 'prod', { valuesFiles: ['', path.join(repoRoot, 'deploy/environments/{environment}.yaml')] }),
+      );
+      assert.deepEqual(
+        r.objects.map((o) => [o.kind, o.namespace]),
+        [
+          ['Deployment', 'web-prod'],
+          ['Service', 'web-prod'],
+        ],
+      );
+      assert.deepEqual(r.findings, []);
+    });
+
+    it('reads a values file as a template when nothing names it a values file', async () => {
+      const r = await renderEnvironment(request('everything-in-deploy', 'deploy', 'dev'));
+      assert.deepEqual(
+        r.findings.map((f) => [f.rule, f.file, f.line]),
+        [
+          ['manifest/missing-type', 'deploy/environments/dev.yaml', 1],
+          ['manifest/missing-type', 'deploy/environments/prod.yaml', 1],
+          ['manifest/missing-type', 'deploy/environments/stage.yaml', 1],
+        ],
       );
     });
 

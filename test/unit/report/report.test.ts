@@ -3,8 +3,8 @@ import { junitReport } from '../../../shared/report/junit';
 import { markdownSummary } from '../../../shared/report/markdown-summary';
 import { countBySeverity, mergeFindings, messageWithEnvironments } from '../../../shared/report/merge-findings';
 import { sarifReport } from '../../../shared/report/sarif';
-import type { Finding } from '../../../shared/validate/finding';
-import type { ValidationReport } from '../../../shared/workflows/render-and-validate';
+import type { Finding } from '../../../shared/manifests/finding';
+import type { ValidationReport } from '../../../shared/report/validation-report';
 
 const web = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'prod', name: 'web' };
 const unknownField: Finding = {
@@ -88,10 +88,13 @@ describe('junitReport', () => {
 
 describe('sarifReport', () => {
   it('writes SARIF 2.1.0 with rules, levels, locations and environments', () => {
-    const sarif = JSON.parse(sarifReport(mergeFindings(report()), '1.0.0'));
+    const sarif = JSON.parse(sarifReport(mergeFindings(report()), '1.0.0')) as {
+      version: string;
+      runs: { tool: { driver: { rules: { id: string }[] } }; results: unknown[] }[];
+    };
     assert.equal(sarif.version, '2.1.0');
     assert.deepEqual(
-      sarif.runs[0].tool.driver.rules.map((r: { id: string }) => r.id),
+      sarif.runs[0].tool.driver.rules.map((r) => r.id),
       ['DL3007', 'policy/probes', 'schema/unknown-field', 'yaml/syntax'],
     );
     assert.deepEqual(sarif.runs[0].results[0], {

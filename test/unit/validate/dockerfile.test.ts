@@ -2,8 +2,9 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
+import * as sinon from 'sinon';
 import { DOCKERFILE_RULES, DockerfileLintOptions, lintDockerfile } from '../../../shared/validate/dockerfile';
-import type { Finding } from '../../../shared/validate/finding';
+import type { Finding } from '../../../shared/manifests/finding';
 
 const FIXTURES = path.join(process.cwd(), 'test/fixtures/dockerfiles');
 
@@ -470,6 +471,30 @@ describe('lintDockerfile', () => {
       for (const id of ['DL3002', 'DL3003', 'DL3006', 'DL3007', 'DL3009', 'DL3015', 'DL3020', 'DL3025']) {
         assert.equal(DOCKERFILE_RULES[id].severity, 'warning', id);
       }
+    });
+  });
+
+  describe('rule registry', () => {
+    afterEach(() => sinon.restore());
+
+    it('keeps a description and a check with every rule', () => {
+      for (const [id, rule] of Object.entries(DOCKERFILE_RULES)) {
+        assert.ok(/^(DL|GF)\d{4}$/.test(id), id);
+        assert.ok(rule.description.length > 10, id);
+        assert.equal(typeof rule.check, 'function', id);
+      }
+    });
+
+    it('reports a rule that throws as a linter warning and still runs the other rules', () => {
+      sinon.stub(DOCKERFILE_RULES.DL3003, 'check').throws(new Error('boom'));
+      const findings = lint(`FROM alpine:3.20\nRUN cd /tmp\nCMD node server.js\n${NONROOT}\n`);
+      assert.deepEqual(
+        findings.map((f) => [f.line, f.rule, f.severity, f.message.split(';')[0]]),
+        [
+          [1, 'dockerfile/lint-failed', 'warning', 'Best-practice rule DL3003 failed on this file: boom'],
+          [3, 'DL3025', 'warning', 'CMD uses the shell form'],
+        ],
+      );
     });
   });
 

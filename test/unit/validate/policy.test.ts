@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { parseManifests } from '../../../shared/manifests/parse';
 import type { ManifestObject } from '../../../shared/manifests/model';
-import type { Finding } from '../../../shared/validate/finding';
+import type { Finding } from '../../../shared/manifests/finding';
 import { checkPolicy, DEFAULT_POLICY_SEVERITIES, POLICY_RULES, PolicySeverities } from '../../../shared/validate/policy';
 
 const FILE = 'apps/web/deployment.yaml';
@@ -166,6 +166,28 @@ spec:
         untagged.message,
         'container "sidecar" in Deployment prod/web uses image registry.example.com:5000/agent without a tag, which pulls :latest; pin a version tag or a digest',
       );
+    });
+
+    it('names the image variable an untagged image came from, and what to write instead', () => {
+      const variables = new Map([
+        ['WEB_IMAGE', 'registry.example.com:5000/agent'],
+        ['WEB_TAG', '1.4.2'],
+        ['WEB_REF', 'registry.example.com:5000/agent:1.4.2'],
+      ]);
+      const [, untagged] = rule(checkPolicy(parse(DIRTY), only('imageTag'), { variables }), 'policy/image-tag');
+      assert.equal(
+        untagged.message,
+        'container "sidecar" in Deployment prod/web uses image registry.example.com:5000/agent without a tag, which pulls :latest; ${WEB_IMAGE} is the repository only: write ${WEB_REF} or ${WEB_IMAGE}:${WEB_TAG}',
+      );
+    });
+
+    it('names no variable when only a variable that is not NAME_IMAGE holds the untagged image', () => {
+      const variables = new Map([
+        ['AGENT', 'registry.example.com:5000/agent'],
+        ['_IMAGE', 'registry.example.com:5000/agent'],
+      ]);
+      const [, untagged] = rule(checkPolicy(parse(DIRTY), only('imageTag'), { variables }), 'policy/image-tag');
+      assert.match(untagged.message, /without a tag, which pulls :latest; pin a version tag or a digest$/);
     });
 
     it('checks init and ephemeral containers, accepts digests and leaves a missing image alone', () => {

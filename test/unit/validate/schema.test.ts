@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseManifests } from '../../../shared/manifests/parse';
 import type { ManifestObject } from '../../../shared/manifests/model';
-import type { Finding } from '../../../shared/validate/finding';
+import type { Finding } from '../../../shared/manifests/finding';
 import {
   SCHEMA_KUBERNETES_VERSIONS,
   closest,
@@ -20,12 +20,6 @@ function parse(text: string): ManifestObject[] {
   const result = parseManifests(text, FILE);
   assert.deepEqual(result.errors, []);
   return result.objects;
-}
-
-function one(text: string): ManifestObject {
-  const objects = parse(text);
-  assert.equal(objects.length, 1);
-  return objects[0];
 }
 
 function validate(text: string, kubernetesVersion = '1.30'): Finding[] {

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_POLICY_SEVERITIES, PolicySeverities } from '../../../shared/validate/policy';
-import type { Finding } from '../../../shared/validate/finding';
+import type { Finding } from '../../../shared/manifests/finding';
 import { allFindings, renderAndValidate, RenderAndValidateOptions } from '../../../shared/workflows/render-and-validate';
 import { processTools, toolsBin } from '../../harness/process-tools';
 

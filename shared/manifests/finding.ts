@@ -1,4 +1,4 @@
-import type { ObjectRef } from '../manifests/model';
+import type { ObjectRef } from './model';
 
 export type Severity = 'error' | 'warning';
 
