@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, errors } from './errors';
 import { PullRequestStatus } from './enums';
-import type { FaultHandle, FaultSpec, FaultTable } from './faults';
+import { faultJson, faultSpecFromJson, FaultHandle, FaultSpec, FaultTable } from '../common/faults';
 import { TreeEditor, ZERO_ID } from './git';
 import { groupIdentity } from './identities';
 import type { Identity, Organization, Repository } from './model';
@@ -325,25 +325,13 @@ export function adminHttpHandler(svc: DevOpsService, http: DevOpsHttp, faults: F
         });
       }
       if (seg[0] === 'faults') {
-        if (method === 'GET') return send(200, { value: faults.list().map((f) => ({ ...f, spec: { ...f.spec, pathPattern: String(f.spec.pathPattern) } })) });
-        if (method === 'DELETE') {
+        if (method === 'GET' && seg.length === 1) return send(200, { value: faults.list().map(faultJson) });
+        if (method === 'DELETE' && seg.length === 1) {
           faults.clear();
           return send(200, {});
         }
-        if (method === 'POST') {
-          const b = body as Json;
-          const pattern = typeof b.pathRegex === 'string' ? new RegExp(b.pathRegex) : String(b.pathPattern ?? '');
-          const handle = faults.add({
-            ...(b.method ? { method: String(b.method) } : {}),
-            pathPattern: pattern,
-            ...(b.status !== undefined ? { status: Number(b.status) } : {}),
-            ...(b.retryAfterSeconds !== undefined ? { retryAfterSeconds: Number(b.retryAfterSeconds) } : {}),
-            ...(b.delayMs !== undefined ? { delayMs: Number(b.delayMs) } : {}),
-            ...(b.reset ? { reset: true } : {}),
-            count: Number(b.count ?? 1),
-          });
-          return send(201, { id: handle.id });
-        }
+        if (method === 'DELETE' && seg.length === 2) return faults.cancel(Number(seg[1])) ? send(200, {}) : send(404, { message: `no fault ${seg[1]}` });
+        if (method === 'POST' && seg.length === 1) return send(201, { id: faults.add(faultSpecFromJson(body)).id });
       }
       if (seg[0] === 'requests') {
         if (method === 'DELETE') {

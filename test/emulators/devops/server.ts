@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, errors } from './errors';
 import { PullRequestStatus, VersionControlRecursionType, parseEnum } from './enums';
-import type { FaultTable } from './faults';
+import { applyFault, describeFault, FaultSpec, FaultTable, HungRequests } from '../common/faults';
 import { serveGitHttp } from './git-http';
 import { RESOURCE_AREAS, locationsFor } from './locations';
 import type { Identity, Organization, Project, PullRequest, Repository } from './model';
@@ -62,6 +62,8 @@ export class DevOpsHttp {
   readonly workItems: WorkItems;
   private readonly routes: Route[] = [];
   readonly log: RequestRecord[] = [];
+  /** Requests a hang fault holds open (ended by stop()). */
+  readonly hung: HungRequests = new Set();
   recordBodies = false;
   adminHandler?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>;
 
@@ -94,45 +96,43 @@ export class DevOpsHttp {
         await this.adminHandler(req, res, url.pathname.slice('/_admin'.length));
         return;
       }
-      const fault = this.faults.take(record.method, record.path);
+      const fault = this.faults.take({ method: record.method, path: record.path });
       if (fault) {
-        if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
-        if (fault.reset) {
-          record.operation = 'fault:reset';
-          req.socket.destroy();
-          return;
-        }
-        if (fault.status !== undefined) {
-          record.operation = `fault:${fault.status}`;
-          req.resume();
-          const e =
-            fault.status === 429
-              ? errors.throttled(fault.retryAfterSeconds)
-              : fault.status === 503
-                ? errors.unavailable()
-                : fault.status >= 500
-                  ? errors.internal()
-                  : new ApiError(fault.status, 'InjectedFaultException', `Injected fault ${fault.status}.`);
-          const headers: Record<string, string> = { ...e.headers };
-          if (fault.status === 503 && fault.retryAfterSeconds !== undefined) headers['Retry-After'] = String(fault.retryAfterSeconds);
-          if (fault.status === 429) {
-            Object.assign(headers, {
-              'X-RateLimit-Resource': 'ATCPU',
-              'X-RateLimit-Delay': '1',
-              'X-RateLimit-Limit': '200',
-              'X-RateLimit-Remaining': '0',
-              'X-RateLimit-Reset': String(Math.ceil(Date.now() / 1000) + (fault.retryAfterSeconds ?? 0)),
-            });
-          }
-          this.sendJson(res, fault.status, e.body(), headers);
-          return;
-        }
+        record.operation = `fault:${describeFault(fault)}`;
+        if (await applyFault(fault, req, res, (status, spec) => this.sendFault(res, status, spec), this.hung)) return;
       }
       await this.dispatch(req, res, url, record);
     } catch (e) {
       if (this.recordBodies && e instanceof ApiError) record.body = e.body();
       this.sendError(res, e);
     }
+  }
+
+  /** An injected error status, with the headers the service sends with it (429: X-RateLimit-*). */
+  private sendFault(res: ServerResponse, status: number, spec: FaultSpec): void {
+    const e =
+      status === 429
+        ? errors.throttled(spec.retryAfterSeconds)
+        : status === 503
+          ? errors.unavailable()
+          : status >= 500
+            ? errors.internal()
+            : new ApiError(status, 'InjectedFaultException', `Injected fault ${status}.`);
+    const headers: Record<string, string> = { ...e.headers };
+    if (status === 503 && spec.retryAfterSeconds !== undefined) headers['Retry-After'] = String(spec.retryAfterSeconds);
+    if (status === 429) {
+      Object.assign(headers, {
+        'X-RateLimit-Resource': 'ATCPU',
+        'X-RateLimit-Delay': '1',
+        'X-RateLimit-Limit': '200',
+        'X-RateLimit-Remaining': '0',
+        'X-RateLimit-Reset': String(Math.ceil(Date.now() / 1000) + (spec.retryAfterSeconds ?? 0)),
+      });
+    }
+    const body = e.body();
+    if (spec.message !== undefined) body.message = spec.message;
+    if (spec.code !== undefined) body.typeKey = spec.code;
+    this.sendJson(res, status, body, headers);
   }
 
   private authenticate(req: IncomingMessage): string | null {
