@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { faultJson, faultSpecFromJson, FaultTable } from '../common/faults';
-import { asJsonObject, JsonObject, parseJson, readBody, sendJson } from '../common/json';
+import { asJsonObject, JsonObject, optionalText, parseJson, readBody, sendJson, text } from '../common/json';
 import type { FluxSimulator, ObjectFailure, ProvisioningFailure, Scenario } from '../flux/simulator';
 import type { ArmService, ClusterRecord, ClusterType } from './arm';
 import type { LoggedRequest } from './http';
@@ -111,7 +111,7 @@ async function route(t: ArmAdminTarget, method: string, seg: string[], query: UR
     if (seg.length === 1 && method === 'GET') return ok({ value: clusterList(t) });
     if (seg.length === 1 && method === 'POST') {
       const x = object(body, 'cluster');
-      const type = String(x.type ?? 'connectedClusters');
+      const type = text(x.type, 'connectedClusters');
       if (type !== 'connectedClusters' && type !== 'managedClusters')
         throw new AdminError(`cluster type '${type}' is not connectedClusters or managedClusters`);
       const record = t.addCluster({ name: requiredString(x, 'name'), type });
@@ -130,13 +130,11 @@ async function route(t: ArmAdminTarget, method: string, seg: string[], query: UR
     if (config !== undefined && seg.length === 5 && e === 'reconcile' && method === 'POST') return ok(await t.flux.reconcileNow(cluster, config));
     if (c === 'fluxConfigurations' && seg.length === 3 && method === 'POST') {
       const x = object(body, 'flux configuration');
-      const state = x.state === undefined ? undefined : object(x.state, 'state');
-      t.addFluxConfiguration(
-        cluster,
-        requiredString(x, 'name'),
-        object(x.properties, 'properties'),
-        state as { provisioningState?: string; errorMessage?: string },
-      );
+      const state: { provisioningState?: string; errorMessage?: string } | undefined =
+        x.state === undefined
+          ? undefined
+          : { provisioningState: optionalText(object(x.state, 'state').provisioningState), errorMessage: optionalText(object(x.state, 'state').errorMessage) };
+      t.addFluxConfiguration(cluster, requiredString(x, 'name'), object(x.properties, 'properties'), state);
       return { status: 201, json: {} };
     }
   }
@@ -144,7 +142,7 @@ async function route(t: ArmAdminTarget, method: string, seg: string[], query: UR
   if (a === 'object-failures' && seg.length === 1) {
     if (method === 'POST') {
       const x = object(body, 'object failure');
-      const mode = x.mode === undefined ? undefined : String(x.mode);
+      const mode = optionalText(x.mode);
       if (mode !== undefined && mode !== 'apply' && mode !== 'health') throw new AdminError(`object failure mode '${mode}' is not apply or health`);
       const failure: ObjectFailure = { kind: requiredString(x, 'kind'), name: requiredString(x, 'name'), message: requiredString(x, 'message') };
       for (const k of ['cluster', 'config', 'namespace'] as const) if (x[k] !== undefined) failure[k] = requiredString(x, k);
@@ -161,7 +159,7 @@ async function route(t: ArmAdminTarget, method: string, seg: string[], query: UR
   if (a === 'denials' && seg.length === 1) {
     if (method === 'POST') {
       const x = object(body, 'denial');
-      const action = x.action === undefined ? undefined : String(x.action);
+      const action = optionalText(x.action);
       if (action !== undefined && action !== 'read' && action !== 'write' && action !== 'delete')
         throw new AdminError(`denial action '${action}' is not read, write or delete`);
       t.arm.denied.push({

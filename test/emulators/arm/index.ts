@@ -11,7 +11,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FluxSimulator, ProvisioningFailure, Scenario } from '../flux/simulator';
@@ -181,14 +181,14 @@ export async function startArmEmulator(options: ArmEmulatorOptions = {}): Promis
   const requests: LoggedRequest[] = [];
   const subscriptionId = options.subscriptionId ?? crypto.randomUUID();
   const resourceGroup = options.resourceGroup ?? 'rg-gitops';
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<Socket>();
 
-  const serve =
-    (
-      server: LoggedRequest['server'],
-      handler: (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<{ route: string; cluster?: string }>,
-    ) =>
-    async (req: http.IncomingMessage, res: http.ServerResponse) => {
+  // Logs each request, applies the faults, then runs the handler; the servers get a void listener.
+  const serve = (
+    server: LoggedRequest['server'],
+    handler: (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<{ route: string; cluster?: string }>,
+  ) => {
+    const run = async (req: http.IncomingMessage, res: http.ServerResponse) => {
       const url = new URL(req.url ?? '/', 'https://127.0.0.1');
       const entry: LoggedRequest = {
         at: Date.now(),
@@ -223,6 +223,8 @@ export async function startArmEmulator(options: ArmEmulatorOptions = {}): Promis
         entry.status = entry.status || res.statusCode;
       }
     };
+    return (req: http.IncomingMessage, res: http.ServerResponse) => void run(req, res);
+  };
 
   const tls = { cert: cert.certPem, key: cert.keyPem };
   const armServer = https.createServer(
@@ -233,7 +235,7 @@ export async function startArmEmulator(options: ArmEmulatorOptions = {}): Promis
     tls,
     serve('login', async (req, res, url) => ({ route: await identity.handleLogin(req, res, url) })),
   );
-  const imdsServer = http.createServer(serve('imds', async (req, res, url) => ({ route: identity.handleImds(req, res, url) })));
+  const imdsServer = http.createServer(serve('imds', (req, res, url) => Promise.resolve({ route: identity.handleImds(req, res, url) })));
   const addCluster = (c: { name: string; type: ClusterType; subscriptionId?: string; resourceGroup?: string }) =>
     arm.addCluster({ subscriptionId: c.subscriptionId ?? subscriptionId, resourceGroup: c.resourceGroup ?? resourceGroup, type: c.type, name: c.name });
   const addFluxConfiguration = (
@@ -247,22 +249,12 @@ export async function startArmEmulator(options: ArmEmulatorOptions = {}): Promis
     arm.seedConfiguration(record, name, properties, state);
   };
   // The admin API answers outside the fault table (a fault never blocks the way to clear it).
-  const adminServer = http.createServer(
-    (req, res) =>
-      void armAdminHandler({
-        arm,
-        flux,
-        faults,
-        requests,
-        info: () => ({ ...info }),
-        addCluster,
-        addFluxConfiguration,
-      })(req, res),
-  );
+  const adminHandler = armAdminHandler({ arm, flux, faults, requests, info: () => ({ ...info }), addCluster, addFluxConfiguration });
+  const adminServer = http.createServer((req, res) => void adminHandler(req, res));
   const servers = [armServer, loginServer, imdsServer, adminServer];
   for (const s of servers) {
     s.keepAliveTimeout = 5000;
-    s.on('connection', (socket) => {
+    s.on('connection', (socket: Socket) => {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
     });

@@ -206,7 +206,7 @@ export function faultSpecFromJson(body: unknown): FaultSpec {
     try {
       pathPattern = new RegExp(regex);
     } catch (e) {
-      throw new RangeError(`fault pathRegex is not a regular expression: ${(e as Error).message}`);
+      throw new RangeError(`fault pathRegex is not a regular expression: ${(e as Error).message}`, { cause: e });
     }
   }
   const spec: FaultSpec = { count: num('count') ?? 1 };

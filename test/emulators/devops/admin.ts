@@ -9,6 +9,7 @@ import type { Identity, Organization, Repository } from './model';
 import { identityFor, nowIso } from './model';
 import type { DevOpsHttp, RequestRecord } from './server';
 import { DevOpsService, Json, normalizeRepoPath } from './service';
+import { text } from '../common/json';
 
 export interface AdminIdentity {
   id: string;
@@ -196,7 +197,7 @@ export class Admin implements DevOpsAdmin {
     return {
       id: item.id,
       rev: item.rev,
-      title: String(item.fields['System.Title'] ?? ''),
+      title: text(item.fields['System.Title'], ''),
       relations: item.relations.map((r) => ({ rel: r.rel, url: r.url, ...(typeof r.attributes.name === 'string' ? { name: r.attributes.name } : {}) })),
     };
   }
@@ -212,7 +213,7 @@ export class Admin implements DevOpsAdmin {
       status: String(json.status),
       mergeStatus: String(json.mergeStatus),
       ...(json.lastMergeCommit ? { lastMergeCommit: String((json.lastMergeCommit as Json).commitId) } : {}),
-      ...(json.mergeFailureMessage ? { mergeFailureMessage: String(json.mergeFailureMessage) } : {}),
+      ...(json.mergeFailureMessage ? { mergeFailureMessage: text(json.mergeFailureMessage) } : {}),
     };
   }
 
@@ -346,18 +347,18 @@ export function adminHttpHandler(svc: DevOpsService, http: DevOpsHttp, faults: F
       if (!org) return send(404, { message: 'unknown admin route' });
       const ad = admin(org);
       if (a === 'projects' && method === 'POST' && seg.length === 2)
-        return send(201, ad.createProject(String((body as Json).name), String((body as Json).description ?? '')));
+        return send(201, ad.createProject(String((body as Json).name), text((body as Json).description, '')));
       if (a === 'identities' && method === 'POST' && seg.length === 2) {
         const x = body as Json;
-        return send(201, ad.identity(String(x.displayName ?? ''), x.email ? { email: String(x.email) } : {}));
+        return send(201, ad.identity(text(x.displayName, ''), x.email ? { email: text(x.email) } : {}));
       }
       if (a === 'groups' && method === 'POST' && seg.length === 2) {
         const x = body as Json;
         return send(
           201,
-          ad.group(String(x.name ?? ''), {
-            ...(x.project ? { project: String(x.project) } : {}),
-            ...(x.description ? { description: String(x.description) } : {}),
+          ad.group(text(x.name, ''), {
+            ...(x.project ? { project: text(x.project) } : {}),
+            ...(x.description ? { description: text(x.description) } : {}),
             ...(Array.isArray(x.members) ? { members: (x.members as unknown[]).map(String) } : {}),
           }),
         );
@@ -366,7 +367,7 @@ export function adminHttpHandler(svc: DevOpsService, http: DevOpsHttp, faults: F
         const x = body as Json;
         return send(
           201,
-          ad.createWorkItem(a, { title: String(x.title ?? ''), ...(x.type ? { type: String(x.type) } : {}), ...(x.state ? { state: String(x.state) } : {}) }),
+          ad.createWorkItem(a, { title: text(x.title, ''), ...(x.type ? { type: text(x.type) } : {}), ...(x.state ? { state: text(x.state) } : {}) }),
         );
       }
       if (a && b === 'repositories' && method === 'POST' && seg.length === 3) {
@@ -374,18 +375,12 @@ export function adminHttpHandler(svc: DevOpsService, http: DevOpsHttp, faults: F
       }
       if (a && b && c === 'seed' && method === 'POST') {
         const x = body as Json;
-        const commitId = await ad.seedFiles(
-          a,
-          b,
-          String(x.branch ?? 'main'),
-          (x.files ?? {}) as Record<string, string | null>,
-          x.message as string | undefined,
-        );
+        const commitId = await ad.seedFiles(a, b, text(x.branch, 'main'), (x.files ?? {}) as Record<string, string | null>, x.message as string | undefined);
         return send(201, { commitId });
       }
       if (a && b && c === 'policies' && (method === 'PUT' || method === 'POST')) {
         const x = body as Json;
-        await ad.setBranchPolicy(a, b, String(x.branch ?? 'main'), {
+        await ad.setBranchPolicy(a, b, text(x.branch, 'main'), {
           ...(x.requiredReviewers !== undefined ? { requiredReviewers: Number(x.requiredReviewers) } : {}),
           ...(x.rejectCompletion !== undefined ? { rejectCompletion: x.rejectCompletion as string | null } : {}),
         });
