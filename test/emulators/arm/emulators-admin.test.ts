@@ -51,8 +51,8 @@ function startEmulators(): Promise<{ child: ChildProcess; info: Info; exited: Pr
     let out = '';
     let err = '';
     const timer = setTimeout(() => reject(new Error(`no JSON line within 50 s; stderr: ${err}`)), 50_000);
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const nl = out.indexOf('\n');
       if (nl >= 0) {
