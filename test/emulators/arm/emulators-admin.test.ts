@@ -218,16 +218,21 @@ describe('npm run emulators: ARM faults and Flux scenarios over the admin API', 
     }
   });
 
-  it('Azure DevOps faults use the same vocabulary: a hang on refs, then 429 with Retry-After, seen by azure-devops-node-api', async () => {
+  it('Azure DevOps faults use the same vocabulary: 429 with Retry-After seen by azure-devops-node-api, then a hang on refs; ARM-only fields are refused', async () => {
     await admin(`${info.devopsAdminUrl}/faults`, 'DELETE');
+    const armOnly = await admin(`${info.devopsAdminUrl}/faults`, 'POST', { route: 'flux.get', status: 503 });
+    assert.deepEqual(
+      [armOnly.status, armOnly.json.message],
+      [400, 'route and cluster select ARM emulator requests; Azure DevOps faults match by method and pathPattern or pathRegex'],
+    );
     const refs = '/_apis/git/repositories/gitops/refs';
     assert.equal((await admin(`${info.devopsAdminUrl}/faults`, 'POST', { method: 'GET', pathPattern: refs, status: 429, retryAfterSeconds: 7 })).status, 201);
     const git = await gitApi({ url: info.devopsUrl, token: info.devopsToken } as never);
     await assert.rejects(git.getRefs('gitops', info.project), (e: { statusCode?: number }) => e.statusCode === 429);
     assert.equal((await git.getRefs('gitops', info.project)).length > 0, true);
-    const listed = await admin(`${info.devopsAdminUrl}/faults`, 'POST', { pathRegex: 'refs$|refs\\?', hang: true, count: 1 });
+    const hang = await admin(`${info.devopsAdminUrl}/faults`, 'POST', { pathRegex: 'refs$|refs\\?', hang: true, count: 1 });
     assert.deepEqual((await admin(`${info.devopsAdminUrl}/faults`, 'GET')).json.value, [
-      { id: listed.json.id, remaining: 1, hits: 0, spec: { pathRegex: 'refs$|refs\\?', hang: true, count: 1 } },
+      { id: hang.json.id, remaining: 1, hits: 0, spec: { pathRegex: 'refs$|refs\\?', hang: true, count: 1 } },
     ]);
     const hung = fetch(`${info.devopsUrl}/${info.project}${refs}?api-version=7.1`, {
       headers: { Authorization: `Bearer ${info.devopsToken}` },

@@ -278,7 +278,7 @@ export class Admin implements DevOpsAdmin {
   }
 
   injectFault(spec: FaultSpec): FaultHandle {
-    return this.faults.add(spec);
+    return this.faults.add(devopsFault(spec));
   }
 
   clearFaults(): void {
@@ -332,7 +332,7 @@ export function adminHttpHandler(svc: DevOpsService, http: DevOpsHttp, faults: F
           return send(200, {});
         }
         if (method === 'DELETE' && seg.length === 2) return faults.cancel(Number(seg[1])) ? send(200, {}) : send(404, { message: `no fault ${seg[1]}` });
-        if (method === 'POST' && seg.length === 1) return send(201, { id: faults.add(faultSpecFromJson(body)).id });
+        if (method === 'POST' && seg.length === 1) return send(201, { id: faults.add(devopsFault(faultSpecFromJson(body))).id });
       }
       if (seg[0] === 'requests') {
         if (method === 'DELETE') {
@@ -402,6 +402,13 @@ export function adminHttpHandler(svc: DevOpsService, http: DevOpsHttp, faults: F
       return send(400, { message: err instanceof Error ? err.message : String(err) });
     }
   };
+}
+
+/** A fault for this emulator: route and cluster select ARM requests and would never match here. */
+function devopsFault(spec: FaultSpec): FaultSpec {
+  if (spec.route !== undefined || spec.cluster !== undefined)
+    throw new RangeError('route and cluster select ARM emulator requests; Azure DevOps faults match by method and pathPattern or pathRegex');
+  return spec;
 }
 
 function adminIdentity(i: Identity): AdminIdentity {
