@@ -2,6 +2,9 @@
 // line on stdout with what a client needs, and runs until SIGINT/SIGTERM (then removes the
 // temporary repositories). Progress and errors go to stderr, so stdout stays one line.
 //
+// Admin APIs (documented in test/emulators/README.md): devopsAdminUrl (also adminUrl) for Azure
+// DevOps, armAdminUrl for ARM faults and the Flux scenarios.
+//
 // Each starter returns { fields, stop }: its fields are merged into the JSON line. Add a starter
 // (e.g. the ARM emulator) to STARTERS; later starters see the fields of earlier ones.
 import fs from 'node:fs';
@@ -72,7 +75,9 @@ async function startDevOps() {
       devopsOrg: emulator.org,
       project,
       repositories,
+      // adminUrl: the Azure DevOps admin API (kept under its first name); armAdminUrl comes from the ARM starter
       adminUrl: emulator.adminUrl,
+      devopsAdminUrl: emulator.adminUrl,
     },
     stop: () => emulator.stop(),
   };

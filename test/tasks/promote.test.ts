@@ -328,8 +328,8 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
     devops.admin.injectFault({ method: 'GET', pathPattern: /_apis\/git\/repositories\/[^/]+\/items/, status: 503, count: 2 });
     devops.admin.injectFault({ method: 'GET', pathPattern: /_apis\/git\/repositories\/gitops/, reset: true, count: 1 });
     const since = Date.now();
-    arm.faults.add({ route: 'flux.get', times: 1, fault: { kind: 'status', status: 429, retryAfterSeconds: 1 } });
-    arm.faults.add({ route: 'flux.get', times: 1, fault: { kind: 'status', status: 500 } });
+    arm.faults.add({ route: 'flux.get', count: 1, status: 429, retryAfterSeconds: 1 });
+    arm.faults.add({ route: 'flux.get', count: 1, status: 500 });
     const run = await promote({});
     devops.admin.clearFaults();
     arm.faults.clear();

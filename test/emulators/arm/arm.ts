@@ -21,6 +21,7 @@ import type * as http from 'node:http';
 import type { FluxConfigSpec, FluxReport, FluxSimulator, ProvisioningFailure } from '../flux/simulator';
 import { readBody, sendJson } from './http';
 import type { IdentityService } from './identity';
+import { text } from '../common/json';
 
 export const API_VERSIONS = ['2023-05-01', '2025-04-01'] as const;
 const CLUSTER_TYPES: Record<string, { provider: string; type: string }> = {
@@ -235,7 +236,7 @@ export class ArmService {
       return { route, cluster: clusterName };
     }
     const claims = this.identity.claimsOf(token);
-    const caller = String(claims.appid ?? '');
+    const caller = text(claims.appid, '');
 
     if (!isFlux || route === 'arm.unknown' || route === 'flux.unknown') {
       if (isFlux && route === 'flux.unknown') error(405, 'MethodNotAllowed', `The requested resource does not support http method '${method}'.`);
@@ -306,7 +307,7 @@ export class ArmService {
       error(
         403,
         'AuthorizationFailed',
-        `The client '${caller}' with object id '${String(claims.oid ?? '')}' does not have authorization to perform action '${op}' over scope '${url.pathname}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+        `The client '${caller}' with object id '${text(claims.oid, '')}' does not have authorization to perform action '${op}' over scope '${url.pathname}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
       );
       return { route, cluster: clusterName };
     }
@@ -412,16 +413,16 @@ export class ArmService {
         }
         record.provisioningState = 'Deleting';
         const force = (url.searchParams.get('forceDelete') ?? '').toLowerCase() === 'true';
-        const op = this.startOperation(resourceId, 'delete', async () => {
+        const op = this.startOperation(resourceId, 'delete', () => {
           const failure = force ? undefined : this.takeFailure(cluster, record, 'delete');
           if (failure) {
             record.provisioningState = 'Failed';
             record.errorMessage = failure.message;
-            return failure;
+            return Promise.resolve(failure);
           }
           if (this.configs.get(resourceId.toLowerCase()) === record) this.configs.delete(resourceId.toLowerCase());
           this.flux.remove(cluster.id.toLowerCase(), record.name);
-          return undefined;
+          return Promise.resolve(undefined);
         });
         sendJson(res, 202, undefined, { ...headers, ...this.lroHeaders(op, apiVersion) });
         break;

@@ -16,6 +16,7 @@ import type * as http from 'node:http';
 import { createSelfSignedCertificate, SelfSignedCertificate } from './certificate';
 import { readBody, sendJson } from './http';
 import { decodeJwt, DecodedJwt, signJwt, verifyJwtSignature } from './jwt';
+import { text } from '../common/json';
 
 export const FEDERATION_AUDIENCE = 'api://AzureADTokenExchange';
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -201,7 +202,7 @@ export class IdentityService {
         message: `The access token expiry UTC time '${new Date(exp * 1000).toUTCString()}' is earlier than current UTC time '${new Date().toUTCString()}'.`,
       };
     }
-    const aud = String(jwt.payload.aud ?? '');
+    const aud = text(jwt.payload.aud, '');
     const norm = (s: string) => s.replace(/\/+$/, '').toLowerCase();
     if (!allowedAudiences.some((a) => norm(a) === norm(aud))) {
       return {
@@ -435,7 +436,7 @@ export class IdentityService {
     if (!verifyJwtSignature(jwt, cert.publicKey)) {
       return { code: 700027, message: 'Client assertion failed signature validation.' };
     }
-    const aud = String(jwt.payload.aud ?? '');
+    const aud = text(jwt.payload.aud, '');
     const norm = (s: string) => s.replace(/\/+$/, '').toLowerCase();
     if (norm(aud) !== norm(tokenEndpoint) && norm(aud) !== norm(tokenEndpoint.replace('/v2.0/', '/'))) {
       return { code: 700016, message: `Client assertion audience claim '${aud}' does not match the token endpoint '${tokenEndpoint}'.` };
@@ -448,7 +449,7 @@ export class IdentityService {
   }
 
   private checkFederatedAssertion(app: Application, jwt: DecodedJwt): { code: number; message: string } | undefined {
-    const iss = String(jwt.payload.iss ?? '');
+    const iss = text(jwt.payload.iss, '');
     if (iss !== this.devopsIssuer) {
       return {
         code: 700211,
@@ -460,8 +461,8 @@ export class IdentityService {
     }
     const expired = this.expired(jwt);
     if (expired) return expired;
-    const sub = String(jwt.payload.sub ?? '');
-    const aud = Array.isArray(jwt.payload.aud) ? jwt.payload.aud.map(String) : [String(jwt.payload.aud ?? '')];
+    const sub = text(jwt.payload.sub, '');
+    const aud = Array.isArray(jwt.payload.aud) ? jwt.payload.aud.map(String) : [text(jwt.payload.aud, '')];
     const match = app.federatedCredentials.find((f) => f.issuer === iss && f.subject === sub && f.audiences.some((a) => aud.includes(a)));
     if (!match) {
       return {

@@ -11,17 +11,20 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FluxSimulator, ProvisioningFailure, Scenario } from '../flux/simulator';
 import { ArmOptions, ArmService, ClusterRecord, ClusterType } from './arm';
 import { createSelfSignedCertificate } from './certificate';
-import { describeFault, FaultInjector, LoggedRequest, queryOf, sendJson, sleepMs } from './http';
+import { applyFault, describeFault, endHungRequests, FaultSpec, FaultTable, HungRequests } from '../common/faults';
+import { armAdminHandler } from './admin-http';
+import { LoggedRequest, queryOf, sendJson } from './http';
 import { IdentityService } from './identity';
 
 export type { ClusterType } from './arm';
-export type { Fault, FaultRule, LoggedRequest } from './http';
+export type { FaultSpec, FaultHandle } from '../common/faults';
+export type { LoggedRequest } from './http';
 export type { ObjectFailure, Scenario, FluxReport, ProvisioningFailure } from '../flux/simulator';
 export type { OperationError } from './arm';
 
@@ -67,6 +70,8 @@ export interface ArmEmulatorInfo {
   subscriptionId: string;
   resourceGroup: string;
   imdsUrl: string;
+  /** The admin API (plain HTTP, loopback): faults, Flux scenarios, reconciliations, denials; see test/emulators/README.md. */
+  armAdminUrl: string;
   clusters: { name: string; type: ClusterType; resourceId: string; fluxConfigurations: string[] }[];
 }
 
@@ -77,7 +82,8 @@ export interface ArmEmulator extends ArmEmulatorInfo {
   identity: IdentityService;
   arm: ArmService;
   flux: FluxSimulator;
-  faults: FaultInjector;
+  /** Faults on the ARM, login and IMDS endpoints (route names: see previewRoute). */
+  faults: FaultTable;
   requests: LoggedRequest[];
   admin: {
     addCluster(c: { name: string; type: ClusterType; subscriptionId?: string; resourceGroup?: string }): ClusterRecord;
@@ -170,18 +176,19 @@ export async function startArmEmulator(options: ArmEmulatorOptions = {}): Promis
     sourceHeaders: typeof headers === 'function' ? headers : () => headers ?? {},
   });
   const arm = new ArmService(identity, flux, options.arm);
-  const faults = new FaultInjector();
+  const faults = new FaultTable();
+  const hung: HungRequests = new Set();
   const requests: LoggedRequest[] = [];
   const subscriptionId = options.subscriptionId ?? crypto.randomUUID();
   const resourceGroup = options.resourceGroup ?? 'rg-gitops';
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<Socket>();
 
-  const serve =
-    (
-      server: LoggedRequest['server'],
-      handler: (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<{ route: string; cluster?: string }>,
-    ) =>
-    async (req: http.IncomingMessage, res: http.ServerResponse) => {
+  // Logs each request, applies the faults, then runs the handler; the servers get a void listener.
+  const serve = (
+    server: LoggedRequest['server'],
+    handler: (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<{ route: string; cluster?: string }>,
+  ) => {
+    const run = async (req: http.IncomingMessage, res: http.ServerResponse) => {
       const url = new URL(req.url ?? '/', 'https://127.0.0.1');
       const entry: LoggedRequest = {
         at: Date.now(),
@@ -197,24 +204,15 @@ export async function startArmEmulator(options: ArmEmulatorOptions = {}): Promis
       const preview = previewRoute(server, req.method ?? 'GET', url);
       entry.route = preview.route;
       entry.cluster = preview.cluster;
-      const fault = faults.take({ route: preview.route, method: entry.method, path: url.pathname, cluster: preview.cluster });
+      const fault = faults.take({ route: preview.route, method: entry.method, path: url.pathname + url.search, cluster: preview.cluster });
       try {
         if (fault) {
           entry.fault = describeFault(fault);
-          if (fault.kind === 'reset') {
-            req.socket.destroy();
-            return;
-          }
-          if (fault.kind === 'delay') await sleepMs(fault.ms);
-          if (fault.kind === 'status') {
-            entry.status = fault.status;
-            const retry: Record<string, string> = fault.retryAfterSeconds !== undefined ? { 'Retry-After': String(fault.retryAfterSeconds) } : {};
-            const code = fault.code ?? (fault.status === 429 ? 'TooManyRequests' : fault.status === 503 ? 'ServiceUnavailable' : 'InternalServerError');
-            const message =
-              fault.message ?? (fault.status === 429 ? 'The request was throttled.' : 'The server encountered an internal error. Please retry the request.');
-            sendJson(res, fault.status, server === 'arm' ? { error: { code, message } } : { error: code.toLowerCase(), error_description: message }, retry);
-            return;
-          }
+          const answer = (status: number, spec: FaultSpec) => {
+            entry.status = status;
+            sendFaultStatus(res, server, status, spec);
+          };
+          if (await applyFault(fault, req, res, answer, hung)) return;
         }
         const result = await handler(req, res, url);
         entry.route = result.route;
@@ -225,6 +223,8 @@ export async function startArmEmulator(options: ArmEmulatorOptions = {}): Promis
         entry.status = entry.status || res.statusCode;
       }
     };
+    return (req: http.IncomingMessage, res: http.ServerResponse) => void run(req, res);
+  };
 
   const tls = { cert: cert.certPem, key: cert.keyPem };
   const armServer = https.createServer(
@@ -235,15 +235,31 @@ export async function startArmEmulator(options: ArmEmulatorOptions = {}): Promis
     tls,
     serve('login', async (req, res, url) => ({ route: await identity.handleLogin(req, res, url) })),
   );
-  const imdsServer = http.createServer(serve('imds', async (req, res, url) => ({ route: identity.handleImds(req, res, url) })));
-  for (const s of [armServer, loginServer, imdsServer]) {
+  const imdsServer = http.createServer(serve('imds', (req, res, url) => Promise.resolve({ route: identity.handleImds(req, res, url) })));
+  const addCluster = (c: { name: string; type: ClusterType; subscriptionId?: string; resourceGroup?: string }) =>
+    arm.addCluster({ subscriptionId: c.subscriptionId ?? subscriptionId, resourceGroup: c.resourceGroup ?? resourceGroup, type: c.type, name: c.name });
+  const addFluxConfiguration = (
+    clusterName: string,
+    name: string,
+    properties: Record<string, unknown>,
+    state?: { provisioningState?: string; errorMessage?: string },
+  ) => {
+    const record = [...arm.clusters.values()].find((c) => c.name.toLowerCase() === clusterName.toLowerCase());
+    if (!record) throw new Error(`no cluster ${clusterName}`);
+    arm.seedConfiguration(record, name, properties, state);
+  };
+  // The admin API answers outside the fault table (a fault never blocks the way to clear it).
+  const adminHandler = armAdminHandler({ arm, flux, faults, requests, info: () => ({ ...info }), addCluster, addFluxConfiguration });
+  const adminServer = http.createServer((req, res) => void adminHandler(req, res));
+  const servers = [armServer, loginServer, imdsServer, adminServer];
+  for (const s of servers) {
     s.keepAliveTimeout = 5000;
-    s.on('connection', (socket) => {
+    s.on('connection', (socket: Socket) => {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
     });
   }
-  const [armPort, loginPort, imdsPort] = await Promise.all([listen(armServer), listen(loginServer), listen(imdsServer)]);
+  const [armPort, loginPort, imdsPort, adminPort] = await Promise.all(servers.map(listen));
   const armUrl = `https://127.0.0.1:${armPort}`;
   const tokenUrl = `https://127.0.0.1:${loginPort}`;
   arm.armUrl = armUrl;
@@ -277,6 +293,7 @@ export async function startArmEmulator(options: ArmEmulatorOptions = {}): Promis
     subscriptionId,
     resourceGroup,
     imdsUrl: `http://127.0.0.1:${imdsPort}`,
+    armAdminUrl: `http://127.0.0.1:${adminPort}/_admin`,
     clusters,
   };
 
@@ -291,13 +308,8 @@ export async function startArmEmulator(options: ArmEmulatorOptions = {}): Promis
     faults,
     requests,
     admin: {
-      addCluster: (c) =>
-        arm.addCluster({ subscriptionId: c.subscriptionId ?? subscriptionId, resourceGroup: c.resourceGroup ?? resourceGroup, type: c.type, name: c.name }),
-      addFluxConfiguration(clusterName, name, properties, state) {
-        const record = [...arm.clusters.values()].find((c) => c.name.toLowerCase() === clusterName.toLowerCase());
-        if (!record) throw new Error(`no cluster ${clusterName}`);
-        arm.seedConfiguration(record, name, properties, state);
-      },
+      addCluster,
+      addFluxConfiguration,
       setProvisioning(clusterName, provisioning, config) {
         const patch: Partial<Scenario> = {};
         if (provisioning.check !== undefined) patch.provisioningCheck = provisioning.check;
@@ -312,11 +324,20 @@ export async function startArmEmulator(options: ArmEmulatorOptions = {}): Promis
       if (stopped) return;
       stopped = true;
       await flux.stop();
+      endHungRequests(hung);
       for (const s of sockets) s.destroy();
-      await Promise.all([armServer, loginServer, imdsServer].map((s) => new Promise<void>((r) => s.close(() => r()))));
+      await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
       if (ownWorkDir) fs.rmSync(workDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
     },
   };
+}
+
+/** An injected error status: an ARM error body, or an OAuth error body from the login endpoints. */
+function sendFaultStatus(res: http.ServerResponse, server: LoggedRequest['server'], status: number, spec: FaultSpec): void {
+  const retry: Record<string, string> = spec.retryAfterSeconds !== undefined ? { 'Retry-After': String(spec.retryAfterSeconds) } : {};
+  const code = spec.code ?? (status === 429 ? 'TooManyRequests' : status === 503 ? 'ServiceUnavailable' : 'InternalServerError');
+  const message = spec.message ?? (status === 429 ? 'The request was throttled.' : 'The server encountered an internal error. Please retry the request.');
+  sendJson(res, status, server === 'arm' ? { error: { code, message } } : { error: code.toLowerCase(), error_description: message }, retry);
 }
 
 /** Route names known before the handler runs, so faults can target them. */

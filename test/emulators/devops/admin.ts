@@ -2,13 +2,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, errors } from './errors';
 import { PullRequestStatus } from './enums';
-import type { FaultHandle, FaultSpec, FaultTable } from './faults';
+import { faultJson, faultSpecFromJson, FaultHandle, FaultSpec, FaultTable } from '../common/faults';
 import { TreeEditor, ZERO_ID } from './git';
 import { groupIdentity } from './identities';
 import type { Identity, Organization, Repository } from './model';
 import { identityFor, nowIso } from './model';
 import type { DevOpsHttp, RequestRecord } from './server';
 import { DevOpsService, Json, normalizeRepoPath } from './service';
+import { text } from '../common/json';
 
 export interface AdminIdentity {
   id: string;
@@ -196,7 +197,7 @@ export class Admin implements DevOpsAdmin {
     return {
       id: item.id,
       rev: item.rev,
-      title: String(item.fields['System.Title'] ?? ''),
+      title: text(item.fields['System.Title'], ''),
       relations: item.relations.map((r) => ({ rel: r.rel, url: r.url, ...(typeof r.attributes.name === 'string' ? { name: r.attributes.name } : {}) })),
     };
   }
@@ -212,7 +213,7 @@ export class Admin implements DevOpsAdmin {
       status: String(json.status),
       mergeStatus: String(json.mergeStatus),
       ...(json.lastMergeCommit ? { lastMergeCommit: String((json.lastMergeCommit as Json).commitId) } : {}),
-      ...(json.mergeFailureMessage ? { mergeFailureMessage: String(json.mergeFailureMessage) } : {}),
+      ...(json.mergeFailureMessage ? { mergeFailureMessage: text(json.mergeFailureMessage) } : {}),
     };
   }
 
@@ -277,7 +278,7 @@ export class Admin implements DevOpsAdmin {
   }
 
   injectFault(spec: FaultSpec): FaultHandle {
-    return this.faults.add(spec);
+    return this.faults.add(devopsFault(spec));
   }
 
   clearFaults(): void {
@@ -325,25 +326,13 @@ export function adminHttpHandler(svc: DevOpsService, http: DevOpsHttp, faults: F
         });
       }
       if (seg[0] === 'faults') {
-        if (method === 'GET') return send(200, { value: faults.list().map((f) => ({ ...f, spec: { ...f.spec, pathPattern: String(f.spec.pathPattern) } })) });
-        if (method === 'DELETE') {
+        if (method === 'GET' && seg.length === 1) return send(200, { value: faults.list().map(faultJson) });
+        if (method === 'DELETE' && seg.length === 1) {
           faults.clear();
           return send(200, {});
         }
-        if (method === 'POST') {
-          const b = body as Json;
-          const pattern = typeof b.pathRegex === 'string' ? new RegExp(b.pathRegex) : String(b.pathPattern ?? '');
-          const handle = faults.add({
-            ...(b.method ? { method: String(b.method) } : {}),
-            pathPattern: pattern,
-            ...(b.status !== undefined ? { status: Number(b.status) } : {}),
-            ...(b.retryAfterSeconds !== undefined ? { retryAfterSeconds: Number(b.retryAfterSeconds) } : {}),
-            ...(b.delayMs !== undefined ? { delayMs: Number(b.delayMs) } : {}),
-            ...(b.reset ? { reset: true } : {}),
-            count: Number(b.count ?? 1),
-          });
-          return send(201, { id: handle.id });
-        }
+        if (method === 'DELETE' && seg.length === 2) return faults.cancel(Number(seg[1])) ? send(200, {}) : send(404, { message: `no fault ${seg[1]}` });
+        if (method === 'POST' && seg.length === 1) return send(201, { id: faults.add(devopsFault(faultSpecFromJson(body))).id });
       }
       if (seg[0] === 'requests') {
         if (method === 'DELETE') {
@@ -358,18 +347,18 @@ export function adminHttpHandler(svc: DevOpsService, http: DevOpsHttp, faults: F
       if (!org) return send(404, { message: 'unknown admin route' });
       const ad = admin(org);
       if (a === 'projects' && method === 'POST' && seg.length === 2)
-        return send(201, ad.createProject(String((body as Json).name), String((body as Json).description ?? '')));
+        return send(201, ad.createProject(String((body as Json).name), text((body as Json).description, '')));
       if (a === 'identities' && method === 'POST' && seg.length === 2) {
         const x = body as Json;
-        return send(201, ad.identity(String(x.displayName ?? ''), x.email ? { email: String(x.email) } : {}));
+        return send(201, ad.identity(text(x.displayName, ''), x.email ? { email: text(x.email) } : {}));
       }
       if (a === 'groups' && method === 'POST' && seg.length === 2) {
         const x = body as Json;
         return send(
           201,
-          ad.group(String(x.name ?? ''), {
-            ...(x.project ? { project: String(x.project) } : {}),
-            ...(x.description ? { description: String(x.description) } : {}),
+          ad.group(text(x.name, ''), {
+            ...(x.project ? { project: text(x.project) } : {}),
+            ...(x.description ? { description: text(x.description) } : {}),
             ...(Array.isArray(x.members) ? { members: (x.members as unknown[]).map(String) } : {}),
           }),
         );
@@ -378,7 +367,7 @@ export function adminHttpHandler(svc: DevOpsService, http: DevOpsHttp, faults: F
         const x = body as Json;
         return send(
           201,
-          ad.createWorkItem(a, { title: String(x.title ?? ''), ...(x.type ? { type: String(x.type) } : {}), ...(x.state ? { state: String(x.state) } : {}) }),
+          ad.createWorkItem(a, { title: text(x.title, ''), ...(x.type ? { type: text(x.type) } : {}), ...(x.state ? { state: text(x.state) } : {}) }),
         );
       }
       if (a && b === 'repositories' && method === 'POST' && seg.length === 3) {
@@ -386,18 +375,12 @@ export function adminHttpHandler(svc: DevOpsService, http: DevOpsHttp, faults: F
       }
       if (a && b && c === 'seed' && method === 'POST') {
         const x = body as Json;
-        const commitId = await ad.seedFiles(
-          a,
-          b,
-          String(x.branch ?? 'main'),
-          (x.files ?? {}) as Record<string, string | null>,
-          x.message as string | undefined,
-        );
+        const commitId = await ad.seedFiles(a, b, text(x.branch, 'main'), (x.files ?? {}) as Record<string, string | null>, x.message as string | undefined);
         return send(201, { commitId });
       }
       if (a && b && c === 'policies' && (method === 'PUT' || method === 'POST')) {
         const x = body as Json;
-        await ad.setBranchPolicy(a, b, String(x.branch ?? 'main'), {
+        await ad.setBranchPolicy(a, b, text(x.branch, 'main'), {
           ...(x.requiredReviewers !== undefined ? { requiredReviewers: Number(x.requiredReviewers) } : {}),
           ...(x.rejectCompletion !== undefined ? { rejectCompletion: x.rejectCompletion as string | null } : {}),
         });
@@ -419,6 +402,13 @@ export function adminHttpHandler(svc: DevOpsService, http: DevOpsHttp, faults: F
       return send(400, { message: err instanceof Error ? err.message : String(err) });
     }
   };
+}
+
+/** A fault for this emulator: route and cluster select ARM requests and would never match here. */
+function devopsFault(spec: FaultSpec): FaultSpec {
+  if (spec.route !== undefined || spec.cluster !== undefined)
+    throw new RangeError('route and cluster select ARM emulator requests; Azure DevOps faults match by method and pathPattern or pathRegex');
+  return spec;
 }
 
 function adminIdentity(i: Identity): AdminIdentity {

@@ -71,19 +71,19 @@ describe('Azure DevOps Git emulator (real client)', function () {
       }
       const anonymous = await raw('GET', `${emu.url}/${P}/_apis/git/repositories?api-version=7.1`, undefined, {});
       assert.equal(anonymous.status, 401);
-      assert.equal(JSON.parse(anonymous.body).typeKey, 'UnauthorizedRequestException');
+      assert.equal((JSON.parse(anonymous.body) as { typeKey: string }).typeKey, 'UnauthorizedRequestException');
     });
 
     it('answers 404 with the real typeKey (the client maps 404 to null) and rejects versions above 7.1', async () => {
       assert.equal(await git.getRepository('nope', P), null);
       const missing = await raw('GET', `${emu.url}/${P}/_apis/git/repositories/nope?api-version=7.1`);
       assert.equal(missing.status, 404);
-      assert.equal(JSON.parse(missing.body).typeKey, 'GitRepositoryNotFoundException');
+      assert.equal((JSON.parse(missing.body) as { typeKey: string }).typeKey, 'GitRepositoryNotFoundException');
       const noProject = await raw('GET', `${emu.url}/nope/_apis/git/repositories?api-version=7.1`);
-      assert.equal(JSON.parse(noProject.body).typeKey, 'ProjectDoesNotExistWithNameException');
+      assert.equal((JSON.parse(noProject.body) as { typeKey: string }).typeKey, 'ProjectDoesNotExistWithNameException');
       const tooNew = await raw('GET', `${emu.url}/${P}/_apis/git/repositories?api-version=7.2-preview.1`);
       assert.equal(tooNew.status, 400);
-      assert.equal(JSON.parse(tooNew.body).typeKey, 'VssVersionOutOfRangeException');
+      assert.equal((JSON.parse(tooNew.body) as { typeKey: string }).typeKey, 'VssVersionOutOfRangeException');
     });
   });
 
@@ -220,7 +220,7 @@ describe('Azure DevOps Git emulator (real client)', function () {
         ),
       );
       const won = results.filter((r) => r.status === 'fulfilled');
-      const lost = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
+      const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       assert.equal(won.length, 1);
       assert.equal(lost.length, 9);
       for (const l of lost) assert.equal((l.reason as { statusCode: number }).statusCode, 409);
@@ -296,7 +296,7 @@ describe('Azure DevOps Git emulator (real client)', function () {
         `${emu.url}/${P}/_apis/git/repositories/gitops/items?scopePath=/clusters/dev&recursionLevel=full&versionDescriptor.version=feature/push&versionDescriptor.versionType=branch&api-version=7.1`,
       );
       assert.deepEqual(
-        JSON.parse(byName.body).value.map((i: { path: string }) => i.path),
+        (JSON.parse(byName.body) as { value: Array<{ path: string }> }).value.map((i) => i.path),
         ['/clusters/dev', '/clusters/dev/nested', '/clusters/dev/nested/deep.yaml', '/clusters/dev/renamed.yaml'],
       );
       assert.equal(
@@ -314,9 +314,9 @@ describe('Azure DevOps Git emulator (real client)', function () {
       assert.deepEqual(Buffer.concat(chunks), Buffer.from([0, 1, 2, 3, 255]));
       assert.equal(await git.getItem(repoId, '/nope.yaml', P), null);
       const missing = await raw('GET', `${emu.url}/${P}/_apis/git/repositories/gitops/items?path=/nope.yaml&api-version=7.1`);
-      assert.equal(JSON.parse(missing.body).typeKey, 'GitItemNotFoundException');
+      assert.equal((JSON.parse(missing.body) as { typeKey: string }).typeKey, 'GitItemNotFoundException');
       const badVersion = await raw('GET', `${emu.url}/${P}/_apis/git/repositories/gitops/items?path=/README.md&versionDescriptor.version=nope&api-version=7.1`);
-      assert.equal(JSON.parse(badVersion.body).typeKey, 'GitUnresolvableToCommitException');
+      assert.equal((JSON.parse(badVersion.body) as { typeKey: string }).typeKey, 'GitUnresolvableToCommitException');
     });
 
     it('gets and lists commits', async () => {
@@ -575,19 +575,21 @@ describe('Azure DevOps Git emulator (real client)', function () {
         (await git.getPullRequestStatuses(repoId, pr.pullRequestId!, P)).map((s) => [s.state, s.description]),
         [[GitStatusState.Failed, '2 findings']],
       );
-      const props = await git.updatePullRequestProperties(
+      // the client types property collections as any
+      type Properties = { count: number; value: Record<string, { $value: string }> };
+      const props = (await git.updatePullRequestProperties(
         null,
         [{ op: 'add', path: '/gitops-flow.promotion', value: 'dev/abc' }] as never,
         repoId,
         pr.pullRequestId!,
         P,
-      );
+      )) as Properties;
       assert.equal(props.value['gitops-flow.promotion'].$value, 'dev/abc');
-      const got = await git.getPullRequestProperties(repoId, pr.pullRequestId!, P);
+      const got = (await git.getPullRequestProperties(repoId, pr.pullRequestId!, P)) as Properties;
       assert.equal(got.value['Microsoft.Git.PullRequest.SourceRefName'].$value, src);
       assert.equal(got.count, 3);
       await git.updatePullRequestProperties(null, [{ op: 'remove', path: '/gitops-flow.promotion' }] as never, repoId, pr.pullRequestId!, P);
-      assert.equal((await git.getPullRequestProperties(repoId, pr.pullRequestId!, P)).count, 2);
+      assert.equal(((await git.getPullRequestProperties(repoId, pr.pullRequestId!, P)) as Properties).count, 2);
     });
   });
 
@@ -654,14 +656,14 @@ describe('Azure DevOps Git emulator (real client)', function () {
     it('serves the admin API over HTTP', async () => {
       const post = (p: string, body: unknown) => raw('POST', `${emu.adminUrl}${p}`, body, {});
       assert.equal((await post('/contoso/projects', { name: 'demo' })).status, 201);
-      const repo = JSON.parse((await post('/contoso/demo/repositories', { name: 'cfg' })).body);
-      const seeded = JSON.parse((await post('/contoso/demo/cfg/seed', { branch: 'main', files: { 'a.txt': 'a' } })).body);
+      const repo = JSON.parse((await post('/contoso/demo/repositories', { name: 'cfg' })).body) as { id: string };
+      const seeded = JSON.parse((await post('/contoso/demo/cfg/seed', { branch: 'main', files: { 'a.txt': 'a' } })).body) as { commitId: string };
       assert.match(seeded.commitId, /^[0-9a-f]{40}$/);
       assert.equal((await git.getRepository(repo.id)).defaultBranch, 'refs/heads/main');
       assert.equal((await post('/faults', { pathPattern: '/repositories/cfg', status: 503, count: 1 })).status, 201);
       assert.equal((await rejection(git.getRepository('cfg', 'demo'))).statusCode, 503);
-      const state = JSON.parse((await raw('GET', emu.adminUrl, undefined, {})).body);
-      assert.deepEqual(state.organizations[0].projects.map((p: { name: string }) => p.name).sort(), ['demo', P]);
+      const state = JSON.parse((await raw('GET', emu.adminUrl, undefined, {})).body) as { organizations: Array<{ projects: Array<{ name: string }> }> };
+      assert.deepEqual(state.organizations[0].projects.map((p) => p.name).sort(), ['demo', P]);
     });
   });
 

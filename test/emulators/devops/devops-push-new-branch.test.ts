@@ -4,7 +4,6 @@
 // mismatched oldObjectId is 409 GitReferenceStaleException and creates nothing.
 import * as assert from 'node:assert/strict';
 import type { GitApi } from 'azure-devops-node-api/GitApi';
-import { GitPush } from 'azure-devops-node-api/interfaces/GitInterfaces';
 import { ZERO, gitApi, gitIn, rejection } from './helpers';
 import { DevOpsEmulator, startDevOpsEmulator } from './index';
 

@@ -100,7 +100,7 @@ describe('Azure DevOps emulator: work items, PR work items and identities (real 
       );
       assert.equal(updated.rev, 2);
       assert.deepEqual(
-        updated.relations!.map((r) => [r.rel, r.url, r.attributes!.name]),
+        updated.relations!.map((r): unknown[] => [r.rel, r.url, r.attributes!.name]),
         [['ArtifactLink', artifact, 'Pull Request']],
       );
       assert.deepEqual(await git.getPullRequestWorkItemRefs(repoId, pr.pullRequestId!, P), [{ id: String(id), url: `${emu.url}/_apis/wit/workItems/${id}` }]);
@@ -150,11 +150,27 @@ describe('Azure DevOps emulator: work items, PR work items and identities (real 
       assert.deepEqual(await git.getPullRequestWorkItemRefs(repoId, pr.pullRequestId!, P), expected);
       const linked = await wit.getWorkItem(a, undefined, undefined, WorkItemExpand.Relations);
       assert.deepEqual(
-        linked.relations!.map((r) => [r.rel, r.url!.toLowerCase(), r.attributes!.name]),
+        linked.relations!.map((r): unknown[] => [r.rel, r.url!.toLowerCase(), r.attributes!.name]),
         [['ArtifactLink', pr.artifactId!.toLowerCase(), 'Pull Request']],
       );
     });
   });
+
+  /** An identity as the service sends it (the fields these tests read). */
+  interface WireIdentity {
+    id: string;
+    providerDisplayName: string;
+    isActive: boolean;
+    isContainer?: boolean;
+    members: string[];
+    memberOf: string[];
+    memberIds: string[];
+    resourceVersion: number;
+    metaTypeId: number;
+    descriptor: string;
+    subjectDescriptor: string;
+    properties: Record<string, { $type: string; $value: string }>;
+  }
 
   describe('identities', () => {
     let jamal: { id: string };
@@ -169,7 +185,7 @@ describe('Azure DevOps emulator: work items, PR work items and identities (real 
 
     const search = async (filterValue: string, extra = '') =>
       (
-        await git.rest.get<{ count: number; value: Array<Record<string, any>> }>(
+        await git.rest.get<{ count: number; value: WireIdentity[] }>(
           `${emu.url}/_apis/identities?searchFilter=General&filterValue=${encodeURIComponent(filterValue)}&queryMembership=None&api-version=7.1${extra}`,
         )
       ).result!;

@@ -2,6 +2,7 @@
 // names in any case; answered as camelCase names (flags as "edit, rename"), as the service does.
 // Values: azure-devops-node-api interfaces/GitInterfaces (the client's enum maps).
 import { ApiError, errors } from './errors';
+import { text } from '../common/json';
 
 export type EnumMap = Readonly<Record<string, number>>;
 
@@ -71,7 +72,7 @@ export function parseEnum(map: EnumMap, value: unknown, field: string, flags = f
     }
     return result;
   }
-  throw errors.invalidArgument(field, `'${String(value)}' is not a valid value.`);
+  throw errors.invalidArgument(field, `'${text(value)}' is not a valid value.`);
 }
 
 /** camelCase name of a value; flags are listed as "edit, rename" (the service's order: lowest bit first). */

@@ -8,12 +8,12 @@ import type { AddressInfo, Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Admin, DevOpsAdmin, adminHttpHandler } from './admin';
-import { FaultTable } from './faults';
+import { endHungRequests, FaultTable } from '../common/faults';
 import { DevOpsHttp } from './server';
 import { DevOpsService } from './service';
 
 export type { DevOpsAdmin, AdminIdentity, AdminPullRequestResult, AdminWorkItem, BranchPolicySettings } from './admin';
-export type { FaultSpec, FaultHandle } from './faults';
+export type { FaultSpec, FaultHandle } from '../common/faults';
 export type { RequestRecord } from './server';
 
 export interface DevOpsEmulator {
@@ -81,6 +81,7 @@ export async function startDevOpsEmulator(options: DevOpsEmulatorOptions = {}): 
     async stop() {
       if (stopped) return;
       stopped = true;
+      endHungRequests(front.hung);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const s of sockets) s.destroy();

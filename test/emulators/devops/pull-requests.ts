@@ -18,6 +18,7 @@ import { CommitInfo, GitPerson, ZERO_ID } from './git';
 import { Identity, PullRequest, Repository, StoredComment, StoredStatus, StoredThread, TypedValue, identityFor, nowIso, pullRequestArtifactId } from './model';
 import type { DevOpsService, Json } from './service';
 import type { WorkItems } from './work-items';
+import { text } from '../common/json';
 
 const ACTIVE = PullRequestStatus.active;
 const COMPLETED = PullRequestStatus.completed;
@@ -32,7 +33,7 @@ export class PullRequests {
 
   identity(repo: Repository, id: unknown): Identity {
     const org = repo.project.org;
-    const key = String(id ?? '').toLowerCase();
+    const key = text(id, '').toLowerCase();
     const known = org.identities.get(key);
     if (known) return known;
     // Unknown ids are accepted as they come (the emulator has no directory of users).
@@ -58,13 +59,13 @@ export class PullRequests {
   // ---------- create ----------
 
   async create(repo: Repository, body: Json, by: Identity): Promise<PullRequest> {
-    const sourceRefName = String(body.sourceRefName ?? '');
-    const targetRefName = String(body.targetRefName ?? '');
+    const sourceRefName = text(body.sourceRefName, '');
+    const targetRefName = text(body.targetRefName, '');
     if (!sourceRefName) throw errors.argumentNull('sourceRefName');
     if (!targetRefName) throw errors.argumentNull('targetRefName');
     if (sourceRefName === targetRefName)
       throw errors.badRequest('InvalidArgumentValueException', 'TF401389: The source and target branch of a pull request cannot be the same.');
-    const description = String(body.description ?? '');
+    const description = text(body.description, '');
     if (description.length > 4000) throw errors.invalidArgument('description', 'The description is limited to 4000 characters.');
     if (body.forkSource) throw errors.invalidArgument('forkSource', 'Forks are not supported by the emulator.');
     return repo.lock.run(async () => {
@@ -80,7 +81,7 @@ export class PullRequests {
         status: ACTIVE,
         createdBy: by,
         creationDate: nowIso(),
-        title: String(body.title ?? ''),
+        title: text(body.title, ''),
         description,
         sourceRefName,
         targetRefName,
@@ -94,7 +95,7 @@ export class PullRequests {
           hasDeclined: false,
           isFlagged: false,
         })),
-        labels: Array.isArray(body.labels) ? (body.labels as Json[]).map((l) => ({ id: randomUUID(), name: String(l.name ?? ''), active: true })) : [],
+        labels: Array.isArray(body.labels) ? (body.labels as Json[]).map((l) => ({ id: randomUUID(), name: text(l.name, ''), active: true })) : [],
         ...(body.completionOptions ? { completionOptions: normalizeCompletionOptions(body.completionOptions as Json) } : {}),
         ...(body.mergeOptions ? { mergeOptions: body.mergeOptions as Json } : {}),
         threads: new Map(),
@@ -287,7 +288,7 @@ export class PullRequests {
         await this.refreshMerge(pr);
       }
       if (body.autoCompleteSetBy !== undefined && body.autoCompleteSetBy !== null) {
-        const id = String((body.autoCompleteSetBy as Json).id ?? '');
+        const id = text((body.autoCompleteSetBy as Json).id, '');
         if (id === '' || id === EMPTY_IDENTITY) {
           pr.autoCompleteSetBy = undefined;
           pr.completionQueueTime = undefined;
@@ -476,7 +477,7 @@ export class PullRequests {
       id: thread.comments.length + 1,
       parentCommentId: Number(body.parentCommentId ?? 0),
       author: by,
-      content: String(body.content ?? ''),
+      content: text(body.content, ''),
       publishedDate: now,
       lastUpdatedDate: now,
       lastContentUpdatedDate: now,
@@ -546,7 +547,7 @@ export class PullRequests {
       id: ++repo.project.org.counters.status,
       state,
       ...(typeof body.description === 'string' ? { description: body.description } : {}),
-      context: { name: String(context.name), ...(context.genre ? { genre: String(context.genre) } : {}) },
+      context: { name: text(context.name), ...(context.genre ? { genre: text(context.genre) } : {}) },
       ...(typeof body.targetUrl === 'string' ? { targetUrl: body.targetUrl } : {}),
       creationDate: now,
       updatedDate: now,
@@ -588,8 +589,8 @@ export class PullRequests {
     if (!Array.isArray(ops)) throw errors.invalidArgument('patchDocument', 'A JSON patch document (an array of operations) is expected.');
     const next = new Map(pr.properties);
     for (const [i, raw] of (ops as Json[]).entries()) {
-      const op = String(raw?.op ?? '').toLowerCase();
-      const p = String(raw?.path ?? '');
+      const op = text(raw?.op, '').toLowerCase();
+      const p = text(raw?.path, '');
       if (p !== '' && !p.startsWith('/')) throw errors.invalidArgument(`patchDocument[${i}].path`, `'${p}' must start with '/'.`);
       const key = p.slice(1).replace(/~1/g, '/').replace(/~0/g, '~');
       if (op === 'add' || op === 'replace') {

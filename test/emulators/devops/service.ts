@@ -8,7 +8,8 @@ import { ApiError, errors } from './errors';
 import { GitVersionOptions, GitVersionType, ItemContentType, VersionControlChangeType, enumName, parseEnum } from './enums';
 import { BareRepository, CommitInfo, GitPerson, TreeEditor, TreePathError, ZERO_ID } from './git';
 import { subjectDescriptor } from './identities';
-import { BranchPolicy, Identity, Mutex, Organization, Project, Repository, StoredPush, identityFor, newOrganization, nowIso } from './model';
+import { BranchPolicy, Identity, Mutex, Organization, Project, Repository, StoredPush, newOrganization, nowIso } from './model';
+import { text } from '../common/json';
 
 export type Json = Record<string, unknown>;
 
@@ -201,7 +202,7 @@ export class DevOpsService {
   async resolveVersion(repo: Repository, version: string | undefined, versionTypeRaw: unknown, optionsRaw?: unknown): Promise<ResolvedVersion> {
     const versionType = parseEnum(GitVersionType, versionTypeRaw, 'versionType') ?? GitVersionType.branch;
     const options = parseEnum(GitVersionOptions, optionsRaw, 'versionOptions') ?? 0;
-    let commit: string | null = null;
+    let commit: string | null;
     let label: string;
     if (version === undefined || version === '') {
       const ref = await this.defaultBranchRef(repo);
@@ -281,9 +282,9 @@ export class DevOpsService {
       const results: Json[] = [];
       const changed: string[] = [];
       for (const raw of updates as Json[]) {
-        const name = String(raw?.name ?? '');
-        const oldObjectId = String(raw?.oldObjectId ?? ZERO_ID).toLowerCase();
-        const newObjectId = String(raw?.newObjectId ?? ZERO_ID).toLowerCase();
+        const name = text(raw?.name, '');
+        const oldObjectId = text(raw?.oldObjectId, ZERO_ID).toLowerCase();
+        const newObjectId = text(raw?.newObjectId, ZERO_ID).toLowerCase();
         const result = (updateStatus: string, success: boolean, customMessage?: string): Json => ({
           repositoryId: repo.id,
           name,
@@ -339,10 +340,10 @@ export class DevOpsService {
     if (!Array.isArray(refUpdates) || refUpdates.length === 0) throw errors.argumentNull('refUpdates');
     if (refUpdates.length > 1) throw errors.invalidArgument('refUpdates', 'A push can update exactly one ref.');
     const ru = refUpdates[0] as Json;
-    const name = String(ru.name ?? '');
+    const name = text(ru.name, '');
     if (!(await repo.git.isValidRefName(name))) throw errors.badRequest('GitRefNameInvalidException', `TF401025: '${name}' is not a valid name for a Git ref.`);
     if (ru.oldObjectId === undefined || ru.oldObjectId === null) throw errors.argumentNull('refUpdates[0].oldObjectId');
-    const oldObjectId = String(ru.oldObjectId).toLowerCase();
+    const oldObjectId = text(ru.oldObjectId).toLowerCase();
     if (!/^[0-9a-f]{40}$/.test(oldObjectId)) throw errors.invalidArgument('oldObjectId', `'${oldObjectId}' is not an object id.`);
     const commits = body.commits;
     if (!Array.isArray(commits) || commits.length === 0) throw errors.argumentNull('commits');
@@ -369,14 +370,14 @@ export class DevOpsService {
       const person = (raw: unknown): GitPerson => {
         const o = (raw ?? {}) as Json;
         return {
-          name: String(o.name ?? by.displayName),
-          email: String(o.email ?? by.email),
+          name: text(o.name, by.displayName),
+          email: text(o.email, by.email),
           date: typeof o.date === 'string' ? o.date : o.date instanceof Date ? o.date.toISOString() : now,
         };
       };
       const author = person(rawCommit.author);
       const committer = rawCommit.committer ? person(rawCommit.committer) : { ...author };
-      const message = String(rawCommit.comment ?? '');
+      const message = text(rawCommit.comment, '');
       const id = await repo.git.commitTree(tree, parents, message, author, committer);
       created.push(await repo.git.readCommit(id));
       tip = id;
@@ -425,7 +426,7 @@ export class DevOpsService {
       if (change.newContentTemplate) throw errors.invalidArgument(`changes[${i}].newContentTemplate`, 'Content templates are not supported by the emulator.');
       if (newContent) {
         const contentType = parseEnum(ItemContentType, newContent.contentType, `changes[${i}].newContent.contentType`) ?? ItemContentType.rawText;
-        const content = String(newContent.content ?? '');
+        const content = text(newContent.content, '');
         if (contentType === ItemContentType.base64Encoded && !/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(content)) {
           throw errors.invalidArgument(`changes[${i}].newContent.content`, 'The content is not valid base64.');
         }

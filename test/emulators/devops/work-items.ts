@@ -7,6 +7,7 @@ import { ApiError } from './errors';
 import type { Identity, Organization, Project, PullRequest, WorkItem, WorkItemRelation } from './model';
 import { nowIso, pullRequestArtifactId } from './model';
 import type { DevOpsService, Json } from './service';
+import { text } from '../common/json';
 
 const WIT = 'Microsoft.TeamFoundation.WorkItemTracking.Server';
 const witError = (status: number, typeKey: string, message: string) => new ApiError(status, typeKey, message, {}, WIT, WIT);
@@ -138,8 +139,8 @@ export class WorkItems {
     for (const [i, raw] of (document as Json[]).entries()) {
       // Operation names, or the numbers of the client's Operation enum (Add, Remove, Replace, Move, Copy, Test).
       const op =
-        typeof raw?.op === 'number' ? (['add', 'remove', 'replace', 'move', 'copy', 'test'][raw.op] ?? String(raw.op)) : String(raw?.op ?? '').toLowerCase();
-      const path = String(raw?.path ?? '');
+        typeof raw?.op === 'number' ? (['add', 'remove', 'replace', 'move', 'copy', 'test'][raw.op] ?? String(raw.op)) : text(raw?.op, '').toLowerCase();
+      const path = text(raw?.path, '');
       const field = /^\/fields\/(.+)$/.exec(path)?.[1]?.replace(/~1/g, '/').replace(/~0/g, '~');
       if (op === 'test') {
         const current = path === '/rev' ? item.rev : field !== undefined ? fields[field] : undefined;

@@ -92,6 +92,7 @@ describe('ARM emulator: fluxConfigurations through the real @azure/arm-kubernete
   it('start contract: info is the JSON-safe set of fields npm run emulators prints', () => {
     const info = JSON.parse(JSON.stringify(emu.info));
     assert.deepEqual(Object.keys(info).sort(), [
+      'armAdminUrl',
       'armUrl',
       'caCertFile',
       'clientId',
@@ -105,6 +106,7 @@ describe('ARM emulator: fluxConfigurations through the real @azure/arm-kubernete
     ]);
     assert.match(info.armUrl, /^https:\/\/127\.0\.0\.1:\d+$/);
     assert.match(info.tokenUrl, /^https:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(info.armAdminUrl, /^http:\/\/127\.0\.0\.1:\d+\/_admin$/);
     assert.match(fs.readFileSync(info.caCertFile, 'utf8'), /^-----BEGIN CERTIFICATE-----/);
     assert.deepEqual(
       info.clusters.map((c: { name: string; type: string; fluxConfigurations: string[] }) => [c.name, c.type, c.fluxConfigurations]),
@@ -246,9 +248,9 @@ describe('ARM emulator: fluxConfigurations through the real @azure/arm-kubernete
     });
     const get = () => client.fluxConfigurations.get(emu.resourceGroup, RP, CC, 'arc-nonprod', 'cluster-config');
     emu.requests.length = 0;
-    emu.faults.add({ route: 'flux.get', cluster: 'arc-nonprod', times: 1, fault: { kind: 'status', status: 429, retryAfterSeconds: 0 } });
-    emu.faults.add({ route: 'flux.get', times: 1, fault: { kind: 'status', status: 503 } });
-    emu.faults.add({ route: 'flux.get', times: 1, fault: { kind: 'status', status: 500 } });
+    emu.faults.add({ route: 'flux.get', cluster: 'arc-nonprod', count: 1, status: 429, retryAfterSeconds: 0 });
+    emu.faults.add({ route: 'flux.get', count: 1, status: 503 });
+    emu.faults.add({ route: 'flux.get', count: 1, status: 500 });
     await get();
     assert.deepEqual(
       emu.requests.map((r) => r.status),
@@ -256,12 +258,12 @@ describe('ARM emulator: fluxConfigurations through the real @azure/arm-kubernete
     );
 
     emu.requests.length = 0;
-    emu.faults.add({ route: 'flux.get', times: 1, fault: { kind: 'status', status: 429 } });
+    emu.faults.add({ route: 'flux.get', count: 1, status: 429 });
     await assert.rejects(get(), (e: { statusCode?: number }) => e.statusCode === 429);
     assert.equal(emu.requests.length, 1);
 
     emu.requests.length = 0;
-    emu.faults.add({ route: 'flux.get', times: 2, fault: { kind: 'reset' } });
+    emu.faults.add({ route: 'flux.get', count: 2, reset: true });
     await get();
     assert.deepEqual(
       emu.requests.map((r) => r.fault ?? r.status),
@@ -269,7 +271,7 @@ describe('ARM emulator: fluxConfigurations through the real @azure/arm-kubernete
     );
 
     emu.requests.length = 0;
-    emu.faults.add({ route: 'flux.get', times: 1, fault: { kind: 'delay', ms: 150 } });
+    emu.faults.add({ route: 'flux.get', count: 1, delayMs: 150 });
     const t = Date.now();
     await get();
     assert.ok(Date.now() - t >= 150);

@@ -234,9 +234,9 @@ describe('waitForReconciliation against the ARM emulator and the Flux simulation
 
   it('throttling and server errors while waiting: retried, reported as progress, and the wait still returns', async () => {
     const target = await promote();
-    emu.faults.add({ route: 'flux.get', cluster: 'arc-nonprod', times: 1, fault: { kind: 'status', status: 429 } });
-    emu.faults.add({ route: 'flux.get', cluster: 'arc-nonprod', times: 4, fault: { kind: 'status', status: 500 } });
-    emu.faults.add({ route: 'flux.get', cluster: 'arc-nonprod', times: 1, fault: { kind: 'status', status: 429, retryAfterSeconds: 1 } });
+    emu.faults.add({ route: 'flux.get', cluster: 'arc-nonprod', count: 1, status: 429 });
+    emu.faults.add({ route: 'flux.get', cluster: 'arc-nonprod', count: 4, status: 500 });
+    emu.faults.add({ route: 'flux.get', cluster: 'arc-nonprod', count: 1, status: 429, retryAfterSeconds: 1 });
     const events: ProgressEvent[] = [];
     syncSoon('arc-nonprod', 50);
     const result = await waitForReconciliation(request(target, { onProgress: (e) => events.push(e) }), access);
