@@ -10,12 +10,16 @@
 //     - first line: spawn to the first line that is not a ##vso[task.debug] line (what a user sees
 //       in the log without system.debug),
 //     - full run: spawn to exit, the same invocation (so a faster first byte cannot hide a slower run).
+//     - CPU time: user + system time of the whole process (process.cpuUsage() at exit, written by a
+//       --require hook in separate runs so the timed runs stay plain): less sensitive than wall time
+//       to other load on the machine.
 //     The runs: GitOpsPrValidate and GitOpsCiPublish on a tiny plain-YAML repository (two objects, one
 //     environment, the default Dockerfile patterns matching nothing); GitOpsPromote renders that
 //     release and pushes it into a repository of the Azure DevOps emulator (deliveryMode push,
 //     waitForReconciliation false: the run loads no Azure SDK), the folder already up to date after
 //     the warm-up run, so each sampled run reads the folder and changes nothing.
-// Options: --runs N (default 15), --skip-package (no .vsix size).
+// Options: --runs N (default 15), --skip-package (no .vsix size), --baseline DIR (another dist/tasks,
+// e.g. built from an older commit: its bundles run interleaved with these, as "<Task> (baseline)").
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -29,6 +33,8 @@ const arg = (name, fallback) => {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const RUNS = arg('runs', 15);
+const baselineArg = process.argv.indexOf('--baseline');
+const baselineDir = baselineArg > 0 ? path.resolve(process.argv[baselineArg + 1]) : undefined;
 const tasksDir = path.join(root, 'dist', 'tasks');
 const emulatorJs = path.join(root, 'build', 'test', 'emulators', 'devops', 'index.js');
 if (!fs.existsSync(tasksDir) || !fs.existsSync(emulatorJs)) execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
@@ -175,7 +181,7 @@ try {
   await devops.admin.createRepository('Bench', 'gitops', { defaultBranch: 'main' });
   await devops.admin.seedFiles('Bench', 'gitops', 'main', { 'README.md': 'GitOps repository\n' });
 
-  const dir = (task) => path.join(tasksDir, task, 'v1');
+  const dir = (task, from = tasksDir) => path.join(from, task, 'v1');
   // The release bundle GitOpsPromote reads, made by the built GitOpsCiPublish.
   const published = await sample(
     [path.join(dir('GitOpsCiPublish'), 'index.js')],
@@ -196,19 +202,31 @@ try {
       endpoints: { SYSTEMVSSCONNECTION: { url: `${devops.url}/`, scheme: 'OAuth', parameters: { AccessToken: devops.token } } },
     },
   ];
+  if (baselineDir) for (const c of cases.filter((c) => c.task)) cases.push({ ...c, name: `${c.name} (baseline)`, from: baselineDir });
   for (const c of cases.filter((c) => c.task)) {
-    c.args = [path.join(dir(c.task), 'index.js')];
-    c.env = () => agentEnv(dir(c.task), c);
+    c.args = [path.join(dir(c.task, c.from), 'index.js')];
+    c.env = () => agentEnv(dir(c.task, c.from), c);
     // Warm-up (and check): the run must succeed, or its timing means nothing.
     const run = await sample(c.args, c.env());
     if (result(run) !== 'Succeeded') throw new Error(`${c.name} did not succeed:\n${run.stdout}\n${run.stderr}`);
   }
   const samples = new Map(cases.map((c) => [c.name, []]));
+  const cpu = new Map(cases.map((c) => [c.name, []]));
+  const hook = path.join(work, 'cpu-hook.js');
+  fs.writeFileSync(
+    hook,
+    "process.on('exit', () => { const u = process.cpuUsage(); require('fs').writeFileSync(process.env.BENCH_CPU_OUT, String((u.user + u.system) / 1000)); });\n",
+  );
   for (let i = 0; i < RUNS; i++) {
     for (const c of cases) {
-      const run = await sample(c.args, typeof c.env === 'function' ? c.env() : c.env);
+      const options = typeof c.env === 'function' ? c.env() : c.env;
+      const run = await sample(c.args, options);
       if (c.task && result(run) !== 'Succeeded') throw new Error(`${c.name} did not succeed:\n${run.stdout}\n${run.stderr}`);
       samples.get(c.name).push(run);
+      const out = path.join(work, 'cpu.txt');
+      const again = typeof c.env === 'function' ? c.env() : c.env;
+      await sample(c.args, { ...again, env: { ...again.env, NODE_OPTIONS: `--require ${hook}`, BENCH_CPU_OUT: out } });
+      cpu.get(c.name).push(Number(fs.readFileSync(out, 'utf8')));
     }
   }
 
@@ -216,13 +234,14 @@ try {
     `\n== cold start, median of ${RUNS} runs each, interleaved (node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(2)}) ==`,
   );
   const base = Object.fromEntries(['firstByte', 'firstLine', 'exit'].map((k) => [k, median(samples.get('node -e 0').map((s) => s[k]))]));
-  console.log(`node -e 0: ${ms(base.exit)} to exit`);
+  const baseCpu = median(cpu.get('node -e 0'));
+  console.log(`node -e 0: ${ms(base.exit)} to exit, CPU ${ms(baseCpu)}`);
   for (const c of cases.filter((c) => c.task)) {
     const runs = samples.get(c.name);
     const m = (k) => median(runs.map((s) => s[k]));
     const x = (v) => `x${(v / base.exit).toFixed(2)}`;
     console.log(
-      `${c.name.padEnd(17)} first byte ${ms(m('firstByte'))} (${x(m('firstByte'))} of node -e 0)  first line ${ms(m('firstLine'))} (${x(m('firstLine'))})  full run ${ms(m('exit'))} (${x(m('exit'))})`,
+      `${c.name.padEnd(baselineDir ? 28 : 17)} first byte ${ms(m('firstByte'))} (${x(m('firstByte'))} of node -e 0)  first line ${ms(m('firstLine'))} (${x(m('firstLine'))})  full run ${ms(m('exit'))} (${x(m('exit'))})  CPU ${ms(median(cpu.get(c.name)))} (x${(median(cpu.get(c.name)) / baseCpu).toFixed(2)})`,
     );
   }
 } finally {

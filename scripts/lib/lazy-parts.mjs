@@ -1,12 +1,14 @@
 // What a task run may not need, kept out of its index.js (scripts/build.mjs). A lazy part is a file of
-// its own in the task folder (lazy-<name>.js); the bundle requires it at the first use:
-//  - packages: the sources already require() them inside the function that needs them; the bundle's
-//    require of the package becomes a require of the part.
-//  - modules (project sources imported statically): the bundle gets a stand-in whose exports are
-//    getters, so the part loads at the first call, not at the import.
+// its own in the task folder (lazy-<name>.js), holding the packages or modules listed. Wherever the
+// bundle imports one of them it gets a stand-in whose exports are getters: the part loads at the
+// first use of an export, not at the import (the Azure SDK is also require()d only inside the
+// functions that need it). A part must not hold a module index.js also holds (scripts/build.mjs
+// checks it for the project's sources and the packages with state): two copies of a class break
+// instanceof.
 // Schema data goes beside the bundle as JSON files: JSON.parse reads them faster than V8 compiles the
 // same data as a JavaScript literal, and they do not weigh on the compile of index.js.
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { root } from './versions.mjs';
@@ -16,6 +18,16 @@ export const LAZY_PARTS = [
     name: 'azure-sdk',
     why: 'only a Flux wait talks to Azure Resource Manager: its client, @azure/identity with MSAL, the OIDC request',
     packages: ['@azure/identity', '@azure/arm-kubernetesconfiguration', '@azure/core-rest-pipeline'],
+  },
+  {
+    name: 'devops-work-items',
+    why: 'only a promotion that links work items needs the work item tracking client',
+    packages: ['azure-devops-node-api/WorkItemTrackingApi', 'azure-devops-node-api/interfaces/WorkItemTrackingInterfaces'],
+  },
+  {
+    name: 'ntlm',
+    why: 'typed-rest-client loads every credential handler; the tasks never authenticate with NTLM (underscore, des.js, js-md4)',
+    modules: ['node_modules/typed-rest-client/handlers/ntlm.js'],
   },
   {
     name: 'dockerfile-lint',
@@ -44,8 +56,14 @@ export function partEntry(part) {
   return lines.join('\n');
 }
 
-/** The names a module exports (its own and re-exported), as esbuild reads them. */
+const requireFromRoot = createRequire(path.join(root, 'package.json'));
+
+/** The names a module or package exports: a CommonJS one as it loads, a TypeScript one as esbuild reads it. */
 async function exportNames(file) {
+  if (!file.endsWith('.ts')) {
+    const loaded = requireFromRoot(file);
+    return [...(loaded.__esModule ? ['__esModule'] : []), ...Object.keys(loaded)];
+  }
   const result = await esbuild.build({
     entryPoints: [file],
     bundle: false,
@@ -55,7 +73,7 @@ async function exportNames(file) {
     outdir: path.join(root, 'build', 'lazy-exports'),
     logLevel: 'silent',
   });
-  return Object.values(result.metafile.outputs).flatMap((o) => o.exports ?? []);
+  return ['__esModule', ...Object.values(result.metafile.outputs).flatMap((o) => o.exports ?? [])];
 }
 
 /**
@@ -66,9 +84,10 @@ async function exportNames(file) {
 export async function lazyPartsPlugin() {
   const used = new Set();
   const data = new Set();
-  const packageParts = new Map(LAZY_PARTS.flatMap((p) => (p.packages ?? []).map((name) => [name, p])));
+  const packageParts = new Map();
   const moduleParts = new Map();
   for (const part of LAZY_PARTS) {
+    for (const name of part.packages ?? []) packageParts.set(name, { part, key: name, names: await exportNames(name) });
     for (const m of part.modules ?? []) {
       const file = path.join(root, m);
       // A moved or renamed module would silently end up in index.js again: say so instead.
@@ -84,7 +103,7 @@ export async function lazyPartsPlugin() {
   const local = (args) => {
     if (!args.path.startsWith('.') || !args.resolveDir) return undefined;
     const abs = path.resolve(args.resolveDir, args.path);
-    return [abs, `${abs}.ts`, path.join(abs, 'index.ts')].find((f) => fs.existsSync(f) && fs.statSync(f).isFile());
+    return [abs, `${abs}.ts`, `${abs}.js`, path.join(abs, 'index.ts')].find((f) => fs.existsSync(f) && fs.statSync(f).isFile());
   };
   const dataExternal = (build) =>
     build.onResolve({ filter: /\.json$/ }, (args) => {
@@ -100,25 +119,23 @@ export async function lazyPartsPlugin() {
       dataExternal(build);
       build.onResolve({ filter: /^\.\/lazy-[a-z0-9-]+\.js$/, namespace: 'lazy-stub' }, (args) => ({ path: args.path, external: true }));
       build.onResolve({ filter: /.*/ }, (args) => {
-        const byPackage = packageParts.get(args.path);
-        if (byPackage) {
-          used.add(byPackage.name);
-          return { path: args.path, namespace: 'lazy-stub', pluginData: { part: byPackage, key: args.path } };
-        }
-        const byModule = moduleParts.get(local(args) ?? '');
-        if (!byModule) return undefined;
-        used.add(byModule.part.name);
-        return { path: `${byModule.key}#lazy`, namespace: 'lazy-stub', pluginData: { part: byModule.part, key: byModule.key, names: byModule.names } };
+        const lazy = packageParts.get(args.path) ?? moduleParts.get(local(args) ?? '');
+        if (!lazy) return undefined;
+        used.add(lazy.part.name);
+        return { path: `${lazy.key}#lazy`, namespace: 'lazy-stub', pluginData: lazy };
       });
       build.onLoad({ filter: /.*/, namespace: 'lazy-stub' }, (args) => {
         const { part, key, names } = args.pluginData;
         const require = `require(${JSON.stringify(`./${partFile(part)}`)})[${JSON.stringify(key)}]`;
-        if (!names) return { contents: `module.exports = ${require};`, loader: 'js', resolveDir: root };
+        // A stand-in: each export a getter that loads the part at its first use, not at the import.
         const lines = [
           'let loaded;',
           `const load = () => (loaded ??= ${require});`,
-          "Object.defineProperty(exports, '__esModule', { value: true });",
-          ...names.map((n) => `Object.defineProperty(exports, ${JSON.stringify(n)}, { enumerable: true, get: () => load()[${JSON.stringify(n)}] });`),
+          ...names.map((n) =>
+            n === '__esModule'
+              ? "Object.defineProperty(exports, '__esModule', { value: true });"
+              : `Object.defineProperty(exports, ${JSON.stringify(n)}, { enumerable: true, get: () => load()[${JSON.stringify(n)}] });`,
+          ),
         ];
         return { contents: lines.join('\n'), loader: 'js', resolveDir: root };
       });

@@ -15,6 +15,8 @@ const root = process.cwd();
 const taskDir = (task: string) => path.join(root, 'dist/tasks', task, 'v1');
 const AZURE_SDK = ['@azure/identity', '@azure/msal-node', '@azure/arm-kubernetesconfiguration', '@azure/core-rest-pipeline', '@azure/core-client'];
 const DOCKERFILE_LINT = ['dockerfile-ast', 'dockerfile-utils', 'vscode-languageserver-types'];
+const NTLM = ['underscore', 'des.js', 'js-md4', 'node_modules/typed-rest-client/handlers/ntlm.js'];
+const WORK_ITEMS = ['node_modules/azure-devops-node-api/WorkItemTrackingApi.js', 'node_modules/azure-devops-node-api/interfaces/WorkItemTrackingInterfaces.js'];
 
 /** The packages (and project sources) esbuild put into one file of a task folder. */
 function contents(task: string, file: string): Set<string> {
@@ -23,7 +25,8 @@ function contents(task: string, file: string): Set<string> {
   };
   const output = meta.outputs[`dist/tasks/${task}/v1/${file}`];
   assert.ok(output, `${task}/v1/${file} is not an output of the build`);
-  return new Set(Object.keys(output.inputs).map((f) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(f)?.[1] ?? f));
+  const inputs = Object.keys(output.inputs);
+  return new Set([...inputs, ...inputs.map((f) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(f)?.[1] ?? f)]);
 }
 
 describe('lazily loaded parts of the task folders', function () {
@@ -64,7 +67,7 @@ describe('lazily loaded parts of the task folders', function () {
 
   after(() => fs.rmSync(work, { recursive: true, force: true }));
 
-  it('keep the Azure SDK and the Dockerfile linter out of every index.js', () => {
+  it('keep the Azure SDK, the work item client, NTLM and the Dockerfile linter out of index.js, each in its part', () => {
     for (const task of ['GitOpsPrValidate', 'GitOpsCiPublish', 'GitOpsPromote']) {
       const main = contents(task, 'index.js');
       assert.deepEqual(
@@ -79,6 +82,24 @@ describe('lazily loaded parts of the task folders', function () {
         `${task}/v1/lazy-dockerfile-lint.js`,
       );
     }
+    const promote = contents('GitOpsPromote', 'index.js');
+    assert.deepEqual(
+      [...NTLM, ...WORK_ITEMS].filter((p) => promote.has(p)),
+      [],
+      'GitOpsPromote/v1/index.js',
+    );
+    const ntlm = contents('GitOpsPromote', 'lazy-ntlm.js');
+    assert.deepEqual(
+      NTLM.filter((p) => !ntlm.has(p)),
+      [],
+      'GitOpsPromote/v1/lazy-ntlm.js',
+    );
+    const workItems = contents('GitOpsPromote', 'lazy-devops-work-items.js');
+    assert.deepEqual(
+      WORK_ITEMS.filter((p) => !workItems.has(p)),
+      [],
+      'GitOpsPromote/v1/lazy-devops-work-items.js',
+    );
     const azure = contents('GitOpsPromote', 'lazy-azure-sdk.js');
     assert.deepEqual(
       AZURE_SDK.filter((p) => !azure.has(p)),
@@ -134,15 +155,25 @@ describe('lazily loaded parts of the task folders', function () {
     });
     after(async () => devops?.stop());
 
-    it('without a Flux wait loads no Azure SDK', async () => {
-      const { run: r, loaded } = await run('GitOpsPromote', {
-        inputs: { bundle, environment: 'dev', gitopsRepository: 'gitops', deliveryMode: 'push', waitForReconciliation: 'false' },
+    const promote = (inputs: Record<string, string>) =>
+      run('GitOpsPromote', {
+        inputs: { bundle, environment: 'dev', gitopsRepository: 'gitops', waitForReconciliation: 'false', ...inputs },
         variables: { 'System.CollectionUri': `${devops.url}/`, 'System.TeamProject': 'Lazy' },
         endpoints: { SystemVssConnection: { url: `${devops.url}/`, scheme: 'OAuth', parameters: { AccessToken: devops.token } } },
       });
+
+    it('without a Flux wait nor work items loads none of its parts', async () => {
+      const { run: r, loaded } = await promote({ deliveryMode: 'push' });
       assert.equal(r.result, 'Succeeded', r.stdout);
       assert.equal(r.outputs.changed, 'true');
       assert.deepEqual(loaded, ['index.js', 'schema-flux.json', 'schema-kubernetes.json', 'task.json']);
+    });
+
+    it('loads the work item client to check the work items to link', async () => {
+      const { run: r, loaded } = await promote({ deliveryMode: 'pullRequest', targetFolder: 'apps/review/{app}', workItems: '#999999' });
+      assert.equal(r.result, 'Failed', r.stdout);
+      assert.match(r.resultMessage ?? '', /^Input "workItems": .*999999/);
+      assert.deepEqual(loaded, ['index.js', 'lazy-devops-work-items.js', 'schema-flux.json', 'schema-kubernetes.json', 'task.json']);
     });
   });
 });
