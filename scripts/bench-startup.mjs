@@ -13,6 +13,8 @@
 //     - CPU time: user + system time of the whole process (process.cpuUsage() at exit, written by a
 //       --require hook in separate runs so the timed runs stay plain): less sensitive than wall time
 //       to other load on the machine.
+//     - for reference, the floor every task shares: a bundle of azure-pipelines-task-lib alone that
+//       reads one input and prints it (task-lib prints its first debug lines as it loads).
 //     The runs: GitOpsPrValidate and GitOpsCiPublish on a tiny plain-YAML repository (two objects, one
 //     environment, the default Dockerfile patterns matching nothing); GitOpsPromote renders that
 //     release and pushes it into a repository of the Azure DevOps emulator (deliveryMode push,
@@ -190,8 +192,22 @@ try {
   const bundle = /##vso\[task\.setvariable variable=bundlePath;[^\]]*\](.*)/.exec(published.stdout)?.[1];
   if (result(published) !== 'Succeeded' || !bundle) throw new Error(`GitOpsCiPublish did not publish a bundle:\n${published.stdout}\n${published.stderr}`);
 
+  // The floor: task-lib alone, bundled as the tasks bundle it.
+  const floor = path.join(work, 'task-lib-only', 'index.js');
+  require('esbuild').buildSync({
+    stdin: { contents: "const tl = require('azure-pipelines-task-lib/task'); console.log(tl.getInput('templates'));", resolveDir: root },
+    outfile: floor,
+    bundle: true,
+    minify: true,
+    keepNames: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    logLevel: 'warning',
+  });
   const cases = [
     { name: 'node -e 0', args: ['-e', '0'], env: { env: { PATH: process.env.PATH }, cwd: app } },
+    { name: 'task-lib alone', args: [floor], env: () => agentEnv(dir('GitOpsPrValidate'), { inputs: PLAIN }) },
     { name: 'GitOpsPrValidate', task: 'GitOpsPrValidate', inputs: PLAIN },
     { name: 'GitOpsCiPublish', task: 'GitOpsCiPublish', inputs: { ...PLAIN, images: '', publishArtifact: 'false', appName: 'web' } },
     {
@@ -236,7 +252,7 @@ try {
   const base = Object.fromEntries(['firstByte', 'firstLine', 'exit'].map((k) => [k, median(samples.get('node -e 0').map((s) => s[k]))]));
   const baseCpu = median(cpu.get('node -e 0'));
   console.log(`node -e 0: ${ms(base.exit)} to exit, CPU ${ms(baseCpu)}`);
-  for (const c of cases.filter((c) => c.task)) {
+  for (const c of cases.filter((c) => c.name !== 'node -e 0')) {
     const runs = samples.get(c.name);
     const m = (k) => median(runs.map((s) => s[k]));
     const x = (v) => `x${(v / base.exit).toFixed(2)}`;
