@@ -1,11 +1,10 @@
 // Part of npm run bench (scripts/bench.mjs runs every scripts/bench-*.mjs): figures for the closing notes,
 // each against a baseline measured in the same run.
-//  1. render + validate throughput on a generated repository of >= 10,000 objects (plain YAML with
+//  render + validate throughput on a generated repository of >= 10,000 objects (plain YAML with
 //     ${VAR} placeholders, 3 kinds), and validation time against YAML parse time of the same text.
-//  2. bundle size per task and .vsix size.
-//  3. cold start of each bundle (spawn to first output) against `node -e 0`.
-// Options: --objects N (default 12000), --runs N (cold start samples, default 15), --skip-package (ignored by the other benches).
-import { execFileSync, spawn } from 'node:child_process';
+// Bundle sizes and cold start: scripts/bench-startup.mjs.
+// Options: --objects N (default 12000).
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +17,6 @@ const arg = (name, fallback) => {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const OBJECTS = arg('objects', 12000);
-const RUNS = arg('runs', 15);
 
 if (!fs.existsSync(path.join(root, 'build', 'shared')) || !fs.existsSync(path.join(root, 'dist', 'tasks'))) {
   execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
@@ -31,7 +29,6 @@ const { validateManifests } = require(path.join(root, 'build/shared/validate/val
 const { DEFAULT_POLICY_SEVERITIES } = require(path.join(root, 'build/shared/validate/policy.js'));
 
 const ms = (t) => `${t.toFixed(1)} ms`;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // ---- 1. throughput -------------------------------------------------------------------------------
 const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-bench-repo-'));
@@ -160,56 +157,3 @@ console.log(
     .join(', ')}`,
 );
 console.log(`  ratio validation / YAML parse: ${(validateMs / parseMs).toFixed(3)}`);
-
-// ---- 2. sizes ----------------------------------------------------------------------------------------
-console.log('\n== sizes ==');
-const tasksDir = path.join(root, 'dist', 'tasks');
-const bundles = [];
-for (const task of fs.readdirSync(tasksDir)) {
-  for (const v of fs.readdirSync(path.join(tasksDir, task))) {
-    const file = path.join(tasksDir, task, v, 'index.js');
-    bundles.push(file);
-    console.log(`bundle ${task}/${v}/index.js: ${(fs.statSync(file).size / 1024).toFixed(1)} KiB`);
-  }
-}
-if (!process.argv.includes('--skip-package')) {
-  execFileSync(process.execPath, [path.join(root, 'scripts', 'package.mjs'), '--no-build'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const vsix = fs
-    .readdirSync(path.join(root, 'out'))
-    .filter((f) => f.endsWith('.vsix'))
-    .map((f) => path.join(root, 'out', f));
-  for (const f of vsix) console.log(`vsix ${path.basename(f)}: ${(fs.statSync(f).size / 1024).toFixed(1)} KiB`);
-}
-
-// ---- 3. cold start -----------------------------------------------------------------------------------
-/** Milliseconds from spawn to the first byte on stdout (or to exit, when nothing is printed). */
-function firstOutput(args, env) {
-  return new Promise((resolve) => {
-    const start = performance.now();
-    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'ignore'] });
-    let done = false;
-    const finish = () => {
-      if (!done) {
-        done = true;
-        resolve(performance.now() - start);
-      }
-    };
-    child.stdout.once('data', finish);
-    child.on('exit', finish);
-  });
-}
-console.log(`\n== cold start, median of ${RUNS} runs (node ${process.version}) ==`);
-const agentTemp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-cold-'));
-const baseEnv = { PATH: process.env.PATH, AGENT_TEMPDIRECTORY: agentTemp };
-const baseline = [];
-for (let i = 0; i < RUNS; i++) baseline.push(await firstOutput(['-e', '0'], baseEnv));
-console.log(`node -e 0: ${ms(median(baseline))}`);
-for (const bundle of bundles) {
-  const samples = [];
-  for (let i = 0; i < RUNS; i++) samples.push(await firstOutput([bundle], baseEnv));
-  const rel = path.relative(tasksDir, bundle);
-  console.log(
-    `node ${rel}: ${ms(median(samples))}  (x${(median(samples) / median(baseline)).toFixed(2)} of node -e 0, +${ms(median(samples) - median(baseline))})`,
-  );
-}
-fs.rmSync(agentTemp, { recursive: true, force: true });

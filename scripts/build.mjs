@@ -1,10 +1,14 @@
 // npm run build: version check, type-check + compile (build/, used by the tests), then one minified
 // esbuild bundle per task into dist/tasks/<Task>/v<N>/ with its task.json and icon.png beside it.
+// What a run may not need stays out of index.js (scripts/lib/lazy-parts.mjs): each lazy part is a
+// file of its own in the same task folder, required at its first use; the schema data is a JSON file
+// beside the bundle. Each task folder stays self-contained (the agent downloads one folder per task).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { root, taskJsonFiles, versionMismatches } from './lib/versions.mjs';
+import { DATA_FILES, LAZY_PARTS, lazyPartsPlugin, partEntry, partFile } from './lib/lazy-parts.mjs';
 
 const started = Date.now();
 const mismatches = versionMismatches();
@@ -22,53 +26,86 @@ if (!process.argv.includes('--bundles-only')) {
   }
 }
 
+const common = {
+  bundle: true,
+  minify: true,
+  keepNames: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  legalComments: 'eof',
+  metafile: true,
+  logLevel: 'warning',
+  absWorkingDir: root,
+  // task-lib loads the task's own task.json at run time by an absolute path: that require stays dynamic.
+  logOverride: { 'unsupported-require-call': 'silent' },
+};
+
 const dist = path.join(root, 'dist', 'tasks');
 fs.rmSync(dist, { recursive: true, force: true });
 for (const taskJson of taskJsonFiles()) {
   const taskDir = path.dirname(taskJson);
   const rel = path.relative(path.join(root, 'tasks'), taskDir);
   const out = path.join(dist, rel);
-  const result = await esbuild.build({
-    entryPoints: [path.join(taskDir, 'index.ts')],
-    outfile: path.join(out, 'index.js'),
-    bundle: true,
-    minify: true,
-    keepNames: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    legalComments: 'eof',
-    metafile: true,
-    logLevel: 'warning',
-    // task-lib loads the task's own task.json at run time by an absolute path: that require stays dynamic.
-    logOverride: { 'unsupported-require-call': 'silent' },
-  });
-  checkSingleCopies(result.metafile, rel);
-  // The project test reads which sources went into each bundle (inputs read, outputs set).
+  const plugin = await lazyPartsPlugin();
+  const main = await esbuild.build({ ...common, entryPoints: [path.join(taskDir, 'index.ts')], outfile: path.join(out, 'index.js'), plugins: [plugin.main] });
+  const metafiles = [main.metafile];
+  // Only the parts this task's code asks for are built into its folder.
+  for (const part of LAZY_PARTS.filter((p) => plugin.used.has(p.name))) {
+    const built = await esbuild.build({
+      ...common,
+      stdin: { contents: partEntry(part), resolveDir: root, sourcefile: `lazy part ${part.name}`, loader: 'js' },
+      outfile: path.join(out, partFile(part)),
+      plugins: [plugin.part],
+    });
+    metafiles.push(built.metafile);
+  }
+  for (const data of DATA_FILES.filter((d) => plugin.data.has(d.source))) fs.copyFileSync(path.join(root, data.source), path.join(out, data.file));
+  checkSingleCopies(metafiles, rel);
+  // The project test reads which sources went into the task (inputs read, outputs set): all its outputs.
+  const merged = { inputs: Object.assign({}, ...metafiles.map((m) => m.inputs)), outputs: Object.assign({}, ...metafiles.map((m) => m.outputs)) };
   const metaFile = path.join(root, 'build', 'meta', `${rel.replace(/[\\/]/g, '-')}.json`);
   fs.mkdirSync(path.dirname(metaFile), { recursive: true });
-  fs.writeFileSync(metaFile, JSON.stringify(result.metafile));
+  fs.writeFileSync(metaFile, JSON.stringify(merged));
   fs.copyFileSync(taskJson, path.join(out, 'task.json'));
   fs.copyFileSync(path.join(taskDir, 'icon.png'), path.join(out, 'icon.png'));
-  const size = fs.statSync(path.join(out, 'index.js')).size;
-  console.log(`bundle ${rel}/index.js ${(size / 1024).toFixed(1)} KiB`);
+  const size = (f) => `${(fs.statSync(path.join(out, f)).size / 1024).toFixed(1)} KiB`;
+  const others = fs.readdirSync(out).filter((f) => f !== 'index.js' && /\.(js|json)$/.test(f) && f !== 'task.json');
+  console.log(
+    `bundle ${rel}/index.js ${size('index.js')}${others.length > 0 ? `, loaded when needed: ${others.map((f) => `${f} ${size(f)}`).join(', ')}` : ''}`,
+  );
 }
 console.log(`build done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
-/** Packages with module state (task-lib's secret vault) must be bundled once, never from two node_modules roots. */
-function checkSingleCopies(metafile, task) {
+/**
+ * Packages with module state (task-lib's secret vault) must be bundled once, never from two
+ * node_modules roots nor into two files of a task; nor may a project source be in two files of a
+ * task (a class in two copies breaks instanceof).
+ */
+function checkSingleCopies(metafiles, task) {
   const roots = new Map();
-  for (const input of Object.keys(metafile.inputs)) {
-    const m = /^(.*node_modules\/)((?:@[^/]+\/)?[^/]+)\//.exec(input);
-    if (!m) continue;
-    const [, prefix, name] = m;
-    if (!roots.has(name)) roots.set(name, new Set());
-    roots.get(name).add(prefix);
-  }
-  for (const name of ['azure-pipelines-task-lib', '@azure/identity', '@azure/msal-node']) {
-    if ((roots.get(name)?.size ?? 0) > 1) {
-      console.error(`${task}: ${name} is bundled from ${roots.get(name).size} places (${[...roots.get(name)].join(', ')}); dedupe it`);
-      process.exit(1);
+  const outputsOf = new Map();
+  for (const [index, metafile] of metafiles.entries()) {
+    for (const input of Object.keys(metafile.inputs)) {
+      const m = /^(.*node_modules\/)((?:@[^/]+\/)?[^/]+)\//.exec(input);
+      const name = m ? m[2] : input;
+      if (m) {
+        if (!roots.has(name)) roots.set(name, new Set());
+        roots.get(name).add(m[1]);
+      }
+      if (!outputsOf.has(name)) outputsOf.set(name, new Set());
+      outputsOf.get(name).add(index);
     }
+  }
+  const fail = (message) => {
+    console.error(`${task}: ${message}`);
+    process.exit(1);
+  };
+  for (const name of ['azure-pipelines-task-lib', '@azure/identity', '@azure/msal-node']) {
+    if ((roots.get(name)?.size ?? 0) > 1) fail(`${name} is bundled from ${roots.get(name).size} places (${[...roots.get(name)].join(', ')}); dedupe it`);
+    if ((outputsOf.get(name)?.size ?? 0) > 1) fail(`${name} is bundled into more than one file of the task; keep it in one lazy part`);
+  }
+  for (const [name, outputs] of outputsOf) {
+    if (outputs.size > 1 && /^(shared|tasks)\//.test(name)) fail(`${name} is bundled into more than one file of the task; import it from one side only`);
   }
 }

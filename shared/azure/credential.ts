@@ -95,7 +95,7 @@ export function createAzureCredential(connection: AzureServiceConnection, job: P
   });
   const subscriptionId = pick(connection.data, 'subscriptionId')?.trim();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const identity: Identity = require('@azure/identity');
+  const identity = require('@azure/identity') as Identity;
   const common = {
     authorityHost: cloud.authorityHost,
     // outside the Microsoft clouds MSAL would ask login.microsoftonline.com to validate the authority
@@ -117,7 +117,7 @@ export function createAzureCredential(connection: AzureServiceConnection, job: P
     } else if (job.requestOidcToken) {
       getAssertion = job.requestOidcToken;
     } else if (lateBound) {
-      getAssertion = async () => lateBound;
+      getAssertion = () => Promise.resolve(lateBound);
     } else {
       throw new Error(
         "Workload identity federation needs the job's OIDC token: System.OidcRequestUri and System.AccessToken are not available to the task (Azure DevOps Server older than 2022.2?)",
@@ -185,7 +185,7 @@ export async function requestOidcToken(
   options: CredentialOptions = {},
 ): Promise<string> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const rest: typeof import('@azure/core-rest-pipeline') = require('@azure/core-rest-pipeline');
+  const rest = require('@azure/core-rest-pipeline') as typeof import('@azure/core-rest-pipeline');
   const pipeline = rest.createPipelineFromOptions({
     ...(options.tlsOptions ? { tlsOptions: options.tlsOptions } : {}),
     retryOptions: { maxRetries: 3, ...(options.retryOptions ?? {}) },
@@ -204,7 +204,7 @@ export async function requestOidcToken(
   const response = await pipeline.sendRequest(rest.createDefaultHttpClient(), request);
   let body: { oidcToken?: unknown; message?: unknown } = {};
   try {
-    body = JSON.parse(response.bodyAsText ?? '{}');
+    body = JSON.parse(response.bodyAsText ?? '{}') as typeof body;
   } catch {
     // not JSON: reported below
   }

@@ -33,9 +33,10 @@ function inputNames(inputs: Record<string, unknown> | undefined): string[] {
 }
 
 describe('examples/pipelines', () => {
-  const ours = new Map<string, { inputs: { name: string; required?: boolean }[] }>();
+  type OurTask = { inputs: { name: string; required?: boolean }[] };
+  const ours = new Map<string, OurTask>();
   for (const name of fs.readdirSync(path.join(root, 'tasks'))) {
-    ours.set(name, JSON.parse(fs.readFileSync(path.join(root, 'tasks', name, 'v1', 'task.json'), 'utf8')));
+    ours.set(name, JSON.parse(fs.readFileSync(path.join(root, 'tasks', name, 'v1', 'task.json'), 'utf8')) as OurTask);
   }
 
   it('use only inputs our tasks declare, and every required one', () => {

@@ -15,7 +15,7 @@ interface TaskInput {
   name: string;
   type: string;
   label: string;
-  defaultValue?: unknown;
+  defaultValue?: string | number | boolean;
   required?: boolean;
   groupName?: string;
   visibleRule?: string;
@@ -50,12 +50,22 @@ function tasks(): { dir: string; rel: string; json: TaskJson }[] {
   return out;
 }
 
-/** The project's own source files bundled into a task. */
-function bundledSources(rel: string): string[] {
+interface TaskMeta {
+  inputs: Record<string, unknown>;
+  outputs: Record<string, { inputs: Record<string, unknown> }>;
+}
+
+/** esbuild's metafile of a task: every file built into its folder (index.js and the lazily loaded parts). */
+function taskMeta(rel: string): TaskMeta {
   const metaFile = path.join(root, 'build', 'meta', `${rel.replace('/', '-')}.json`);
   assert.ok(fs.existsSync(metaFile), `${metaFile} is missing: run npm run build first`);
-  const meta = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as { inputs: Record<string, unknown> };
-  return Object.keys(meta.inputs).filter((f) => !f.includes('node_modules') && f.endsWith('.ts'));
+  return JSON.parse(fs.readFileSync(metaFile, 'utf8')) as TaskMeta;
+}
+
+/** The project's own source files bundled into a task, whichever of its files holds them. */
+function bundledSources(rel: string): string[] {
+  const sources = Object.values(taskMeta(rel).outputs).flatMap((o) => Object.keys(o.inputs));
+  return [...new Set(sources)].filter((f) => !f.includes('node_modules') && f.endsWith('.ts'));
 }
 
 /** Input names read through shared/agent (agent.input, and requiredInput, boolInput, listInput, choiceInput over the agent). */
@@ -142,6 +152,25 @@ describe('task.json files', () => {
           if (target.options && m[3]) assert.ok(m[3] in target.options, `${t.rel} input ${input.name}: "${m[3]}" is not an option of ${target.name}`);
         }
       }
+    }
+  });
+
+  it('have a metafile covering every script of the task folder, so the checks below see all the code', () => {
+    for (const t of all) {
+      const folder = path.join(root, 'dist', 'tasks', t.rel);
+      const scripts = fs
+        .readdirSync(folder)
+        .filter((f) => f.endsWith('.js'))
+        .map((f) => `dist/tasks/${t.rel}/${f}`)
+        .sort();
+      assert.ok(scripts.includes(`dist/tasks/${t.rel}/index.js`), `${t.rel}: index.js`);
+      assert.deepEqual(
+        Object.keys(taskMeta(t.rel).outputs)
+          .filter((o) => o.endsWith('.js'))
+          .sort(),
+        scripts,
+        `${t.rel}: metafile outputs`,
+      );
     }
   });
 

@@ -1,0 +1,146 @@
+// What a task run may not need, kept out of its index.js (scripts/build.mjs). A lazy part is a file of
+// its own in the task folder (lazy-<name>.js), holding the packages or modules listed. Wherever the
+// bundle imports one of them it gets a stand-in whose exports are getters: the part loads at the
+// first use of an export, not at the import (the Azure SDK is also require()d only inside the
+// functions that need it). A part must not hold a module index.js also holds (scripts/build.mjs
+// checks it for the project's sources and the packages with state): two copies of a class break
+// instanceof.
+// Schema data goes beside the bundle as JSON files: JSON.parse reads them faster than V8 compiles the
+// same data as a JavaScript literal, and they do not weigh on the compile of index.js.
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as esbuild from 'esbuild';
+import { root } from './versions.mjs';
+
+export const LAZY_PARTS = [
+  {
+    name: 'azure-sdk',
+    why: 'only a Flux wait talks to Azure Resource Manager: its client, @azure/identity with MSAL, the OIDC request',
+    packages: ['@azure/identity', '@azure/arm-kubernetesconfiguration', '@azure/core-rest-pipeline'],
+  },
+  {
+    name: 'devops-work-items',
+    why: 'only a promotion that links work items needs the work item tracking client',
+    packages: ['azure-devops-node-api/WorkItemTrackingApi', 'azure-devops-node-api/interfaces/WorkItemTrackingInterfaces'],
+  },
+  {
+    name: 'ntlm',
+    why: 'typed-rest-client loads every credential handler; the tasks never authenticate with NTLM (underscore, des.js, js-md4)',
+    modules: ['node_modules/typed-rest-client/handlers/ntlm.js'],
+  },
+  {
+    name: 'dockerfile-lint',
+    why: 'only a run with Dockerfiles to lint needs dockerfile-utils, dockerfile-ast and the language-server types',
+    modules: ['shared/validate/dockerfile.ts'],
+  },
+];
+
+export const DATA_FILES = [
+  { source: 'shared/validate/schemas/kubernetes.json', file: 'schema-kubernetes.json' },
+  { source: 'shared/validate/schemas/flux.json', file: 'schema-flux.json' },
+];
+
+export const partFile = (part) => `lazy-${part.name}.js`;
+
+/** The key a part exports an entry under: the package name, or the module's path from the root. */
+const entries = (part) => [...(part.packages ?? []).map((p) => [p, p]), ...(part.modules ?? []).map((m) => [m, path.join(root, m)])];
+
+/** The entry of a part's own bundle: each package or module behind a getter, loaded when first asked for. */
+export function partEntry(part) {
+  const lines = ['const part = {};'];
+  for (const [key, spec] of entries(part)) {
+    lines.push(`Object.defineProperty(part, ${JSON.stringify(key)}, { enumerable: true, get: () => require(${JSON.stringify(spec)}) });`);
+  }
+  lines.push('module.exports = part;');
+  return lines.join('\n');
+}
+
+const requireFromRoot = createRequire(path.join(root, 'package.json'));
+
+/** The names a module or package exports: a CommonJS one as it loads, a TypeScript one as esbuild reads it. */
+async function exportNames(file) {
+  if (!file.endsWith('.ts')) {
+    const loaded = requireFromRoot(file);
+    return [...(loaded.__esModule ? ['__esModule'] : []), ...Object.keys(loaded)];
+  }
+  const result = await esbuild.build({
+    entryPoints: [file],
+    bundle: false,
+    format: 'esm',
+    write: false,
+    metafile: true,
+    outdir: path.join(root, 'build', 'lazy-exports'),
+    logLevel: 'silent',
+  });
+  return ['__esModule', ...Object.values(result.metafile.outputs).flatMap((o) => o.exports ?? [])];
+}
+
+/**
+ * Plugins for one task: `main` for index.js (stand-ins for the lazy parts, data files external),
+ * `part` for a part's own bundle (data files external). `used` and `data` collect what the task's
+ * bundle asked for, so only those parts and files are built into its folder.
+ */
+export async function lazyPartsPlugin() {
+  const used = new Set();
+  const data = new Set();
+  const packageParts = new Map();
+  const moduleParts = new Map();
+  for (const part of LAZY_PARTS) {
+    for (const name of part.packages ?? []) packageParts.set(name, { part, key: name, names: await exportNames(name) });
+    for (const m of part.modules ?? []) {
+      const file = path.join(root, m);
+      // A moved or renamed module would silently end up in index.js again: say so instead.
+      if (!fs.existsSync(file)) throw new Error(`lazy part ${part.name}: ${m} does not exist (moved? update scripts/lib/lazy-parts.mjs)`);
+      moduleParts.set(file, { part, key: m, names: await exportNames(file) });
+    }
+  }
+  for (const d of DATA_FILES)
+    if (!fs.existsSync(path.join(root, d.source))) throw new Error(`data file ${d.source} does not exist (update scripts/lib/lazy-parts.mjs)`);
+  const dataFiles = new Map(DATA_FILES.map((d) => [path.join(root, d.source), d]));
+
+  /** A relative import as the file it names (.ts added as TypeScript resolves it). */
+  const local = (args) => {
+    if (!args.path.startsWith('.') || !args.resolveDir) return undefined;
+    const abs = path.resolve(args.resolveDir, args.path);
+    return [abs, `${abs}.ts`, `${abs}.js`, path.join(abs, 'index.ts')].find((f) => fs.existsSync(f) && fs.statSync(f).isFile());
+  };
+  const dataExternal = (build) =>
+    build.onResolve({ filter: /\.json$/ }, (args) => {
+      const d = dataFiles.get(local(args) ?? '');
+      if (!d) return undefined;
+      data.add(d.source);
+      return { path: `./${d.file}`, external: true };
+    });
+
+  const main = {
+    name: 'lazy-parts',
+    setup(build) {
+      dataExternal(build);
+      build.onResolve({ filter: /^\.\/lazy-[a-z0-9-]+\.js$/, namespace: 'lazy-stub' }, (args) => ({ path: args.path, external: true }));
+      build.onResolve({ filter: /.*/ }, (args) => {
+        const lazy = packageParts.get(args.path) ?? moduleParts.get(local(args) ?? '');
+        if (!lazy) return undefined;
+        used.add(lazy.part.name);
+        return { path: `${lazy.key}#lazy`, namespace: 'lazy-stub', pluginData: lazy };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'lazy-stub' }, (args) => {
+        const { part, key, names } = args.pluginData;
+        const require = `require(${JSON.stringify(`./${partFile(part)}`)})[${JSON.stringify(key)}]`;
+        // A stand-in: each export a getter that loads the part at its first use, not at the import.
+        const lines = [
+          'let loaded;',
+          `const load = () => (loaded ??= ${require});`,
+          ...names.map((n) =>
+            n === '__esModule'
+              ? "Object.defineProperty(exports, '__esModule', { value: true });"
+              : `Object.defineProperty(exports, ${JSON.stringify(n)}, { enumerable: true, get: () => load()[${JSON.stringify(n)}] });`,
+          ),
+        ];
+        return { contents: lines.join('\n'), loader: 'js', resolveDir: root };
+      });
+    },
+  };
+  const part = { name: 'lazy-part-data', setup: dataExternal };
+  return { main, part, used, data };
+}
