@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { root, taskJsonFiles, versionMismatches } from './lib/versions.mjs';
-import { DATA_FILES, LAZY_PARTS, lazyPartsPlugin, partEntry, partFile } from './lib/lazy-parts.mjs';
+import { COPYABLE_MODULES, DATA_FILES, LAZY_PARTS, lazyPartsPlugin, partEntry, partFile } from './lib/lazy-parts.mjs';
 
 const started = Date.now();
 const mismatches = versionMismatches();
@@ -83,6 +83,14 @@ console.log(`build done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
  * task (a class in two copies breaks instanceof).
  */
 function checkSingleCopies(metafiles, task) {
+  for (const name of COPYABLE_MODULES) {
+    // A copy is harmless only while the module stays free of imports, classes and module state.
+    const text = fs.readFileSync(path.join(root, name), 'utf8');
+    if (/^(import\s(?!type\b)|let\s|var\s|export\s+let\s)|\bclass\s|\brequire\(/m.test(text)) {
+      console.error(`${task}: ${name} is in COPYABLE_MODULES (scripts/lib/lazy-parts.mjs) but has imports, classes or module state; bundle it once`);
+      process.exit(1);
+    }
+  }
   const roots = new Map();
   const outputsOf = new Map();
   for (const [index, metafile] of metafiles.entries()) {
@@ -106,6 +114,7 @@ function checkSingleCopies(metafiles, task) {
     if ((outputsOf.get(name)?.size ?? 0) > 1) fail(`${name} is bundled into more than one file of the task; keep it in one lazy part`);
   }
   for (const [name, outputs] of outputsOf) {
-    if (outputs.size > 1 && /^(shared|tasks)\//.test(name)) fail(`${name} is bundled into more than one file of the task; import it from one side only`);
+    if (outputs.size > 1 && /^(shared|tasks)\//.test(name) && !COPYABLE_MODULES.includes(name))
+      fail(`${name} is bundled into more than one file of the task; import it from one side only`);
   }
 }

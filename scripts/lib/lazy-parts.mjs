@@ -32,9 +32,16 @@ export const LAZY_PARTS = [
   {
     name: 'dockerfile-lint',
     why: 'only a run with Dockerfiles to lint needs dockerfile-utils, dockerfile-ast and the language-server types',
-    modules: ['shared/validate/dockerfile.ts'],
+    modules: ['shared/validate/dockerfile/index.ts'],
   },
 ];
+
+/**
+ * Project modules a lazy part may hold a copy of as well as index.js: pure functions and constants
+ * with no imports, no classes and no module state, so two copies behave as one (the image reference
+ * parser is used by the policy checks in index.js and by the Dockerfile linter's part).
+ */
+export const COPYABLE_MODULES = ['shared/images/reference.ts'];
 
 export const DATA_FILES = [
   { source: 'shared/validate/schemas/kubernetes.json', file: 'schema-kubernetes.json' },

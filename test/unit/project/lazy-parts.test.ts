@@ -71,13 +71,13 @@ describe('lazily loaded parts of the task folders', function () {
     for (const task of ['GitOpsPrValidate', 'GitOpsCiPublish', 'GitOpsPromote']) {
       const main = contents(task, 'index.js');
       assert.deepEqual(
-        [...AZURE_SDK, ...DOCKERFILE_LINT, 'shared/validate/dockerfile.ts'].filter((p) => main.has(p)),
+        [...AZURE_SDK, ...DOCKERFILE_LINT, 'shared/validate/dockerfile/index.ts'].filter((p) => main.has(p)),
         [],
         `${task}/v1/index.js`,
       );
       const lint = contents(task, 'lazy-dockerfile-lint.js');
       assert.deepEqual(
-        [...DOCKERFILE_LINT, 'shared/validate/dockerfile.ts'].filter((p) => !lint.has(p)),
+        [...DOCKERFILE_LINT, 'shared/validate/dockerfile/index.ts'].filter((p) => !lint.has(p)),
         [],
         `${task}/v1/lazy-dockerfile-lint.js`,
       );
