@@ -312,7 +312,20 @@ export class FluxSimulator {
   /** Objects on a cluster (by name), keyed "Kind/namespace/name". */
   clusterObjects(cluster: string): Map<string, AppliedObject> {
     const state = [...this.configs.values()].find((s) => s.clusterName.toLowerCase() === cluster.toLowerCase());
-    return state ? this.objectsOf(state.clusterKey) : new Map();
+    return state ? this.objectsOf(state.clusterKey) : new Map<string, AppliedObject>();
+  }
+
+  /**
+   * The source interval the simulation really runs for a configuration, in seconds, when it is not
+   * the spec's own (scaled by timeScale, or a scenario's syncIntervalMs): the ARM emulator shows it
+   * as gitRepository.syncIntervalInSeconds, so a client planning its reads by the interval sees
+   * how this simulated Flux behaves.
+   */
+  effectiveSyncIntervalSeconds(clusterKey: string, name: string): number | undefined {
+    const state = this.configs.get(`${clusterKey}|${name.toLowerCase()}`);
+    if (!state || sourceKindOf(state.spec) !== 'GitRepository') return undefined;
+    const seconds = this.intervalOf(state) / 1000;
+    return seconds === (state.spec.gitRepository?.syncIntervalInSeconds ?? 600) ? undefined : seconds;
   }
 
   reconcileCount(cluster: string, config: string): number {
@@ -339,7 +352,7 @@ export class FluxSimulator {
 
   private objectsOf(clusterKey: string): Map<string, AppliedObject> {
     let objects = this.clusters.get(clusterKey);
-    if (!objects) this.clusters.set(clusterKey, (objects = new Map()));
+    if (!objects) this.clusters.set(clusterKey, (objects = new Map<string, AppliedObject>()));
     return objects;
   }
 

@@ -17,7 +17,7 @@ describe('waitForReconciliation against the ARM emulator and the Flux simulation
     clusters: [arc],
     fluxConfigurationName: 'cluster-config',
     targetCommit: target,
-    isAncestor: repo.isAncestor,
+    isAncestor: (ancestor, descendant) => repo.isAncestor(ancestor, descendant),
     timeoutMs: 10_000,
     nonCompliantGraceMs: 300,
     poll: { initialMs: 40, maxMs: 200 },
