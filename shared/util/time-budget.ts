@@ -38,7 +38,8 @@ export class TimeBudget {
    * aborts: hand it to a request so that a request in flight cannot outlive the budget.
    */
   signal(parent?: AbortSignal): AbortSignal {
-    const timeout = AbortSignal.timeout(Math.ceil(this.remainingMs()));
+    // timers cap at 2^31 - 1 ms (24.8 days); a longer budget would otherwise abort at once
+    const timeout = AbortSignal.timeout(Math.min(Math.ceil(this.remainingMs()), 2 ** 31 - 1));
     return parent ? AbortSignal.any([parent, timeout]) : timeout;
   }
 }
