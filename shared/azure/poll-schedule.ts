@@ -73,9 +73,12 @@ export function sourceScheduleOf(status: FluxStatus): SourceSchedule | undefined
   return { intervalMs: seconds * 1000, lastSyncAt: Math.max(...times) };
 }
 
-/** How long after a predicted sync it may take to show (fetch, build, apply, relay): a sixth of the interval, 6 to 30 s. */
+/**
+ * How long after a predicted sync it may take to show (fetch, build, apply, relay): a sixth of the
+ * interval, 6 to 30 s, and never more than half the interval (else a short interval is all window).
+ */
 export function syncWindowMs(intervalMs: number): number {
-  return Math.min(30_000, Math.max(6000, intervalMs / 6));
+  return Math.min(30_000, Math.max(6000, intervalMs / 6), intervalMs / 2);
 }
 
 /** The next sync whose window has not passed: lastSyncAt + k * interval (k >= 1). */

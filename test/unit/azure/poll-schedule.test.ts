@@ -31,7 +31,8 @@ describe('poll schedule: when a fluxConfigurations resource can show something n
   it('the next sync is projected from the last one over whole intervals, until its window has passed', () => {
     const schedule = { intervalMs: 60_000, lastSyncAt: T0 };
     assert.equal(syncWindowMs(60_000), 10_000);
-    assert.equal(syncWindowMs(10_000), 6000);
+    assert.equal(syncWindowMs(20_000), 6000);
+    assert.equal(syncWindowMs(4000), 2000);
     assert.equal(syncWindowMs(3_600_000), 30_000);
     assert.equal(nextSyncAt(schedule, T0 + 1000, policy), T0 + 60_000);
     // 60 s + 1 s settle + 10 s window: still that sync at 70.9 s, the next at 71 s
