@@ -33,6 +33,8 @@ export interface FluxStatus {
   sourceKind?: string | null;
   gitRepository?: {
     url?: string | null;
+    /** How often source-controller fetches the repository (the poll reads just after a fetch). */
+    syncIntervalInSeconds?: number | null;
     repositoryRef?: { branch?: string | null; tag?: string | null; semver?: string | null; commit?: string | null } | null;
   } | null;
   bucket?: { url?: string | null; bucketName?: string | null } | null;

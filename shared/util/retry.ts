@@ -19,6 +19,8 @@ export interface BackoffOptions {
   baseDelayMs?: number;
   /** Largest backoff ceiling, default 30 s. */
   maxDelayMs?: number;
+  /** Growth of the ceiling per retry, default 2 (a poll that backs off gently uses e.g. 1.5). */
+  factor?: number;
   /** Source of randomness in [0, 1), default Math.random. */
   random?: () => number;
 }
@@ -56,7 +58,8 @@ export function backoffDelay(retry: number, options: BackoffOptions = {}): numbe
   const base = options.baseDelayMs ?? 500;
   const max = options.maxDelayMs ?? 30_000;
   const random = options.random ?? Math.random;
-  const ceiling = Math.min(max, base * 2 ** Math.max(0, retry - 1));
+  const factor = options.factor ?? 2;
+  const ceiling = Math.min(max, base * factor ** Math.max(0, retry - 1));
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 

@@ -32,18 +32,28 @@ export class TimeBudget {
   expired(): boolean {
     return this.remainingMs() <= 0;
   }
+
+  /**
+   * A signal that aborts when the remaining time has passed (in real time), or when `parent`
+   * aborts: hand it to a request so that a request in flight cannot outlive the budget.
+   */
+  signal(parent?: AbortSignal): AbortSignal {
+    // timers cap at 2^31 - 1 ms (24.8 days); a longer budget would otherwise abort at once
+    const timeout = AbortSignal.timeout(Math.min(Math.ceil(this.remainingMs()), 2 ** 31 - 1));
+    return parent ? AbortSignal.any([parent, timeout]) : timeout;
+  }
 }
 
 /** Resolves after `ms` (never negative); rejects with the signal's reason when aborted. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
-      reject(signal.reason ?? new Error('aborted'));
+      reject((signal.reason as Error | undefined) ?? new Error('aborted'));
       return;
     }
     const onAbort = () => {
       clearTimeout(timer);
-      reject(signal?.reason ?? new Error('aborted'));
+      reject((signal?.reason as Error | undefined) ?? new Error('aborted'));
     };
     const timer = setTimeout(
       () => {

@@ -561,6 +561,10 @@ export class ArmService {
       provisioningState: record.provisioningState,
       errorMessage: record.errorMessage ?? report?.errorMessage ?? '',
     };
+    // the interval the simulated Flux really syncs at when a test scales or overrides it (the spec's otherwise)
+    const interval = this.flux.effectiveSyncIntervalSeconds(cluster.id.toLowerCase(), record.name);
+    if (interval !== undefined && spec.gitRepository && typeof spec.gitRepository === 'object')
+      properties.gitRepository = { ...spec.gitRepository, syncIntervalInSeconds: interval };
     withoutSecrets(properties);
     if (apiVersion === '2023-05-01') {
       delete properties.ociRepository;

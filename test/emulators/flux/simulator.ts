@@ -312,7 +312,20 @@ export class FluxSimulator {
   /** Objects on a cluster (by name), keyed "Kind/namespace/name". */
   clusterObjects(cluster: string): Map<string, AppliedObject> {
     const state = [...this.configs.values()].find((s) => s.clusterName.toLowerCase() === cluster.toLowerCase());
-    return state ? this.objectsOf(state.clusterKey) : new Map();
+    return state ? this.objectsOf(state.clusterKey) : new Map<string, AppliedObject>();
+  }
+
+  /**
+   * The source interval the simulation really runs for a configuration, in seconds, when it is not
+   * the spec's own (scaled by timeScale, or a scenario's syncIntervalMs): the ARM emulator shows it
+   * as gitRepository.syncIntervalInSeconds, so a client planning its reads by the interval sees
+   * how this simulated Flux behaves.
+   */
+  effectiveSyncIntervalSeconds(clusterKey: string, name: string): number | undefined {
+    const state = this.configs.get(`${clusterKey}|${name.toLowerCase()}`);
+    if (!state || sourceKindOf(state.spec) !== 'GitRepository') return undefined;
+    const seconds = this.intervalOf(state) / 1000;
+    return seconds === (state.spec.gitRepository?.syncIntervalInSeconds ?? 600) ? undefined : seconds;
   }
 
   reconcileCount(cluster: string, config: string): number {
@@ -339,7 +352,7 @@ export class FluxSimulator {
 
   private objectsOf(clusterKey: string): Map<string, AppliedObject> {
     let objects = this.clusters.get(clusterKey);
-    if (!objects) this.clusters.set(clusterKey, (objects = new Map()));
+    if (!objects) this.clusters.set(clusterKey, (objects = new Map<string, AppliedObject>()));
     return objects;
   }
 
@@ -395,6 +408,11 @@ export class FluxSimulator {
     return this.scenarioOf(state).revisionFormat === 'legacy' ? `${name}/${sha}` : `${name}@sha1:${sha}`;
   }
 
+  /**
+   * One sync, phase by phase as Flux's controllers split the work: source-controller fetches the
+   * revision, kustomize-controller (and helm-controller) build, apply and prune, and check health
+   * per Kustomization in dependsOn order, and the fluxconfig-agent relays the result to ARM.
+   */
   private async reconcile(state: ConfigState, forced: boolean): Promise<void> {
     if (this.stopped || state.removed) return;
     const scenario = this.scenarioOf(state);
@@ -405,52 +423,68 @@ export class FluxSimulator {
     if (scenario.stalled && !forced) return;
     state.reconciles++;
     const started = Date.now();
-    const now = () => new Date().toISOString();
-    if (sourceKindOf(state.spec) !== 'GitRepository') {
-      await this.later(scenario.syncDelayMs);
-      if (state.removed || this.stopped) return;
-      state.published = artifactReport(state.name, state.spec, scenario, now(), state.published);
-      for (const phase of ['source', 'status'] as const)
-        this.events.push({ at: Date.now(), cluster: state.clusterName, config: state.name, phase, complianceState: 'Compliant' });
-      return;
-    }
-    const configNamespace = state.spec.namespace ?? 'default';
+    if (sourceKindOf(state.spec) !== 'GitRepository') return this.reconcileArtifact(state, scenario);
+    const source = await this.fetchSource(state);
+    if ('failure' in source) return this.publishSourceFailure(state, scenario, started, source.failure);
+    const statuses = await this.reconcileKustomizations(state, source);
+    await this.publish(state, scenario, started, source.sha, statuses);
+  }
+
+  /** A Bucket, AzureBlob or OCIRepository source: a stable artifact revision, nothing applied. */
+  private async reconcileArtifact(state: ConfigState, scenario: Scenario): Promise<void> {
+    await this.later(scenario.syncDelayMs);
+    if (state.removed || this.stopped) return;
+    state.published = artifactReport(state.name, state.spec, scenario, new Date().toISOString(), state.published);
+    for (const phase of ['source', 'status'] as const)
+      this.events.push({ at: Date.now(), cluster: state.clusterName, config: state.name, phase, complianceState: 'Compliant' });
+  }
+
+  // ---- source-controller
+
+  /** The branch (or tag) head and a checkout of it, or why the fetch failed. */
+  private async fetchSource(state: ConfigState): Promise<FetchedSource | { failure: string }> {
     const url = state.spec.gitRepository?.url ?? '';
     const ref = state.spec.gitRepository?.repositoryRef ?? {};
-
-    // ---- source-controller
-    let sha: string;
-    let tree: string;
     try {
       const headers = { ...(this.options.sourceHeaders?.(url) ?? {}), ...protectedHeaders(state.spec) };
       const fetched = await this.sources.fetch(url, { branch: ref.branch ?? undefined, tag: ref.tag ?? undefined }, headers);
-      sha = fetched.sha;
-      tree = await this.sources.checkout(fetched.mirror, sha);
+      const tree = await this.sources.checkout(fetched.mirror, fetched.sha);
+      return { sha: fetched.sha, tree, revision: this.revision(state, fetched.sha) };
     } catch (error) {
-      await this.later(scenario.syncDelayMs - (Date.now() - started));
-      if (state.removed || this.stopped) return;
-      const message = `failed to checkout and determine revision: unable to clone '${url}': ${(error as Error).message.split('\n')[0]}`;
-      const git: ObjectStatus = {
-        name: state.name,
-        namespace: configNamespace,
-        kind: 'GitRepository',
-        complianceState: 'Non-Compliant',
-        appliedBy: null,
-        statusConditions: [{ lastTransitionTime: now(), message, reason: 'GitOperationFailed', status: 'False', type: 'Ready' }],
-      };
-      state.published = {
-        ...state.published,
-        statuses: [git, ...state.published.statuses.filter((s) => s.kind !== 'GitRepository')],
-        complianceState: 'Non-Compliant',
-        statusUpdatedAt: now(),
-      };
-      this.events.push({ at: Date.now(), cluster: state.clusterName, config: state.name, phase: 'status', complianceState: 'Non-Compliant' });
-      return;
+      return { failure: `failed to checkout and determine revision: unable to clone '${url}': ${(error as Error).message.split('\n')[0]}` };
     }
-    const revision = this.revision(state, sha);
+  }
 
-    // ---- kustomize-controller / helm-controller
-    const objects = this.objectsOf(state.clusterKey);
+  /** The GitRepository turns Non-Compliant; what was applied stays, the other statuses are kept. */
+  private async publishSourceFailure(state: ConfigState, scenario: Scenario, started: number, message: string): Promise<void> {
+    await this.later(scenario.syncDelayMs - (Date.now() - started));
+    if (state.removed || this.stopped) return;
+    const now = new Date().toISOString();
+    const git: ObjectStatus = {
+      name: state.name,
+      namespace: state.spec.namespace ?? 'default',
+      kind: 'GitRepository',
+      complianceState: 'Non-Compliant',
+      appliedBy: null,
+      statusConditions: [{ lastTransitionTime: now, message, reason: 'GitOperationFailed', status: 'False', type: 'Ready' }],
+    };
+    state.published = {
+      ...state.published,
+      statuses: [git, ...state.published.statuses.filter((s) => s.kind !== 'GitRepository')],
+      complianceState: 'Non-Compliant',
+      statusUpdatedAt: now,
+    };
+    this.events.push({ at: Date.now(), cluster: state.clusterName, config: state.name, phase: 'status', complianceState: 'Non-Compliant' });
+  }
+
+  // ---- kustomize-controller / helm-controller
+
+  /**
+   * Every Kustomization of the configuration (and the Flux Kustomizations found in the source), in
+   * dependsOn order: build, apply and prune, health. Returns the statuses, the GitRepository first.
+   */
+  private async reconcileKustomizations(state: ConfigState, source: FetchedSource): Promise<ObjectStatus[]> {
+    const configNamespace = state.spec.namespace ?? 'default';
     const statuses: ObjectStatus[] = [
       {
         name: state.name,
@@ -459,7 +493,13 @@ export class FluxSimulator {
         complianceState: 'Compliant',
         appliedBy: null,
         statusConditions: [
-          { lastTransitionTime: now(), message: `stored artifact for revision '${revision}'`, reason: 'Succeeded', status: 'True', type: 'Ready' },
+          {
+            lastTransitionTime: new Date().toISOString(),
+            message: `stored artifact for revision '${source.revision}'`,
+            reason: 'Succeeded',
+            status: 'True',
+            type: 'Ready',
+          },
         ],
       },
     ];
@@ -480,16 +520,8 @@ export class FluxSimulator {
     for (let i = 0; i < queue.length && i < 500; i++) {
       const unit = queue[i];
       const id = `${unit.namespace}/${unit.fluxName}`;
-      const ksStatus = (complianceState: ComplianceState, reason: string, message: string, status: 'True' | 'False' | 'Unknown'): ObjectStatus => ({
-        name: unit.fluxName,
-        namespace: unit.namespace,
-        kind: 'Kustomization',
-        complianceState,
-        appliedBy: unit.appliedBy,
-        statusConditions: [{ lastTransitionTime: now(), message, reason, status, type: 'Ready' }],
-      });
       if (unit.suspended) {
-        statuses.push(ksStatus('Suspended', 'Suspended', 'Reconciliation is suspended for this object', 'Unknown'));
+        statuses.push(kustomizationStatus(unit, 'Suspended', 'Suspended', 'Reconciliation is suspended for this object', 'Unknown'));
         continue;
       }
       const waitingFor = unit.dependsOn.find((d) => !ready.has(d) && known.has(d));
@@ -501,81 +533,111 @@ export class FluxSimulator {
       const blocked = unit.dependsOn.find((d) => ready.get(d) !== true);
       if (blocked !== undefined) {
         ready.set(id, false);
-        statuses.push(ksStatus('Pending', 'DependencyNotReady', `dependency '${blocked}' is not ready`, 'False'));
+        statuses.push(kustomizationStatus(unit, 'Pending', 'DependencyNotReady', `dependency '${blocked}' is not ready`, 'False'));
         continue;
       }
-      const cacheKey = `${sha}|${unit.path}|${JSON.stringify(unit.substitute ?? {})}|${unit.targetNamespace ?? ''}`;
-      let build = this.buildCache.get(cacheKey);
-      if (!build) {
-        const kubectl = this.options.kubectl ?? findOnPath('kubectl') ?? 'kubectl';
-        build = buildKustomization(tree, unit.path, { kubectl, substitute: unit.substitute, targetNamespace: unit.targetNamespace });
-        this.buildCache.set(cacheKey, build);
-      }
-      const built = await build;
-      if (!built.ok) {
-        ready.set(id, false);
-        statuses.push(ksStatus('Non-Compliant', built.reason, built.message, 'False'));
-        continue;
-      }
-      const failuresHere = built.objects
-        .map((o) => ({ o, f: this.failures.find((f) => failureMatches(f, state, o)) }))
-        .filter((x): x is { o: KubeObject; f: ObjectFailure } => x.f !== undefined);
-      const applyFailure = failuresHere.find((x) => x.f.mode === 'apply');
-      if (applyFailure) {
-        ready.set(id, false);
-        statuses.push(ksStatus('Non-Compliant', 'ReconciliationFailed', `${objectRef(applyFailure.o)} dry-run failed: ${applyFailure.f.message}`, 'False'));
-        continue;
-      }
-      // apply, then prune what this kustomization applied before and no longer has
-      const keys = new Set<string>();
-      for (const o of built.objects) {
-        const k = objectKey(o);
-        keys.add(k);
-        objects.set(k, { object: o, appliedBy: id, revision });
-      }
-      const previous = state.inventory.get(id) ?? new Set<string>();
-      if (unit.prune) for (const k of previous) if (!keys.has(k) && objects.get(k)?.appliedBy === id) objects.delete(k);
-      state.inventory.set(id, keys);
-      state.prunes.set(id, unit.prune);
-
-      const unhealthy = failuresHere.filter((x) => x.f.mode !== 'apply');
-      const own: ObjectStatus[] = [];
-      for (const o of built.objects) {
-        const nested = nestedKustomization(o, state.name, unit);
-        if (nested) {
-          // a Flux Kustomization in the source: kustomize-controller reconciles it next, and it reports itself
-          const nestedId = `${nested.namespace}/${nested.fluxName}`;
-          if (!known.has(nestedId)) {
-            known.add(nestedId);
-            queue.push(nested);
-          }
-          continue;
-        }
-        const failure = unhealthy.find((x) => x.o === o)?.f;
-        own.push(this.objectStatus(state, o, unit, failure, now()));
-      }
-      if (unhealthy.length) {
-        ready.set(id, false);
-        const list = unhealthy.map((x) => `${objectRef(x.o)} status: 'Failed'`).join(', ');
-        statuses.push(ksStatus('Non-Compliant', 'HealthCheckFailed', `Health check failed after 30s: timeout waiting for: [${list}]`, 'False'), ...own);
-      } else {
-        ready.set(id, true);
-        statuses.push(ksStatus('Compliant', 'ReconciliationSucceeded', `Applied revision: ${revision}`, 'True'), ...own);
+      const result = await this.reconcileUnit(state, unit, source);
+      ready.set(id, result.ready);
+      statuses.push(...result.statuses);
+      for (const nested of result.nested) {
+        const nestedId = `${nested.namespace}/${nested.fluxName}`;
+        if (known.has(nestedId)) continue;
+        known.add(nestedId);
+        queue.push(nested); // kustomize-controller reconciles it next, and it reports itself
       }
     }
+    return statuses;
+  }
+
+  /** One Kustomization: build, apply and prune, health. */
+  private async reconcileUnit(state: ConfigState, unit: Unit, source: FetchedSource): Promise<{ ready: boolean; statuses: ObjectStatus[]; nested: Unit[] }> {
+    const built = await this.build(unit, source);
+    if (!built.ok) return { ready: false, statuses: [kustomizationStatus(unit, 'Non-Compliant', built.reason, built.message, 'False')], nested: [] };
+    const failures = built.objects
+      .map((o) => ({ o, f: this.failures.find((f) => failureMatches(f, state, o)) }))
+      .filter((x): x is { o: KubeObject; f: ObjectFailure } => x.f !== undefined);
+    const rejected = failures.find((x) => x.f.mode === 'apply');
+    if (rejected) {
+      const message = `${objectRef(rejected.o)} dry-run failed: ${rejected.f.message}`;
+      return { ready: false, statuses: [kustomizationStatus(unit, 'Non-Compliant', 'ReconciliationFailed', message, 'False')], nested: [] };
+    }
+    this.applyAndPrune(state, unit, built.objects, source.revision);
+    return this.health(state, unit, built.objects, failures, source.revision);
+  }
+
+  /** kustomize build of the unit's path at this revision (shared by configurations syncing the same one). */
+  private build(unit: Unit, source: FetchedSource): Promise<BuildResult> {
+    const cacheKey = `${source.sha}|${unit.path}|${JSON.stringify(unit.substitute ?? {})}|${unit.targetNamespace ?? ''}`;
+    let build = this.buildCache.get(cacheKey);
+    if (!build) {
+      const kubectl = this.options.kubectl ?? findOnPath('kubectl') ?? 'kubectl';
+      build = buildKustomization(source.tree, unit.path, { kubectl, substitute: unit.substitute, targetNamespace: unit.targetNamespace });
+      this.buildCache.set(cacheKey, build);
+    }
+    return build;
+  }
+
+  /** Apply, then prune what this Kustomization applied before and no longer has. */
+  private applyAndPrune(state: ConfigState, unit: Unit, built: KubeObject[], revision: string): void {
+    const objects = this.objectsOf(state.clusterKey);
+    const id = `${unit.namespace}/${unit.fluxName}`;
+    const keys = new Set<string>();
+    for (const o of built) {
+      const k = objectKey(o);
+      keys.add(k);
+      objects.set(k, { object: o, appliedBy: id, revision });
+    }
+    const previous = state.inventory.get(id) ?? new Set<string>();
+    if (unit.prune) for (const k of previous) if (!keys.has(k) && objects.get(k)?.appliedBy === id) objects.delete(k);
+    state.inventory.set(id, keys);
+    state.prunes.set(id, unit.prune);
+  }
+
+  /** Health of what was applied: the Kustomization's status and its objects' (nested Flux Kustomizations report themselves). */
+  private health(
+    state: ConfigState,
+    unit: Unit,
+    built: KubeObject[],
+    failures: { o: KubeObject; f: ObjectFailure }[],
+    revision: string,
+  ): { ready: boolean; statuses: ObjectStatus[]; nested: Unit[] } {
+    const at = new Date().toISOString();
+    const unhealthy = failures.filter((x) => x.f.mode !== 'apply');
+    const own: ObjectStatus[] = [];
+    const nested: Unit[] = [];
+    for (const o of built) {
+      const child = nestedKustomization(o, state.name, unit);
+      if (child) nested.push(child);
+      else own.push(this.objectStatus(state, o, unit, unhealthy.find((x) => x.o === o)?.f, at));
+    }
+    if (unhealthy.length) {
+      const list = unhealthy.map((x) => `${objectRef(x.o)} status: 'Failed'`).join(', ');
+      const ks = kustomizationStatus(unit, 'Non-Compliant', 'HealthCheckFailed', `Health check failed after 30s: timeout waiting for: [${list}]`, 'False');
+      return { ready: false, statuses: [ks, ...own], nested };
+    }
+    return {
+      ready: true,
+      statuses: [kustomizationStatus(unit, 'Compliant', 'ReconciliationSucceeded', `Applied revision: ${revision}`, 'True'), ...own],
+      nested,
+    };
+  }
+
+  // ---- fluxconfig-agent
+
+  /** Relays the sync to ARM: the source fields, then (after the scenario's relay lag) the statuses. */
+  private async publish(state: ConfigState, scenario: Scenario, started: number, sha: string, statuses: ObjectStatus[]): Promise<void> {
     const complianceState: ComplianceState = statuses.some((s) => s.complianceState === 'Non-Compliant')
       ? 'Non-Compliant'
       : statuses.some((s) => s.complianceState === 'Pending')
         ? 'Pending'
         : 'Compliant';
-
-    // ---- the agent relays to ARM
     await this.later(scenario.syncDelayMs - (Date.now() - started));
     if (state.removed || this.stopped) return;
+    const now = () => new Date().toISOString();
     const sourceChanged = state.lastSha !== sha;
     state.lastSha = sha;
     const sourceFields = {
-      sourceSyncedCommitId: revision,
+      sourceSyncedCommitId: this.revision(state, sha),
       sourceUpdatedAt: sourceChanged || !state.published.sourceUpdatedAt ? now() : state.published.sourceUpdatedAt,
     };
     if (scenario.relayLagMs > 0) {
@@ -643,6 +705,31 @@ export class FluxSimulator {
     ];
     return base;
   }
+}
+
+/** What source-controller fetched: the commit, a checkout of it, and its revision as Flux writes it. */
+interface FetchedSource {
+  sha: string;
+  tree: string;
+  revision: string;
+}
+
+/** A Kustomization's own status entry. */
+function kustomizationStatus(
+  unit: Unit,
+  complianceState: ComplianceState,
+  reason: string,
+  message: string,
+  status: 'True' | 'False' | 'Unknown',
+): ObjectStatus {
+  return {
+    name: unit.fluxName,
+    namespace: unit.namespace,
+    kind: 'Kustomization',
+    complianceState,
+    appliedBy: unit.appliedBy,
+    statusConditions: [{ lastTransitionTime: new Date().toISOString(), message, reason, status, type: 'Ready' }],
+  };
 }
 
 /** One Kustomization to reconcile: from the configuration, or a Flux Kustomization object found in the source. */

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { createAzureCredential } from '../../../shared/azure/credential';
-import { ArmAccess, ClusterRef, ProgressEvent, waitForReconciliation, WaitRequest } from '../../../shared/azure/wait';
+import { sourceScheduleOf } from '../../../shared/azure/poll-schedule';
+import { ArmAccess, ClusterRef, createFluxConfigurationReader, ProgressEvent, waitForReconciliation, WaitRequest } from '../../../shared/azure/wait';
 import { ArmEmulator, startArmEmulator } from '../../emulators/arm';
 import { createTestRepo, sampleGitOpsFiles, TestRepo } from '../../emulators/flux/test-repo';
 
@@ -17,7 +18,7 @@ describe('waitForReconciliation against the ARM emulator and the Flux simulation
     clusters: [arc],
     fluxConfigurationName: 'cluster-config',
     targetCommit: target,
-    isAncestor: repo.isAncestor,
+    isAncestor: (ancestor, descendant) => repo.isAncestor(ancestor, descendant),
     timeoutMs: 10_000,
     nonCompliantGraceMs: 300,
     poll: { initialMs: 40, maxMs: 200 },
@@ -81,8 +82,12 @@ describe('waitForReconciliation against the ARM emulator and the Flux simulation
   it('returns once Flux has synced the merge commit and the objects are Compliant at it', async () => {
     const target = await promote();
     const events: ProgressEvent[] = [];
-    syncSoon();
-    const result = await waitForReconciliation(request(target, { onProgress: (e) => events.push(e) }), access);
+    // Flux syncs once the wait has seen the old state (however long the first read takes on a busy machine)
+    const onProgress = (e: ProgressEvent) => {
+      events.push(e);
+      if (events.length === 1) syncSoon('arc-nonprod', 0);
+    };
+    const result = await waitForReconciliation(request(target, { onProgress }), access);
     assert.equal(result.ok, true, result.message);
     assert.equal(result.outcomes[0].state, 'reconciled');
     assert.equal(result.outcomes[0].last!.syncedSha, target);
@@ -247,6 +252,28 @@ describe('waitForReconciliation against the ARM emulator and the Flux simulation
       .filter((r) => r.at >= Date.now() - 20_000)
       .map((r) => r.status);
     assert.ok(statuses.includes(429) && statuses.includes(500));
+  });
+
+  it('a configuration syncing on its own interval: the resource read through the SDK gives the schedule, and the wait sees the sync untriggered', async () => {
+    emu.flux.setScenario('arc-nonprod', { syncIntervalMs: 2000 });
+    const target = await promote();
+    const read = createFluxConfigurationReader(access);
+    const key = emu.clusters.find((c) => c.name === 'arc-nonprod')!.resourceId.toLowerCase();
+    const stamp = () => {
+      const report = emu.flux.report(key, 'cluster-config')!;
+      return Math.max(Date.parse(report.statusUpdatedAt!), Date.parse(report.sourceUpdatedAt!));
+    };
+    // the interval the simulation runs (2 s), and the last sync as the agent stamped it (a Date from the SDK);
+    // read again if a sync published while the read was in flight
+    for (let attempt = 1; ; attempt++) {
+      const before = stamp();
+      const { status } = await read(arc, 'cluster-config');
+      if (stamp() !== before && attempt < 3) continue;
+      assert.deepEqual(sourceScheduleOf(status), { intervalMs: 2000, lastSyncAt: before });
+      break;
+    }
+    const result = await waitForReconciliation(request(target, { poll: { initialMs: 40, maxMs: 200, idleMs: 5000, windowStepMs: 100 } }), access);
+    assert.equal(result.ok, true, result.message);
   });
 
   it('a missing configuration or a denied read fails with a clear message', async () => {

@@ -5,7 +5,7 @@ const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);
 const OLD = '0'.repeat(40);
 // B is a descendant of A; OLD is older than both
-const atOrAfterA = async (sha: string) => sha === A || sha === B;
+const atOrAfterA = (sha: string) => Promise.resolve(sha === A || sha === B);
 
 function status(synced: string, ks: { state: string; revision?: string; message?: string }, extra: Partial<FluxStatus> = {}): FluxStatus {
   return {

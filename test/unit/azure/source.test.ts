@@ -106,9 +106,9 @@ describe('source: which repository and branch a Flux configuration syncs', () =>
 
   it('evaluate: a source that cannot show the commit ends before any ancestry question (a digest is not a commit)', async () => {
     const asked: string[] = [];
-    const atOrAfter = async (sha: string) => {
+    const atOrAfter = (sha: string) => {
       asked.push(sha);
-      return false;
+      return Promise.resolve(false);
     };
     const bucket: FluxStatus = {
       sourceKind: 'Bucket',
