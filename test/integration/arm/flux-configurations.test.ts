@@ -90,7 +90,23 @@ describe('ARM emulator: fluxConfigurations through the real @azure/arm-kubernete
   });
 
   it('start contract: info is the JSON-safe set of fields npm run emulators prints', () => {
-    const info = JSON.parse(JSON.stringify(emu.info));
+    // What `npm run emulators` prints: the info object through JSON.
+    interface PrintedCluster {
+      name: string;
+      type: string;
+      fluxConfigurations: string[];
+      resourceId: string;
+    }
+    interface PrintedInfo {
+      armUrl: string;
+      tokenUrl: string;
+      armAdminUrl: string;
+      caCertFile: string;
+      subscriptionId: string;
+      resourceGroup: string;
+      clusters: PrintedCluster[];
+    }
+    const info = JSON.parse(JSON.stringify(emu.info)) as PrintedInfo;
     assert.deepEqual(Object.keys(info).sort(), [
       'armAdminUrl',
       'armUrl',
@@ -109,7 +125,7 @@ describe('ARM emulator: fluxConfigurations through the real @azure/arm-kubernete
     assert.match(info.armAdminUrl, /^http:\/\/127\.0\.0\.1:\d+\/_admin$/);
     assert.match(fs.readFileSync(info.caCertFile, 'utf8'), /^-----BEGIN CERTIFICATE-----/);
     assert.deepEqual(
-      info.clusters.map((c: { name: string; type: string; fluxConfigurations: string[] }) => [c.name, c.type, c.fluxConfigurations]),
+      info.clusters.map((c) => [c.name, c.type, c.fluxConfigurations]),
       [
         ['arc-nonprod', 'connectedClusters', ['cluster-config']],
         ['aks-prod', 'managedClusters', ['cluster-config']],
@@ -233,7 +249,7 @@ describe('ARM emulator: fluxConfigurations through the real @azure/arm-kubernete
       '400 BadRequest',
     );
     const noToken = new SourceControlConfigurationClient(
-      { getToken: async () => ({ token: 'forged.token.value', expiresOnTimestamp: Date.now() + 3600_000 }) },
+      { getToken: () => Promise.resolve({ token: 'forged.token.value', expiresOnTimestamp: Date.now() + 3600_000 }) },
       emu.subscriptionId,
       { endpoint: emu.armUrl, tlsOptions: { ca: emu.caCertPem } },
     );
