@@ -82,14 +82,7 @@ class TaskLibAgent implements Agent {
   }
 
   issue(issue: AgentIssue): void {
-    tl.logIssue(
-      issue.type === 'error' ? tl.IssueType.Error : tl.IssueType.Warning,
-      this.text(issue.message),
-      issue.file,
-      issue.line,
-      issue.column,
-      issue.code,
-    );
+    tl.logIssue(issue.type === 'error' ? tl.IssueType.Error : tl.IssueType.Warning, this.text(issue.message), issue.file, issue.line, issue.column, issue.code);
   }
 
   progress(percent: number, operation: string): void {

@@ -120,7 +120,11 @@ export function discardBundle(staged: StagedBundle): void {
  * written. `mask` masks secrets in the text of both files, as the log masks them (the bundle
  * ends up in the GitOps repository).
  */
-export function completeBundle(staged: StagedBundle, manifest: Omit<ReleaseManifest, 'files'>, mask: (text: string) => string = (text) => text): ReleaseManifest {
+export function completeBundle(
+  staged: StagedBundle,
+  manifest: Omit<ReleaseManifest, 'files'>,
+  mask: (text: string) => string = (text) => text,
+): ReleaseManifest {
   const variables = new Map<string, string>();
   for (const image of manifest.images) for (const [k, v] of Object.entries(image.variables)) variables.set(k, v);
   fs.writeFileSync(path.join(staged.dir, IMAGES_FILE), mask(imagesYaml(variables)));

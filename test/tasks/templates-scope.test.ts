@@ -98,7 +98,10 @@ describe('templates scope in the built tasks', function () {
     const { repo } = makeWorkspace();
     const r = await run('GitOpsCiPublish', { templates: 'deploy/empty', images: '', tagStrategy: 'buildNumber' }, { variables: buildVariables(repo) });
     assert.equal(r.result, 'Failed', r.stdout);
-    assert.match(r.resultMessage ?? '', /^Validation failed, no release bundle written: 1 environment\(s\), 0 object\(s\), 0 Dockerfile\(s\): 1 error\(s\), 0 warning\(s\)$/);
+    assert.match(
+      r.resultMessage ?? '',
+      /^Validation failed, no release bundle written: 1 environment\(s\), 0 object\(s\), 0 Dockerfile\(s\): 1 error\(s\), 0 warning\(s\)$/,
+    );
     assert.ok(r.issues.some((i) => i.code === 'render/no-objects' && i.message.includes('Environment "dev" renders no objects')));
     assert.deepEqual(fs.readdirSync(r.folders.staging), []);
   });
