@@ -1,5 +1,5 @@
 import type { Agent } from '../agent/agent';
-import { choiceInput, listInput, requiredInput } from '../agent/inputs';
+import { boolInput, choiceInput, listInput, requiredInput } from '../agent/inputs';
 import type { RendererKind } from '../render/render';
 import { InputError } from '../util/errors';
 import type { DockerfileLintOptions, DockerfileRuleSeverity } from '../validate/dockerfile';
@@ -47,6 +47,7 @@ export function readRenderAndValidateInputs(agent: Agent, repoRoot: string): Omi
     releaseName: agent.input('releaseName') || undefined,
     namespace: agent.input('namespace') || undefined,
     kubernetesVersion,
+    allowEmpty: boolInput(agent, 'allowEmpty', false),
     policy,
     dockerfiles: agent.findFiles(repoRoot, dockerfilePatterns),
     dockerfileOptions: readDockerfileOptions(agent),

@@ -94,6 +94,14 @@ describe('templates scope in the built tasks', function () {
     assert.equal(r.outputs.errorCount, '2');
   });
 
+  it('GitOpsPrValidate@1 passes an environment that renders no objects with allowEmpty: true', async () => {
+    const { repo } = makeWorkspace();
+    const r = await run('GitOpsPrValidate', { templates: 'deploy/empty', allowEmpty: 'true' }, { variables: { 'Build.SourcesDirectory': repo } });
+    assert.equal(r.result, 'Succeeded', r.stdout);
+    assert.equal(r.outputs.objectCount, '0');
+    assert.deepEqual(r.issues, []);
+  });
+
   it('GitOpsCiPublish@1 publishes no bundle for an environment that renders no objects', async () => {
     const { repo } = makeWorkspace();
     const r = await run('GitOpsCiPublish', { templates: 'deploy/empty', images: '', tagStrategy: 'buildNumber' }, { variables: buildVariables(repo) });
