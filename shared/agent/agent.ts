@@ -56,6 +56,16 @@ export interface Agent {
   uploadArtifact(artifactName: string, folder: string): void;
   /** Masks a value in every later log line; a multi-line value (a PEM) is masked line by line. Empty values are ignored. */
   setSecret(value: string | undefined): void;
+  /** The secret pipeline variables of the job (marked secret in the pipeline or a variable group), by name. */
+  secretVariables(): ReadonlyMap<string, string>;
+  /** The values to mask: the secret variables' values and every value given to setSecret, line by line. */
+  secretValues(): string[];
+  /**
+   * Text with every secret value replaced by `***`, as the agent masks its log. Log lines, issues,
+   * progress, results and summary tabs are masked by the Agent itself; every other file a task writes
+   * (results files, the release bundle's metadata) passes through this.
+   */
+  mask(text: string): string;
   /** Ends the task with this result and message. */
   setResult(result: TaskResultKind, message: string): void;
 

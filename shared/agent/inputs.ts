@@ -65,3 +65,24 @@ export function runWebUrl(agent: Agent): string | undefined {
 export function collectionUri(agent: Agent): string | undefined {
   return agent.variable('System.CollectionUri') ?? agent.variable('System.TeamFoundationCollectionUri') ?? agent.endpointUrl('SYSTEMVSSCONNECTION');
 }
+
+/** Secret values shorter than this are not looked for in inputs: a secret `true` or `1` would match everything. */
+export const MIN_SECRET_LENGTH = 6;
+
+/**
+ * Refuses input values that hold a secret pipeline variable's value: what the task renders ends up
+ * in files (the release bundle, the GitOps repository) where a secret would be in plaintext. The
+ * error names the input, the entry and the secret variable, never the value.
+ */
+export function refuseSecretValues(agent: Agent, inputName: string, values: ReadonlyMap<string, string>): void {
+  const secrets = [...agent.secretVariables()].filter(([, secret]) => secret.trim().length >= MIN_SECRET_LENGTH);
+  for (const [name, value] of values) {
+    const hit = secrets.find(([, secret]) => value.includes(secret.trim()));
+    if (hit) {
+      throw new InputError(
+        inputName,
+        `${name} holds the value of the secret pipeline variable "${hit[0]}"; a GitOps repository must not hold plaintext secrets. Keep secrets out of the rendered manifests: encrypt them with SOPS or use sealed secrets (or an external secret store).`,
+      );
+    }
+  }
+}

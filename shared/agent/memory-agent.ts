@@ -1,15 +1,16 @@
 /**
- * An Agent in memory, for tests: inputs, variables and service connections are plain maps; what the
- * task reports (log lines, issues, progress, outputs, summaries, artifacts, secrets, result) is
- * recorded. Registered secrets are masked as `***` in every recorded log line, issue, progress text
- * and result message, as the real agent masks its output; outputs and summary files are kept as
- * written (the agent does not mask those either), so a test can catch a secret that leaks there.
+ * An Agent in memory, for tests: inputs, variables, secret variables and service connections are
+ * plain maps; what the task reports (log lines, issues, progress, outputs, summaries, artifacts,
+ * secrets, result) is recorded. Secret variables and registered secrets are masked as `***` in every
+ * recorded log line, issue, progress text, result message and summary tab, as the task-lib agent
+ * masks them; outputs and artifacts are kept as written, so a test can catch a secret that leaks there.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ToolResult, ToolRunner } from '../render/tools';
 import type { Agent, AgentIssue, EndpointAuthorization, TaskResultKind } from './agent';
+import { Masker } from './masking';
 import { secretLines } from './secret-lines';
 
 export interface MemoryEndpoint {
@@ -22,6 +23,8 @@ export interface MemoryEndpoint {
 export interface MemoryAgentOptions {
   inputs?: Record<string, string>;
   variables?: Record<string, string>;
+  /** Secret pipeline variables by name (also readable through variable(), as task-lib reads them). */
+  secrets?: Record<string, string>;
   endpoints?: Record<string, MemoryEndpoint>;
   /** Tool runner; by default tools are found on PATH and run as child processes. */
   tools?: ToolRunner;
@@ -42,6 +45,8 @@ export class MemoryAgent implements Agent {
   /** Every setResult, in order; the task's result is the last one. */
   readonly results: { result: TaskResultKind; message: string }[] = [];
 
+  private masker: Masker | undefined;
+
   constructor(private readonly options: MemoryAgentOptions = {}) {}
 
   /** The task's result: the last setResult, or undefined when none was made. */
@@ -59,7 +64,7 @@ export class MemoryAgent implements Agent {
   }
 
   variable(name: string): string | undefined {
-    const value = this.options.variables?.[name];
+    const value = this.options.variables?.[name] ?? this.options.secrets?.[name];
     return value === undefined || value === '' ? undefined : value;
   }
 
@@ -112,7 +117,7 @@ export class MemoryAgent implements Agent {
   }
 
   uploadSummary(title: string, markdown: string, fileName: string): string {
-    this.summaries.push({ title, markdown, fileName });
+    this.summaries.push({ title, markdown: this.mask(markdown), fileName });
     return fileName;
   }
 
@@ -121,7 +126,18 @@ export class MemoryAgent implements Agent {
   }
 
   setSecret(value: string | undefined): void {
-    for (const line of secretLines(value)) this.secrets.add(line);
+    for (const line of secretLines(value)) {
+      this.secrets.add(line);
+      this.masker = undefined;
+    }
+  }
+
+  secretVariables(): ReadonlyMap<string, string> {
+    return new Map(Object.entries(this.options.secrets ?? {}).filter(([, v]) => v !== ''));
+  }
+
+  secretValues(): string[] {
+    return [...new Set([...[...this.secretVariables().values()].flatMap((v) => secretLines(v)), ...this.secrets])];
   }
 
   setResult(result: TaskResultKind, message: string): void {
@@ -138,11 +154,10 @@ export class MemoryAgent implements Agent {
     return this.options.tools ?? processToolRunner;
   }
 
-  /** Registered secrets replaced by `***`, longest first so a secret holding another is masked whole. */
+  /** Secret variables and registered secrets replaced by `***`, as the task-lib agent masks them. */
   mask(text: string): string {
-    let out = text;
-    for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) out = out.split(secret).join('***');
-    return out;
+    this.masker ??= new Masker(this.secretValues());
+    return this.masker.mask(text);
   }
 
   private endpoint(id: string): MemoryEndpoint | undefined {

@@ -12,11 +12,11 @@ export interface FindingLike {
   column?: number;
 }
 
-/** A finding as an issue on the build, with file and line so it shows on the pull request. */
+/** A finding as an issue on the build, with file and line so it shows on the pull request; its message masked (it may quote a secret's value). */
 export function logFinding(agent: Agent, finding: FindingLike): void {
   agent.issue({
     type: finding.severity,
-    message: `[${finding.rule}] ${finding.message}`,
+    message: agent.mask(`[${finding.rule}] ${finding.message}`),
     file: finding.file,
     line: finding.line,
     column: finding.column,

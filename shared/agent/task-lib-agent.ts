@@ -1,7 +1,9 @@
 /**
  * The Agent over azure-pipelines-task-lib: the only module that imports it. Every log line, issue,
  * progress text and result message goes through `neutralize`, so text from repositories, tools and
- * clusters cannot start a `##vso[` command.
+ * clusters cannot start a `##vso[` command, and is masked (secret variables and registered secrets)
+ * before it is printed, as is every summary tab: the agent masks only what it prints, and a value
+ * cut short or escaped escapes its masking.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -10,6 +12,7 @@ import { filterExternalOutput } from 'azure-pipelines-task-lib/externaloutput';
 import type { ToolResult, ToolRunner } from '../render/tools';
 import type { Agent, AgentIssue, EndpointAuthorization, TaskResultKind } from './agent';
 import { tempDirectory } from './inputs';
+import { Masker } from './masking';
 import { secretLines } from './secret-lines';
 
 /** Text from repositories, tools and clusters, written so it cannot start a `##vso[` command. */
@@ -30,6 +33,10 @@ export function createTaskLibAgent(taskJson: string): Agent {
 }
 
 class TaskLibAgent implements Agent {
+  private readonly registered = new Set<string>();
+  private secretVars: Map<string, string> | undefined;
+  private masker: Masker | undefined;
+
   input(name: string): string {
     return (tl.getInput(name, false) ?? '').trim();
   }
@@ -55,19 +62,19 @@ class TaskLibAgent implements Agent {
   }
 
   info(message: string): void {
-    console.log(neutralize(message));
+    console.log(this.text(message));
   }
 
   debug(message: string): void {
-    tl.debug(neutralize(message));
+    tl.debug(this.text(message));
   }
 
   warning(message: string): void {
-    tl.warning(neutralize(message));
+    tl.warning(this.text(message));
   }
 
   group(title: string): void {
-    console.log(`##[group]${neutralize(title)}`);
+    console.log(`##[group]${this.text(title)}`);
   }
 
   endGroup(): void {
@@ -75,18 +82,11 @@ class TaskLibAgent implements Agent {
   }
 
   issue(issue: AgentIssue): void {
-    tl.logIssue(
-      issue.type === 'error' ? tl.IssueType.Error : tl.IssueType.Warning,
-      neutralize(issue.message),
-      issue.file,
-      issue.line,
-      issue.column,
-      issue.code,
-    );
+    tl.logIssue(issue.type === 'error' ? tl.IssueType.Error : tl.IssueType.Warning, this.text(issue.message), issue.file, issue.line, issue.column, issue.code);
   }
 
   progress(percent: number, operation: string): void {
-    tl.setProgress(Math.max(0, Math.min(100, Math.round(percent))), neutralize(operation));
+    tl.setProgress(Math.max(0, Math.min(100, Math.round(percent))), this.text(operation));
   }
 
   setOutput(name: string, value: string): void {
@@ -95,7 +95,7 @@ class TaskLibAgent implements Agent {
 
   uploadSummary(title: string, markdown: string, fileName: string): string {
     const file = path.join(tempDirectory(this), fileName);
-    fs.writeFileSync(file, markdown);
+    fs.writeFileSync(file, this.mask(markdown));
     tl.addAttachment('Distributedtask.Core.Summary', title, file);
     return file;
   }
@@ -106,11 +106,37 @@ class TaskLibAgent implements Agent {
   }
 
   setSecret(value: string | undefined): void {
-    for (const line of secretLines(value)) tl.setSecret(line);
+    for (const line of secretLines(value)) {
+      tl.setSecret(line);
+      if (!this.registered.has(line)) {
+        this.registered.add(line);
+        this.masker = undefined;
+      }
+    }
+  }
+
+  /** Read once: task-lib loads the SECRET_* variables (and VSTS_SECRET_VARIABLES' names) when it starts. */
+  secretVariables(): ReadonlyMap<string, string> {
+    this.secretVars ??= new Map(tl.getVariables().flatMap((v) => (v.secret && v.value ? [[v.name, v.value] as [string, string]] : [])));
+    return this.secretVars;
+  }
+
+  secretValues(): string[] {
+    return [...new Set([...[...this.secretVariables().values()].flatMap((v) => secretLines(v)), ...this.registered])];
+  }
+
+  mask(text: string): string {
+    this.masker ??= new Masker(this.secretValues());
+    return this.masker.mask(text);
   }
 
   setResult(result: TaskResultKind, message: string): void {
-    tl.setResult(RESULTS[result], neutralize(message));
+    tl.setResult(RESULTS[result], this.text(message));
+  }
+
+  /** Text for the log: masked, then unable to start a `##vso[` command. */
+  private text(message: string): string {
+    return neutralize(this.mask(message));
   }
 
   /** As Microsoft's tasks match files: minimatch with dot files, patterns rooted at `root`. */
@@ -131,7 +157,7 @@ class TaskLibAgent implements Agent {
         let stderr = '';
         runner.on('stdout', (data: Buffer) => (stdout += data.toString('utf8')));
         runner.on('stderr', (data: Buffer) => (stderr += data.toString('utf8')));
-        console.log(`##[command]${neutralize([toolPath, ...args].join(' '))}`);
+        console.log(`##[command]${neutralize(this.mask([toolPath, ...args].join(' ')))}`);
         const code = await runner.execAsync({ cwd: options.cwd, silent: true, ignoreReturnCode: true, failOnStdErr: false });
         return { code, stdout, stderr };
       },

@@ -116,19 +116,25 @@ export function discardBundle(staged: StagedBundle): void {
 
 /**
  * Writes images.yaml and release.json (with the sha256 of every other file) into the staged
- * bundle and moves it to its target, replacing a previous bundle there. Returns the manifest written.
+ * bundle and moves it to its target, replacing a previous bundle there. Returns the manifest
+ * written. `mask` masks secrets in the text of both files, as the log masks them (the bundle
+ * ends up in the GitOps repository).
  */
-export function completeBundle(staged: StagedBundle, manifest: Omit<ReleaseManifest, 'files'>): ReleaseManifest {
+export function completeBundle(
+  staged: StagedBundle,
+  manifest: Omit<ReleaseManifest, 'files'>,
+  mask: (text: string) => string = (text) => text,
+): ReleaseManifest {
   const variables = new Map<string, string>();
   for (const image of manifest.images) for (const [k, v] of Object.entries(image.variables)) variables.set(k, v);
-  fs.writeFileSync(path.join(staged.dir, IMAGES_FILE), imagesYaml(variables));
+  fs.writeFileSync(path.join(staged.dir, IMAGES_FILE), mask(imagesYaml(variables)));
   const files: Record<string, string> = {};
   for (const file of listFiles(staged.dir)) {
     const rel = toPosix(path.relative(staged.dir, file));
     if (rel !== RELEASE_FILE) files[rel] = sha256(fs.readFileSync(file));
   }
   const complete: ReleaseManifest = { ...manifest, files };
-  fs.writeFileSync(path.join(staged.dir, RELEASE_FILE), stableJson(complete));
+  fs.writeFileSync(path.join(staged.dir, RELEASE_FILE), mask(stableJson(complete)));
   fs.rmSync(staged.target, { recursive: true, force: true });
   fs.renameSync(staged.dir, staged.target);
   return complete;

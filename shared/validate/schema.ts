@@ -415,7 +415,17 @@ function describeValue(value: unknown): string {
 
 function typeError(ctx: Context, expected: string, value: unknown): void {
   const path = ctx.path.slice();
-  report(ctx, 'schema/type', `${formatPath(path) || '(object)'}: expected ${expected}, got ${describeValue(value)}`, path);
+  const got = isSecretData(ctx.obj, path) ? describeType(value) : describeValue(value);
+  report(ctx, 'schema/type', `${formatPath(path) || '(object)'}: expected ${expected}, got ${got}`, path);
+}
+
+/** A value under a v1 Secret's data or stringData: a message names its type, never the value. */
+function isSecretData(obj: ManifestObject, path: FieldPath): boolean {
+  return obj.apiVersion === 'v1' && obj.kind === 'Secret' && (path[0] === 'data' || path[0] === 'stringData');
+}
+
+function describeType(value: unknown): string {
+  return describeValue(value).split(' ')[0];
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

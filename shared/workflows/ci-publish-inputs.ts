@@ -4,9 +4,7 @@ import { boolInput, choiceInput } from '../agent/inputs';
 import { ImageSpec, parseImageList } from '../images/image-list';
 import { isValidTag } from '../images/reference';
 import { TAG_STRATEGIES, TagStrategy } from '../images/tags';
-import { isInside } from '../render/kustomize-closure';
 import { InputError } from '../util/errors';
-import { toPosix } from '../util/paths';
 
 /** The build this task runs in, from the Build.* and System.* pipeline variables (YAML and classic alike). */
 export interface BuildContext {
@@ -99,16 +97,4 @@ export function readPublishInputs(agent: Agent, build: BuildContext): PublishInp
     publishArtifact,
     artifactName,
   };
-}
-
-/**
- * A repository path input as a repository-relative path: the bundle keeps files at their
- * repository paths, so templates and values files must lie inside the repository.
- */
-export function repositoryRelative(value: string, repoRoot: string, inputName: string): string {
-  if (value === '') return value;
-  const absolute = path.resolve(repoRoot, value);
-  if (!isInside(absolute, repoRoot))
-    throw new InputError(inputName, `"${value}" is outside the repository (${repoRoot}); the release bundle holds repository files only`);
-  return toPosix(path.relative(repoRoot, absolute)) || '.';
 }

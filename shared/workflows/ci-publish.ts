@@ -10,10 +10,11 @@ import { countBySeverity, mergeFindings } from '../report/merge-findings';
 import { InputError } from '../util/errors';
 import { toPosix } from '../util/paths';
 import { lintDockerfile } from '../validate/dockerfile';
-import { BuildContext, PublishInputs, readBuildContext, readPublishInputs, repositoryRelative } from './ci-publish-inputs';
+import { BuildContext, PublishInputs, readBuildContext, readPublishInputs } from './ci-publish-inputs';
 import { readRenderAndValidateInputs } from './pr-validate-inputs';
 import { readReportingInputs, reportValidation } from './pr-validate-report';
 import { renderAndValidate, ValidationReport } from './render-and-validate';
+import { repositoryRelative } from './repository-path';
 
 /**
  * GitOpsCiPublish@1: compute the image tags, render and validate every environment from the
@@ -103,7 +104,11 @@ export async function ciPublish(agent: Agent, version: string): Promise<void> {
       return;
     }
 
-    manifest = completeBundle(staged, releaseManifest(build, publish, version, images, report, { ...options, templates, valuesFile, helmValuesFiles }));
+    manifest = completeBundle(
+      staged,
+      releaseManifest(build, publish, version, images, report, { ...options, templates, valuesFile, helmValuesFiles }),
+      (text) => agent.mask(text),
+    );
     agent.info(`Release bundle written to ${bundleFolder}: ${Object.keys(manifest.files).length + 1} file(s)`);
     setOutputs(agent, images, publish, bundleFolder);
     if (publish.publishArtifact) {

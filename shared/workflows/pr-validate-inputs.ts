@@ -1,12 +1,13 @@
 import type { Agent } from '../agent/agent';
-import { choiceInput, listInput, requiredInput } from '../agent/inputs';
+import { boolInput, choiceInput, listInput, requiredInput } from '../agent/inputs';
 import type { RendererKind } from '../render/render';
-import { parseVariableLines } from '../render/variables';
 import { InputError } from '../util/errors';
 import type { DockerfileLintOptions, DockerfileRuleSeverity } from '../validate/dockerfile';
 import { DEFAULT_POLICY_SEVERITIES, PolicySeverities } from '../validate/policy';
 import { parseKubernetesVersion } from '../validate/deprecated-apis';
 import type { RenderAndValidateOptions } from './render-and-validate';
+import { repositoryRelative } from './repository-path';
+import { readVariablesInput } from './variables-input';
 
 const RENDERERS = ['auto', 'helm', 'kustomize', 'plain'] as const;
 const SEVERITIES = ['error', 'warning', 'off'] as const;
@@ -23,8 +24,7 @@ export const POLICY_INPUTS: Record<keyof PolicySeverities, string> = {
 
 /** Reads the rendering and validation inputs shared by GitOpsPrValidate and GitOpsCiPublish. */
 export function readRenderAndValidateInputs(agent: Agent, repoRoot: string): Omit<RenderAndValidateOptions, 'tools' | 'workDir' | 'onProgress'> {
-  const variables = parseVariableLines(agent.input('variables'), 'variables');
-  if (variables.errors.length > 0) throw new InputError('variables', variables.errors[0].message.replace(/^Input "variables", /, ''));
+  const variables = readVariablesInput(agent);
   const kubernetesVersion = agent.input('kubernetesVersion') || '1.32';
   try {
     parseKubernetesVersion(kubernetesVersion);
@@ -38,15 +38,16 @@ export function readRenderAndValidateInputs(agent: Agent, repoRoot: string): Omi
   const dockerfilePatterns = listInput(agent, 'dockerfiles');
   return {
     repoRoot,
-    templates: requiredInput(agent, 'templates'),
+    templates: repositoryRelative(requiredInput(agent, 'templates'), repoRoot, 'templates'),
     renderer: choiceInput<'auto' | RendererKind>(agent, 'renderer', RENDERERS, 'auto'),
     environments: listInput(agent, 'environments'),
     valuesFile: agent.input('valuesFile'),
-    variables: variables.variables,
+    variables,
     helmValuesFiles: listInput(agent, 'helmValuesFiles'),
     releaseName: agent.input('releaseName') || undefined,
     namespace: agent.input('namespace') || undefined,
     kubernetesVersion,
+    allowEmpty: boolInput(agent, 'allowEmpty', false),
     policy,
     dockerfiles: agent.findFiles(repoRoot, dockerfilePatterns),
     dockerfileOptions: readDockerfileOptions(agent),

@@ -61,12 +61,14 @@ export interface SummaryTab {
 /** Logs the report (per environment, per Dockerfile, one issue per merged finding), writes the summary tab and the results file, sets the count outputs. */
 export function reportValidation(
   agent: Agent,
-  report: ValidationReport,
+  validation: ValidationReport,
   environments: string[],
   reporting: ReportingOptions,
   version: string,
   tab: SummaryTab,
 ): ValidationOutcome {
+  // Findings quote repository text, which may hold a secret's value (or its start, cut short): masked before anything is written.
+  const report = maskReport(validation, (text) => agent.mask(text));
   const findings = mergeFindings(report);
   for (const env of report.environments) {
     const counts = countBySeverity(env.findings);
@@ -86,7 +88,7 @@ export function reportValidation(
   const { resultsFile, resultsFormat } = reporting;
   if (resultsFile) {
     fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
-    fs.writeFileSync(resultsFile, resultsFormat === 'sarif' ? sarifReport(findings, version) : junitReport(report));
+    fs.writeFileSync(resultsFile, agent.mask(resultsFormat === 'sarif' ? sarifReport(findings, version) : junitReport(report)));
     agent.info(`Test results written to ${resultsFile}`);
   }
   agent.setOutput('errorCount', String(errors));
@@ -96,4 +98,13 @@ export function reportValidation(
 
   const summary = `${environments.length} environment(s), ${objects} object(s), ${report.dockerfiles.length} Dockerfile(s): ${errors} error(s), ${warnings} warning(s)`;
   return { findings, errors, warnings, objects, failed: errors > 0 || (reporting.failOn === 'warning' && warnings > 0), summary };
+}
+
+/** The report with every finding's message masked. */
+export function maskReport(report: ValidationReport, mask: (text: string) => string): ValidationReport {
+  const maskAll = <T extends { message: string }>(findings: T[]): T[] => findings.map((f) => ({ ...f, message: mask(f.message) }));
+  return {
+    environments: report.environments.map((e) => ({ ...e, findings: maskAll(e.findings) })),
+    dockerfiles: report.dockerfiles.map((d) => ({ ...d, findings: maskAll(d.findings) })),
+  };
 }

@@ -4,9 +4,9 @@ import type { ClusterRef, ClusterType } from '../azure/wait';
 import { parseClusterRef } from '../azure/wait';
 import type { MergeStrategy } from '../devops/pull-requests';
 import { normalizeFolder } from '../devops/repo-paths';
-import { parseVariableLines } from '../render/variables';
 import { InputError } from '../util/errors';
 import { fillPlaceholders } from './placeholders';
+import { readVariablesInput } from './variables-input';
 
 const DELIVERY_MODES = ['pullRequest', 'push'] as const;
 const MERGE_STRATEGIES = ['squash', 'noFastForward', 'rebase', 'rebaseMerge'] as const;
@@ -56,8 +56,7 @@ export interface PromoteInputs {
 
 /** Every input of GitOpsPromote@1, checked before anything is rendered or sent. */
 export function readPromoteInputs(agent: Agent): PromoteInputs {
-  const variables = parseVariableLines(agent.input('variables'), 'variables');
-  if (variables.errors.length > 0) throw new InputError('variables', variables.errors[0].message.replace(/^Input "variables", /, ''));
+  const variables = readVariablesInput(agent);
   const environment = requiredInput(agent, 'environment');
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(environment))
     throw new InputError('environment', `"${environment}" is not an environment name (letters, digits, ".", "_", "-")`);
@@ -77,7 +76,7 @@ export function readPromoteInputs(agent: Agent): PromoteInputs {
   return {
     bundle: requiredInput(agent, 'bundle'),
     environment,
-    variables: variables.variables,
+    variables,
     repository: requiredInput(agent, 'gitopsRepository'),
     repositoryConnection: agent.input('gitopsConnection') || undefined,
     targetBranch: agent.input('targetBranch') || 'main',

@@ -12,6 +12,7 @@ import type { PolicySeverities } from '../validate/policy';
 import { validateManifests } from '../validate/validate-manifests';
 import { InputError } from '../util/errors';
 import { forEnvironment, toPosix } from '../util/paths';
+import { repositoryRelative } from './repository-path';
 
 export type { DockerfileReport, EnvironmentReport, ValidationReport } from '../report/validation-report';
 
@@ -36,6 +37,8 @@ export interface RenderAndValidateOptions {
   tools: ToolRunner;
   workDir: string;
   onProgress?: (percent: number, operation: string) => void;
+  /** An environment may render no objects; without this it is an error (`render/no-objects`). */
+  allowEmpty?: boolean;
   /** Receives each environment's rendered objects (GitOpsPromote writes them out). */
   onRendered?: (environment: string, objects: ManifestObject[]) => void;
 }
@@ -81,7 +84,7 @@ async function validateEnvironment(options: RenderAndValidateOptions, environmen
   for (const [k, v] of options.variables) variables.set(k, v);
   if (report.findings.length > 0) return report;
 
-  const templates = path.resolve(options.repoRoot, forEnvironment(options.templates, environment));
+  const templates = path.resolve(options.repoRoot, repositoryRelative(forEnvironment(options.templates, environment), options.repoRoot, 'templates'));
   const rendered = await renderEnvironment({
     repoRoot: options.repoRoot,
     templates,
@@ -101,11 +104,22 @@ async function validateEnvironment(options: RenderAndValidateOptions, environmen
   report.objects = rendered.objects.length;
   report.objectRefs = rendered.objects.map(({ apiVersion, kind, namespace, name }) => ({ apiVersion, kind, namespace, name }));
   report.findings.push(...rendered.findings);
+  if (rendered.objects.length === 0 && !options.allowEmpty && !report.findings.some((f) => f.severity === 'error'))
+    report.findings.push(nothingRendered(environment, toPosix(path.relative(options.repoRoot, templates)) || '.'));
   const validation = validateManifests(rendered.objects, { kubernetesVersion: options.kubernetesVersion, policy: options.policy, variables });
   report.findings.push(...validation.findings);
   report.timings = validation.timings;
   options.onRendered?.(environment, rendered.objects);
   return report;
+}
+
+/** An environment that renders no objects: validating nothing must not pass the gate. */
+function nothingRendered(environment: string, templates: string): Finding {
+  return {
+    rule: 'render/no-objects',
+    severity: 'error',
+    message: `Environment "${environment}" renders no objects from the templates folder "${templates}": nothing was validated (check templates, renderer and the values that select what is rendered)`,
+  };
 }
 
 /** All findings of a report, each environment's own and the Dockerfiles'. */

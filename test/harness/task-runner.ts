@@ -122,9 +122,12 @@ export async function runBuiltTask(options: RunTaskOptions): Promise<TaskRun> {
 
   const env: Record<string, string | undefined> = { ...process.env };
   // Start from a clean slate: a developer's shell may hold INPUT_*/ENDPOINT_* from another run.
-  for (const key of Object.keys(env)) if (/^(INPUT_|ENDPOINT_|SECRET_|SYSTEM_|BUILD_|AGENT_|RELEASE_)/.test(key)) delete env[key];
+  for (const key of Object.keys(env))
+    if (/^(INPUT_|ENDPOINT_|SECRET_|SYSTEM_|BUILD_|AGENT_|RELEASE_|VSTS_(SECRET|PUBLIC)_VARIABLES$)/.test(key)) delete env[key];
   for (const [name, value] of Object.entries(variables)) env[variableEnvironmentName(name)] = value;
   for (const [name, value] of Object.entries(options.secrets ?? {})) env[`SECRET_${variableEnvironmentName(name)}`] = value;
+  // The agent also lists the secret variables' names as written, which task-lib's getVariables reports.
+  if (options.secrets) env.VSTS_SECRET_VARIABLES = JSON.stringify(Object.keys(options.secrets));
   for (const input of taskJson.inputs ?? []) {
     const given = options.inputs?.[input.name];
     const value = given ?? input.defaultValue ?? '';

@@ -7,7 +7,7 @@ import { secretLines } from '../../../shared/agent/secret-lines';
 import { InputError } from '../../../shared/util/errors';
 
 describe('MemoryAgent', () => {
-  it('masks registered secrets in log lines, issues, progress and the result, not in outputs or summaries', () => {
+  it('masks registered secrets in log lines, issues, progress, summaries and the result, not in outputs', () => {
     const agent = new MemoryAgent();
     agent.setSecret('s3cr3t-token');
     agent.info('token is s3cr3t-token');
@@ -24,7 +24,7 @@ describe('MemoryAgent', () => {
     assert.deepEqual(agent.issues, [{ type: 'error', message: 'bad ***' }]);
     assert.deepEqual(agent.progressReports, [{ percent: 100, operation: 'using ***' }]);
     assert.equal(agent.outputs.get('leak'), 's3cr3t-token');
-    assert.deepEqual(agent.summaries, [{ title: 'T', markdown: 'md s3cr3t-token', fileName: 'f.md' }]);
+    assert.deepEqual(agent.summaries, [{ title: 'T', markdown: 'md ***', fileName: 'f.md' }]);
     assert.deepEqual(agent.result, { result: 'Failed', message: 'failed with ***' });
   });
 
@@ -34,6 +34,17 @@ describe('MemoryAgent', () => {
     agent.setSecret('abcdefgh-and-more');
     agent.info('x abcdefgh-and-more y abcdefgh');
     assert.deepEqual(agent.infoLines, ['x *** y ***']);
+  });
+
+  it('knows the secret variables: readable, listed with the registered secrets, masked everywhere', () => {
+    const agent = new MemoryAgent({ variables: { Plain: 'p' }, secrets: { dbPassword: 'pa55-word-1', empty: '' } });
+    agent.setSecret('token-22');
+    assert.equal(agent.variable('dbPassword'), 'pa55-word-1');
+    assert.deepEqual([...agent.secretVariables()], [['dbPassword', 'pa55-word-1']]);
+    assert.deepEqual(agent.secretValues(), ['pa55-word-1', 'token-22']);
+    assert.equal(agent.mask('pa55-word-1 token-22 p'), '*** *** p');
+    agent.info('password pa55-word-1');
+    assert.deepEqual(agent.infoLines, ['password ***']);
   });
 
   it('reads inputs trimmed, variables (empty is unset) and endpoints by case-insensitive id', () => {

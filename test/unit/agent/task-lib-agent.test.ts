@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as sinon from 'sinon';
 import type { Agent } from '../../../shared/agent/agent';
@@ -45,6 +46,28 @@ describe('task-lib agent', () => {
     assert.match(lines[1], /^##\[group\]/);
     assert.doesNotMatch(lines[1], /##vso\[/);
     assert.equal(lines[2], '##[endgroup]');
+  });
+
+  it('masks registered secrets itself in log lines, issues, results and summary tabs, cut short too', () => {
+    const secret = 'unit-test-secret-0123456789-abcdefghijklmnop';
+    const out = stdoutOf(() => agent.setSecret(secret));
+    assert.match(out, /^##vso\[task\.setsecret\]unit-test-secret/m);
+    assert.ok(agent.secretValues().includes(secret));
+    let file = '';
+    const logged = stdoutOf(() => {
+      agent.info(`value ${secret}`);
+      agent.issue({ type: 'error', message: `got string "${secret.slice(0, 37)}..."` });
+      file = agent.uploadSummary('Unit', `| ${secret} |`, 'gitops-unit-test-summary.md');
+    });
+    try {
+      assert.ok(!logged.includes('unit-test-secret'), logged);
+      assert.match(logged, /^value \*\*\*$/m);
+      assert.match(logged, /got string "\*\*\*\.\.\."/);
+      assert.equal(fs.readFileSync(file, 'utf8'), '| *** |');
+      assert.equal(agent.mask(`"${secret}"`), '"***"');
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
   });
 
   it('sets an output variable with the ##vso command the agent reads', () => {

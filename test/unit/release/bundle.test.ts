@@ -146,6 +146,22 @@ describe('release bundle', () => {
       assert.ok(!fs.existsSync(path.join(target, 'stale.txt')));
     });
 
+    it('masks secrets in release.json and images.yaml as it writes them', () => {
+      const staging = tmp('gitops-staging-');
+      const target = path.join(staging, 'release');
+      const value = 'S3cret-Passw0rd';
+      const m = manifest();
+      m.render.variables = { DB_PASSWORD: value };
+      m.images[0].variables = { ...m.images[0].variables, WEB_NOTE: value };
+      const written = completeBundle(stageBundle(target, app, ['deploy/environments/dev.yaml']), m, (text) => text.split(value).join('***'));
+      const json = fs.readFileSync(path.join(target, 'release.json'), 'utf8');
+      const images = fs.readFileSync(path.join(target, 'images.yaml'), 'utf8');
+      assert.ok(!json.includes(value) && !images.includes(value));
+      assert.match(json, /"DB_PASSWORD": "\*\*\*"/);
+      assert.match(images, /^WEB_NOTE: "\*\*\*"$/m);
+      assert.equal(written.files['images.yaml'], sha256(images), 'the checksum is of the file as written');
+    });
+
     it('discards a staged bundle without touching the target', () => {
       const staging = tmp('gitops-staging-');
       const staged = stageBundle(path.join(staging, 'release'), app, ['deploy/environments/dev.yaml']);
