@@ -1,7 +1,10 @@
 import * as assert from 'node:assert/strict';
+import type { DevOpsConnection } from '../../../shared/devops/connection';
+import { readFilesAt } from '../../../shared/devops/read-files';
+import type { Repository } from '../../../shared/devops/repository';
 import { deliverPromotion } from '../../../shared/workflows/promote';
 import { readPromoteInputs } from '../../../shared/workflows/promote-inputs';
-import { checkKustomizationOverlap, findOverlaps, kustomizationScope, MAX_OTHER_FILES } from '../../../shared/workflows/promote-overlap';
+import { checkKustomizationOverlap, findOverlaps, kustomizationScope, MAX_FILE_BYTES, MAX_OTHER_FILES } from '../../../shared/workflows/promote-overlap';
 import { git, startWorld, World } from '../../integration/devops/emulator-world';
 import { CONNECTION_OPTIONS, promoteAgent, promotionContext, subject } from './promotion-world';
 
@@ -91,6 +94,33 @@ describe('promote overlap: objects another file under the Flux Kustomization pat
     });
   });
 
+  describe('readFilesAt', () => {
+    it('keeps at most `concurrency` reads in flight, and returns the texts in the order of the paths', async () => {
+      let active = 0;
+      let most = 0;
+      const actions: string[] = [];
+      const conn = {
+        async idempotent(action: string) {
+          actions.push(action);
+          most = Math.max(most, ++active);
+          for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+          active--;
+          return { isFolder: false, content: action.split(' ')[1] };
+        },
+      } as unknown as DevOpsConnection;
+      const repo = { id: 'r', name: 'gitops', project: { id: 'p', name: 'demo' }, display: 'demo/gitops' } as Repository;
+      const paths = Array.from({ length: 10 }, (_, i) => `apps/dev/f${9 - i}.yaml`);
+      const files = await readFilesAt(conn, repo, 'c'.repeat(40), paths, 3);
+      assert.equal(most, 3);
+      assert.deepEqual([...files.keys()], paths);
+      assert.deepEqual(
+        [...files.values()],
+        paths.map((p) => `/${p}`),
+      );
+      assert.equal(actions[0], `reading /apps/dev/f9.yaml of demo/gitops at ${'c'.repeat(40)}`);
+    });
+  });
+
   describe('against the emulated GitOps repository', function () {
     this.timeout(60_000);
     let world: World;
@@ -144,6 +174,18 @@ describe('promote overlap: objects another file under the Flux Kustomization pat
         message:
           /^1 object\(s\) would be defined twice under the Flux Kustomization path \/apps of main: Service dev\/web is rendered to apps\/dev\/web\/service-web\.yaml and already defined in apps\/prod\/web\/service\.yaml:1\. /,
       });
+    });
+
+    it(`skips a file over ${MAX_FILE_BYTES} bytes with a warning`, async () => {
+      const big = `${SERVICE}---\n# ${'x'.repeat(MAX_FILE_BYTES)}\n`;
+      const { name } = await world.newRepo({ 'apps/dev/other/big.yaml': big, 'apps/dev/other/cm.yaml': otherApp['apps/dev/other/configmap.yaml'] });
+      const { ctx, agent } = await promotionContext(world, name, {}, rendered());
+      await checkKustomizationOverlap(ctx);
+      assert.deepEqual(
+        agent.log.filter((l) => l.kind === 'warning').map((l) => l.text),
+        [`apps/dev/other/big.yaml is larger than ${MAX_FILE_BYTES} bytes, so it was not checked for objects this promotion also defines`],
+      );
+      assert.match(agent.infoLines[agent.infoLines.length - 1], /^Checked 1 other YAML file\(s\) under \/apps\/dev of main at /);
     });
 
     it('has nothing to compare with when the target branch does not exist yet', async () => {
