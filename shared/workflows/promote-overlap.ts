@@ -98,16 +98,21 @@ export function findOverlaps(ours: ReadonlyMap<string, string>, theirs: Readonly
   return overlaps;
 }
 
-/** The error for overlaps: every object with both files (the first ten), and how to resolve it. */
-export function overlapError(overlaps: readonly Overlap[], scope: string, branch: string): Error {
-  const shown = overlaps.slice(0, 10).map((o) => `${o.object} is rendered to ${o.ours} and already defined in ${o.theirs}`);
-  const more = overlaps.length > shown.length ? `; and ${overlaps.length - shown.length} more` : '';
-  const error = new Error(
-    `${overlaps.length} object(s) would be defined twice under the Flux Kustomization path /${scope} of ${branch}: ${shown.join('; ')}${more}. ` +
-      'Nothing was committed: rename the object, or give the apps target folders that different Kustomizations apply',
-  );
-  error.name = 'OverlapError';
-  return error;
+/** Objects this promotion would define a second time under the Kustomization path: each with both files (the first ten), and how to resolve it. */
+export class OverlapError extends Error {
+  constructor(
+    readonly overlaps: readonly Overlap[],
+    scope: string,
+    branch: string,
+  ) {
+    const shown = overlaps.slice(0, 10).map((o) => `${o.object} is rendered to ${o.ours} and already defined in ${o.theirs}`);
+    const more = overlaps.length > shown.length ? `; and ${overlaps.length - shown.length} more` : '';
+    super(
+      `${overlaps.length} object(s) would be defined twice under the Flux Kustomization path /${scope} of ${branch}: ${shown.join('; ')}${more}. ` +
+        'Nothing was committed: rename the object, or give the apps target folders that different Kustomizations apply',
+    );
+    this.name = 'OverlapError';
+  }
 }
 
 /**
@@ -147,6 +152,6 @@ export async function checkKustomizationOverlap(ctx: PromotionContext): Promise<
   }
   const ours = new Map([...ctx.files].map(([relative, text]) => [toServerPath(ctx.folder, relative).slice(1), text]));
   const overlaps = findOverlaps(ours, theirs, (message) => agent.warning(message));
-  if (overlaps.length > 0) throw overlapError(overlaps, scope, inputs.targetBranch);
+  if (overlaps.length > 0) throw new OverlapError(overlaps, scope, inputs.targetBranch);
   agent.info(`Checked ${theirs.size} other YAML file(s) under ${where}: no object of this promotion is defined there`);
 }

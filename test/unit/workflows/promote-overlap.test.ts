@@ -4,7 +4,14 @@ import { readFilesAt } from '../../../shared/devops/read-files';
 import type { Repository } from '../../../shared/devops/repository';
 import { deliverPromotion } from '../../../shared/workflows/promote';
 import { readPromoteInputs } from '../../../shared/workflows/promote-inputs';
-import { checkKustomizationOverlap, findOverlaps, kustomizationScope, MAX_FILE_BYTES, MAX_OTHER_FILES } from '../../../shared/workflows/promote-overlap';
+import {
+  checkKustomizationOverlap,
+  findOverlaps,
+  kustomizationScope,
+  MAX_FILE_BYTES,
+  MAX_OTHER_FILES,
+  OverlapError,
+} from '../../../shared/workflows/promote-overlap';
 import { git, startWorld, World } from '../../integration/devops/emulator-world';
 import { CONNECTION_OPTIONS, promoteAgent, promotionContext, subject } from './promotion-world';
 
@@ -91,6 +98,32 @@ describe('promote overlap: objects another file under the Flux Kustomization pat
         warnings[0],
         /^a\/broken\.yaml is not valid YAML, so it was not checked for objects this promotion also defines: YAML syntax error: .* \(line \d+\)$/,
       );
+    });
+  });
+
+  describe('OverlapError', () => {
+    it('names the first ten objects with both files and counts the rest', () => {
+      const overlaps = Array.from({ length: 12 }, (_, i) => ({
+        object: `ConfigMap dev/c${i}`,
+        ours: `apps/dev/web/c${i}.yaml`,
+        theirs: `apps/dev/x/all.yaml:${i * 6 + 1}`,
+      }));
+      const error = new OverlapError(overlaps, 'apps/dev', 'main');
+      assert.equal(error.name, 'OverlapError');
+      assert.equal(error.overlaps, overlaps);
+      assert.ok(
+        error.message.startsWith(
+          '12 object(s) would be defined twice under the Flux Kustomization path /apps/dev of main: ConfigMap dev/c0 is rendered to apps/dev/web/c0.yaml and already defined in apps/dev/x/all.yaml:1; ',
+        ),
+        error.message,
+      );
+      assert.ok(
+        error.message.includes(
+          'ConfigMap dev/c9 is rendered to apps/dev/web/c9.yaml and already defined in apps/dev/x/all.yaml:55; and 2 more. Nothing was committed',
+        ),
+        error.message,
+      );
+      assert.ok(!error.message.includes('c10'), error.message);
     });
   });
 
