@@ -28,6 +28,8 @@ export interface PromoteInputs {
   targetBranch: string;
   /** Pattern with {app} and {environment}. */
   targetFolder: string;
+  /** Pattern with {app} and {environment}: the folder one Flux Kustomization applies with the target folder; undefined = its parent. */
+  kustomizationPath?: string;
   mode: (typeof DELIVERY_MODES)[number];
   /** Pattern with {app}, {environment} and {release}. */
   promotionBranch: string;
@@ -81,6 +83,7 @@ export function readPromoteInputs(agent: Agent): PromoteInputs {
     repositoryConnection: agent.input('gitopsConnection') || undefined,
     targetBranch: agent.input('targetBranch') || 'main',
     targetFolder,
+    kustomizationPath: agent.input('kustomizationPath') || undefined,
     mode,
     promotionBranch: agent.input('promotionBranch') || 'gitops-flow/{app}/{environment}/{release}',
     commitMessage: agent.input('commitMessage') || 'Promote {app} {release} to {environment}',

@@ -16,6 +16,7 @@ import { deliverByPush } from './promote-commit';
 import { createPromotionContext, promotionRecord, PromotionSteps, PromotionSubject } from './promote-context';
 import { prepareFluxAccess } from './promote-flux';
 import { PromoteInputs, readPromoteInputs } from './promote-inputs';
+import { checkKustomizationOverlap } from './promote-overlap';
 import { finishPromotion, reconcile, uploadPromotionSummary } from './promote-outcome';
 import { deliverByPullRequest } from './promote-pull-request';
 import { renderAndValidate } from './render-and-validate';
@@ -60,6 +61,7 @@ export async function deliverPromotion(agent: Agent, inputs: PromoteInputs, subj
     const azure = inputs.flux ? prepareFluxAccess(agent, inputs.flux) : undefined;
     const ctx = await createPromotionContext(agent, inputs, subject, connectionOptions);
     steps.repository = { display: ctx.repo.display, url: ctx.repositoryUrl };
+    await checkKustomizationOverlap(ctx);
     if (inputs.mode === 'push') {
       const pushed = await deliverByPush(ctx);
       steps.changes = pushed.changes;
