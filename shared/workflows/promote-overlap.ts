@@ -13,7 +13,10 @@ import { parseManifests } from '../manifests/parse';
 import { InputError } from '../util/errors';
 import { fill, PromotionContext, PromotionSubject } from './promote-context';
 
-/** More YAML files than this under the Kustomization path (outside the target folder) is an error: narrow kustomizationPath. */
+/**
+ * More YAML files than this under the Kustomization path (outside the target folder) are not read:
+ * the check is skipped with a warning rather than blocking every promotion into a large environment.
+ */
 export const MAX_OTHER_FILES = 500;
 /** A larger file is not read as manifests (skipped with a warning). */
 export const MAX_FILE_BYTES = 1024 * 1024;
@@ -137,11 +140,11 @@ export async function checkKustomizationOverlap(ctx: PromotionContext): Promise<
     return;
   }
   if (paths.length > MAX_OTHER_FILES) {
-    throw new InputError(
-      'kustomizationPath',
-      `${where} holds ${paths.length} YAML files outside the target folder, more than the ${MAX_OTHER_FILES} the check for objects defined twice reads; ` +
-        'give the path of the Flux Kustomization that applies the target folder (or the target folder itself, to skip the check)',
+    agent.warning(
+      `${where} holds ${paths.length} YAML files outside the target folder, more than the ${MAX_OTHER_FILES} the check for objects defined twice reads: ` +
+        'not checked; set kustomizationPath to the path of the Flux Kustomization that applies the target folder to narrow it',
     );
+    return;
   }
   const texts = await readFilesAt(conn, repo, head, paths);
   const theirs = new Map<string, string>();
