@@ -5,6 +5,7 @@ import { parseClusterRef } from '../azure/wait';
 import type { MergeStrategy } from '../devops/pull-requests';
 import { normalizeFolder } from '../devops/repo-paths';
 import { parseVariableLines } from '../render/variables';
+import { parseReleaseDigest } from '../release/release-digest';
 import { InputError } from '../util/errors';
 import { fillPlaceholders } from './placeholders';
 
@@ -20,6 +21,8 @@ export interface ReviewerInput {
 
 export interface PromoteInputs {
   bundle: string;
+  /** `sha256:<hex>` the bundle's release.json must have (the CI run's releaseDigest output); undefined: not pinned. */
+  releaseDigest?: string;
   environment: string;
   variables: Map<string, string>;
   repository: string;
@@ -76,6 +79,7 @@ export function readPromoteInputs(agent: Agent): PromoteInputs {
 
   return {
     bundle: requiredInput(agent, 'bundle'),
+    releaseDigest: parseReleaseDigest(agent.input('releaseDigest'), 'releaseDigest'),
     environment,
     variables: variables.variables,
     repository: requiredInput(agent, 'gitopsRepository'),
