@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { completeBundle, stageBundle } from '../../../shared/release/bundle';
 import { readReleaseBundle } from '../../../shared/release/read-bundle';
 import { bundleDigest, parseReleaseDigest, releaseDigest, verifyReleaseDigest } from '../../../shared/release/release-digest';
+import { promotionMarkdown, PromotionRecord, pullRequestDescription } from '../../../shared/workflows/promote-report';
 import { sampleManifest } from './release-fixture';
 
 const app = path.join(process.cwd(), 'examples/app');
@@ -128,6 +129,40 @@ describe('release digest', () => {
       fs.writeFileSync(file, JSON.stringify(doc));
       // The files it lists are unchanged, so without a pin the edit goes unnoticed: what the pin is for.
       assert.equal(readReleaseBundle(bundle, 'bundle').manifest.images[0].variables.WEB_TAG, '6.6.6');
+    });
+  });
+
+  describe('in the promotion summary and pull request description', () => {
+    const record = (releaseDigest?: PromotionRecord['releaseDigest']): PromotionRecord => ({
+      app: 'voting-app',
+      release: '20261127.1',
+      environment: 'dev',
+      sourceCommit: 'a'.repeat(40),
+      releaseDigest,
+      folder: 'apps/dev/voting-app',
+      mode: 'pullRequest',
+      version: '1.0.0',
+    });
+
+    it('shows the digest and whether the input pinned it, right after the source commit', () => {
+      assert.ok(
+        promotionMarkdown(record({ digest: ABC, pinned: true })).includes(
+          `| Source commit | \`aaaaaaaaaaaa\` |\n| Release digest | \`${ABC}\` (matches the releaseDigest input) |\n`,
+        ),
+      );
+      assert.ok(
+        promotionMarkdown(record({ digest: ABC, pinned: false })).includes(`| Release digest | \`${ABC}\` (not pinned by the releaseDigest input) |\n`),
+      );
+      assert.ok(
+        pullRequestDescription(record({ digest: ABC, pinned: true }), undefined).includes(
+          `Built from commit \`aaaaaaaaaaaa\`.\n\nRelease digest \`${ABC}\` (matches the releaseDigest input).\n\n`,
+        ),
+      );
+    });
+
+    it('has no digest line when the record has none', () => {
+      assert.doesNotMatch(promotionMarkdown(record()), /Release digest/);
+      assert.doesNotMatch(pullRequestDescription(record(), undefined), /Release digest/);
     });
   });
 });
