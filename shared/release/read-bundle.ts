@@ -4,6 +4,7 @@ import { listFiles } from '../render/render';
 import { InputError } from '../util/errors';
 import { toPosix } from '../util/paths';
 import { sha256 } from './bundle';
+import { releaseDigest, verifyReleaseDigest } from './release-digest';
 import { parseReleaseJson, ReleaseManifest, RELEASE_FILE, SOURCE_FOLDER } from './release-manifest';
 
 export interface ReleaseBundle {
@@ -12,20 +13,32 @@ export interface ReleaseBundle {
   /** `dir/source`: the templates and values files at their repository paths. */
   sourceRoot: string;
   manifest: ReleaseManifest;
+  /** `sha256:<hex>` of release.json's bytes, the very bytes the manifest was parsed from. */
+  digest: string;
+}
+
+/** The digest the bundle's release.json must have, and the input that gave it. */
+export interface PinnedDigest {
+  digest: string;
+  inputName: string;
 }
 
 /**
  * Opens a release bundle written by GitOpsCiPublish@1 and proves it is the one that was validated:
  * every file listed in release.json must be there with its sha256, and nothing else may have been
- * added. `value` is the bundle folder or its release.json.
+ * added. `value` is the bundle folder or its release.json. With `pinned`, release.json itself must
+ * have that digest, checked first: an edited release.json is refused before it is even parsed.
  */
-export function readReleaseBundle(value: string, inputName: string): ReleaseBundle {
+export function readReleaseBundle(value: string, inputName: string, pinned?: PinnedDigest): ReleaseBundle {
   const given = path.resolve(value);
   if (!fs.existsSync(given)) throw new InputError(inputName, `"${value}" does not exist (download the release artifact first, e.g. "- download: ci")`);
   const dir = fs.statSync(given).isDirectory() ? given : path.dirname(given);
   const file = path.join(dir, RELEASE_FILE);
   if (!fs.existsSync(file)) throw new InputError(inputName, `"${value}" holds no ${RELEASE_FILE}: point it at the folder GitOpsCiPublish@1 published`);
-  const manifest = parseReleaseJson(file, inputName);
+  const bytes = fs.readFileSync(file);
+  const digest = releaseDigest(bytes);
+  if (pinned) verifyReleaseDigest(digest, pinned.digest, pinned.inputName, file);
+  const manifest = parseReleaseJson(file, inputName, bytes.toString('utf8'));
   const missing = (['app', 'render', 'environments', 'images', 'files', 'build', 'source'] as const).filter(
     (k) => manifest[k] === undefined || manifest[k] === null,
   );
@@ -53,7 +66,7 @@ export function readReleaseBundle(value: string, inputName: string): ReleaseBund
       .join('');
     throw new InputError(inputName, `the release bundle "${dir}" does not match its ${RELEASE_FILE} (${problems.length} file(s)):${shown}`);
   }
-  return { dir, sourceRoot: path.join(dir, SOURCE_FOLDER), manifest: manifest as ReleaseManifest };
+  return { dir, sourceRoot: path.join(dir, SOURCE_FOLDER), manifest: manifest as ReleaseManifest, digest };
 }
 
 function isInside(child: string, parent: string): boolean {

@@ -72,11 +72,14 @@ export function readPreviousImages(file: string, inputName: string): Map<string,
   return images;
 }
 
-/** A release.json as written, checked only for being JSON of our kind; the caller checks the fields it needs. */
-export function parseReleaseJson(file: string, inputName: string): Partial<ReleaseManifest> {
+/**
+ * A release.json as written, checked only for being JSON of our kind; the caller checks the fields it
+ * needs. `text` is the file's content when the caller already read it (to check its digest).
+ */
+export function parseReleaseJson(file: string, inputName: string, text?: string): Partial<ReleaseManifest> {
   let doc: unknown;
   try {
-    doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+    doc = JSON.parse(text ?? fs.readFileSync(file, 'utf8'));
   } catch (err) {
     throw new InputError(inputName, `"${file}" is not valid JSON: ${(err as Error).message}`);
   }

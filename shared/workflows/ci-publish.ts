@@ -5,6 +5,7 @@ import { tempDirectory } from '../agent/inputs';
 import { IMAGE_VARIABLE_SUFFIXES } from '../images/image-list';
 import { imageVariables, TaggedImage, tagImages } from '../images/tags';
 import { collectSourceFiles, completeBundle, discardBundle, resolveBundleFolder, stageBundle } from '../release/bundle';
+import { bundleDigest } from '../release/release-digest';
 import { readPreviousImages, ReleaseManifest, RELEASE_FILE, RELEASE_KIND, ReleaseImage } from '../release/release-manifest';
 import { countBySeverity, mergeFindings } from '../report/merge-findings';
 import { InputError } from '../util/errors';
@@ -111,6 +112,10 @@ export async function ciPublish(agent: Agent, version: string): Promise<void> {
     );
     agent.info(`Release bundle written to ${bundleFolder}: ${Object.keys(manifest.files).length + 1} file(s)`);
     setOutputs(agent, images, publish, bundleFolder);
+    // Pins the whole bundle (release.json lists every other file's sha256): GitOpsPromote's releaseDigest input.
+    const digest = bundleDigest(bundleFolder);
+    agent.setOutput('releaseDigest', digest);
+    agent.info(`Release digest ${digest}: pass it to GitOpsPromote@1's releaseDigest input to refuse any other bundle`);
     if (publish.publishArtifact) {
       agent.uploadArtifact(publish.artifactName, bundleFolder);
       agent.info(`Publishing ${bundleFolder} as the build artifact "${publish.artifactName}"`);

@@ -13,6 +13,8 @@ export interface PromotionSubject {
   names: PromotionNames;
   /** The application commit the release was built from. */
   sourceCommit: string;
+  /** release.json's digest, and whether the releaseDigest input pinned it. */
+  releaseDigest?: { digest: string; pinned: boolean };
   /** The environment folder in the GitOps repository, normalized (no leading or trailing "/"). */
   folder: string;
   /** Path in the folder -> content. */
@@ -103,6 +105,7 @@ export function promotionRecord(subject: PromotionSubject, mode: PromoteInputs['
     release: subject.names.release,
     environment: subject.names.environment,
     sourceCommit: subject.sourceCommit,
+    releaseDigest: subject.releaseDigest,
     folder: subject.folder,
     mode,
     version: subject.version,

@@ -4,6 +4,7 @@ import type { ClusterRef, ClusterType } from '../azure/wait';
 import { parseClusterRef } from '../azure/wait';
 import type { MergeStrategy } from '../devops/pull-requests';
 import { normalizeFolder } from '../devops/repo-paths';
+import { parseReleaseDigest } from '../release/release-digest';
 import { InputError } from '../util/errors';
 import { fillPlaceholders } from './placeholders';
 import { readVariablesInput } from './variables-input';
@@ -20,6 +21,8 @@ export interface ReviewerInput {
 
 export interface PromoteInputs {
   bundle: string;
+  /** `sha256:<hex>` the bundle's release.json must have (the CI run's releaseDigest output); undefined: not pinned. */
+  releaseDigest?: string;
   environment: string;
   variables: Map<string, string>;
   repository: string;
@@ -77,6 +80,7 @@ export function readPromoteInputs(agent: Agent): PromoteInputs {
 
   return {
     bundle: requiredInput(agent, 'bundle'),
+    releaseDigest: parseReleaseDigest(agent.input('releaseDigest'), 'releaseDigest'),
     environment,
     variables,
     repository: requiredInput(agent, 'gitopsRepository'),

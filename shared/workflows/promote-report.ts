@@ -16,6 +16,8 @@ export interface PromotionRecord {
   environment: string;
   /** The application commit the release was built from. */
   sourceCommit: string;
+  /** release.json's digest, and whether the releaseDigest input pinned it. */
+  releaseDigest?: { digest: string; pinned: boolean };
   folder: string;
   mode: 'pullRequest' | 'push';
   version: string;
@@ -52,6 +54,10 @@ function changeLines(changes: FolderChanges, limit: number): string[] {
   return ['| Change | File |', '|---|---|', ...shown];
 }
 
+function digestNote(pinned: boolean): string {
+  return pinned ? 'matches the releaseDigest input' : 'not pinned by the releaseDigest input';
+}
+
 /** The pull request's description: what is promoted, from where, and the file changes (within Azure DevOps' 4,000 characters). */
 export function pullRequestDescription(record: PromotionRecord, buildUrl: string | undefined): string {
   const lines = [
@@ -59,6 +65,7 @@ export function pullRequestDescription(record: PromotionRecord, buildUrl: string
     '',
     `Built from commit \`${record.sourceCommit.slice(0, 12)}\`${buildUrl ? ` by [this pipeline run](${buildUrl})` : ''}.`,
     '',
+    ...(record.releaseDigest ? [`Release digest \`${record.releaseDigest.digest}\` (${digestNote(record.releaseDigest.pinned)}).`, ''] : []),
   ];
   let limit = 40;
   let text: string;
@@ -88,6 +95,7 @@ export function promotionMarkdown(record: PromotionRecord): string {
   out.push(`| Folder | \`/${cell(record.folder)}\` |`);
   out.push(`| Objects | ${record.objects ?? 0} |`);
   out.push(`| Source commit | \`${record.sourceCommit.slice(0, 12)}\` |`);
+  if (record.releaseDigest) out.push(`| Release digest | \`${record.releaseDigest.digest}\` (${digestNote(record.releaseDigest.pinned)}) |`);
   out.push(`| Delivery | ${record.mode === 'push' ? 'direct push' : 'pull request'} |`);
   if (record.branch) out.push(`| Promotion branch | \`${cell(record.branch)}\` |`);
   if (record.commitId) out.push(`| Commit | \`${record.commitId.slice(0, 12)}\` |`);

@@ -30,7 +30,13 @@ import { renderAndValidate } from './render-and-validate';
  */
 export async function promote(agent: Agent, version: string): Promise<void> {
   const inputs = readPromoteInputs(agent);
-  const bundle = readReleaseBundle(inputs.bundle, 'bundle');
+  const pinned = inputs.releaseDigest ? { digest: inputs.releaseDigest, inputName: 'releaseDigest' } : undefined;
+  const bundle = readReleaseBundle(inputs.bundle, 'bundle', pinned);
+  agent.info(
+    pinned
+      ? `Release digest ${bundle.digest} matches the releaseDigest input`
+      : `Release digest ${bundle.digest} (not pinned: set the releaseDigest input to the CI run's releaseDigest output to refuse any other bundle)`,
+  );
   const release = bundle.manifest;
   const names = { app: release.app, environment: inputs.environment, release: release.build.number };
   const folder = normalizeFolder(fillPlaceholders(inputs.targetFolder, names));
@@ -47,7 +53,15 @@ export async function promote(agent: Agent, version: string): Promise<void> {
   agent.info(`${objects.length} object(s) rendered into ${files.size} file(s) for /${folder}`);
 
   // 2-3. The GitOps repository, then Flux.
-  await deliverPromotion(agent, inputs, { names, sourceCommit: release.source.commit, folder, files, objects: objects.length, version });
+  await deliverPromotion(agent, inputs, {
+    names,
+    sourceCommit: release.source.commit,
+    releaseDigest: { digest: bundle.digest, pinned: pinned !== undefined },
+    folder,
+    files,
+    objects: objects.length,
+    version,
+  });
 }
 
 /**

@@ -149,6 +149,10 @@ describe('GitOpsCiPublish@1 bundle', function () {
         humanTag: '1.4.1234',
         newImages: 'WEB,WORKER',
         bundlePath: bundle,
+        // The exact bytes written (and published): test/tasks/release-digest.test.ts pins a promotion with it.
+        releaseDigest: `sha256:${createHash('sha256')
+          .update(fs.readFileSync(path.join(bundle, 'release.json')))
+          .digest('hex')}`,
       });
       // The tag is the commit that last touched src/web, not HEAD.
       assert.notEqual(repo.app, repo.head);
@@ -284,6 +288,7 @@ describe('GitOpsCiPublish@1 bundle', function () {
     assert.match(run.resultMessage!, /^Validation failed, no release bundle written: 1 environment\(s\)/);
     assert.deepEqual(fs.readdirSync(run.folders.staging), [], 'nothing half-written');
     assert.equal(run.outputs.bundlePath, undefined);
+    assert.equal(run.outputs.releaseDigest, undefined);
     const ok = await publish(repo, {
       tagStrategy: 'fixed',
       tag: '1.4.7',
