@@ -31,21 +31,21 @@ function world(reads: Array<GitPullRequest | Error | ((now: number) => GitPullRe
   const waits: number[] = [];
   const readsAt: number[] = [];
   const clock = () => now;
-  const wait = async (ms: number) => {
+  const wait = (ms: number) => {
     assert.ok(ms >= 0, `negative wait ${ms}`);
     waits.push(ms);
     now += ms;
+    return Promise.resolve();
   };
   const conn: DevOpsConnection = connectWithJobToken('https://dev.azure.com/contoso', 'token', {
     retry: { clock, wait, baseDelayMs: 500, maxDelayMs: 4000, random: () => 0 },
   });
   let i = 0;
-  conn.git.getPullRequest = async () => {
+  conn.git.getPullRequest = () => {
     readsAt.push(now);
     const next = reads[Math.min(i++, reads.length - 1)];
     const value = typeof next === 'function' ? next(now) : next;
-    if (value instanceof Error) throw value;
-    return value;
+    return value instanceof Error ? Promise.reject(value) : Promise.resolve(value);
   };
   const run = (options: Partial<WaitForMergeOptions> & { timeoutMs: number }) => waitForPullRequestMerge(conn, repo, 7, { clock, wait, ...options });
   return { run, waits, readsAt, now: () => now };
@@ -58,7 +58,7 @@ describe('waitForPullRequestMerge timing (injected clock and wait)', () => {
       assert.ok(e instanceof PullRequestWaitTimeoutError, String(e));
       assert.equal(
         e.message,
-        'pull request 7 (https://dev.azure.com/contoso/demo/_git/gitops/pullrequest/7) was not merged within 1 min; last seen: active, merge status succeeded, auto-complete on, waiting for 1 of 1 required reviewer(s) to approve',
+        'pull request 7 (https://dev.azure.com/contoso/demo/_git/gitops/pullrequest/7) was not merged within 1 min; last seen: active, merge status succeeded, auto-complete on, waiting for 1 of 1 required reviewer(s) to approve; held by: required reviewer(s) g1 not yet approved',
       );
       return true;
     });

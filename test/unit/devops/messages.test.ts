@@ -5,6 +5,7 @@ import { connectWithJobToken, connectWithPat } from '../../../shared/devops/conn
 import { DevOpsError, describeFailure, maskSecrets, wrapFailure } from '../../../shared/devops/errors';
 import {
   describeWaitingState,
+  describeWhatHolds,
   judgePullRequest,
   PullRequestAbandonedError,
   PullRequestConflictError,
@@ -65,7 +66,7 @@ describe('error messages', () => {
   it('a read is retried on 503 through the connection, with the waits it was told', async () => {
     const waits: number[] = [];
     const conn = connectWithJobToken('http://127.0.0.1:9/org', TOKEN, {
-      retry: { wait: async (ms) => void waits.push(ms), random: () => 0, baseDelayMs: 100 },
+      retry: { wait: (ms) => Promise.resolve(void waits.push(ms)), random: () => 0, baseDelayMs: 100 },
     });
     const stub = sinon.stub(conn.git, 'getRepository');
     stub.onCall(0).rejects(Object.assign(new Error('x'), { statusCode: 503 }));
@@ -156,6 +157,30 @@ describe('pull request states', () => {
     });
     assert.equal(describeWaitingState(held), 'active, merge status succeeded, auto-complete on, waiting for 1 of 2 required reviewer(s) to approve');
     assert.match(new PullRequestWaitTimeoutError(held, 90_000).message, /was not merged within 1.5 min|was not merged within 1 min 30 s/);
+  });
+
+  it('names what holds a PR: conflicts, draft, required reviewers not approved, a reviewer waiting for the author, auto-complete off, else policies', () => {
+    const holds = (extra: Parameters<typeof pr>[0]) => describeWhatHolds(pr({ autoCompleteSetBy: { id: 'u1' }, ...extra }));
+    assert.deepEqual(
+      holds({
+        reviewers: [
+          { id: 'a', displayName: 'Release Approver', vote: 0, isRequired: true },
+          { id: 'b', displayName: 'Ops', vote: 5, isRequired: true },
+          { id: 'c', vote: -5, isRequired: true },
+          { id: 'd', displayName: 'Optional', vote: 0, isRequired: false },
+        ],
+      }),
+      ['required reviewer(s) Release Approver, c not yet approved', 'reviewer(s) c waiting for the author'],
+    );
+    assert.deepEqual(holds({ mergeStatus: PullRequestAsyncStatus.Conflicts, isDraft: true, autoCompleteSetBy: undefined }), [
+      'merge conflicts with refs/heads/main',
+      'it is a draft',
+      'auto-complete is off: someone must complete it',
+    ]);
+    assert.deepEqual(holds({ mergeStatus: PullRequestAsyncStatus.Queued }), ['the merge is not computed yet']);
+    assert.deepEqual(holds({}), ['branch policies not yet met (e.g. a build or comment resolution)']);
+    const held = pr({ autoCompleteSetBy: { id: 'u1' }, reviewers: [{ id: 'a', displayName: 'Release Approver', vote: 0, isRequired: true }] });
+    assert.match(new PullRequestWaitTimeoutError(held, 60_000).message, /; held by: required reviewer\(s\) Release Approver not yet approved$/);
   });
 
   it('truncates long fields with a note', () => {
