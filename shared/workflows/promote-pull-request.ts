@@ -42,7 +42,8 @@ export const MAX_REBUILDS = 2;
  */
 export async function deliverByPullRequest(ctx: PromotionContext, steps: PromotionSteps): Promise<Delivery> {
   const { agent, inputs } = ctx;
-  const mergeBudget = new TimeBudget(inputs.pullRequest.mergeTimeoutMs, ctx.conn.clock);
+  // Starts with the first wait: it covers every rebuild's wait too.
+  let mergeBudget: TimeBudget | undefined;
   let reviewers: Reviewer[] | undefined;
   for (let attempt = 0; ; attempt++) {
     const comparison = await compareWithTarget(ctx);
@@ -62,6 +63,7 @@ export async function deliverByPullRequest(ctx: PromotionContext, steps: Promoti
     const pr = await setAutoComplete(ctx, opened.pullRequest);
     if (!inputs.pullRequest.waitForMerge) return { outcome: 'pull-request' };
     agent.progress(30, `Waiting for pull request ${pr.id} to be merged`);
+    mergeBudget ??= new TimeBudget(inputs.pullRequest.mergeTimeoutMs, ctx.conn.clock);
     try {
       const merged = await waitForMerge(ctx, pr.id, mergeBudget);
       agent.progress(50, `Pull request ${pr.id} merged`);
