@@ -8,19 +8,17 @@ import { DevOpsConnection } from './connection';
 import { NotFoundError } from './errors';
 import { Repository } from './repository';
 
-const PAGE = 1000;
-
-/** Repository paths (no leading "/") that `headCommit` changed since its merge base with `baseCommit`. */
-export async function pathsChangedSince(conn: DevOpsConnection, repo: Repository, baseCommit: string, headCommit: string): Promise<string[]> {
+/** Repository paths (no leading "/") that `headCommit` changed since its merge base with `baseCommit`; `pageSize` changes per request. */
+export async function pathsChangedSince(conn: DevOpsConnection, repo: Repository, baseCommit: string, headCommit: string, pageSize = 1000): Promise<string[]> {
   const action = `listing the files ${headCommit.slice(0, 12)} changed since ${baseCommit.slice(0, 12)} in ${repo.display}`;
   const paths: string[] = [];
-  for (let skip = 0; ; skip += PAGE) {
+  for (let skip = 0; ; skip += pageSize) {
     const diffs = await conn.idempotent(action, (git) =>
       git.getCommitDiffs(
         repo.id,
         repo.project.id,
         true,
-        PAGE,
+        pageSize,
         skip,
         { version: baseCommit, versionType: GitVersionType.Commit },
         { version: headCommit, versionType: GitVersionType.Commit },

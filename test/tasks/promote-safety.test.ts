@@ -262,7 +262,7 @@ describe('GitOpsPromote@1 bundle: promotions that meet (adoption, conflicts, pro
     assert.equal(run.result, 'Failed', run.stdout);
     assert.match(
       run.resultMessage ?? '',
-      /was not merged within 3 s; last seen: active, merge status succeeded, auto-complete on, waiting for 1 of 1 required reviewer\(s\) to approve; held by: required reviewer\(s\) Release Approver not yet approved$/,
+      /was not merged within [\d.]+ s; last seen: active, merge status succeeded, auto-complete on, waiting for 1 of 1 required reviewer\(s\) to approve; held by: required reviewer\(s\) Release Approver not yet approved$/,
     );
   });
 });
