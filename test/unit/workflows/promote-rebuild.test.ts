@@ -69,7 +69,7 @@ describe('promotion rebuilds a conflicted pull request on the current target, an
     await world.emu.admin.setBranchPolicy(PROJECT, name, 'main', { requiredReviewers: 1 });
     const run = start(name, { mergeTimeoutMinutes: '1' });
     const waiting = async (count: number) => {
-      for (let i = 0; i < 300; i++) {
+      for (let i = 0; i < 1200; i++) {
         const active = (await prs(name)).filter((p) => p.status === PullRequestStatus.Active && p.autoCompleteSetBy);
         if ((await prs(name)).length === count && active.length === 1) return active[0].pullRequestId!;
         await new Promise((r) => setTimeout(r, 50));
