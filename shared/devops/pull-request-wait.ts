@@ -60,7 +60,7 @@ export class PullRequestWaitTimeoutError extends PullRequestError {
   constructor(pr: PullRequestInfo, waitedMs: number, lastError?: unknown) {
     super(
       pr,
-      `was not merged within ${formatDuration(waitedMs)}; last seen: ${describeWaitingState(pr)}` +
+      `was not merged within ${formatDuration(waitedMs)}; last seen: ${describeWaitingState(pr)}; held by: ${describeWhatHolds(pr).join('; ')}` +
         (lastError === undefined ? '' : `; the last read failed: ${errorMessage(lastError)}`),
     );
     this.name = 'PullRequestWaitTimeoutError';
@@ -77,6 +77,30 @@ export function describeWaitingState(pr: PullRequestInfo): string {
   const waiting = required.filter((r) => r.vote < 5);
   if (waiting.length > 0) parts.push(`waiting for ${waiting.length} of ${required.length} required reviewer(s) to approve`);
   return parts.join(', ');
+}
+
+/** A reviewer as people know it. Votes: 10 approved, 5 approved with suggestions, 0 none, -5 waiting for the author, -10 rejected. */
+function reviewerName(r: PullRequestInfo['reviewers'][number]): string {
+  return r.displayName ?? r.id;
+}
+
+/**
+ * What keeps an active PR from merging, from its state alone (merge status, draft, auto-complete,
+ * reviewers' votes): the policy evaluations API is not read, so a policy other than required
+ * reviewers (a build, comment resolution) shows as "branch policies not yet met".
+ */
+export function describeWhatHolds(pr: PullRequestInfo): string[] {
+  const held: string[] = [];
+  if (pr.mergeStatus === 'conflicts') held.push(`merge conflicts with ${pr.targetRefName}`);
+  else if (pr.mergeStatus === 'queued' || pr.mergeStatus === 'notSet') held.push('the merge is not computed yet');
+  if (pr.isDraft) held.push('it is a draft');
+  const waiting = pr.reviewers.filter((r) => r.required && r.vote < 5);
+  if (waiting.length > 0) held.push(`required reviewer(s) ${waiting.map(reviewerName).join(', ')} not yet approved`);
+  const author = pr.reviewers.filter((r) => r.vote === -5);
+  if (author.length > 0) held.push(`reviewer(s) ${author.map(reviewerName).join(', ')} waiting for the author`);
+  if (!pr.autoComplete) held.push('auto-complete is off: someone must complete it');
+  if (held.length === 0) held.push('branch policies not yet met (e.g. a build or comment resolution)');
+  return held;
 }
 
 /**

@@ -93,6 +93,8 @@ export interface PromotionSteps {
   commitId?: string;
   pullRequest?: OpenedPullRequest;
   superseded?: number[];
+  /** This promotion's stale PRs it abandoned before making the change again. */
+  rebuilt?: number[];
   delivery?: Delivery;
   reconciliation?: ReconciliationResult;
 }
@@ -117,6 +119,7 @@ export function promotionRecord(subject: PromotionSubject, mode: PromoteInputs['
     commitId: steps.commitId,
     pullRequest: steps.pullRequest,
     superseded: steps.superseded,
+    rebuilt: steps.rebuilt,
     outcome: steps.delivery?.outcome,
     deployedCommit: steps.delivery?.deployedCommit,
     reconciliation: steps.reconciliation,

@@ -39,6 +39,11 @@ export function prepareFluxAccess(agent: Agent, flux: NonNullable<PromoteInputs[
   return { ...azure, connectionId: flux.azureConnection };
 }
 
+/** Task progress while Flux is awaited: 60% with none reconciled, 95% with all (100% is the finished promotion). */
+export function fluxProgress(reconciled: number, total: number): number {
+  return 60 + (35 * reconciled) / Math.max(1, total);
+}
+
 export async function waitForFlux(
   ctx: PromotionContext,
   flux: NonNullable<PromoteInputs['flux']>,
@@ -50,6 +55,8 @@ export async function waitForFlux(
   agent.group(`Waiting for Flux (${azure.flow}) on ${flux.clusters.length} cluster(s)`);
   agent.info(`Flux configuration ${flux.fluxConfiguration}, target ${commitId}, timeout ${formatDuration(flux.timeoutMs)}`);
   const seen = new Map<string, string>();
+  let reconciledShown = 0;
+  agent.progress(fluxProgress(0, flux.clusters.length), `Flux: 0 of ${flux.clusters.length} cluster(s) reconciled`);
   try {
     const result = await waitForReconciliation(
       {
@@ -64,11 +71,16 @@ export async function waitForFlux(
         timeoutMs: flux.timeoutMs,
         nonCompliantGraceMs: flux.nonCompliantGraceMs,
         onProgress: (e) => {
+          // The count can rise with an event whose line repeats the last one (the phase that
+          // reconciled): the log line is deduplicated, the progress is not.
+          if (e.reconciled !== reconciledShown) {
+            reconciledShown = e.reconciled;
+            agent.progress(fluxProgress(e.reconciled, e.total), `Flux: ${e.reconciled} of ${e.total} cluster(s) reconciled`);
+          }
           const line = `${e.cluster}: ${e.phase}: ${e.message}`;
           if (seen.get(e.cluster) === line) return;
           seen.set(e.cluster, line);
           agent.info(line);
-          agent.progress(20 + (80 * e.reconciled) / e.total, `Flux: ${e.reconciled} of ${e.total} cluster(s) reconciled`);
         },
       },
       { credential: azure.credential, subscriptionId: subscriptionId ?? '', armUrl: azure.cloud.armUrl },

@@ -78,6 +78,9 @@ export function readPromoteInputs(agent: Agent): PromoteInputs {
     throw new InputError('waitForReconciliation', 'needs waitForMerge: true (Flux can only reconcile a merged commit)');
   }
 
+  const promotionBranch = agent.input('promotionBranch') || 'gitops-flow/{app}/{environment}/{release}';
+  if (mode === 'pullRequest') checkPromotionBranchPattern(promotionBranch);
+
   return {
     bundle: requiredInput(agent, 'bundle'),
     releaseDigest: parseReleaseDigest(agent.input('releaseDigest'), 'releaseDigest'),
@@ -89,7 +92,7 @@ export function readPromoteInputs(agent: Agent): PromoteInputs {
     targetFolder,
     kustomizationPath: agent.input('kustomizationPath') || undefined,
     mode,
-    promotionBranch: agent.input('promotionBranch') || 'gitops-flow/{app}/{environment}/{release}',
+    promotionBranch,
     commitMessage: agent.input('commitMessage') || 'Promote {app} {release} to {environment}',
     pullRequest: {
       autoComplete: boolInput(agent, 'autoComplete', true),
@@ -146,6 +149,20 @@ function readWorkItems(agent: Agent): number[] {
     if (!/^[1-9]\d{0,9}$/.test(id)) throw new InputError('workItems', `"${item}" is not a work item id`);
     return Number(id);
   });
+}
+
+/**
+ * A promotion branch must tell applications and environments apart: a pattern without {app} or
+ * {environment} would let one environment's promotion adopt (and merge) another's pull request.
+ */
+export function checkPromotionBranchPattern(pattern: string): void {
+  const missing = ['{app}', '{environment}'].filter((p) => !pattern.includes(p));
+  if (missing.length > 0) {
+    throw new InputError(
+      'promotionBranch',
+      `"${pattern}" lacks ${missing.join(' and ')}: each application and environment needs its own promotion branch, or one environment's promotion would adopt another's pull request`,
+    );
+  }
 }
 
 function minutes(name: string, text: string, fallback: number): number {

@@ -68,7 +68,7 @@ export function promotionOutcome(record: PromotionRecord, fluxAwaited: boolean):
     case 'pull-request':
       return {
         result: 'Succeeded',
-        message: `Pull request ${record.pullRequest?.id} opened for ${record.app} ${record.release} -> ${record.environment} (${where}); not waiting for the merge`,
+        message: `Pull request ${record.pullRequest?.id} ${record.pullRequest?.created === false ? 'adopted' : 'opened'} for ${record.app} ${record.release} -> ${record.environment} (${where}); not waiting for the merge`,
       };
     case 'unchanged':
       return { result: 'Succeeded', message: `${record.environment} already runs ${record.app} ${record.release} (${where})${r ? `; ${r.message}` : ''}` };
@@ -90,5 +90,6 @@ export function finishPromotion(agent: Agent, record: PromotionRecord, fluxAwait
   agent.setOutput('reconciled', String(record.reconciliation?.ok === true));
   uploadPromotionSummary(agent, record);
   const { result, message } = promotionOutcome(record, fluxAwaited);
+  if (result === 'Succeeded') agent.progress(100, message.split('\n')[0]);
   agent.setResult(result, message);
 }

@@ -30,6 +30,8 @@ export interface PromotionRecord {
   pullRequest?: { id: number; url: string; created: boolean };
   /** Older open promotion PRs abandoned in favour of this one. */
   superseded?: number[];
+  /** This promotion's own earlier PRs, abandoned because they conflicted or the target changed the folder under them. */
+  rebuilt?: number[];
   outcome?: 'unchanged' | 'pushed' | 'merged' | 'pull-request';
   deployedCommit?: string;
   reconciliation?: ReconciliationResult;
@@ -88,7 +90,7 @@ export function promotionMarkdown(record: PromotionRecord): string {
     unchanged: 'The environment already held exactly these manifests: nothing was committed.',
     pushed: `Pushed \`${record.deployedCommit?.slice(0, 12)}\` directly to the target branch.`,
     merged: `Pull request ${record.pullRequest ? `[${record.pullRequest.id}](${record.pullRequest.url})` : ''} merged as \`${record.deployedCommit?.slice(0, 12)}\`.`,
-    'pull-request': `Pull request ${record.pullRequest ? `[${record.pullRequest.id}](${record.pullRequest.url})` : ''} ${record.pullRequest?.created ? 'opened' : 'updated'}; the merge was not awaited.`,
+    'pull-request': `Pull request ${record.pullRequest ? `[${record.pullRequest.id}](${record.pullRequest.url})` : ''} ${record.pullRequest?.created ? 'opened' : 'adopted'}; the merge was not awaited.`,
   };
   out.push(`| | |`, `|---|---|`);
   out.push(`| Repository | ${record.repositoryUrl ? `[${cell(record.repository ?? '')}](${record.repositoryUrl})` : cell(record.repository ?? '')} |`);
@@ -105,6 +107,8 @@ export function promotionMarkdown(record: PromotionRecord): string {
   out.push('', record.outcome ? outcome[record.outcome] : unfinished, '');
   if (record.error) out.push('```', record.error.replace(/```/g, "'''"), '```', '');
   if (record.superseded?.length) out.push(`Abandoned the superseded pull request(s) ${record.superseded.join(', ')}.`, '');
+  if (record.rebuilt?.length)
+    out.push(`Abandoned the stale pull request(s) ${record.rebuilt.join(', ')} of this promotion and rebuilt the change on the current target.`, '');
   if (record.changes) out.push('### Changes', '', ...changeLines(record.changes, 200), '');
   const r = record.reconciliation;
   if (r) {

@@ -81,6 +81,7 @@ export async function deliverPromotion(agent: Agent, inputs: PromoteInputs, subj
       steps.changes = pushed.changes;
       steps.commitId = pushed.commit.recordedCommitId;
       steps.delivery = pushed.delivery;
+      agent.progress(50, pushed.delivery.outcome === 'pushed' ? `Pushed to ${inputs.targetBranch}` : `${inputs.targetBranch} already holds the release`);
     } else {
       steps.delivery = await deliverByPullRequest(ctx, steps);
     }

@@ -58,7 +58,7 @@ describe('waitForPullRequestMerge timing (injected clock and wait)', () => {
       assert.ok(e instanceof PullRequestWaitTimeoutError, String(e));
       assert.equal(
         e.message,
-        'pull request 7 (https://dev.azure.com/contoso/demo/_git/gitops/pullrequest/7) was not merged within 1 min; last seen: active, merge status succeeded, auto-complete on, waiting for 1 of 1 required reviewer(s) to approve',
+        'pull request 7 (https://dev.azure.com/contoso/demo/_git/gitops/pullrequest/7) was not merged within 1 min; last seen: active, merge status succeeded, auto-complete on, waiting for 1 of 1 required reviewer(s) to approve; held by: required reviewer(s) g1 not yet approved',
       );
       return true;
     });

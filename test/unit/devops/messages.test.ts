@@ -5,6 +5,7 @@ import { connectWithJobToken, connectWithPat } from '../../../shared/devops/conn
 import { DevOpsError, describeFailure, maskSecrets, wrapFailure } from '../../../shared/devops/errors';
 import {
   describeWaitingState,
+  describeWhatHolds,
   judgePullRequest,
   PullRequestAbandonedError,
   PullRequestConflictError,
@@ -166,6 +167,30 @@ describe('pull request states', () => {
     // The last read's failure, whatever was thrown, is told as text (not "[object Object]").
     assert.match(new PullRequestWaitTimeoutError(held, 90_000, new Error('socket hang up')).message, /; the last read failed: socket hang up$/);
     assert.match(new PullRequestWaitTimeoutError(held, 90_000, { statusCode: 503 }).message, /; the last read failed: \{"statusCode":503\}$/);
+  });
+
+  it('names what holds a PR: conflicts, draft, required reviewers not approved, a reviewer waiting for the author, auto-complete off, else policies', () => {
+    const holds = (extra: Parameters<typeof pr>[0]) => describeWhatHolds(pr({ autoCompleteSetBy: { id: 'u1' }, ...extra }));
+    assert.deepEqual(
+      holds({
+        reviewers: [
+          { id: 'a', displayName: 'Release Approver', vote: 0, isRequired: true },
+          { id: 'b', displayName: 'Ops', vote: 5, isRequired: true },
+          { id: 'c', vote: -5, isRequired: true },
+          { id: 'd', displayName: 'Optional', vote: 0, isRequired: false },
+        ],
+      }),
+      ['required reviewer(s) Release Approver, c not yet approved', 'reviewer(s) c waiting for the author'],
+    );
+    assert.deepEqual(holds({ mergeStatus: PullRequestAsyncStatus.Conflicts, isDraft: true, autoCompleteSetBy: undefined }), [
+      'merge conflicts with refs/heads/main',
+      'it is a draft',
+      'auto-complete is off: someone must complete it',
+    ]);
+    assert.deepEqual(holds({ mergeStatus: PullRequestAsyncStatus.Queued }), ['the merge is not computed yet']);
+    assert.deepEqual(holds({}), ['branch policies not yet met (e.g. a build or comment resolution)']);
+    const held = pr({ autoCompleteSetBy: { id: 'u1' }, reviewers: [{ id: 'a', displayName: 'Release Approver', vote: 0, isRequired: true }] });
+    assert.match(new PullRequestWaitTimeoutError(held, 60_000).message, /; held by: required reviewer\(s\) Release Approver not yet approved$/);
   });
 
   it('truncates long fields with a note', () => {

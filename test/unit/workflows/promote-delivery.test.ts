@@ -56,7 +56,7 @@ describe('promotion delivery and outcome (emulator, in-memory agent, no bundle)'
     const second = await deliver(name, inputs);
     assert.equal(second.outputs.get('pullRequestId'), id);
     assert.ok(second.infoLines.includes(`Adopted pull request ${id}: ${url}`), second.infoLines.join('\n'));
-    assert.ok(second.summaries[0].markdown.includes(`Pull request [${id}](${url}) updated; the merge was not awaited.`));
+    assert.ok(second.summaries[0].markdown.includes(`Pull request [${id}](${url}) adopted; the merge was not awaited.`));
   });
 
   it('pull request with auto-complete: waits for the merge and reports the merge commit', async () => {

@@ -4,7 +4,8 @@ import type { ReconciliationResult } from '../../../shared/azure/wait';
 import { fillPlaceholders } from '../../../shared/workflows/placeholders';
 import { promotionRecord } from '../../../shared/workflows/promote-context';
 import { finishPromotion, promotionOutcome } from '../../../shared/workflows/promote-outcome';
-import type { PromotionRecord } from '../../../shared/workflows/promote-report';
+import { fluxProgress } from '../../../shared/workflows/promote-flux';
+import { promotionMarkdown, PromotionRecord } from '../../../shared/workflows/promote-report';
 import { subject } from './promotion-world';
 
 const DEPLOYED = 'fedcba9876543210fedcba9876543210fedcba98';
@@ -48,6 +49,26 @@ describe('promotion outcome', () => {
       result: 'Succeeded',
       message: `Pull request 12 opened for web 7 -> dev ${where}; not waiting for the merge`,
     });
+  });
+
+  it('says adopted, not opened, for a pull request an earlier run opened', () => {
+    const r = record({ delivery: { outcome: 'pull-request' }, pullRequest: { id: 12, url: 'https://x/pr/12', created: false } });
+    assert.equal(promotionOutcome(r, false).message, `Pull request 12 adopted for web 7 -> dev ${where}; not waiting for the merge`);
+    assert.match(promotionMarkdown(r), /^Pull request \[12\]\(https:\/\/x\/pr\/12\) adopted; the merge was not awaited\.$/m);
+  });
+
+  it('maps Flux progress into 60-95% and reports 100% only for a promotion that succeeded', () => {
+    assert.deepEqual([fluxProgress(0, 1), fluxProgress(1, 2), fluxProgress(2, 2), fluxProgress(0, 0)], [60, 77.5, 95, 60]);
+    const done = new MemoryAgent();
+    finishPromotion(done, record({ delivery: { outcome: 'merged', deployedCommit: DEPLOYED }, reconciliation: reconciled(true, 'done') }), true);
+    assert.deepEqual(done.progressReports, [{ percent: 100, operation: `web 7 promoted to dev at fedcba987654 ${where}; done` }]);
+    const failed = new MemoryAgent();
+    finishPromotion(
+      failed,
+      record({ delivery: { outcome: 'merged', deployedCommit: DEPLOYED }, reconciliation: reconciled(false, 'arc-1: not compliant') }),
+      true,
+    );
+    assert.deepEqual(failed.progressReports, []);
   });
 
   it('fails with the reconciliation message when Flux did not reconcile', () => {

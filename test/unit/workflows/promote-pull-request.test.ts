@@ -30,14 +30,14 @@ describe('promotion through a pull request: branch choice and supersede (emulato
     const made = await world.newRepo();
     const { ctx, agent } = await promotionContext(world, made.name);
     const main = (await readBranchHead(ctx.conn, ctx.repo, 'main'))!;
-    assert.equal(await choosePromotionBranch(ctx, BRANCH, main), BRANCH);
+    assert.deepEqual(await choosePromotionBranch(ctx, BRANCH, main), { branch: BRANCH, abandoned: [] });
     assert.deepEqual(agent.infoLines, []);
   });
 
   it('reuses the named branch when it already holds the target head (an earlier run of this promotion)', async () => {
     const { ctx, agent } = await withBranch(BRANCH);
     const main = (await readBranchHead(ctx.conn, ctx.repo, 'main'))!;
-    assert.equal(await choosePromotionBranch(ctx, BRANCH, main), BRANCH);
+    assert.deepEqual(await choosePromotionBranch(ctx, BRANCH, main), { branch: BRANCH, abandoned: [] });
     assert.deepEqual(agent.infoLines, []);
   });
 
@@ -45,7 +45,7 @@ describe('promotion through a pull request: branch choice and supersede (emulato
     const { ctx, agent, name } = await withBranch(BRANCH);
     await world.emu.admin.seedFiles(PROJECT, name, 'main', { 'README.md': 'moved on\n' }, 'another change');
     const main = (await readBranchHead(ctx.conn, ctx.repo, 'main'))!;
-    assert.equal(await choosePromotionBranch(ctx, BRANCH, main), `${BRANCH}-2`);
+    assert.deepEqual(await choosePromotionBranch(ctx, BRANCH, main), { branch: `${BRANCH}-2`, abandoned: [] });
     assert.deepEqual(agent.infoLines, [`${BRANCH} is left over from an earlier promotion and behind main: not reusing it`]);
   });
 
@@ -54,7 +54,7 @@ describe('promotion through a pull request: branch choice and supersede (emulato
     await findOrCreatePullRequest(ctx.conn, ctx.repo, { sourceBranch: BRANCH, targetBranch: 'main', title: 'Promote web 7 to dev', description: 'd' });
     await world.emu.admin.seedFiles(PROJECT, name, 'main', { 'README.md': 'moved on\n' }, 'another change');
     const main = (await readBranchHead(ctx.conn, ctx.repo, 'main'))!;
-    assert.equal(await choosePromotionBranch(ctx, BRANCH, main), BRANCH);
+    assert.deepEqual(await choosePromotionBranch(ctx, BRANCH, main), { branch: BRANCH, abandoned: [] });
     assert.deepEqual(agent.infoLines, []);
   });
 

@@ -1,0 +1,268 @@
+/**
+ * GitOpsPromote@1's safety when promotions meet (issue #10), as the agent runs the built bundle
+ * against the Azure DevOps emulator and the ARM emulator's Flux simulation: a promotion adopts only
+ * its own pull request, rebuilds a conflicted one, reports progress to the end, and says what
+ * holds a pull request that is not merged in time.
+ */
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { PullRequestStatus } from 'azure-devops-node-api/interfaces/GitInterfaces';
+import { ArmEmulator, startArmEmulator } from '../emulators/arm';
+import { DevOpsEmulator, startDevOpsEmulator } from '../emulators/devops';
+import { runBuiltTask, RunTaskOptions, TaskRun } from '../harness/task-runner';
+import { toolsBin } from '../harness/process-tools';
+import { connectWithJobToken } from '../../shared/devops/connection';
+import { resolveRepository } from '../../shared/devops/repository';
+
+const root = process.cwd();
+const promoteDir = path.join(root, 'dist/tasks/GitOpsPromote/v1');
+const publishDir = path.join(root, 'dist/tasks/GitOpsCiPublish/v1');
+const PROJECT = 'Voting';
+const BRANCH = 'gitops-flow/voting-app/dev/20261127.1';
+const runs: TaskRun[] = [];
+const cleanup: string[] = [];
+
+describe('GitOpsPromote@1 bundle: promotions that meet (adoption, conflicts, progress, merge timeout)', function () {
+  this.timeout(180_000);
+  let devops: DevOpsEmulator;
+  let arm: ArmEmulator;
+  let bundle: string;
+  let bare: string;
+  let connectionId: string;
+  let oidcRequestUri: string;
+
+  const git = (...args: string[]) => execFileSync('git', ['--git-dir', bare, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  const head = (branch = 'main') => git('rev-parse', `refs/heads/${branch}`);
+  const changedFolders = (commit: string) => [
+    ...new Set(
+      git('diff', '--name-only', `${commit}^1`, commit)
+        .split('\n')
+        .map((f) => f.split('/').slice(0, 3).join('/')),
+    ),
+  ];
+
+  async function promote(inputs: Record<string, string>, extra: Partial<RunTaskOptions> = {}): Promise<TaskRun> {
+    const run = await runBuiltTask({
+      taskDir: promoteDir,
+      inputs: {
+        bundle,
+        environment: 'dev',
+        gitopsRepository: 'gitops',
+        azureSubscription: connectionId,
+        clusters: 'arc-nonprod',
+        clusterResourceGroup: arm.resourceGroup,
+        kustomizations: 'voting-app-dev',
+        reconcileTimeoutMinutes: '1',
+        nonCompliantGraceSeconds: '2',
+        mergeTimeoutMinutes: '1',
+        ...inputs,
+      },
+      variables: {
+        'System.CollectionUri': `${devops.url}/`,
+        'System.TeamProject': PROJECT,
+        'System.OidcRequestUri': oidcRequestUri,
+        'Build.BuildId': '78',
+        'Build.BuildNumber': '20261127.4',
+      },
+      endpoints: {
+        SystemVssConnection: { url: `${devops.url}/`, scheme: 'OAuth', parameters: { AccessToken: devops.token } },
+        [connectionId]: {
+          url: arm.armUrl,
+          scheme: 'WorkloadIdentityFederation',
+          parameters: { tenantid: arm.tenantId, serviceprincipalid: arm.clientId },
+          data: { subscriptionId: arm.subscriptionId, activeDirectoryAuthority: arm.tokenUrl },
+        },
+      },
+      env: { PATH: `${toolsBin()}${path.delimiter}${process.env.PATH}`, NODE_EXTRA_CA_CERTS: arm.caCertFile },
+      ...extra,
+    });
+    runs.push(run);
+    return run;
+  }
+
+  /** Without Flux, for the tests about the repository only. */
+  const promoteNoFlux = (inputs: Record<string, string>) => promote({ waitForReconciliation: 'false', ...inputs });
+
+  async function pullRequests() {
+    const conn = connectWithJobToken(devops.url, devops.token);
+    const repo = await resolveRepository(conn, `${PROJECT}/gitops`);
+    const all = await conn.git.getPullRequests(repo.id, { status: PullRequestStatus.All }, PROJECT, undefined, 0, 1000);
+    return { conn, repo, all: all.sort((a, b) => a.pullRequestId! - b.pullRequestId!) };
+  }
+
+  /** The task's progress reports, in order: [percent, operation]. */
+  const progress = (run: TaskRun) =>
+    [...run.stdout.matchAll(/^##vso\[task\.setprogress value=(\d+);\](.*)$/gm)].map((m) => [Number(m[1]), m[2]] as [number, string]);
+
+  before(async () => {
+    const app = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-safety-app-'));
+    cleanup.push(app);
+    fs.cpSync(path.join(root, 'examples/app'), app, { recursive: true });
+    const published = await runBuiltTask({
+      taskDir: publishDir,
+      inputs: {
+        templates: 'deploy/kustomize/overlays/{environment}',
+        environments: 'dev,stage,prod',
+        valuesFile: 'deploy/environments/{environment}.yaml',
+        images: 'WEB=contosoacr.azurecr.io/voting/web:src/web',
+        tagStrategy: 'fixed',
+        tag: '1.5.0',
+        appName: 'voting-app',
+        dockerfiles: '',
+        publishArtifact: 'false',
+      },
+      variables: {
+        'Build.SourcesDirectory': app,
+        'Build.BuildId': '42',
+        'Build.BuildNumber': '20261127.1',
+        'Build.SourceVersion': 'a'.repeat(40),
+        'Build.SourceBranch': 'refs/heads/main',
+        'Build.Repository.Name': 'voting-app',
+      },
+      env: { PATH: `${toolsBin()}${path.delimiter}${process.env.PATH}` },
+    });
+    runs.push(published);
+    assert.equal(published.result, 'Succeeded', published.stdout);
+    bundle = published.outputs.bundlePath;
+
+    devops = await startDevOpsEmulator({ org: 'contoso' });
+    devops.admin.createProject(PROJECT);
+    await devops.admin.createRepository(PROJECT, 'gitops', { defaultBranch: 'main' });
+    const seed: Record<string, Buffer> = {};
+    const walk = (dir: string, rel: string) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(path.join(dir, e.name), `${rel}${e.name}/`);
+        else seed[`${rel}${e.name}`] = fs.readFileSync(path.join(dir, e.name));
+      }
+    };
+    walk(path.join(root, 'examples/gitops'), '');
+    await devops.admin.seedFiles(PROJECT, 'gitops', 'main', seed, 'GitOps repository from examples/gitops');
+    bare = devops.admin.bareRepositoryPath(PROJECT, 'gitops');
+
+    arm = await startArmEmulator({
+      gitopsRepositoryUrl: `${devops.url}/${PROJECT}/_git/gitops`,
+      sourceHeaders: { Authorization: `Bearer ${devops.token}` },
+      clusters: [{ name: 'arc-nonprod', type: 'connectedClusters' }],
+      syncIntervalMs: 400,
+      kubectl: path.join(toolsBin(), 'kubectl'),
+    });
+    connectionId = arm.identity.addServiceConnection({ clientId: arm.clientId }).id;
+    oidcRequestUri = arm.identity.addJob({ accessToken: devops.token }).oidcRequestUri;
+  });
+
+  after(async () => {
+    await arm?.stop();
+    await devops?.stop();
+    for (const run of runs) fs.rmSync(run.folders.work, { recursive: true, force: true });
+    for (const d of cleanup) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  afterEach(async () => {
+    await devops.admin.setBranchPolicy(PROJECT, 'gitops', 'main', { requiredReviewers: 0 });
+    // Each test starts without open pull requests or promotion branches.
+    const { conn, repo, all } = await pullRequests();
+    for (const pr of all.filter((p) => p.status === PullRequestStatus.Active)) {
+      await conn.git.updatePullRequest({ status: PullRequestStatus.Abandoned }, repo.id, pr.pullRequestId!, PROJECT);
+    }
+    for (const ref of git('for-each-ref', '--format=%(refname)', 'refs/heads/gitops-flow').split('\n').filter(Boolean)) git('update-ref', '-d', ref);
+  });
+
+  it('refuses a promotionBranch without {environment}: stage’s manual pull request can never be merged by a dev promotion', async () => {
+    const before = head();
+    for (const environment of ['stage', 'dev']) {
+      const run = await promoteNoFlux({ environment, promotionBranch: 'rel/{app}/{release}', autoComplete: 'false', waitForMerge: 'false' });
+      assert.equal(run.result, 'Failed', run.stdout);
+      assert.equal(
+        run.resultMessage,
+        'Input "promotionBranch": "rel/{app}/{release}" lacks {environment}: each application and environment needs its own promotion branch, or one environment\'s promotion would adopt another\'s pull request',
+      );
+    }
+    assert.equal(head(), before);
+    assert.deepEqual((await pullRequests()).all, []);
+  });
+
+  it('does not adopt (and merge) the open pull request of another folder on the same branch name', async () => {
+    const first = await promoteNoFlux({ variables: 'LOG_LEVEL=first', autoComplete: 'false', waitForMerge: 'false' });
+    assert.equal(first.result, 'Succeeded', first.stdout);
+    const theirs = first.outputs.pullRequestId;
+    const second = await promoteNoFlux({ targetFolder: 'extra/{environment}/{app}' });
+    assert.equal(second.result, 'Succeeded', second.stdout);
+    assert.notEqual(second.outputs.pullRequestId, theirs);
+    assert.match(
+      second.stdout,
+      new RegExp(
+        `^${BRANCH.replace(/\./g, '\\.')} carries another promotion \\(it changes /apps/dev/voting-app/.*, outside /extra/dev/voting-app\\): not adopting it$`,
+        'm',
+      ),
+    );
+    assert.deepEqual(changedFolders(second.outputs.mergeCommitId), ['extra/dev/voting-app'], 'only the promoted folder is merged');
+    const { all } = await pullRequests();
+    assert.equal(all.find((p) => String(p.pullRequestId) === theirs)?.status, PullRequestStatus.Active, 'the other promotion is left for its approver');
+  });
+
+  it('rebuilds a pull request that conflicts after a concurrent promotion, instead of failing every later run', async () => {
+    const loser = await promoteNoFlux({ variables: 'LOG_LEVEL=loser', autoComplete: 'false', waitForMerge: 'false' });
+    assert.equal(loser.result, 'Succeeded', loser.stdout);
+    const stale = loser.outputs.pullRequestId;
+    const winner = await promoteNoFlux({ variables: 'LOG_LEVEL=winner', deliveryMode: 'push' });
+    assert.equal(winner.result, 'Succeeded', winner.stdout);
+
+    const later = await promoteNoFlux({ variables: 'LOG_LEVEL=later' });
+    assert.equal(later.result, 'Succeeded', later.stdout);
+    assert.match(
+      later.stdout,
+      new RegExp(`^Abandoned pull request ${stale} \\(refs/heads/${BRANCH.replace(/\./g, '\\.')}\\): it has merge conflicts with main; `, 'm'),
+    );
+    assert.match(later.stdout, new RegExp(`^Committed [0-9a-f]{12} to ${BRANCH.replace(/\./g, '\\.')}-2: `, 'm'));
+    assert.equal(later.outputs.mergeCommitId, head());
+    assert.match(git('grep', '-h', 'LOG_LEVEL', 'refs/heads/main', '--', 'apps/dev/voting-app'), /LOG_LEVEL: later/);
+    const { conn, repo, all } = await pullRequests();
+    assert.equal(all.find((p) => String(p.pullRequestId) === stale)?.status, PullRequestStatus.Abandoned);
+    const threads = await conn.git.getThreads(repo.id, Number(stale), PROJECT);
+    assert.ok(
+      threads.some((t) => t.comments?.[0]?.content?.includes('This pull request has merge conflicts with main. GitOpsPromote abandoned it')),
+      JSON.stringify(threads),
+    );
+    assert.match(later.summaries[0].markdown, new RegExp(`Abandoned the stale pull request\\(s\\) ${stale} of this promotion`));
+  });
+
+  it('reports progress through every stage to 100% after Flux reconciles, and says adopted on a re-run', async () => {
+    const run = await promote({ variables: 'LOG_LEVEL=progress' });
+    assert.equal(run.result, 'Succeeded', run.stdout);
+    const id = run.outputs.pullRequestId;
+    const seen = progress(run);
+    assert.deepEqual(seen.slice(0, 6), [
+      [0, 'Rendering voting-app 20261127.1 for dev'],
+      [10, 'Committing to gitops'],
+      [20, `Opened pull request ${id}`],
+      [30, `Waiting for pull request ${id} to be merged`],
+      [50, `Pull request ${id} merged`],
+      [60, 'Flux: 0 of 1 cluster(s) reconciled'],
+    ]);
+    assert.deepEqual(seen.slice(6, -1), [[95, 'Flux: 1 of 1 cluster(s) reconciled']]);
+    assert.equal(seen.at(-1)![0], 100);
+    assert.match(seen.at(-1)![1], /^voting-app 20261127\.1 promoted to dev at [0-9a-f]{12}/);
+
+    const opened = await promoteNoFlux({ variables: 'LOG_LEVEL=again', autoComplete: 'false', waitForMerge: 'false' });
+    const adopted = await promoteNoFlux({ variables: 'LOG_LEVEL=again', autoComplete: 'false', waitForMerge: 'false' });
+    assert.equal(adopted.outputs.pullRequestId, opened.outputs.pullRequestId);
+    assert.match(opened.resultMessage ?? '', /^Pull request \d+ opened for voting-app 20261127\.1 -> dev/);
+    assert.match(adopted.resultMessage ?? '', /^Pull request \d+ adopted for voting-app 20261127\.1 -> dev/);
+    assert.deepEqual(progress(adopted)[2], [20, `Adopted pull request ${adopted.outputs.pullRequestId}`]);
+    assert.equal(progress(adopted).at(-1)![0], 100);
+  });
+
+  it('names what holds a pull request that is not merged in time: the required reviewer who has not approved', async () => {
+    await devops.admin.setBranchPolicy(PROJECT, 'gitops', 'main', { requiredReviewers: 1 });
+    devops.admin.identity('Release Approver', { email: 'approver@contoso.example' });
+    const run = await promoteNoFlux({ variables: 'LOG_LEVEL=held', reviewers: 'required:approver@contoso.example', mergeTimeoutMinutes: '0.05' });
+    assert.equal(run.result, 'Failed', run.stdout);
+    assert.match(
+      run.resultMessage ?? '',
+      /was not merged within [\d.]+ s; last seen: active, merge status succeeded, auto-complete on, waiting for 1 of 1 required reviewer\(s\) to approve; held by: required reviewer\(s\) Release Approver not yet approved$/,
+    );
+  });
+});
