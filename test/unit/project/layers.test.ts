@@ -130,7 +130,7 @@ describe('shared/ layers', () => {
   it('catches an upward import, an import out of shared/ and the task lib outside the agent', () => {
     const root = path.resolve('/repo/shared');
     const files = new Map([
-      [path.join(root, 'manifests/parse.ts'), "import type { Finding } from '../manifests/finding';\n// import x from '../workflows/y';\n"],
+      [path.join(root, 'manifests/parse.ts'), "import type { Finding } from '../validate/finding';\n// import x from '../workflows/y';\n"],
       [path.join(root, 'report/junit.ts'), "import type { ValidationReport } from '../workflows/render-and-validate';\nimport { a } from './own';\n"],
       [path.join(root, 'validate/schema.ts'), "import data = require('../../tasks/data.json');\nexport { b } from '../manifests/model';\n"],
       [path.join(root, 'render/tools.ts'), "import * as tl from 'azure-pipelines-task-lib/task';\nimport 'azure-pipelines-task-lib';\n"],
