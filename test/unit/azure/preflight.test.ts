@@ -2,7 +2,13 @@ import * as assert from 'node:assert/strict';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
 import { authenticationFailure, describeAuthenticationFailure } from '../../../shared/azure/auth-failure';
 import { boundedCredential, TokenTimeoutError } from '../../../shared/azure/bounded-credential';
-import { AUTHENTICATION_FAILED, FluxConfigurationReader, FluxReadError, FluxReadOptions } from '../../../shared/azure/flux-reader';
+import {
+  AUTHENTICATION_FAILED,
+  createFluxConfigurationReader,
+  FluxConfigurationReader,
+  FluxReadError,
+  FluxReadOptions,
+} from '../../../shared/azure/flux-reader';
 import { armReadFailure } from '../../../shared/azure/poll-failures';
 import { checkFluxAccess, FluxPreflight } from '../../../shared/azure/preflight';
 import { ClusterRef, parseClusterRef } from '../../../shared/azure/wait';
@@ -219,6 +225,20 @@ describe('authentication failures', () => {
     assert.equal(authenticationFailure(Object.assign(new Error('outer'), { cause: wrongSecret() }))?.code, 'AADSTS7000215');
     assert.equal(authenticationFailure(Object.assign(new Error('busy'), { statusCode: 503 })), undefined);
     assert.equal(authenticationFailure(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })), undefined);
+  });
+
+  it('the ARM reader turns a token failure into an AuthenticationFailed read error (no request sent)', async () => {
+    const read = createFluxConfigurationReader({
+      credential: { getToken: () => Promise.reject(wrongSecret()) },
+      subscriptionId: '00000000-0000-0000-0000-000000000000',
+      armUrl: 'https://127.0.0.1:9',
+      clientOptions: { retryOptions: { maxRetries: 0 } },
+    });
+    await assert.rejects(read(A, 'cluster-config'), (e: FluxReadError) => {
+      assert.deepEqual([e.name, e.statusCode, e.code], ['FluxReadError', undefined, AUTHENTICATION_FAILED]);
+      assert.match(e.message, /^AADSTS7000215: Invalid client secret provided\. .*; the service principal's client secret is wrong/);
+      return true;
+    });
   });
 
   it('a read that got no token is terminal for the Flux wait, not retried until the deadline', () => {
