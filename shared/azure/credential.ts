@@ -12,6 +12,7 @@
  * register with the agent for masking, and loads @azure/identity only when called.
  */
 import type { TokenCredential } from '@azure/core-auth';
+import { boundedCredential } from './bounded-credential';
 import { AzureCloud, resolveCloud } from './clouds';
 
 export interface AzureServiceConnection {
@@ -42,6 +43,8 @@ export interface CredentialOptions {
   /** Called with every secret value obtained later (each OIDC token), for the agent's setSecret. */
   onSecret?: (value: string) => void;
   retryOptions?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
+  /** The longest one token acquisition may take (with the SDK's own retries), default 60 s; a caller's abortSignal ends it sooner. */
+  tokenTimeoutMs?: number;
 }
 
 export interface AzureCredential {
@@ -85,7 +88,15 @@ function pemSecrets(pem: string): string[] {
 
 type Identity = typeof import('@azure/identity');
 
+/** Default bound of one token acquisition: Entra answers in seconds; a minute covers the SDK's retries. */
+export const TOKEN_TIMEOUT_MS = 60_000;
+
 export function createAzureCredential(connection: AzureServiceConnection, job: PipelineJobContext = {}, options: CredentialOptions = {}): AzureCredential {
+  const made = credentialFor(connection, job, options);
+  return { ...made, credential: boundedCredential(made.credential, options.tokenTimeoutMs ?? TOKEN_TIMEOUT_MS) };
+}
+
+function credentialFor(connection: AzureServiceConnection, job: PipelineJobContext, options: CredentialOptions): AzureCredential {
   const scheme = connection.scheme.trim().toLowerCase();
   const cloud = resolveCloud({
     environment: pick(connection.data, 'environment'),

@@ -5,6 +5,7 @@
  */
 import type { TokenCredential } from '@azure/core-auth';
 import { parseRetryAfter } from '../util/retry';
+import { authenticationFailure, describeAuthenticationFailure } from './auth-failure';
 import { CLUSTER_PROVIDERS, ClusterRef } from './cluster-ref';
 import type { FluxStatus } from './flux-status';
 
@@ -26,6 +27,9 @@ export class FluxReadError extends Error {
     this.name = 'FluxReadError';
   }
 }
+
+/** FluxReadError's code when no token could be had for the read: the credential itself is the problem. */
+export const AUTHENTICATION_FAILED = 'AuthenticationFailed';
 
 export interface FluxReadOptions {
   /** Ends the request (and the SDK's own retries) when the wait's deadline comes or the wait is stopped. */
@@ -92,6 +96,10 @@ export function createFluxConfigurationReader(access: ArmAccess): FluxConfigurat
         response?: { headers?: { get(name: string): string | undefined } };
       };
       if (e.name === 'AbortError') throw new FluxReadError(e.message ?? 'the read was aborted', undefined, 'RequestAborted', undefined);
+      // no token: Entra refused the credential (a status here would be the token endpoint's, not ARM's)
+      const auth = authenticationFailure(error);
+      if (auth) throw new FluxReadError(describeAuthenticationFailure(auth), undefined, AUTHENTICATION_FAILED, undefined);
+      if (e.name === 'TokenTimeoutError') throw new FluxReadError(e.message ?? 'no access token', undefined, 'TokenTimeout', undefined);
       const headers = e.response?.headers;
       const retryAfterMs =
         parseRetryAfter(headers?.get('retry-after-ms') !== undefined ? Number(headers.get('retry-after-ms')) / 1000 : undefined) ??

@@ -7,7 +7,7 @@
  */
 import type { ClusterRef } from './cluster-ref';
 import { clusterLabel } from './cluster-ref';
-import type { FluxReadError } from './flux-reader';
+import { AUTHENTICATION_FAILED, type FluxReadError } from './flux-reader';
 
 export type FailureVerdict =
   /** Waiting cannot help: the cluster's wait fails with `message`. */
@@ -27,6 +27,14 @@ export function armReadFailure(error: unknown, context: FailureContext): Failure
   const detail = `${status ? `HTTP ${status} ` : ''}${e.code ? `${e.code}: ` : ''}${e.message ?? String(error)}`;
   const lastError = `Azure Resource Manager: ${detail}`;
   const where = `${clusterLabel(context.cluster)} (${context.cluster.clusterType})`;
+  if (e.code === AUTHENTICATION_FAILED) {
+    // a wrong or expired secret, a deleted app or federated credential: waiting does not fix it
+    return {
+      retry: false,
+      lastError,
+      message: `Microsoft Entra refused the Azure service connection's credential (${e.message ?? String(error)}): fix the service connection`,
+    };
+  }
   if (status === 401 || status === 403) {
     return {
       retry: false,

@@ -11,12 +11,12 @@ import { GitApi } from 'azure-devops-node-api/GitApi';
 import { BearerCredentialHandler } from 'azure-devops-node-api/handlers/bearertoken';
 import { PersonalAccessTokenCredentialHandler } from 'azure-devops-node-api/handlers/personalaccesstoken';
 import { BackoffOptions, RetriesExhaustedError, withRetry } from '../util/retry';
-import { Clock, systemClock } from '../util/time-budget';
+import { Clock, formatDuration, systemClock, TimeBudget } from '../util/time-budget';
 import { DevOpsError, maskSecrets, wrapFailure } from './errors';
 import { classifyIdempotent } from './transient';
 
 export interface RetrySettings extends BackoffOptions {
-  /** Time for all attempts of one request, default 2 min. */
+  /** Time for all attempts of one request, default 2 min: an attempt still in flight when it runs out is given up (a timeout). */
   budgetMs?: number;
   /** Attempts per request including the first, default 8. */
   maxAttempts?: number;
@@ -86,8 +86,11 @@ export class DevOpsConnection {
    */
   async idempotent<T>(action: string, call: (git: GitApi) => Promise<T>, retry: RetrySettings = {}): Promise<T> {
     const settings = { ...this.options.retry, ...retry };
+    // The client's socket timeout alone would let one attempt outlast a short budget (a merge wait's last minute).
+    const budget = new TimeBudget(settings.budgetMs ?? 120_000, settings.clock ?? systemClock);
+    const socketTimeout = this.options.socketTimeoutMs ?? 100_000;
     try {
-      return await withRetry(() => call(this.git), {
+      return await withRetry(() => withinTime(call(this.git), Math.min(socketTimeout, budget.remainingMs())), {
         ...settings,
         classify: (e) => classifyIdempotent(e, (settings.clock ?? systemClock)()),
         onRetry: ({ attempt, delayMs, reason }) => this.options.log?.(this.mask(`${reason} while ${action}: retry ${attempt} in ${Math.round(delayMs)} ms`)),
@@ -127,6 +130,26 @@ export class DevOpsConnection {
     );
     this.locationsReady = true;
   }
+}
+
+/**
+ * `promise`, or a timeout failure (transient, like the client's own "Request timeout: ...") once
+ * `limitMs` has passed. The request may still finish; nobody waits for it.
+ */
+function withinTime<T>(promise: Promise<T>, limitMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Request timeout: no answer within ${formatDuration(limitMs)}`)), Math.max(0, limitMs));
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: Error) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** The job token (System.AccessToken of SystemVssConnection) against System.CollectionUri. */

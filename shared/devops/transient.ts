@@ -31,7 +31,10 @@ export function transientReason(error: unknown): string {
   const f = asHttpFailure(error);
   if (f.statusCode !== undefined) return `HTTP ${f.statusCode}`;
   if (f.code) return f.code;
-  return /^Request timeout/.test(f.message ?? '') ? 'request timed out' : (f.message ?? 'network error');
+  const message = f.message ?? '';
+  // ours says how long it waited ("Request timeout: no answer within 6 s"); the client's names only the path
+  if (/^Request timeout: no answer within /.test(message)) return message.slice('Request timeout: '.length);
+  return /^Request timeout/.test(message) ? 'request timed out' : message || 'network error';
 }
 
 /**

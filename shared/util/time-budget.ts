@@ -40,8 +40,15 @@ export class TimeBudget {
   signal(parent?: AbortSignal): AbortSignal {
     // timers cap at 2^31 - 1 ms (24.8 days); a longer budget would otherwise abort at once
     const timeout = AbortSignal.timeout(Math.min(Math.ceil(this.remainingMs()), 2 ** 31 - 1));
+    // Node 20 holds a timeout signal weakly: without a listener of its own, a garbage collection
+    // drops it and a signal combined from it by AbortSignal.any never aborts (a wait past its deadline).
+    timeout.addEventListener('abort', keepUntilFired);
     return parent ? AbortSignal.any([parent, timeout]) : timeout;
   }
+}
+
+function keepUntilFired(): void {
+  // a listener is what keeps a timeout signal alive until it fires (see TimeBudget.signal)
 }
 
 /** Resolves after `ms` (never negative); rejects with the signal's reason when aborted. */

@@ -1,11 +1,13 @@
 import type { Agent } from '../agent/agent';
 import { azureServiceConnection, pipelineJobContext } from '../agent/endpoints';
 import { AzureCredential, createAzureCredential } from '../azure/credential';
+import { createFluxConfigurationReader } from '../azure/flux-reader';
+import { checkFluxAccess } from '../azure/preflight';
 import { ReconciliationResult, waitForReconciliation } from '../azure/wait';
 import { isAncestor } from '../devops/commit-ancestry';
 import { repositoryWebUrl } from '../devops/repository';
 import { InputError } from '../util/errors';
-import { formatDuration } from '../util/time-budget';
+import { formatDuration, TimeBudget } from '../util/time-budget';
 import type { PromotionContext } from './promote-context';
 import type { PromoteInputs } from './promote-inputs';
 
@@ -44,6 +46,29 @@ export function fluxProgress(reconciled: number, total: number): number {
   return 60 + (35 * reconciled) / Math.max(1, total);
 }
 
+/** The check before anything is written takes at most this long (or the Flux timeout, when shorter). */
+export const PREFLIGHT_BUDGET_MS = 60_000;
+
+/**
+ * Before anything is written: a token for Resource Manager and one read of each cluster's Flux
+ * configuration. A wrong secret, a missing role, cluster or configuration is an input error now,
+ * not a failed wait after the merge.
+ */
+export async function preflightFlux(agent: Agent, flux: NonNullable<PromoteInputs['flux']>, azure: FluxAccess): Promise<void> {
+  agent.info(
+    `Checking that the Azure service connection (${azure.flow}) can read Flux configuration ${flux.fluxConfiguration} on ${flux.clusters.length} cluster(s)`,
+  );
+  await checkFluxAccess({
+    credential: azure.credential,
+    scope: azure.cloud.scope,
+    read: createFluxConfigurationReader({ credential: azure.credential, subscriptionId: azure.subscriptionId ?? '', armUrl: azure.cloud.armUrl }),
+    clusters: flux.clusters,
+    fluxConfigurationName: flux.fluxConfiguration,
+    connectionName: flux.azureConnection,
+    budgetMs: Math.min(PREFLIGHT_BUDGET_MS, flux.timeoutMs),
+  });
+}
+
 export async function waitForFlux(
   ctx: PromotionContext,
   flux: NonNullable<PromoteInputs['flux']>,
@@ -57,6 +82,8 @@ export async function waitForFlux(
   const seen = new Map<string, string>();
   let reconciledShown = 0;
   agent.progress(fluxProgress(0, flux.clusters.length), `Flux: 0 of ${flux.clusters.length} cluster(s) reconciled`);
+  // the ancestry questions (Azure DevOps) end by the wait's deadline too
+  const deadline = new TimeBudget(flux.timeoutMs);
   try {
     const result = await waitForReconciliation(
       {
@@ -65,7 +92,7 @@ export async function waitForFlux(
         kustomizations: flux.kustomizations,
         namespaces: flux.namespaces,
         targetCommit: commitId,
-        isAncestor: (ancestor, descendant) => isAncestor(conn, repo, ancestor, descendant),
+        isAncestor: (ancestor, descendant) => isAncestor(conn, repo, ancestor, descendant, { budgetMs: deadline.remainingMs() }),
         // A configuration syncing another repository or branch would never show our commit: say so at once.
         expectedSource: { url: repositoryWebUrl(conn, repo), branch: ctx.inputs.targetBranch },
         timeoutMs: flux.timeoutMs,

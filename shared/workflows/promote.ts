@@ -14,7 +14,7 @@ import { DEFAULT_POLICY_SEVERITIES, PolicySeverities } from '../validate/policy'
 import { fillPlaceholders } from './placeholders';
 import { deliverByPush } from './promote-commit';
 import { createPromotionContext, promotionRecord, PromotionSteps, PromotionSubject } from './promote-context';
-import { prepareFluxAccess } from './promote-flux';
+import { preflightFlux, prepareFluxAccess } from './promote-flux';
 import { PromoteInputs, readPromoteInputs } from './promote-inputs';
 import { checkKustomizationOverlap } from './promote-overlap';
 import { finishPromotion, reconcile, uploadPromotionSummary } from './promote-outcome';
@@ -73,6 +73,7 @@ export async function deliverPromotion(agent: Agent, inputs: PromoteInputs, subj
   try {
     agent.progress(10, `Committing to ${inputs.repository}`);
     const azure = inputs.flux ? prepareFluxAccess(agent, inputs.flux) : undefined;
+    if (inputs.flux && azure) await preflightFlux(agent, inputs.flux, azure);
     const ctx = await createPromotionContext(agent, inputs, subject, connectionOptions);
     steps.repository = { display: ctx.repo.display, url: ctx.repositoryUrl };
     await checkKustomizationOverlap(ctx);
