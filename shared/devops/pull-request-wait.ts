@@ -149,6 +149,12 @@ export interface WaitForMergeOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * The last poll starts this long before the deadline (a tenth of the timeout when that is less),
+ * not at it: each read is bounded by the time left, and a read started at the deadline could only fail.
+ */
+export const FINAL_READ_MS = 2_000;
+
 /** Growth of the pause per unchanged poll. */
 export const POLL_GROWTH = 1.5;
 
@@ -184,6 +190,7 @@ export async function waitForPullRequestMerge(
   let lastSeen: string | undefined;
   let lastPr: PullRequestInfo | undefined;
   let delay: number | undefined;
+  const finalReadMs = Math.min(FINAL_READ_MS, Math.round(options.timeoutMs / 10));
   for (;;) {
     let pr: PullRequestInfo | undefined;
     let readError: unknown;
@@ -206,13 +213,14 @@ export async function waitForPullRequestMerge(
       if (verdict.kind === 'failed') throw verdict.error;
     }
     const remaining = budget.remainingMs();
-    if (remaining <= 0) {
+    // A read inside the final window was the last one.
+    if (remaining <= finalReadMs) {
       if (lastPr) throw new PullRequestWaitTimeoutError(lastPr, budget.totalMs, readError);
       throw readError;
     }
     delay = nextPollDelay(delay, changed, initial, ceiling);
     // A completed PR without its merge commit yet is polled quickly.
     const next = pr?.status === 'completed' ? Math.min(delay, 1000) : delay;
-    await wait(Math.min(next, remaining));
+    await wait(Math.min(next, remaining - finalReadMs));
   }
 }

@@ -52,7 +52,7 @@ function world(reads: Array<GitPullRequest | Error | ((now: number) => GitPullRe
 }
 
 describe('waitForPullRequestMerge timing (injected clock and wait)', () => {
-  it('polls at 2 s, growing 1.5x per unchanged poll up to the ceiling, and stops exactly at the timeout', async () => {
+  it('polls at 2 s, growing 1.5x per unchanged poll up to the ceiling, the last read 2 s before the timeout', async () => {
     const w = world([active()]);
     await assert.rejects(w.run({ timeoutMs: 60_000 }), (e: Error) => {
       assert.ok(e instanceof PullRequestWaitTimeoutError, String(e));
@@ -62,21 +62,21 @@ describe('waitForPullRequestMerge timing (injected clock and wait)', () => {
       );
       return true;
     });
-    assert.deepEqual(w.waits, [2000, 3000, 4500, 6750, 10125, 15188, 18437]);
-    assert.deepEqual(w.readsAt, [0, 2000, 5000, 9500, 16250, 26375, 41563, 60000]);
-    assert.equal(w.now(), 60_000);
+    assert.deepEqual(w.waits, [2000, 3000, 4500, 6750, 10125, 15188, 16437]);
+    assert.deepEqual(w.readsAt, [0, 2000, 5000, 9500, 16250, 26375, 41563, 58000]);
+    assert.equal(w.now(), 58_000);
   });
 
   it('keeps pollIntervalMs as the ceiling (default 30 s) and initialPollMs as the start', async () => {
     const w = world([active()]);
     await assert.rejects(w.run({ timeoutMs: 200_000 }), PullRequestWaitTimeoutError);
-    assert.deepEqual(w.waits, [2000, 3000, 4500, 6750, 10125, 15188, 22782, 30000, 30000, 30000, 30000, 15655]);
+    assert.deepEqual(w.waits, [2000, 3000, 4500, 6750, 10125, 15188, 22782, 30000, 30000, 30000, 30000, 13655]);
     const fast = world([active()]);
     await assert.rejects(fast.run({ timeoutMs: 1000, pollIntervalMs: 300, initialPollMs: 100 }), PullRequestWaitTimeoutError);
-    assert.deepEqual(fast.waits, [100, 150, 225, 300, 225]);
+    assert.deepEqual(fast.waits, [100, 150, 225, 300, 125], 'the last read a tenth of the timeout before it');
     const clamped = world([active()]);
     await assert.rejects(clamped.run({ timeoutMs: 350, pollIntervalMs: 100 }), PullRequestWaitTimeoutError);
-    assert.deepEqual(clamped.waits, [100, 100, 100, 50], 'an initial pause above the ceiling starts at the ceiling');
+    assert.deepEqual(clamped.waits, [100, 100, 100, 15], 'an initial pause above the ceiling starts at the ceiling');
   });
 
   it('polls fast again when the state changes, and reports each change once', async () => {
@@ -99,28 +99,29 @@ describe('waitForPullRequestMerge timing (injected clock and wait)', () => {
   });
 
   it("caps each read's retries by the time left: a Retry-After beyond the deadline is not waited for", async () => {
-    // Reads at 0 and 4 s succeed; at 8 s the server answers 503 Retry-After 5 s, with 2 s left.
+    // Reads at 0 and 4 s succeed; at 8 s the server answers 503 Retry-After 5 s, with 2 s left; the
+    // last read, 1 s (a tenth of the timeout) before the deadline, gets the same answer.
     const w = world([active(), active(), httpError(503, 5), httpError(503, 5)]);
     await assert.rejects(w.run({ timeoutMs: 10_000, initialPollMs: 4000, pollIntervalMs: 4000 }), (e: Error) => {
       assert.ok(e instanceof PullRequestWaitTimeoutError, String(e));
       assert.match(
         e.message,
-        /was not merged within 10 s; last seen: active, .*; the last read failed: reading pull request 7 of demo\/gitops: gave up after 1 attempt in 0 ms: the server asked to wait 5 s, the time budget of 0 ms has 0 ms left \(last: HTTP 503\)$/,
+        /was not merged within 10 s; last seen: active, .*; the last read failed: reading pull request 7 of demo\/gitops: gave up after 1 attempt in 0 ms: the server asked to wait 5 s, the time budget of 1 s has 1 s left \(last: HTTP 503\)$/,
       );
       return true;
     });
-    assert.deepEqual(w.readsAt, [0, 4000, 8000, 10000]);
-    assert.deepEqual(w.waits, [4000, 4000, 2000]);
-    assert.equal(w.now(), 10_000, 'nothing ran past the timeout');
+    assert.deepEqual(w.readsAt, [0, 4000, 8000, 9000]);
+    assert.deepEqual(w.waits, [4000, 4000, 1000]);
+    assert.equal(w.now(), 9_000, 'nothing ran past the timeout');
   });
 
   it('retries a failing read with backoff inside the time left, never past it', async () => {
     // From 8 s on every read fails with 503 (no Retry-After): backoff 250, 500, 1000 ms fits in the
-    // 2 s left, the next (2000 ms) does not; then the last poll at the deadline, with no retries.
+    // 2 s left, the next (2000 ms) does not; that read ended inside the final second, so it was the last.
     const w = world([active(), active(), httpError(503)]);
     await assert.rejects(w.run({ timeoutMs: 10_000, initialPollMs: 4000, pollIntervalMs: 4000 }), PullRequestWaitTimeoutError);
-    assert.deepEqual(w.readsAt, [0, 4000, 8000, 8250, 8750, 9750, 10000]);
-    assert.deepEqual(w.waits, [4000, 4000, 250, 500, 1000, 250]);
+    assert.deepEqual(w.readsAt, [0, 4000, 8000, 8250, 8750, 9750]);
+    assert.deepEqual(w.waits, [4000, 4000, 250, 500, 1000]);
     assert.ok(w.readsAt.every((t) => t <= 10_000));
   });
 
