@@ -166,6 +166,11 @@ export interface WaitForMergeOptions {
   signal?: AbortSignal;
 }
 
+/** The connection's own timeout of a request given no time at all ("Request timeout: no answer within 0 ms"). */
+function isOwnZeroTimeout(error: unknown): boolean {
+  return error instanceof Error && error.message === `Request timeout: no answer within ${formatDuration(0)}`;
+}
+
 /** Growth of the pause per unchanged poll. */
 export const POLL_GROWTH = 1.5;
 
@@ -204,12 +209,15 @@ export async function waitForPullRequestMerge(
   for (;;) {
     let pr: PullRequestInfo | undefined;
     let readError: unknown;
+    const readBudgetMs = budget.remainingMs();
     try {
-      pr = await getPullRequest(conn, repo, id, { ...retry, budgetMs: budget.remainingMs() });
+      pr = await getPullRequest(conn, repo, id, { ...retry, budgetMs: readBudgetMs });
     } catch (error) {
       // A transient failure that outlasted the read's retries: poll again while time is left.
-      if (!isTransientFailure(error instanceof DevOpsError ? (error.cause ?? error) : error)) throw error;
-      readError = error;
+      const cause = error instanceof DevOpsError ? (error.cause ?? error) : error;
+      if (!isTransientFailure(cause)) throw error;
+      // The read at the deadline has no time for an answer: our own timeout then says nothing about the service.
+      if (!(readBudgetMs <= 0 && lastPr && isOwnZeroTimeout(cause))) readError = error;
     }
     let changed = false;
     if (pr) {

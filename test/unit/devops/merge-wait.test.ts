@@ -136,6 +136,23 @@ describe('waitForPullRequestMerge timing (injected clock and wait)', () => {
     await assert.rejects(never.run({ timeoutMs: 5000 }), /gave up after 1 attempt .*HTTP 503/, 'never seen: the read error itself');
   });
 
+  it('a read at the deadline that our own zero-time limit cuts off is not reported as a failed read', async () => {
+    // Over HTTP no answer beats a 0 ms limit: the state of the previous read is the last seen, and nothing failed.
+    const readsAt: number[] = [];
+    const conn = connectWithJobToken('https://dev.azure.com/contoso', 'token', { retry: { baseDelayMs: 500, random: () => 0 } });
+    let now = 0;
+    conn.git.getPullRequest = () => (readsAt.push(now), now < 3000 ? Promise.resolve(active()) : new Promise<GitPullRequest>(() => undefined));
+    const wait = (ms: number) => ((now += ms), Promise.resolve());
+    await assert.rejects(waitForPullRequestMerge(conn, repo, 7, { timeoutMs: 3000, clock: () => now, wait }), (e: Error) => {
+      assert.ok(e instanceof PullRequestWaitTimeoutError, String(e));
+      assert.equal(e.lastError, undefined);
+      assert.match(e.message, /was not merged within 3 s; last seen: active, .*; held by: required reviewer\(s\) g1 not yet approved$/);
+      return true;
+    });
+    assert.deepEqual(readsAt, [0, 2000, 3000], 'the last read at the deadline');
+    assert.equal(now, 3000);
+  });
+
   it('nextPollDelay: start, growth, ceiling, reset', () => {
     assert.deepEqual(
       [
