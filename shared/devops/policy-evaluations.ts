@@ -60,7 +60,7 @@ export function unmetBlockingPolicies(records: PolicyEvaluationRecord[]): UnmetP
 }
 
 /**
- * Reads the PR's evaluations: one request, retried only within `retry.budgetMs` (default 15 s,
+ * Reads the PR's evaluations: one request, retried only within `retry.budgetMs` (default 5 s,
  * 3 attempts). Never throws: a failure (403 without policy read) comes back as `{ error }`.
  */
 export async function readUnmetPolicies(conn: DevOpsConnection, repo: Repository, pullRequestId: number, retry: RetrySettings = {}): Promise<PolicyReading> {
@@ -70,7 +70,7 @@ export async function readUnmetPolicies(conn: DevOpsConnection, repo: Repository
     const records = await conn.idempotent(
       `reading the policy evaluations of pull request ${pullRequestId} of ${repo.display}`,
       () => api.getPolicyEvaluations(repo.project.id, artifactId),
-      { budgetMs: 15_000, maxAttempts: 3, ...retry },
+      { budgetMs: 5_000, maxAttempts: 3, ...retry },
     );
     return { unmet: unmetBlockingPolicies(records ?? []) };
   } catch (error) {

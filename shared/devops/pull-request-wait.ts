@@ -153,7 +153,7 @@ export interface WaitForMergeOptions {
    */
   initialPollMs?: number;
   /**
-   * At the timeout, read the PR's policy evaluations (one request of at most 15 s) to name the
+   * At the timeout, read the PR's policy evaluations (one request of at most 5 s, past the deadline) to name the
    * blocking policies not yet approved; default off.
    */
   explainPolicies?: boolean;
@@ -166,9 +166,12 @@ export interface WaitForMergeOptions {
   signal?: AbortSignal;
 }
 
-/** The connection's own timeout of a request given no time at all ("Request timeout: no answer within 0 ms"). */
-function isOwnZeroTimeout(error: unknown): boolean {
-  return error instanceof Error && error.message === `Request timeout: no answer within ${formatDuration(0)}`;
+/** Below this, a read's own timeout is the deadline's doing, not the service's. */
+const SHORT_READ_MS = 1000;
+
+/** The connection's own limit on a request ("Request timeout: no answer within 9 ms"), not the client's socket timeout. */
+function isOwnTimeout(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('Request timeout: no answer within ');
 }
 
 /** Growth of the pause per unchanged poll. */
@@ -205,6 +208,7 @@ export async function waitForPullRequestMerge(
   const retry: RetrySettings = { ...(options.clock ? { clock: options.clock } : {}), ...(options.wait ? { wait: options.wait } : {}) };
   let lastSeen: string | undefined;
   let lastPr: PullRequestInfo | undefined;
+  let lastReadError: unknown;
   let delay: number | undefined;
   for (;;) {
     let pr: PullRequestInfo | undefined;
@@ -216,9 +220,11 @@ export async function waitForPullRequestMerge(
       // A transient failure that outlasted the read's retries: poll again while time is left.
       const cause = error instanceof DevOpsError ? (error.cause ?? error) : error;
       if (!isTransientFailure(cause)) throw error;
-      // The read at the deadline has no time for an answer: our own timeout then says nothing about the service.
-      if (!(readBudgetMs <= 0 && lastPr && isOwnZeroTimeout(cause))) readError = error;
+      // A read given almost no time (the one at the deadline) cut off by our own limit says nothing
+      // about the service: the previous read's outcome stands.
+      readError = readBudgetMs < SHORT_READ_MS && lastPr && isOwnTimeout(cause) ? lastReadError : error;
     }
+    lastReadError = readError;
     let changed = false;
     if (pr) {
       const seen = describeWaitingState(pr);
