@@ -25,6 +25,11 @@ export const LAZY_PARTS = [
     packages: ['azure-devops-node-api/WorkItemTrackingApi', 'azure-devops-node-api/interfaces/WorkItemTrackingInterfaces'],
   },
   {
+    name: 'devops-policy',
+    why: 'only a merge wait that times out reads the policy evaluations to say what holds the pull request',
+    packages: ['azure-devops-node-api/PolicyApi'],
+  },
+  {
     name: 'ntlm',
     why: 'typed-rest-client loads every credential handler; the tasks never authenticate with NTLM (underscore, des.js, js-md4)',
     modules: ['node_modules/typed-rest-client/handlers/ntlm.js'],

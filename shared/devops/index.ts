@@ -11,6 +11,7 @@ export * from './identities';
 export * from './work-items';
 export * from './pull-requests';
 export * from './pull-request-wait';
+export * from './policy-evaluations';
 export * from './commit-ancestry';
 export * from './statuses';
 export * from './comment-thread';

@@ -7,6 +7,7 @@ import { errorMessage } from '../util/errors';
 import { Clock, formatDuration, sleep, TimeBudget } from '../util/time-budget';
 import { DevOpsConnection, RetrySettings } from './connection';
 import { DevOpsError } from './errors';
+import { PolicyReading, readUnmetPolicies } from './policy-evaluations';
 import { getPullRequest, PullRequestInfo } from './pull-requests';
 import { Repository } from './repository';
 import { isTransientFailure } from './transient';
@@ -57,14 +58,18 @@ export class PullRequestWaitTimeoutError extends PullRequestError {
   /** The last read's failure, when the last read failed (the state is then from an earlier one). */
   readonly lastError?: unknown;
 
-  constructor(pr: PullRequestInfo, waitedMs: number, lastError?: unknown) {
+  /** The PR's policy evaluations when they were read: the unmet blocking policies, or why not. */
+  readonly policies?: PolicyReading;
+
+  constructor(pr: PullRequestInfo, waitedMs: number, lastError?: unknown, policies?: PolicyReading) {
     super(
       pr,
-      `was not merged within ${formatDuration(waitedMs)}; last seen: ${describeWaitingState(pr)}; held by: ${describeWhatHolds(pr).join('; ')}` +
+      `was not merged within ${formatDuration(waitedMs)}; last seen: ${describeWaitingState(pr)}; held by: ${describeWhatHolds(pr, policies).join('; ')}` +
         (lastError === undefined ? '' : `; the last read failed: ${errorMessage(lastError)}`),
     );
     this.name = 'PullRequestWaitTimeoutError';
     this.lastError = lastError;
+    this.policies = policies;
   }
 }
 
@@ -85,11 +90,12 @@ function reviewerName(r: PullRequestInfo['reviewers'][number]): string {
 }
 
 /**
- * What keeps an active PR from merging, from its state alone (merge status, draft, auto-complete,
- * reviewers' votes): the policy evaluations API is not read, so a policy other than required
- * reviewers (a build, comment resolution) shows as "branch policies not yet met".
+ * What keeps an active PR from merging: its state (merge status, draft, auto-complete, reviewers'
+ * votes), and the blocking policies not yet approved when its evaluations were read ('policy
+ * "Build" queued'). Without them (not read, or the read failed) an unnamed policy shows as
+ * "branch policies not yet met", and a failed read is said.
  */
-export function describeWhatHolds(pr: PullRequestInfo): string[] {
+export function describeWhatHolds(pr: PullRequestInfo, policies?: PolicyReading): string[] {
   const held: string[] = [];
   if (pr.mergeStatus === 'conflicts') held.push(`merge conflicts with ${pr.targetRefName}`);
   else if (pr.mergeStatus === 'queued' || pr.mergeStatus === 'notSet') held.push('the merge is not computed yet');
@@ -99,7 +105,13 @@ export function describeWhatHolds(pr: PullRequestInfo): string[] {
   const author = pr.reviewers.filter((r) => r.vote === -5);
   if (author.length > 0) held.push(`reviewer(s) ${author.map(reviewerName).join(', ')} waiting for the author`);
   if (!pr.autoComplete) held.push('auto-complete is off: someone must complete it');
+  if (policies && 'unmet' in policies) {
+    for (const p of policies.unmet) held.push(`policy "${p.name}" ${p.status}`);
+    if (held.length === 0) held.push('no blocking policy is unmet: the service has not completed it yet');
+    return held;
+  }
   if (held.length === 0) held.push('branch policies not yet met (e.g. a build or comment resolution)');
+  if (policies) held.push(`the policy evaluations could not be read: ${errorMessage(policies.error)}`);
   return held;
 }
 
@@ -140,6 +152,11 @@ export interface WaitForMergeOptions {
    * pollIntervalMs, and drops back to this when the state changes.
    */
   initialPollMs?: number;
+  /**
+   * At the timeout, read the PR's policy evaluations (one request of at most 5 s, past the deadline) to name the
+   * blocking policies not yet approved; default off.
+   */
+  explainPolicies?: boolean;
   /** Called when the observed state changes, e.g. to log it. */
   onProgress?: (pr: PullRequestInfo) => void;
   /** Pauses (between polls, and between retries of a read); default a timer honouring `signal`. */
@@ -215,7 +232,10 @@ export async function waitForPullRequestMerge(
     const remaining = budget.remainingMs();
     // A read inside the final window was the last one.
     if (remaining <= finalReadMs) {
-      if (lastPr) throw new PullRequestWaitTimeoutError(lastPr, budget.totalMs, readError);
+      if (lastPr) {
+        const policies = options.explainPolicies && lastPr.status === 'active' ? await readUnmetPolicies(conn, repo, id, retry) : undefined;
+        throw new PullRequestWaitTimeoutError(lastPr, budget.totalMs, readError, policies);
+      }
       throw readError;
     }
     delay = nextPollDelay(delay, changed, initial, ceiling);

@@ -281,6 +281,7 @@ async function waitForMerge(ctx: PromotionContext, id: number, budget: TimeBudge
   agent.info(`Waiting up to ${formatDuration(timeoutMs)} for pull request ${id} to be merged`);
   const merged = await waitForPullRequestMerge(ctx.conn, ctx.repo, id, {
     timeoutMs,
+    explainPolicies: true,
     onProgress: (seen) => agent.info(`Pull request ${seen.id}: ${seen.status}${seen.mergeStatus ? `, merge ${seen.mergeStatus}` : ''}`),
   });
   agent.setOutput('mergeCommitId', merged.commitId);

@@ -255,14 +255,14 @@ describe('GitOpsPromote@1 bundle: promotions that meet (adoption, conflicts, pro
     assert.equal(progress(adopted).at(-1)![0], 100);
   });
 
-  it('names what holds a pull request that is not merged in time: the required reviewer who has not approved', async () => {
+  it('names what holds a pull request that is not merged in time: the required reviewer who has not approved, and the unmet policy', async () => {
     await devops.admin.setBranchPolicy(PROJECT, 'gitops', 'main', { requiredReviewers: 1 });
     devops.admin.identity('Release Approver', { email: 'approver@contoso.example' });
     const run = await promoteNoFlux({ variables: 'LOG_LEVEL=held', reviewers: 'required:approver@contoso.example', mergeTimeoutMinutes: '0.05' });
     assert.equal(run.result, 'Failed', run.stdout);
     assert.match(
       run.resultMessage ?? '',
-      /was not merged within [\d.]+ s; last seen: active, merge status succeeded, auto-complete on, waiting for 1 of 1 required reviewer\(s\) to approve; held by: required reviewer\(s\) Release Approver not yet approved$/,
+      /was not merged within [\d.]+ s; last seen: active, merge status succeeded, auto-complete on, waiting for 1 of 1 required reviewer\(s\) to approve; held by: required reviewer\(s\) Release Approver not yet approved; policy "Minimum number of reviewers" rejected$/,
     );
   });
 });

@@ -62,6 +62,23 @@ export const WIT_LOCATIONS: ApiResourceLocation[] = [
   },
 ];
 
+/**
+ * Policy: evaluations (PolicyApi getPolicyEvaluations). A preview resource (released 0.0), so client
+ * 17.x, asking for 7.2-preview.1, negotiates 7.1-preview.1.
+ */
+export const POLICY_LOCATIONS: ApiResourceLocation[] = [
+  {
+    id: 'c23ddff5-229c-4d04-a80b-0fdce9f360c8',
+    area: 'policy',
+    resourceName: 'evaluations',
+    routeTemplate: '{project}/_apis/{area}/{resource}',
+    resourceVersion: 1,
+    minVersion: '5.0',
+    maxVersion: '7.1',
+    releasedVersion: '0.0',
+  },
+];
+
 export const LOCATION_LOCATIONS: ApiResourceLocation[] = [
   {
     id: 'e81700f7-3be2-46de-8624-2eb35882fcaa',
@@ -91,5 +108,6 @@ export function locationsFor(area: string): ApiResourceLocation[] {
   if (a === 'git') return GIT_LOCATIONS;
   if (a === 'location') return LOCATION_LOCATIONS;
   if (a === 'wit') return WIT_LOCATIONS;
+  if (a === 'policy') return POLICY_LOCATIONS;
   return [];
 }

@@ -11,6 +11,7 @@ import { RESOURCE_AREAS, locationsFor } from './locations';
 import { PullRequests } from './pull-requests';
 import { commitRoutes } from './routes/commits';
 import { identityRoutes } from './routes/identities';
+import { policyRoutes } from './routes/policy';
 import { pullRequestRoutes } from './routes/pull-requests';
 import { repositoryRoutes } from './routes/repositories';
 import { Ctx, matchSegments, Reply, Route, RouteDeps } from './routes/routing';
@@ -57,6 +58,7 @@ export class DevOpsHttp {
       ...pullRequestRoutes(deps),
       ...threadRoutes(deps),
       ...workItemRoutes(deps),
+      ...policyRoutes(deps),
       ...identityRoutes(),
     ];
   }

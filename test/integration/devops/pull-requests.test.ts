@@ -107,12 +107,13 @@ describe('devops library against the emulator: pull requests', function () {
     await world.emu.admin.setRequiredReviewers(PROJECT, name, 'main', 1);
     const { pullRequest } = await findOrCreatePullRequest(conn, repo, { sourceBranch: 'promote/dev', targetBranch: 'main', title: 'Promote' });
     await enableAutoComplete(conn, repo, pullRequest, { mergeStrategy: 'noFastForward', deleteSourceBranch: false });
-    await assert.rejects(waitForPullRequestMerge(conn, repo, pullRequest.id, { timeoutMs: 800, pollIntervalMs: 100 }), (e: Error) => {
+    await assert.rejects(waitForPullRequestMerge(conn, repo, pullRequest.id, { timeoutMs: 800, pollIntervalMs: 100, explainPolicies: true }), (e: Error) => {
       assert.ok(e instanceof PullRequestWaitTimeoutError, String(e));
       assert.match(
         e.message,
         new RegExp(`^pull request ${pullRequest.id} \\(.*\\) was not merged within 800 ms; last seen: active, merge status succeeded, auto-complete on`),
       );
+      assert.match(e.message, /; held by: policy "Minimum number of reviewers" rejected$/);
       return true;
     });
     await world.emu.admin.completePullRequest(PROJECT, name, pullRequest.id, { reviewer: 'approver' });

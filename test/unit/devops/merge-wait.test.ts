@@ -137,6 +137,23 @@ describe('waitForPullRequestMerge timing (injected clock and wait)', () => {
     await assert.rejects(never.run({ timeoutMs: 5000 }), /gave up after 1 attempt .*HTTP 503/, 'never seen: the read error itself');
   });
 
+  it('the last read, over the real connection, has time to answer: the timeout reports the state, not a failed read', async () => {
+    // Before, the last read started at the deadline with a 0 ms limit: over HTTP it always failed.
+    const readsAt: number[] = [];
+    const conn = connectWithJobToken('https://dev.azure.com/contoso', 'token', { retry: { baseDelayMs: 500, random: () => 0 } });
+    let now = 0;
+    conn.git.getPullRequest = () => (readsAt.push(now), Promise.resolve(active()));
+    const wait = (ms: number) => ((now += ms), Promise.resolve());
+    await assert.rejects(waitForPullRequestMerge(conn, repo, 7, { timeoutMs: 3000, clock: () => now, wait }), (e: Error) => {
+      assert.ok(e instanceof PullRequestWaitTimeoutError, String(e));
+      assert.equal(e.lastError, undefined);
+      assert.match(e.message, /was not merged within 3 s; last seen: active, .*; held by: required reviewer\(s\) g1 not yet approved$/);
+      return true;
+    });
+    assert.deepEqual(readsAt, [0, 2000, 2700], 'the last read a tenth of the timeout before the deadline');
+    assert.equal(now, 2700);
+  });
+
   it('nextPollDelay: start, growth, ceiling, reset', () => {
     assert.deepEqual(
       [
