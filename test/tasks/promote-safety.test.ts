@@ -7,19 +7,18 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { PullRequestStatus } from 'azure-devops-node-api/interfaces/GitInterfaces';
 import { ArmEmulator, startArmEmulator } from '../emulators/arm';
 import { DevOpsEmulator, startDevOpsEmulator } from '../emulators/devops';
 import { runBuiltTask, RunTaskOptions, TaskRun } from '../harness/task-runner';
 import { toolsBin } from '../harness/process-tools';
+import { exampleGitOpsFiles, publishSampleRelease } from '../harness/sample-release';
 import { connectWithJobToken } from '../../shared/devops/connection';
 import { resolveRepository } from '../../shared/devops/repository';
 
 const root = process.cwd();
 const promoteDir = path.join(root, 'dist/tasks/GitOpsPromote/v1');
-const publishDir = path.join(root, 'dist/tasks/GitOpsCiPublish/v1');
 const PROJECT = 'Voting';
 const BRANCH = 'gitops-flow/voting-app/dev/20261127.1';
 const runs: TaskRun[] = [];
@@ -98,47 +97,16 @@ describe('GitOpsPromote@1 bundle: promotions that meet (adoption, conflicts, pro
     [...run.stdout.matchAll(/^##vso\[task\.setprogress value=(\d+);\](.*)$/gm)].map((m) => [Number(m[1]), m[2]] as [number, string]);
 
   before(async () => {
-    const app = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-safety-app-'));
-    cleanup.push(app);
-    fs.cpSync(path.join(root, 'examples/app'), app, { recursive: true });
-    const published = await runBuiltTask({
-      taskDir: publishDir,
-      inputs: {
-        templates: 'deploy/kustomize/overlays/{environment}',
-        environments: 'dev,stage,prod',
-        valuesFile: 'deploy/environments/{environment}.yaml',
-        images: 'WEB=contosoacr.azurecr.io/voting/web:src/web',
-        tagStrategy: 'fixed',
-        tag: '1.5.0',
-        appName: 'voting-app',
-        dockerfiles: '',
-        publishArtifact: 'false',
-      },
-      variables: {
-        'Build.SourcesDirectory': app,
-        'Build.BuildId': '42',
-        'Build.BuildNumber': '20261127.1',
-        'Build.SourceVersion': 'a'.repeat(40),
-        'Build.SourceBranch': 'refs/heads/main',
-        'Build.Repository.Name': 'voting-app',
-      },
-      env: { PATH: `${toolsBin()}${path.delimiter}${process.env.PATH}` },
-    });
+    const sample = await publishSampleRelease('gitops-safety-app-');
+    cleanup.push(sample.appDir);
+    const published = sample.run;
     runs.push(published);
-    assert.equal(published.result, 'Succeeded', published.stdout);
-    bundle = published.outputs.bundlePath;
+    bundle = sample.bundle;
 
     devops = await startDevOpsEmulator({ org: 'contoso' });
     devops.admin.createProject(PROJECT);
     await devops.admin.createRepository(PROJECT, 'gitops', { defaultBranch: 'main' });
-    const seed: Record<string, Buffer> = {};
-    const walk = (dir: string, rel: string) => {
-      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-        if (e.isDirectory()) walk(path.join(dir, e.name), `${rel}${e.name}/`);
-        else seed[`${rel}${e.name}`] = fs.readFileSync(path.join(dir, e.name));
-      }
-    };
-    walk(path.join(root, 'examples/gitops'), '');
+    const seed = exampleGitOpsFiles();
     await devops.admin.seedFiles(PROJECT, 'gitops', 'main', seed, 'GitOps repository from examples/gitops');
     bare = devops.admin.bareRepositoryPath(PROJECT, 'gitops');
 

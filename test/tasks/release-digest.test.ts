@@ -16,11 +16,11 @@ import { resolveRepository } from '../../shared/devops/repository';
 import type { ReleaseManifest } from '../../shared/release/release-manifest';
 import { DevOpsEmulator, startDevOpsEmulator } from '../emulators/devops';
 import { toolsBin } from '../harness/process-tools';
+import { publishSampleRelease } from '../harness/sample-release';
 import { runBuiltTask, TaskRun } from '../harness/task-runner';
 
 const root = process.cwd();
 const promoteDir = path.join(root, 'dist/tasks/GitOpsPromote/v1');
-const publishDir = path.join(root, 'dist/tasks/GitOpsCiPublish/v1');
 const PROJECT = 'Voting';
 const runs: TaskRun[] = [];
 const cleanup: string[] = [];
@@ -73,35 +73,11 @@ describe('release digest: GitOpsCiPublish@1 output pins the bundle GitOpsPromote
   }
 
   before(async () => {
-    const app = fs.mkdtempSync(path.join(os.tmpdir(), 'gitops-digest-app-'));
-    cleanup.push(app);
-    fs.cpSync(path.join(root, 'examples/app'), app, { recursive: true });
-    published = await runBuiltTask({
-      taskDir: publishDir,
-      inputs: {
-        templates: 'deploy/kustomize/overlays/{environment}',
-        environments: 'dev,stage,prod',
-        valuesFile: 'deploy/environments/{environment}.yaml',
-        images: 'WEB=contosoacr.azurecr.io/voting/web:src/web',
-        tagStrategy: 'fixed',
-        tag: '1.5.0',
-        appName: 'voting-app',
-        dockerfiles: '',
-        publishArtifact: 'false',
-      },
-      variables: {
-        'Build.SourcesDirectory': app,
-        'Build.BuildId': '42',
-        'Build.BuildNumber': '20261127.1',
-        'Build.SourceVersion': 'a'.repeat(40),
-        'Build.SourceBranch': 'refs/heads/main',
-        'Build.Repository.Name': 'voting-app',
-      },
-      env: { PATH: `${toolsBin()}${path.delimiter}${process.env.PATH}` },
-    });
+    const sample = await publishSampleRelease('gitops-digest-app-');
+    cleanup.push(sample.appDir);
+    published = sample.run;
     runs.push(published);
-    assert.equal(published.result, 'Succeeded', published.stdout);
-    bundle = published.outputs.bundlePath;
+    bundle = sample.bundle;
 
     devops = await startDevOpsEmulator({ org: 'contoso' });
     devops.admin.createProject(PROJECT);
