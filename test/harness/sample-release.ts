@@ -1,12 +1,14 @@
 /**
  * The fixtures the GitOpsPromote@1 bundle tests share: the sample app (examples/app) published by
- * the built GitOpsCiPublish@1 as release 20261127.1 (web image 1.5.0), and the sample GitOps
- * repository (examples/gitops) as files to seed the Azure DevOps emulator with.
+ * the built GitOpsCiPublish@1 as release 20261127.1 (web image 1.5.0), the sample GitOps repository
+ * (examples/gitops) as files to seed the Azure DevOps emulator with, and both emulators started.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ArmEmulator, startArmEmulator } from '../emulators/arm';
+import { DevOpsEmulator, startDevOpsEmulator } from '../emulators/devops';
 import { toolsBin } from './process-tools';
 import { runBuiltTask, TaskRun } from './task-runner';
 
@@ -58,4 +60,36 @@ export function exampleGitOpsFiles(): Record<string, Buffer> {
   };
   walk(path.join(root, 'examples/gitops'), '');
   return files;
+}
+
+/**
+ * Both emulators as the promotion tests use them: project `project` with a repository `gitops` seeded
+ * from examples/gitops, and one Arc cluster whose Flux syncs that repository every 400 ms, reached
+ * through a service connection with a workload identity federation job. The caller stops both.
+ */
+export async function startGitOpsEmulators(project: string): Promise<{
+  devops: DevOpsEmulator;
+  arm: ArmEmulator;
+  bare: string;
+  connectionId: string;
+  oidcRequestUri: string;
+}> {
+  const devops = await startDevOpsEmulator({ org: 'contoso' });
+  devops.admin.createProject(project);
+  await devops.admin.createRepository(project, 'gitops', { defaultBranch: 'main' });
+  await devops.admin.seedFiles(project, 'gitops', 'main', exampleGitOpsFiles(), 'GitOps repository from examples/gitops');
+  const arm = await startArmEmulator({
+    gitopsRepositoryUrl: `${devops.url}/${project}/_git/gitops`,
+    sourceHeaders: { Authorization: `Bearer ${devops.token}` },
+    clusters: [{ name: 'arc-nonprod', type: 'connectedClusters' }],
+    syncIntervalMs: 400,
+    kubectl: path.join(toolsBin(), 'kubectl'),
+  });
+  return {
+    devops,
+    arm,
+    bare: devops.admin.bareRepositoryPath(project, 'gitops'),
+    connectionId: arm.identity.addServiceConnection({ clientId: arm.clientId }).id,
+    oidcRequestUri: arm.identity.addJob({ accessToken: devops.token }).oidcRequestUri,
+  };
 }

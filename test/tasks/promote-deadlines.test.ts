@@ -10,11 +10,11 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PullRequestStatus } from 'azure-devops-node-api/interfaces/GitInterfaces';
-import { ArmEmulator, startArmEmulator } from '../emulators/arm';
-import { DevOpsEmulator, startDevOpsEmulator } from '../emulators/devops';
+import type { ArmEmulator } from '../emulators/arm';
+import type { DevOpsEmulator } from '../emulators/devops';
 import { runBuiltTask, RunTaskOptions, TaskRun } from '../harness/task-runner';
 import { toolsBin } from '../harness/process-tools';
-import { exampleGitOpsFiles, publishSampleRelease } from '../harness/sample-release';
+import { publishSampleRelease, startGitOpsEmulators } from '../harness/sample-release';
 import { connectWithJobToken } from '../../shared/devops/connection';
 import { resolveRepository } from '../../shared/devops/repository';
 
@@ -125,22 +125,7 @@ describe('GitOpsPromote@1 bundle: deadlines and the Azure connection checked bef
     runs.push(published);
     bundle = sample.bundle;
 
-    devops = await startDevOpsEmulator({ org: 'contoso' });
-    devops.admin.createProject(PROJECT);
-    await devops.admin.createRepository(PROJECT, 'gitops', { defaultBranch: 'main' });
-    const seed = exampleGitOpsFiles();
-    await devops.admin.seedFiles(PROJECT, 'gitops', 'main', seed, 'GitOps repository from examples/gitops');
-    bare = devops.admin.bareRepositoryPath(PROJECT, 'gitops');
-
-    arm = await startArmEmulator({
-      gitopsRepositoryUrl: `${devops.url}/${PROJECT}/_git/gitops`,
-      sourceHeaders: { Authorization: `Bearer ${devops.token}` },
-      clusters: [{ name: 'arc-nonprod', type: 'connectedClusters' }],
-      syncIntervalMs: 400,
-      kubectl: path.join(toolsBin(), 'kubectl'),
-    });
-    connectionId = arm.identity.addServiceConnection({ clientId: arm.clientId }).id;
-    oidcRequestUri = arm.identity.addJob({ accessToken: devops.token }).oidcRequestUri;
+    ({ devops, arm, bare, connectionId, oidcRequestUri } = await startGitOpsEmulators(PROJECT));
   });
 
   after(async () => {
