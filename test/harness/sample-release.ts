@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { ArmEmulator, startArmEmulator } from '../emulators/arm';
 import { DevOpsEmulator, startDevOpsEmulator } from '../emulators/devops';
 import { toolsBin } from './process-tools';
-import { runBuiltTask, TaskRun } from './task-runner';
+import { runBuiltTask, RunTaskOptions, TaskRun } from './task-runner';
 
 const root = process.cwd();
 const publishDir = path.join(root, 'dist/tasks/GitOpsCiPublish/v1');
@@ -91,5 +91,52 @@ export async function startGitOpsEmulators(project: string): Promise<{
     bare: devops.admin.bareRepositoryPath(project, 'gitops'),
     connectionId: arm.identity.addServiceConnection({ clientId: arm.clientId }).id,
     oidcRequestUri: arm.identity.addJob({ accessToken: devops.token }).oidcRequestUri,
+  };
+}
+
+/**
+ * How the promotion tests run the built GitOpsPromote@1: `bundle` to dev in the emulated `gitops`
+ * repository of `project`, Flux awaited on arc-nonprod through the workload identity federation
+ * connection, one-minute merge and reconcile timeouts; `inputs` override.
+ */
+export function promoteRunOptions(
+  world: { devops: DevOpsEmulator; arm: ArmEmulator; connectionId: string; oidcRequestUri: string },
+  project: string,
+  bundle: string,
+  inputs: Record<string, string>,
+): RunTaskOptions {
+  const { devops, arm, connectionId } = world;
+  return {
+    taskDir: path.join(root, 'dist/tasks/GitOpsPromote/v1'),
+    inputs: {
+      bundle,
+      environment: 'dev',
+      gitopsRepository: 'gitops',
+      azureSubscription: connectionId,
+      clusters: 'arc-nonprod',
+      clusterResourceGroup: arm.resourceGroup,
+      kustomizations: 'voting-app-dev',
+      reconcileTimeoutMinutes: '1',
+      nonCompliantGraceSeconds: '2',
+      mergeTimeoutMinutes: '1',
+      ...inputs,
+    },
+    variables: {
+      'System.CollectionUri': `${devops.url}/`,
+      'System.TeamProject': project,
+      'System.OidcRequestUri': world.oidcRequestUri,
+      'Build.BuildId': '78',
+      'Build.BuildNumber': '20261127.4',
+    },
+    endpoints: {
+      SystemVssConnection: { url: `${devops.url}/`, scheme: 'OAuth', parameters: { AccessToken: devops.token } },
+      [connectionId]: {
+        url: arm.armUrl,
+        scheme: 'WorkloadIdentityFederation',
+        parameters: { tenantid: arm.tenantId, serviceprincipalid: arm.clientId },
+        data: { subscriptionId: arm.subscriptionId, activeDirectoryAuthority: arm.tokenUrl },
+      },
+    },
+    env: { PATH: `${toolsBin()}${path.delimiter}${process.env.PATH}`, NODE_EXTRA_CA_CERTS: arm.caCertFile },
   };
 }

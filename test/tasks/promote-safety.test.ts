@@ -7,18 +7,14 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { PullRequestStatus } from 'azure-devops-node-api/interfaces/GitInterfaces';
 import type { ArmEmulator } from '../emulators/arm';
 import type { DevOpsEmulator } from '../emulators/devops';
 import { runBuiltTask, RunTaskOptions, TaskRun } from '../harness/task-runner';
-import { toolsBin } from '../harness/process-tools';
-import { publishSampleRelease, startGitOpsEmulators } from '../harness/sample-release';
+import { promoteRunOptions, publishSampleRelease, startGitOpsEmulators } from '../harness/sample-release';
 import { connectWithJobToken } from '../../shared/devops/connection';
 import { resolveRepository } from '../../shared/devops/repository';
 
-const root = process.cwd();
-const promoteDir = path.join(root, 'dist/tasks/GitOpsPromote/v1');
 const PROJECT = 'Voting';
 const BRANCH = 'gitops-flow/voting-app/dev/20261127.1';
 const runs: TaskRun[] = [];
@@ -45,37 +41,7 @@ describe('GitOpsPromote@1 bundle: promotions that meet (adoption, conflicts, pro
 
   async function promote(inputs: Record<string, string>, extra: Partial<RunTaskOptions> = {}): Promise<TaskRun> {
     const run = await runBuiltTask({
-      taskDir: promoteDir,
-      inputs: {
-        bundle,
-        environment: 'dev',
-        gitopsRepository: 'gitops',
-        azureSubscription: connectionId,
-        clusters: 'arc-nonprod',
-        clusterResourceGroup: arm.resourceGroup,
-        kustomizations: 'voting-app-dev',
-        reconcileTimeoutMinutes: '1',
-        nonCompliantGraceSeconds: '2',
-        mergeTimeoutMinutes: '1',
-        ...inputs,
-      },
-      variables: {
-        'System.CollectionUri': `${devops.url}/`,
-        'System.TeamProject': PROJECT,
-        'System.OidcRequestUri': oidcRequestUri,
-        'Build.BuildId': '78',
-        'Build.BuildNumber': '20261127.4',
-      },
-      endpoints: {
-        SystemVssConnection: { url: `${devops.url}/`, scheme: 'OAuth', parameters: { AccessToken: devops.token } },
-        [connectionId]: {
-          url: arm.armUrl,
-          scheme: 'WorkloadIdentityFederation',
-          parameters: { tenantid: arm.tenantId, serviceprincipalid: arm.clientId },
-          data: { subscriptionId: arm.subscriptionId, activeDirectoryAuthority: arm.tokenUrl },
-        },
-      },
-      env: { PATH: `${toolsBin()}${path.delimiter}${process.env.PATH}`, NODE_EXTRA_CA_CERTS: arm.caCertFile },
+      ...promoteRunOptions({ devops, arm, connectionId, oidcRequestUri }, PROJECT, bundle, inputs),
       ...extra,
     });
     runs.push(run);
