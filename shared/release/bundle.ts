@@ -56,6 +56,8 @@ export interface SourceSelection {
   environments: string[];
   valuesFile: string;
   helmValuesFiles: string[];
+  /** helm-kustomize: the kustomization folder (repository-relative, may contain `{environment}`). */
+  kustomization?: string;
 }
 
 /**
@@ -80,6 +82,14 @@ export function collectSourceFiles(selection: SourceSelection): string[] {
         if (isInside(ancestor, root)) folder = ancestor;
       }
       for (const f of listFiles(folder)) add(f);
+    }
+    if (selection.renderer === 'helm-kustomize' && selection.kustomization) {
+      // The kustomize tree the Helm output is built with, as the kustomize renderer copies it.
+      const kustomization = path.resolve(root, forEnvironment(selection.kustomization, environment));
+      if (fs.existsSync(kustomization) && fs.statSync(kustomization).isDirectory()) {
+        const ancestor = commonAncestor(kustomizationClosure(kustomization));
+        if (isInside(ancestor, root)) for (const f of listFiles(ancestor)) add(f);
+      }
     }
     if (selection.valuesFile !== '') add(path.resolve(root, forEnvironment(selection.valuesFile, environment)));
     for (const f of selection.helmValuesFiles) add(path.resolve(root, forEnvironment(f, environment)));

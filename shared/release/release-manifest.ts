@@ -30,6 +30,11 @@ export interface ReleaseManifest {
     variables: Record<string, string>;
     /** The policy severities the release was validated with; GitOpsPromote validates again with them. */
     policy?: Record<string, string>;
+    /** `envsubst` when the templates use `$NAME` as well as `${NAME}`; absent means `flux`. */
+    variableSyntax?: string;
+    /** helm-kustomize: the kustomization folder (may hold `{environment}`) and the Helm output file in it. */
+    kustomization?: string;
+    helmOutput?: string;
   };
   environments: ReleaseEnvironment[];
   /** sha256 (hex) of every file of the bundle but release.json, by bundle-relative path. */

@@ -7,11 +7,12 @@ import type { Finding } from '../manifests/finding';
 import { InputError } from '../util/errors';
 import { toPosix } from '../util/paths';
 import { commonAncestor, isInside, kustomizationClosure, kustomizationFile } from './kustomize-closure';
-import { substituteYaml, Variables } from './substitute';
+import { substituteYaml, VariableSyntax, Variables } from './substitute';
+import { renderHelmKustomize } from './helm-kustomize';
 import { MissingToolError, ToolRunner } from './tools';
 import { valuesFileMatcher } from './values-files';
 
-export type RendererKind = 'helm' | 'kustomize' | 'plain';
+export type RendererKind = 'helm' | 'kustomize' | 'plain' | 'helm-kustomize';
 
 export interface RenderRequest {
   /** The repository checkout; every file in a finding is relative to it. */
@@ -38,6 +39,17 @@ export interface RenderRequest {
   /** An empty folder this render may use; removed afterwards. */
   workDir: string;
   tools: ToolRunner;
+  /** `flux` (default): only `${NAME}` is substituted; `envsubst`: `$NAME` too (the reference scripts' templates). */
+  variableSyntax?: VariableSyntax;
+  /**
+   * Files the render writes into its copy as given, not substituted (absolute repository paths ->
+   * content): the Helm output the helm-kustomize renderer puts into the kustomization.
+   */
+  generatedFiles?: ReadonlyMap<string, string>;
+  /** helm-kustomize: the kustomization folder (absolute) to build after the Helm output is written. */
+  kustomization?: string;
+  /** helm-kustomize: where the Helm output goes, relative to `kustomization` (default `manifests.yaml`). */
+  helmOutput?: string;
 }
 
 export interface RenderedEnvironment {
@@ -82,6 +94,8 @@ export async function renderEnvironment(request: RenderRequest): Promise<Rendere
         return await renderHelm(request, templates);
       case 'kustomize':
         return await renderKustomize(request, templates);
+      case 'helm-kustomize':
+        return await renderHelmKustomize(request, templates, renderEnvironment);
     }
   } finally {
     fs.rmSync(request.workDir, { recursive: true, force: true });
@@ -93,7 +107,7 @@ function renderPlain(request: RenderRequest, templates: string): RenderedEnviron
   const isValuesFile = valuesFileMatcher(request.repoRoot, request.valuesFiles);
   for (const file of listFiles(templates).filter((f) => YAML_FILE.test(f) && !isValuesFile(f))) {
     const rel = relativeTo(request.repoRoot, file);
-    const text = substituteFile(file, rel, request.variables, result.findings);
+    const text = substituteFile(file, rel, request.variables, result.findings, request.variableSyntax);
     result.files++;
     if (text === undefined) continue;
     const parsed = parseManifests(text, rel);
@@ -113,7 +127,7 @@ async function renderHelm(request: RenderRequest, chartDir: string): Promise<Ren
   request.helmValuesFiles.forEach((file, index) => {
     const rel = relativeTo(request.repoRoot, file);
     if (!fs.existsSync(file)) throw new InputError('helmValuesFiles', `the Helm values file "${rel}" does not exist (environment "${request.environment}")`);
-    const text = substituteFile(file, rel, request.variables, result.findings);
+    const text = substituteFile(file, rel, request.variables, result.findings, request.variableSyntax);
     result.files++;
     if (text === undefined) return;
     const target = path.join(request.workDir, `values-${index}-${path.basename(file)}`);
@@ -173,8 +187,15 @@ async function renderKustomize(request: RenderRequest, dir: string): Promise<Ren
     else needed.add(p);
   }
   const copyRoot = path.join(request.workDir, 'src');
-  result.files = copyAndSubstitute(request, root, copyRoot, (f) => YAML_FILE.test(f) && needed.has(f), result.findings);
+  const generated = request.generatedFiles ?? new Map<string, string>();
+  result.files = copyAndSubstitute(request, root, copyRoot, (f) => YAML_FILE.test(f) && needed.has(f) && !generated.has(f), result.findings);
   if (result.findings.length > 0) return result;
+  for (const [file, text] of generated) {
+    if (!isInside(file, root)) throw new InputError('helmOutput', `"${relativeTo(request.repoRoot, file)}" is outside the folders the kustomization uses`);
+    const target = path.join(copyRoot, path.relative(root, file));
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, text);
+  }
 
   const copyDir = path.join(copyRoot, path.relative(root, dir));
   addOriginAnnotations(kustomizationFile(copyDir)!);
@@ -211,7 +232,7 @@ function copyAndSubstitute(request: RenderRequest, from: string, to: string, sho
     fs.mkdirSync(path.dirname(target), { recursive: true });
     if (shouldSubstitute(file)) {
       count++;
-      const text = substituteFile(file, relativeTo(request.repoRoot, file), request.variables, findings);
+      const text = substituteFile(file, relativeTo(request.repoRoot, file), request.variables, findings, request.variableSyntax);
       fs.writeFileSync(target, text ?? '');
     } else {
       fs.copyFileSync(file, target);
@@ -220,11 +241,11 @@ function copyAndSubstitute(request: RenderRequest, from: string, to: string, sho
   return count;
 }
 
-function substituteFile(file: string, rel: string, variables: Variables, findings: Finding[]): string | undefined {
-  const result = substituteYaml(fs.readFileSync(file, 'utf8'), variables);
+function substituteFile(file: string, rel: string, variables: Variables, findings: Finding[], syntax?: VariableSyntax): string | undefined {
+  const result = substituteYaml(fs.readFileSync(file, 'utf8'), variables, { syntax });
   for (const e of result.errors) {
     findings.push({
-      rule: 'render/undefined-variable',
+      rule: e.kind === 'unbraced' ? 'render/unbraced-variable' : 'render/undefined-variable',
       severity: 'error',
       message: `Substitution failed: ${e.message}`,
       file: rel,

@@ -3,13 +3,29 @@
  * `flux envsubst --strict`): only the braced form `${NAME...}` is replaced, `$NAME` and `$${NAME}`
  * are left for the shell (the latter written out as `${NAME}`), and, unlike envsubst, a variable
  * that is not defined and has no default is an error, never an empty string.
+ *
+ * The `envsubst` syntax (templates written for the reference scripts' `envsubst`) also replaces the
+ * bare `$NAME`, just as strictly; `$$NAME` and `$${NAME}` keep a literal `$NAME` / `${NAME}`, and a
+ * bare `$name` inside a Go template action (`{{ $x := . }}`) is Helm's, not a variable. In the
+ * default `flux` syntax a bare `$NAME` naming a defined variable is reported: it would reach the
+ * cluster unsubstituted.
  */
 
 export type Variables = ReadonlyMap<string, string>;
 
+/** `flux`: only `${NAME}` is substituted; `envsubst`: `$NAME` as well. */
+export type VariableSyntax = 'flux' | 'envsubst';
+export const VARIABLE_SYNTAXES: readonly VariableSyntax[] = ['flux', 'envsubst'];
+
+export interface SubstituteOptions {
+  syntax?: VariableSyntax;
+}
+
 export interface SubstitutionError {
   variable: string;
   message: string;
+  /** `unbraced`: a `$NAME` of a defined variable that the flux syntax does not substitute. */
+  kind?: 'unbraced';
   /** 1-based line and column of the `${` in the input text. */
   line: number;
   column: number;
@@ -31,7 +47,7 @@ const DISABLE_MARKER = /kustomize\.toolkit\.fluxcd\.io\/substitute["']?\s*:\s*["
  * substitutes the output of kustomize build, where comments no longer exist. Line structure is
  * preserved so that findings in the result still point at the right line of the source file.
  */
-export function substituteYaml(text: string, variables: Variables): SubstitutionResult {
+export function substituteYaml(text: string, variables: Variables, options: SubstituteOptions = {}): SubstitutionResult {
   const errors: SubstitutionError[] = [];
   const used = new Set<string>();
   const out: string[] = [];
@@ -40,7 +56,7 @@ export function substituteYaml(text: string, variables: Variables): Substitution
     if (DISABLE_MARKER.test(doc)) {
       out.push(doc);
     } else {
-      const result = substitute(doc, variables, yamlCommentRanges(doc));
+      const result = substitute(doc, variables, yamlCommentRanges(doc), options);
       out.push(result.text);
       for (const e of result.errors) errors.push({ ...e, line: e.line + lineOffset });
       for (const name of result.used) used.add(name);
@@ -51,7 +67,14 @@ export function substituteYaml(text: string, variables: Variables): Substitution
 }
 
 /** Substitutes one piece of text, leaving the `skip` ranges (sorted [start, end) offsets) as they are. */
-export function substitute(text: string, variables: Variables, skip: ReadonlyArray<readonly [number, number]> = []): SubstitutionResult {
+export function substitute(
+  text: string,
+  variables: Variables,
+  skip: ReadonlyArray<readonly [number, number]> = [],
+  options: SubstituteOptions = {},
+): SubstitutionResult {
+  const syntax = options.syntax ?? 'flux';
+  const actions = text.includes('{{') ? templateActionRanges(text) : [];
   const errors: SubstitutionError[] = [];
   const used = new Set<string>();
   let out = '';
@@ -81,8 +104,44 @@ export function substitute(text: string, variables: Variables, skip: ReadonlyArr
       continue;
     }
     if (text[dollar + 1] !== '{') {
-      out += '$';
-      i = dollar + 1;
+      const bare = BARE_NAME.exec(text.slice(dollar + (text[dollar + 1] === '$' ? 2 : 1)))?.[0];
+      const inAction = bare !== undefined && actions.some(([s, e]) => s <= dollar && dollar < e);
+      if (text[dollar + 1] === '$' && bare !== undefined && !inAction) {
+        // `$$NAME`: the escape of envsubst mode, a literal `$NAME`; flux leaves both dollars alone.
+        out += syntax === 'envsubst' ? '$' + bare : '$$' + bare;
+        i = dollar + 2 + bare.length;
+        continue;
+      }
+      if (bare === undefined || inAction || text[dollar + 1] === '$') {
+        out += '$';
+        i = dollar + 1;
+        continue;
+      }
+      const { line, column } = position(text, dollar);
+      const value = variables.get(bare);
+      used.add(bare);
+      if (syntax === 'envsubst') {
+        if (value === undefined) {
+          errors.push({ variable: bare, message: undefinedBare(bare), line, column });
+          out += '$' + bare;
+        } else {
+          out += value;
+        }
+      } else {
+        if (value !== undefined) {
+          errors.push({
+            variable: bare,
+            kind: 'unbraced',
+            message: `"$${bare}" is not substituted: the flux variable syntax replaces only \${${bare}}; write \${${bare}}, or set variableSyntax: envsubst`,
+            line,
+            column,
+          });
+        } else {
+          used.delete(bare);
+        }
+        out += '$' + bare;
+      }
+      i = dollar + 1 + bare.length;
       continue;
     }
     const close = findClosingBrace(text, dollar + 2);
@@ -93,7 +152,7 @@ export function substitute(text: string, variables: Variables, skip: ReadonlyArr
       break;
     }
     const expression = text.slice(dollar + 2, close);
-    const evaluated = evaluate(expression, variables);
+    const evaluated = evaluate(expression, variables, options);
     if (evaluated.name) used.add(evaluated.name);
     if (evaluated.error !== undefined) {
       errors.push({ variable: evaluated.name, message: evaluated.error, line, column });
@@ -113,7 +172,7 @@ interface Evaluated {
 }
 
 /** Evaluates the inside of `${...}`: NAME, NAME:=default, NAME:-default, and the bash-like forms Flux accepts. */
-function evaluate(expression: string, variables: Variables): Evaluated {
+function evaluate(expression: string, variables: Variables, options: SubstituteOptions): Evaluated {
   if (expression.startsWith('#')) {
     const name = expression.slice(1);
     if (!VARIABLE_NAME.test(name)) return { name, error: `"\${${expression}}" is not a valid expression` };
@@ -139,7 +198,7 @@ function evaluate(expression: string, variables: Variables): Evaluated {
       const unset = value === undefined || (operator.startsWith(':') && value === '');
       if (!unset) return { name, value };
       // A default may itself refer to variables: ${A:=${B}}.
-      const inner = substitute(argument, variables);
+      const inner = substitute(argument, variables, [], options);
       if (inner.errors.length > 0) return { name, error: inner.errors[0].message };
       return { name, value: inner.text };
     }
@@ -189,6 +248,25 @@ function evaluate(expression: string, variables: Variables): Evaluated {
 
 function undefined_(name: string): Evaluated {
   return { name, error: `variable "${name}" is not defined and has no default (write \${${name}:=value} for a default, or $\${${name}} to keep it literal)` };
+}
+
+function undefinedBare(name: string): string {
+  return `variable "${name}" is not defined and has no default (define it in the values file or the variables input, or write $$${name} to keep it literal)`;
+}
+
+/** A bare variable name after `$`: envsubst's (and the shell's) `[A-Za-z_][A-Za-z0-9_]*`, longest match. */
+const BARE_NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
+
+/** The `{{ ... }}` actions of a Go template (Helm), as [start, end) offsets: their `$name` are template variables. */
+function templateActionRanges(text: string): [number, number][] {
+  const ranges: [number, number][] = [];
+  for (let open = text.indexOf('{{'); open >= 0; open = text.indexOf('{{', open + 2)) {
+    const close = text.indexOf('}}', open + 2);
+    if (close < 0) break;
+    ranges.push([open, close + 2]);
+    open = close;
+  }
+  return ranges;
 }
 
 /** The `}` that closes a `${` at `from`, allowing nested `${...}` in defaults; -1 when the line ends first. */

@@ -65,7 +65,15 @@ export async function ciPublish(agent: Agent, version: string): Promise<void> {
   const variables = new Map([...options.variables, ...imageVars]);
 
   // Copy what the release needs into the staged bundle, then render and validate that copy.
-  const sources = collectSourceFiles({ repoRoot, templates, renderer: options.renderer, environments: options.environments, valuesFile, helmValuesFiles });
+  const sources = collectSourceFiles({
+    repoRoot,
+    templates,
+    renderer: options.renderer,
+    environments: options.environments,
+    valuesFile,
+    helmValuesFiles,
+    kustomization: options.kustomization,
+  });
   const staged = stageBundle(bundleFolder, repoRoot, sources);
   let manifest: ReleaseManifest | undefined;
   try {
@@ -177,6 +185,9 @@ function releaseManifest(
     kubernetesVersion: string;
     variables: ReadonlyMap<string, string>;
     policy: Readonly<Record<string, string>>;
+    variableSyntax?: string;
+    kustomization?: string;
+    helmOutput?: string;
   },
 ): Omit<ReleaseManifest, 'files'> {
   const releaseImages: ReleaseImage[] = [...images]
@@ -209,6 +220,8 @@ function releaseManifest(
       kubernetesVersion: render.kubernetesVersion,
       variables: Object.fromEntries([...render.variables].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
       policy: { ...render.policy },
+      ...(render.variableSyntax && render.variableSyntax !== 'flux' ? { variableSyntax: render.variableSyntax } : {}),
+      ...(render.kustomization ? { kustomization: render.kustomization, helmOutput: render.helmOutput } : {}),
     },
     environments: report.environments.map((e) => {
       const { errors, warnings } = countBySeverity(e.findings);

@@ -1,6 +1,8 @@
+import * as path from 'node:path';
 import type { Agent } from '../agent/agent';
 import { boolInput, choiceInput, listInput, requiredInput } from '../agent/inputs';
 import type { RendererKind } from '../render/render';
+import { VARIABLE_SYNTAXES, VariableSyntax } from '../render/substitute';
 import { InputError } from '../util/errors';
 import type { DockerfileLintOptions, DockerfileRuleSeverity } from '../validate/dockerfile';
 import { DEFAULT_POLICY_SEVERITIES, PolicySeverities } from '../validate/policy';
@@ -9,7 +11,7 @@ import type { RenderAndValidateOptions } from './render-and-validate';
 import { repositoryRelative } from './repository-path';
 import { readVariablesInput } from './variables-input';
 
-const RENDERERS = ['auto', 'helm', 'kustomize', 'plain'] as const;
+const RENDERERS = ['auto', 'helm', 'kustomize', 'plain', 'helm-kustomize'] as const;
 const SEVERITIES = ['error', 'warning', 'off'] as const;
 
 /** The input names of each policy rule, in task.json order. */
@@ -36,10 +38,17 @@ export function readRenderAndValidateInputs(agent: Agent, repoRoot: string): Omi
     policy[rule] = choiceInput(agent, name, SEVERITIES, DEFAULT_POLICY_SEVERITIES[rule]);
   }
   const dockerfilePatterns = listInput(agent, 'dockerfiles');
+  const renderer = choiceInput<'auto' | RendererKind>(agent, 'renderer', RENDERERS, 'auto');
+  const kustomization = agent.input('kustomization');
+  if (renderer === 'helm-kustomize' && kustomization === '')
+    throw new InputError('kustomization', 'is required with renderer: helm-kustomize (the folder whose kustomization lists the Helm output)');
+  const helmOutput = agent.input('helmOutput');
+  if (helmOutput !== '' && (path.isAbsolute(helmOutput) || !/\.ya?ml$/i.test(helmOutput)))
+    throw new InputError('helmOutput', `expected a YAML file name relative to the kustomization folder, e.g. manifests.yaml, got "${helmOutput}"`);
   return {
     repoRoot,
     templates: repositoryRelative(requiredInput(agent, 'templates'), repoRoot, 'templates'),
-    renderer: choiceInput<'auto' | RendererKind>(agent, 'renderer', RENDERERS, 'auto'),
+    renderer,
     environments: listInput(agent, 'environments'),
     valuesFile: agent.input('valuesFile'),
     variables,
@@ -51,6 +60,10 @@ export function readRenderAndValidateInputs(agent: Agent, repoRoot: string): Omi
     policy,
     dockerfiles: agent.findFiles(repoRoot, dockerfilePatterns),
     dockerfileOptions: readDockerfileOptions(agent),
+    variableSyntax: choiceInput<VariableSyntax>(agent, 'variableSyntax', VARIABLE_SYNTAXES, 'flux'),
+    ...(renderer === 'helm-kustomize'
+      ? { kustomization: repositoryRelative(kustomization, repoRoot, 'kustomization'), helmOutput: helmOutput || 'manifests.yaml' }
+      : {}),
   };
 }
 

@@ -129,6 +129,9 @@ async function renderRelease(agent: Agent, bundle: ReleaseBundle, inputs: Promot
       dockerfiles: [],
       tools: agent.toolRunner(),
       workDir,
+      variableSyntax: release.render.variableSyntax === 'envsubst' ? 'envsubst' : undefined,
+      kustomization: release.render.kustomization,
+      helmOutput: release.render.helmOutput,
       onRendered: (_env, rendered) => (objects = rendered),
     });
     const findings = mergeFindings(report);

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { ManifestObject } from '../manifests/model';
 import { renderEnvironment, RendererKind } from '../render/render';
 import type { EnvironmentReport, ValidationReport } from '../report/validation-report';
-import type { Variables } from '../render/substitute';
+import type { VariableSyntax, Variables } from '../render/substitute';
 import type { ToolRunner } from '../render/tools';
 import { parseValuesFile } from '../render/variables';
 import { lintDockerfile, DockerfileLintOptions } from '../validate/dockerfile';
@@ -41,6 +41,12 @@ export interface RenderAndValidateOptions {
   allowEmpty?: boolean;
   /** Receives each environment's rendered objects (GitOpsPromote writes them out). */
   onRendered?: (environment: string, objects: ManifestObject[]) => void;
+  /** `flux` (default) substitutes `${NAME}` only; `envsubst` also `$NAME`. */
+  variableSyntax?: VariableSyntax;
+  /** helm-kustomize: the kustomization folder, relative to repoRoot; may contain `{environment}`. */
+  kustomization?: string;
+  /** helm-kustomize: the Helm output file, relative to the kustomization folder. */
+  helmOutput?: string;
 }
 
 /** Renders every environment and runs every check; the report holds all findings, nothing is thrown for them. */
@@ -98,6 +104,11 @@ async function validateEnvironment(options: RenderAndValidateOptions, environmen
     kubernetesVersion: options.kubernetesVersion,
     workDir: path.join(options.workDir, `render-${index}-${environment.replace(/[^A-Za-z0-9_.-]/g, '_')}`),
     tools: options.tools,
+    variableSyntax: options.variableSyntax,
+    kustomization: options.kustomization
+      ? path.resolve(options.repoRoot, repositoryRelative(forEnvironment(options.kustomization, environment), options.repoRoot, 'kustomization'))
+      : undefined,
+    helmOutput: options.helmOutput,
   });
   report.renderer = rendered.renderer;
   report.files = rendered.files;
