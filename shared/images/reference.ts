@@ -85,3 +85,84 @@ export function parseRepository(name: string): ImageRepository {
 export function isValidTag(tag: string): boolean {
   return TAG.test(tag);
 }
+
+/** An image reference as Kubernetes pulls it: `[registry/]path[:tag][@digest]`, every part checked. */
+export interface ImageReference {
+  name: string;
+  /** The registry host[:port] when the reference names one (Docker Hub otherwise). */
+  registry?: string;
+  path: string;
+  tag?: string;
+  digest?: string;
+}
+
+const DIGEST_ALGORITHM = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*$/;
+const DIGEST_HEX = /^[0-9a-fA-F]{32,}$/;
+const IPV6_HOST = /^\[[0-9A-Fa-f:.]+\]$/;
+
+/**
+ * Parses a container image reference with the grammar of the distribution reference (what the
+ * kubelet and the container runtimes accept): registry host (domain components, an IPv4 or
+ * [IPv6] address) with an optional port, then lowercase path components separated by `/`, an
+ * optional tag `[\w][\w.-]{0,127}`, an optional digest `algorithm:hex` (sha256: 64 lowercase hex),
+ * and a name of at most 255 characters. The first component is the registry when it has a `.` or
+ * `:`, is `localhost`, or has an uppercase letter (as Docker normalizes names). Throws an Error whose
+ * message says what is wrong, for the caller to prefix with the file and line.
+ */
+export function parseImageReference(reference: string): ImageReference {
+  if (reference === '') throw new Error('the image reference is empty');
+  if (/\s/.test(reference)) throw new Error(`"${reference}" contains white space`);
+  const variable = /\$\{?[A-Za-z_][A-Za-z0-9_]*\}?/.exec(reference)?.[0];
+  if (variable) throw new Error(`"${reference}" is not a valid image reference: "${variable}" was never substituted`);
+  const at = reference.indexOf('@');
+  if (at >= 0 && reference.indexOf('@', at + 1) >= 0) throw new Error(`"${reference}" has more than one "@"`);
+  const parts = splitImageReference(reference);
+  const slash = parts.name.indexOf('/');
+  const first = slash < 0 ? parts.name : parts.name.slice(0, slash);
+  const hasRegistry = parts.registry !== undefined || (slash >= 0 && first !== first.toLowerCase());
+  const registry = hasRegistry ? first : undefined;
+  const path = hasRegistry ? parts.name.slice(slash + 1) : parts.name;
+  if (registry !== undefined) checkRegistry(reference, registry);
+  if (path === '') throw new Error(`"${reference}" has no repository path${registry ? ' after the registry' : ''}`);
+  for (const component of path.split('/')) {
+    if (!PATH_COMPONENT.test(component)) {
+      const hint =
+        component === ''
+          ? ' (empty path component)'
+          : component !== component.toLowerCase()
+            ? ' (repository paths are lowercase)'
+            : ' (lowercase letters and digits, separated by ".", "_", "__" or "-")';
+      throw new Error(`"${reference}" is not a valid image reference: "${component}" is not a valid path component${hint}`);
+    }
+  }
+  if (parts.name.length > MAX_NAME_LENGTH) throw new Error(`"${reference}": the repository name is longer than ${MAX_NAME_LENGTH} characters`);
+  if (registry === undefined && /^[a-f0-9]{64}$/.test(path))
+    throw new Error(`"${reference}" is a 64-character hexadecimal string, which is not allowed as a repository name`);
+  if (parts.tag !== undefined && !TAG.test(parts.tag)) {
+    throw new Error(`"${reference}" has an invalid tag "${parts.tag}" (letters, digits, _, . and -, at most 128, not starting with . or -)`);
+  }
+  if (parts.digest !== undefined) checkDigest(reference, parts.digest);
+  return { name: parts.name, registry, path, tag: parts.tag, digest: parts.digest };
+}
+
+function checkRegistry(reference: string, registry: string): void {
+  const m = /^(\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(registry);
+  const host = m?.[1] ?? '';
+  const port = m?.[2];
+  const validHost = IPV6_HOST.test(host) || (host !== '' && host.split('.').every((c) => HOST_COMPONENT.test(c)));
+  if (!validHost) throw new Error(`"${reference}" names an invalid registry host "${registry}" (host name, IP address or [IPv6], with an optional :port)`);
+  if (port !== undefined && !/^[0-9]+$/.test(port)) throw new Error(`"${reference}" names the registry "${registry}" with an invalid port "${port}"`);
+}
+
+function checkDigest(reference: string, digest: string): void {
+  const colon = digest.indexOf(':');
+  const algorithm = colon < 0 ? '' : digest.slice(0, colon);
+  const hex = colon < 0 ? '' : digest.slice(colon + 1);
+  if (!DIGEST_ALGORITHM.test(algorithm) || !DIGEST_HEX.test(hex)) {
+    throw new Error(`"${reference}" has an invalid digest "${digest}" (expected algorithm:hex, e.g. sha256: and 64 hexadecimal digits)`);
+  }
+  if (algorithm === 'sha256' && !/^[a-f0-9]{64}$/.test(hex))
+    throw new Error(`"${reference}" has an invalid sha256 digest: 64 lowercase hexadecimal digits expected`);
+  if (algorithm === 'sha512' && !/^[a-f0-9]{128}$/.test(hex))
+    throw new Error(`"${reference}" has an invalid sha512 digest: 128 lowercase hexadecimal digits expected`);
+}

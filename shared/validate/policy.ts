@@ -49,7 +49,7 @@ type Json = Record<string, unknown>;
 
 type ContainerList = 'containers' | 'initContainers' | 'ephemeralContainers';
 
-interface PodTemplate {
+export interface PodTemplate {
   obj: ManifestObject;
   /** Path of the pod spec inside the object. */
   specPath: FieldPath;
@@ -58,7 +58,7 @@ interface PodTemplate {
   longRunning: boolean;
 }
 
-interface Container {
+export interface PodContainer {
   list: ContainerList;
   index: number;
   body: Json;
@@ -66,6 +66,8 @@ interface Container {
   /** `container "web"`, `init container "migrate"`, `ephemeral container "debug"`. */
   label: string;
 }
+
+type Container = PodContainer;
 
 const CONTAINER_LISTS: readonly ContainerList[] = ['initContainers', 'containers', 'ephemeralContainers'];
 
@@ -86,7 +88,7 @@ function child(value: unknown, ...keys: string[]): unknown {
  * The pod spec of a built-in workload, or undefined. Kinds are matched together with their API
  * group so that a custom resource that happens to be called `Job` is not mistaken for one.
  */
-function podTemplateOf(obj: ManifestObject): PodTemplate | undefined {
+export function podTemplateOf(obj: ManifestObject): PodTemplate | undefined {
   const group = apiGroup(obj.apiVersion);
   let specPath: FieldPath | undefined;
   let longRunning = true;
@@ -111,7 +113,7 @@ function podTemplateOf(obj: ManifestObject): PodTemplate | undefined {
   return { obj, specPath, spec, longRunning };
 }
 
-function containersOf(template: PodTemplate): Container[] {
+export function containersOf(template: PodTemplate): Container[] {
   const out: Container[] = [];
   for (const list of CONTAINER_LISTS) {
     const items = template.spec[list];

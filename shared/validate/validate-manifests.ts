@@ -1,6 +1,7 @@
 import type { ManifestObject } from '../manifests/model';
 import { checkApiVersions } from './deprecated-apis';
 import { checkDuplicates } from './duplicates';
+import { checkImageReferences } from './image-reference';
 import type { Finding } from '../manifests/finding';
 import { checkPolicy, PolicySeverities } from './policy';
 import { validateSchemas } from './schema';
@@ -32,6 +33,7 @@ export function validateManifests(objects: ManifestObject[], checks: ManifestChe
   timed('apiVersions', () => checkApiVersions(objects, checks.kubernetesVersion));
   timed('schema', () => validateSchemas(objects, { kubernetesVersion: checks.kubernetesVersion }));
   timed('secrets', () => checkSecrets(objects));
+  timed('imageReferences', () => checkImageReferences(objects));
   timed('policy', () => checkPolicy(objects, checks.policy, { variables: checks.variables }));
   return { findings, timings };
 }

@@ -164,7 +164,7 @@ describe('GitOpsPrValidate@1 bundle', function () {
     const badVersion = await validate(path.join(fixtures, 'wrong-type'), { templates: 'deploy/manifests', environments: 'dev', kubernetesVersion: 'latest' });
     assert.equal(badVersion.resultMessage, 'Input "kubernetesVersion": expected a Kubernetes version like 1.32, got "latest"');
     const badChoice = await validate(path.join(fixtures, 'wrong-type'), { templates: 'deploy/manifests', environments: 'dev', renderer: 'jsonnet' });
-    assert.equal(badChoice.resultMessage, 'Input "renderer": expected one of auto, helm, kustomize, plain, got "jsonnet"');
+    assert.equal(badChoice.resultMessage, 'Input "renderer": expected one of auto, helm, kustomize, plain, helm-kustomize, got "jsonnet"');
   });
 
   it('never lets repository text inject a logging command', async () => {
