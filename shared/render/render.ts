@@ -50,6 +50,8 @@ export interface RenderRequest {
   kustomization?: string;
   /** helm-kustomize: where the Helm output goes, relative to `kustomization` (default `manifests.yaml`). */
   helmOutput?: string;
+  /** Receives each template file's substituted text (repository-relative path), e.g. for GitOpsPromote's templatesFolder. */
+  onSubstituted?: (file: string, text: string) => void;
 }
 
 export interface RenderedEnvironment {
@@ -107,7 +109,7 @@ function renderPlain(request: RenderRequest, templates: string): RenderedEnviron
   const isValuesFile = valuesFileMatcher(request.repoRoot, request.valuesFiles);
   for (const file of listFiles(templates).filter((f) => YAML_FILE.test(f) && !isValuesFile(f))) {
     const rel = relativeTo(request.repoRoot, file);
-    const text = substituteFile(file, rel, request.variables, result.findings, request.variableSyntax);
+    const text = substituteFile(file, rel, request.variables, result.findings, request.variableSyntax, request.onSubstituted);
     result.files++;
     if (text === undefined) continue;
     const parsed = parseManifests(text, rel);
@@ -127,7 +129,7 @@ async function renderHelm(request: RenderRequest, chartDir: string): Promise<Ren
   request.helmValuesFiles.forEach((file, index) => {
     const rel = relativeTo(request.repoRoot, file);
     if (!fs.existsSync(file)) throw new InputError('helmValuesFiles', `the Helm values file "${rel}" does not exist (environment "${request.environment}")`);
-    const text = substituteFile(file, rel, request.variables, result.findings, request.variableSyntax);
+    const text = substituteFile(file, rel, request.variables, result.findings, request.variableSyntax, request.onSubstituted);
     result.files++;
     if (text === undefined) return;
     const target = path.join(request.workDir, `values-${index}-${path.basename(file)}`);
@@ -232,7 +234,7 @@ function copyAndSubstitute(request: RenderRequest, from: string, to: string, sho
     fs.mkdirSync(path.dirname(target), { recursive: true });
     if (shouldSubstitute(file)) {
       count++;
-      const text = substituteFile(file, relativeTo(request.repoRoot, file), request.variables, findings, request.variableSyntax);
+      const text = substituteFile(file, relativeTo(request.repoRoot, file), request.variables, findings, request.variableSyntax, request.onSubstituted);
       fs.writeFileSync(target, text ?? '');
     } else {
       fs.copyFileSync(file, target);
@@ -241,8 +243,16 @@ function copyAndSubstitute(request: RenderRequest, from: string, to: string, sho
   return count;
 }
 
-function substituteFile(file: string, rel: string, variables: Variables, findings: Finding[], syntax?: VariableSyntax): string | undefined {
+function substituteFile(
+  file: string,
+  rel: string,
+  variables: Variables,
+  findings: Finding[],
+  syntax?: VariableSyntax,
+  onSubstituted?: (file: string, text: string) => void,
+): string | undefined {
   const result = substituteYaml(fs.readFileSync(file, 'utf8'), variables, { syntax });
+  if (result.errors.length === 0) onSubstituted?.(rel, result.text);
   for (const e of result.errors) {
     findings.push({
       rule: e.kind === 'unbraced' ? 'render/unbraced-variable' : 'render/undefined-variable',

@@ -1,5 +1,6 @@
 import { commitFolder, CommitFolderResult } from '../devops/commit-folder';
 import { diffFolder, prepareDesiredFiles } from '../devops/folder-diff';
+import { toServerPath } from '../devops/repo-paths';
 import { readFolderTree } from '../devops/repository';
 import { fill, PromotionContext } from './promote-context';
 import type { FolderChanges } from './promote-report';
@@ -14,13 +15,40 @@ export interface FolderCommit {
 export async function changesAgainst(ctx: PromotionContext, commitId: string): Promise<FolderChanges> {
   const tree = await readFolderTree(ctx.conn, ctx.repo, commitId, ctx.folder);
   const diff = diffFolder(tree.files, prepareDesiredFiles(ctx.files));
-  return { added: diff.added, edited: diff.edited, deleted: diff.deleted, unchanged: diff.unchanged };
+  const changes = { added: diff.added, edited: diff.edited, deleted: diff.deleted, unchanged: diff.unchanged };
+  if (!ctx.templates) return changes;
+  // The templates folder's changes, by their repository path (they lie outside the environment folder).
+  const templates = ctx.templates;
+  const templateTree = await readFolderTree(ctx.conn, ctx.repo, commitId, templates.folder);
+  const t = diffFolder(templateTree.files, prepareDesiredFiles(templates.files));
+  const full = (paths: string[]) => paths.map((p) => toServerPath(templates.folder, p));
+  return {
+    added: [...changes.added, ...full(t.added)],
+    edited: [...changes.edited, ...full(t.edited)],
+    deleted: [...changes.deleted, ...full(t.deleted)],
+    unchanged: changes.unchanged + t.unchanged,
+  };
 }
 
 /** Commits the rendered folder to `branch` (created from `baseBranch` when given and missing). */
 export async function commitRendered(ctx: PromotionContext, branch: string, baseBranch: string | undefined): Promise<FolderCommit> {
   const { agent } = ctx;
-  const result = await commitFolder(ctx.conn, ctx.repo, {
+  // The templates first: the environment folder's commit, the one Flux applies, is the branch head afterwards.
+  const templates = ctx.templates
+    ? await commitFolder(ctx.conn, ctx.repo, {
+        branch,
+        baseBranch,
+        folder: ctx.templates.folder,
+        files: ctx.templates.files,
+        message: `${fill(ctx, ctx.inputs.commitMessage)} (templates)`,
+        log: (line) => agent.info(line),
+      })
+    : undefined;
+  if (templates?.outcome === 'committed')
+    agent.info(
+      `Committed the templates ${templates.commitId.slice(0, 12)} to ${branch}: ${templates.added.length} added, ${templates.edited.length} edited, ${templates.deleted.length} deleted in /${ctx.templates!.folder}`,
+    );
+  const manifests = await commitFolder(ctx.conn, ctx.repo, {
     branch,
     baseBranch,
     folder: ctx.folder,
@@ -28,6 +56,7 @@ export async function commitRendered(ctx: PromotionContext, branch: string, base
     message: fill(ctx, ctx.inputs.commitMessage),
     log: (line) => agent.info(line),
   });
+  const result = templates ? withTemplates(manifests, templates, ctx.templates!.folder) : manifests;
   // On a promotion branch the head holds the change even when an earlier run committed it.
   const recordedCommitId = result.outcome === 'committed' || baseBranch !== undefined ? result.commitId : undefined;
   if (recordedCommitId) agent.setOutput('commitId', recordedCommitId);
@@ -37,6 +66,22 @@ export async function commitRendered(ctx: PromotionContext, branch: string, base
       : `${branch} already holds these manifests at ${result.commitId.slice(0, 12)}`,
   );
   return { result, recordedCommitId };
+}
+
+/** The environment folder's commit result, counting the templates commit made before it. */
+function withTemplates(manifests: CommitFolderResult, templates: CommitFolderResult, folder: string): CommitFolderResult {
+  if (templates.outcome === 'unchanged') return manifests;
+  const full = (paths: string[]) => paths.map((p) => toServerPath(folder, p));
+  return {
+    ...manifests,
+    outcome: 'committed',
+    parentId: templates.parentId,
+    branchCreated: templates.branchCreated || manifests.branchCreated,
+    added: [...manifests.added, ...full(templates.added)],
+    edited: [...manifests.edited, ...full(templates.edited)],
+    deleted: [...manifests.deleted, ...full(templates.deleted)],
+    pushes: manifests.pushes + templates.pushes,
+  };
 }
 
 export interface PushResult {
@@ -52,7 +97,12 @@ export async function deliverByPush(ctx: PromotionContext): Promise<PushResult> 
   ctx.agent.setOutput('changed', String(result.outcome === 'committed'));
   return {
     commit,
-    changes: { added: result.added, edited: result.edited, deleted: result.deleted, unchanged: ctx.files.size - result.added.length - result.edited.length },
+    changes: {
+      added: result.added,
+      edited: result.edited,
+      deleted: result.deleted,
+      unchanged: ctx.files.size + (ctx.templates?.files.size ?? 0) - result.added.length - result.edited.length,
+    },
     delivery: { outcome: result.outcome === 'committed' ? 'pushed' : 'unchanged', deployedCommit: result.commitId },
   };
 }

@@ -19,6 +19,8 @@ export interface PromotionSubject {
   folder: string;
   /** Path in the folder -> content. */
   files: Map<string, string>;
+  /** The substituted templates and the folder they are written to (the templatesFolder input), when asked for. */
+  templates?: { folder: string; files: Map<string, string> };
   objects: number;
   /** The task's version, for the PR description. */
   version: string;

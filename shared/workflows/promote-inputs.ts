@@ -7,6 +7,7 @@ import { normalizeFolder } from '../devops/repo-paths';
 import { parseReleaseDigest } from '../release/release-digest';
 import { InputError } from '../util/errors';
 import { fillPlaceholders } from './placeholders';
+import { FOLDER_LAYOUTS, FolderLayout } from './promote-layout';
 import { readVariablesInput } from './variables-input';
 
 const DELIVERY_MODES = ['pullRequest', 'push'] as const;
@@ -33,6 +34,10 @@ export interface PromoteInputs {
   targetFolder: string;
   /** Pattern with {app} and {environment}: the folder one Flux Kustomization applies with the target folder; undefined = its parent. */
   kustomizationPath?: string;
+  /** One file per object, or one `{app}.yaml` (the reference scripts' layout). */
+  layout: FolderLayout;
+  /** Pattern with {app} and {environment}: where the substituted templates are written beside the manifests; undefined: not written. */
+  templatesFolder?: string;
   mode: (typeof DELIVERY_MODES)[number];
   /** Pattern with {app}, {environment} and {release}. */
   promotionBranch: string;
@@ -71,6 +76,8 @@ export function readPromoteInputs(agent: Agent): PromoteInputs {
   } catch (err) {
     throw new InputError('targetFolder', (err as Error).message);
   }
+  const templatesFolder = agent.input('templatesFolder') || undefined;
+  if (templatesFolder !== undefined) checkTemplatesFolder(templatesFolder, targetFolder, environment);
   const mode = choiceInput(agent, 'deliveryMode', DELIVERY_MODES, 'pullRequest');
   const waitForMerge = boolInput(agent, 'waitForMerge', true);
   const waitForFlux = boolInput(agent, 'waitForReconciliation', true);
@@ -91,6 +98,8 @@ export function readPromoteInputs(agent: Agent): PromoteInputs {
     targetBranch: agent.input('targetBranch') || 'main',
     targetFolder,
     kustomizationPath: agent.input('kustomizationPath') || undefined,
+    layout: choiceInput<FolderLayout>(agent, 'layout', FOLDER_LAYOUTS, 'filePerObject'),
+    templatesFolder,
     mode,
     promotionBranch,
     commitMessage: agent.input('commitMessage') || 'Promote {app} {release} to {environment}',
@@ -149,6 +158,28 @@ function readWorkItems(agent: Agent): number[] {
     if (!/^[1-9]\d{0,9}$/.test(id)) throw new InputError('workItems', `"${item}" is not a work item id`);
     return Number(id);
   });
+}
+
+/**
+ * The templates folder must be a folder apart from the target folder: inside it Flux would apply
+ * the templates, around it each commit would delete the other's files.
+ */
+export function checkTemplatesFolder(pattern: string, targetPattern: string, environment: string, app = 'app'): void {
+  let templates: string;
+  try {
+    templates = normalizeFolder(fillPlaceholders(pattern, { app, environment }));
+  } catch (err) {
+    throw new InputError('templatesFolder', (err as Error).message);
+  }
+  const target = normalizeFolder(fillPlaceholders(targetPattern, { app, environment }));
+  if (templates === '') throw new InputError('templatesFolder', 'must name a folder, not the repository root');
+  const inside = (a: string, b: string) => a === b || a.startsWith(`${b}/`);
+  if (inside(templates, target) || inside(target, templates)) {
+    throw new InputError(
+      'templatesFolder',
+      `"${templates}" ${inside(templates, target) ? 'lies inside' : 'holds'} the target folder "${target}": keep the templates outside the folder Flux applies, e.g. clusters/templates/{environment}/{app} beside clusters/manifests/{environment}`,
+    );
+  }
 }
 
 /**

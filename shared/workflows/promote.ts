@@ -5,7 +5,6 @@ import { tempDirectory } from '../agent/inputs';
 import { logFinding } from '../agent/report';
 import type { ConnectionOptions } from '../devops/connection';
 import { normalizeFolder } from '../devops/repo-paths';
-import { manifestFiles } from '../manifests/serialize';
 import type { ManifestObject } from '../manifests/model';
 import { readReleaseBundle, releaseImageVariables, ReleaseBundle } from '../release/read-bundle';
 import { countBySeverity, mergeFindings } from '../report/merge-findings';
@@ -15,7 +14,8 @@ import { fillPlaceholders } from './placeholders';
 import { deliverByPush } from './promote-commit';
 import { createPromotionContext, promotionRecord, PromotionSteps, PromotionSubject } from './promote-context';
 import { preflightFlux, prepareFluxAccess } from './promote-flux';
-import { PromoteInputs, readPromoteInputs } from './promote-inputs';
+import { checkTemplatesFolder, PromoteInputs, readPromoteInputs } from './promote-inputs';
+import { environmentFiles, templateFiles } from './promote-layout';
 import { checkKustomizationOverlap } from './promote-overlap';
 import { finishPromotion, reconcile, uploadPromotionSummary } from './promote-outcome';
 import { deliverByPullRequest } from './promote-pull-request';
@@ -46,11 +46,18 @@ export async function promote(agent: Agent, version: string): Promise<void> {
   // 1. Render and validate, from the bundle's own files: nothing is sent unless this passes.
   agent.progress(0, `Rendering ${names.app} ${names.release} for ${names.environment}`);
   agent.group(`Rendering ${names.app} ${names.release} for ${names.environment}`);
-  const objects = await renderRelease(agent, bundle, inputs);
+  const substituted = new Map<string, string>();
+  const objects = await renderRelease(agent, bundle, inputs, (file, text) => substituted.set(file, text));
   agent.endGroup();
   if (!objects) return;
-  const files = manifestFiles(objects);
+  const files = environmentFiles(objects, inputs.layout, names.app);
   agent.info(`${objects.length} object(s) rendered into ${files.size} file(s) for /${folder}`);
+  let templates: PromotionSubject['templates'];
+  if (inputs.templatesFolder !== undefined) {
+    checkTemplatesFolder(inputs.templatesFolder, inputs.targetFolder, names.environment, names.app);
+    templates = { folder: normalizeFolder(fillPlaceholders(inputs.templatesFolder, names)), files: templateFiles(substituted) };
+    agent.info(`${templates.files.size} substituted template file(s) for /${templates.folder}`);
+  }
 
   // 2-3. The GitOps repository, then Flux.
   await deliverPromotion(agent, inputs, {
@@ -59,6 +66,7 @@ export async function promote(agent: Agent, version: string): Promise<void> {
     releaseDigest: { digest: bundle.digest, pinned: pinned !== undefined },
     folder,
     files,
+    ...(templates ? { templates } : {}),
     objects: objects.length,
     version,
   });
@@ -99,7 +107,12 @@ export async function deliverPromotion(agent: Agent, inputs: PromoteInputs, subj
 }
 
 /** Renders the environment with the release's settings; undefined (task failed, findings logged) when it does not validate. */
-async function renderRelease(agent: Agent, bundle: ReleaseBundle, inputs: PromoteInputs): Promise<ManifestObject[] | undefined> {
+async function renderRelease(
+  agent: Agent,
+  bundle: ReleaseBundle,
+  inputs: PromoteInputs,
+  onSubstituted?: (file: string, text: string) => void,
+): Promise<ManifestObject[] | undefined> {
   const release = bundle.manifest;
   const known = release.environments.map((e) => e.name);
   if (!known.includes(inputs.environment)) {
@@ -133,6 +146,7 @@ async function renderRelease(agent: Agent, bundle: ReleaseBundle, inputs: Promot
       kustomization: release.render.kustomization,
       helmOutput: release.render.helmOutput,
       onRendered: (_env, rendered) => (objects = rendered),
+      onSubstituted: onSubstituted && ((_env, file, text) => onSubstituted(file, text)),
     });
     const findings = mergeFindings(report);
     for (const f of findings) logFinding(agent, f);

@@ -47,6 +47,8 @@ export interface RenderAndValidateOptions {
   kustomization?: string;
   /** helm-kustomize: the Helm output file, relative to the kustomization folder. */
   helmOutput?: string;
+  /** Receives each template file's substituted text, by environment and repository-relative path. */
+  onSubstituted?: (environment: string, file: string, text: string) => void;
 }
 
 /** Renders every environment and runs every check; the report holds all findings, nothing is thrown for them. */
@@ -109,6 +111,7 @@ async function validateEnvironment(options: RenderAndValidateOptions, environmen
       ? path.resolve(options.repoRoot, repositoryRelative(forEnvironment(options.kustomization, environment), options.repoRoot, 'kustomization'))
       : undefined,
     helmOutput: options.helmOutput,
+    onSubstituted: options.onSubstituted && ((file, text) => options.onSubstituted!(environment, file, text)),
   });
   report.renderer = rendered.renderer;
   report.files = rendered.files;
