@@ -10,6 +10,7 @@ import { readReleaseBundle, releaseImageVariables, ReleaseBundle } from '../rele
 import { countBySeverity, mergeFindings } from '../report/merge-findings';
 import { InputError } from '../util/errors';
 import { DEFAULT_POLICY_SEVERITIES, PolicySeverities } from '../validate/policy';
+import { VARIABLE_SYNTAXES, VariableSyntax } from '../render/substitute';
 import { fillPlaceholders } from './placeholders';
 import { deliverByPush } from './promote-commit';
 import { createPromotionContext, promotionRecord, PromotionSteps, PromotionSubject } from './promote-context';
@@ -142,7 +143,7 @@ async function renderRelease(
       dockerfiles: [],
       tools: agent.toolRunner(),
       workDir,
-      variableSyntax: release.render.variableSyntax === 'envsubst' ? 'envsubst' : undefined,
+      variableSyntax: releaseVariableSyntax(release.render.variableSyntax),
       kustomization: release.render.kustomization,
       helmOutput: release.render.helmOutput,
       onRendered: (_env, rendered) => (objects = rendered),
@@ -162,4 +163,10 @@ async function renderRelease(
   } finally {
     fs.rmSync(workDir, { recursive: true, force: true });
   }
+}
+
+/** The release's variable syntax (absent: flux, as releases written before the input existed). */
+function releaseVariableSyntax(value: string | undefined): VariableSyntax {
+  if (value === undefined || (VARIABLE_SYNTAXES as readonly string[]).includes(value)) return (value ?? 'flux') as VariableSyntax;
+  throw new InputError('bundle', `release.json names the variable syntax "${value}", which this version does not know (${VARIABLE_SYNTAXES.join(', ')})`);
 }
