@@ -16,3 +16,4 @@ export * from './commit-ancestry';
 export * from './statuses';
 export * from './comment-thread';
 export * from './transient';
+export * from './repository-access';
