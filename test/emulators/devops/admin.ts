@@ -5,6 +5,7 @@ import { PullRequestStatus } from './enums';
 import { faultJson, faultSpecFromJson, FaultHandle, FaultSpec, FaultTable } from '../common/faults';
 import { TreeEditor, ZERO_ID } from './git';
 import { groupIdentity } from './identities';
+import type { RecordBuild } from './builds';
 import type { PipelineSettings } from './job-tokens';
 import type { Identity, Organization, Repository } from './model';
 import { identityFor, nowIso } from './model';
@@ -91,6 +92,8 @@ export interface DevOpsAdmin {
    * Bearer and as basic password; what it reaches follows pipelineSettings().
    */
   mintJobToken(project: string, repositories?: string[]): string;
+  /** Records a pipeline run of the project (completed and succeeded unless given) with its artifacts; answers its id and number. */
+  recordBuild(project: string, run: RecordBuild): { id: number; buildNumber: string };
   /** The organization's job scope settings; both on unless changed. */
   pipelineSettings(changes?: Partial<PipelineSettings>): PipelineSettings;
 }
@@ -117,6 +120,12 @@ export class Admin implements DevOpsAdmin {
       return slash < 0 ? this.svc.findRepository(org, home, ref) : this.repository(ref.slice(0, slash), ref.slice(slash + 1));
     });
     return this.http.jobTokens.mint(org, home, declared);
+  }
+
+  recordBuild(project: string, run: RecordBuild): { id: number; buildNumber: string } {
+    const org = this.organization();
+    const build = this.http.builds.record(this.svc.findProject(org, project), run);
+    return { id: build.id, buildNumber: build.buildNumber };
   }
 
   pipelineSettings(changes: Partial<PipelineSettings> = {}): PipelineSettings {
@@ -409,6 +418,21 @@ export function adminHttpHandler(svc: DevOpsService, http: DevOpsHttp, faults: F
       }
       if (a && b === 'repositories' && method === 'POST' && seg.length === 3) {
         return send(201, await ad.createRepository(a, String((body as Json).name), { defaultBranch: (body as Json).defaultBranch as string | undefined }));
+      }
+      if (a && b === 'builds' && method === 'POST' && seg.length === 3) {
+        const x = body as Json;
+        const definition = (x.definition ?? {}) as Json;
+        return send(
+          201,
+          ad.recordBuild(a, {
+            definition: { id: Number(definition.id), ...(definition.name ? { name: text(definition.name) } : {}) },
+            ...(x.buildNumber ? { buildNumber: text(x.buildNumber) } : {}),
+            ...(x.sourceBranch ? { sourceBranch: text(x.sourceBranch) } : {}),
+            ...(x.status ? { status: text(x.status) } : {}),
+            ...(x.result ? { result: text(x.result) } : {}),
+            ...(x.artifacts ? { artifacts: x.artifacts as Record<string, Record<string, string>> } : {}),
+          }),
+        );
       }
       if (a && b && c === 'seed' && method === 'POST') {
         const x = body as Json;

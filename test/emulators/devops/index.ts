@@ -16,6 +16,7 @@ export type { DevOpsAdmin, AdminIdentity, AdminPullRequestResult, AdminWorkItem,
 export type { FaultSpec, FaultHandle } from '../common/faults';
 export type { RequestRecord } from './server';
 export type { PipelineSettings } from './job-tokens';
+export type { RecordBuild } from './builds';
 
 export interface DevOpsEmulator {
   /** Collection URL, http://127.0.0.1:<port>/<org> */

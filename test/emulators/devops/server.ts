@@ -10,6 +10,8 @@ import { serveGitHttp } from './git-http';
 import { RESOURCE_AREAS, locationsFor } from './locations';
 import type { Repository } from './model';
 import { PullRequests } from './pull-requests';
+import { Builds } from './builds';
+import { buildRoutes } from './routes/builds';
 import { commitRoutes } from './routes/commits';
 import { identityRoutes } from './routes/identities';
 import { policyRoutes } from './routes/policy';
@@ -44,6 +46,8 @@ export class DevOpsHttp {
   readonly hung: HungRequests = new Set();
   /** Job access tokens minted through the admin API, and the pipeline settings that scope them. */
   readonly jobTokens = new JobTokens();
+  /** Finished pipeline runs and their artifacts (recorded through the admin API). */
+  readonly builds = new Builds();
   recordBodies = false;
   adminHandler?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>;
 
@@ -64,6 +68,7 @@ export class DevOpsHttp {
       ...workItemRoutes(deps),
       ...policyRoutes(deps),
       ...identityRoutes(),
+      ...buildRoutes(svc, this.builds),
     ];
   }
 
