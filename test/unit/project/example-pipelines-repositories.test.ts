@@ -104,4 +104,14 @@ describe('examples/pipelines: job scope limited to referenced repositories', () 
     const text = fs.readFileSync(path.join(pipelinesDir, 'pr-validation.yml'), 'utf8');
     assert.match(text, /# Azure Repos ignores the `pr:` trigger below: there, PR validation runs from a\n# Build Validation branch policy/);
   });
+
+  it('ci.yml reads the previous release from the last successful run, with no step allowed to fail', () => {
+    const doc = load(fs.readFileSync(path.join(pipelinesDir, 'ci.yml'), 'utf8')) as Node;
+    const publish = steps(doc).find((s) => s.task === 'GitOpsCiPublish@1');
+    assert.equal((publish?.inputs as Node | undefined)?.previousRelease, 'lastSuccessfulRun');
+    assert.deepEqual(
+      steps(doc).filter((s) => s.continueOnError !== undefined),
+      [],
+    );
+  });
 });
