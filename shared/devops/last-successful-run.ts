@@ -7,14 +7,14 @@
  * every request is retried on throttling and server errors within the budget.
  */
 import { BuildApi } from 'azure-devops-node-api/BuildApi';
-import { BearerCredentialHandler } from 'azure-devops-node-api/handlers/bearertoken';
 import { BuildQueryOrder, BuildResult, BuildStatus } from 'azure-devops-node-api/interfaces/BuildInterfaces';
 import type { IncomingMessage } from 'node:http';
 import { RetriesExhaustedError, withRetry } from '../util/retry';
 import { readZipEntry } from './artifact-zip';
 import { DevOpsError, maskSecrets, wrapFailure } from './errors';
 import { classifyIdempotent } from './transient';
-import { normalizeCollectionUrl, RetrySettings } from './connection';
+import type { IHttpClientResponse, IRequestHandler } from 'azure-devops-node-api/interfaces/common/VsoBaseInterfaces';
+import type { RetrySettings } from './connection';
 
 /** What is read of the Build API (BuildApi's own methods). */
 export type BuildReader = Pick<BuildApi, 'getBuilds' | 'getArtifactContentZip'>;
@@ -38,10 +38,28 @@ export type LastRunFile =
 
 /** The real BuildApi client over the job token (a bearer token), the client's own retries off. */
 export function buildReader(collectionUrl: string, accessToken: string, socketTimeoutMs = 100_000): BuildApi {
-  return new BuildApi(normalizeCollectionUrl(collectionUrl), [new BearerCredentialHandler(accessToken)], {
-    allowRetries: false,
-    socketTimeout: socketTimeoutMs,
-  });
+  return new BuildApi(collectionUrl.trim().replace(/\/+$/, ''), [bearerHandler(accessToken)], { allowRetries: false, socketTimeout: socketTimeoutMs });
+}
+
+/**
+ * The job token as a bearer header, as the client's bearer handler sends it: only to the host of the
+ * first request (a redirect elsewhere, e.g. to artifact storage, gets no token). Written here because
+ * the client's handler module pulls every typed-rest-client handler (NTLM among them) into the bundle.
+ */
+export function bearerHandler(token: string): IRequestHandler {
+  let origin: string | undefined;
+  return {
+    prepareRequest: (options) => {
+      origin ??= options.host ?? undefined;
+      // typed-rest-client always passes a header object (never the array form).
+      const headers = (options.headers ?? {}) as Record<string, string>;
+      if (options.host === origin) headers.Authorization = `Bearer ${token}`;
+      headers['X-TFS-FedAuthRedirect'] = 'Suppress';
+      options.headers = headers;
+    },
+    canHandleAuthentication: (_response: IHttpClientResponse) => false,
+    handleAuthentication: () => Promise.reject(new Error('the bearer handler does not answer authentication challenges')),
+  };
 }
 
 /** Largest zip read into memory: a release bundle is templates and values, far below this. */
