@@ -30,6 +30,11 @@ export const LAZY_PARTS = [
     packages: ['azure-devops-node-api/PolicyApi'],
   },
   {
+    name: 'devops-build',
+    why: "only GitOpsCiPublish@1 with previousRelease: lastSuccessfulRun reads the Build API (the last successful run's release.json)",
+    packages: ['azure-devops-node-api/BuildApi', 'azure-devops-node-api/interfaces/BuildInterfaces'],
+  },
+  {
     name: 'ntlm',
     why: 'typed-rest-client loads every credential handler; the tasks never authenticate with NTLM (underscore, des.js, js-md4)',
     modules: ['node_modules/typed-rest-client/handlers/ntlm.js'],

@@ -16,3 +16,6 @@ export * from './commit-ancestry';
 export * from './statuses';
 export * from './comment-thread';
 export * from './transient';
+export * from './repository-access';
+export * from './artifact-zip';
+export * from './last-successful-run';

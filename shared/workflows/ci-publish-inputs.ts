@@ -60,13 +60,18 @@ export function readBuildContext(agent: Agent): BuildContext {
   };
 }
 
+/** The previousRelease value that reads the last successful run's release.json through the Build API. */
+export const PREVIOUS_FROM_RUN = 'lastSuccessfulRun';
+
 export interface PublishInputs {
   images: ImageSpec[];
   tagStrategy: TagStrategy;
   tag: string;
   humanTag: string;
-  /** Absolute path of the previous release.json (or its bundle folder); empty when not given. */
+  /** Absolute path of the previous release.json (or its bundle folder); empty when not given or read from the last successful run. */
   previousRelease: string;
+  /** previousRelease is `lastSuccessfulRun`: read release.json of this pipeline's last successful run on the branch (Build API, job token). */
+  previousReleaseFromRun: boolean;
   appName: string;
   /** The bundleFolder input as given (resolved against the staging directory later). */
   bundleFolder: string;
@@ -81,7 +86,10 @@ export function readPublishInputs(agent: Agent, build: BuildContext): PublishInp
   const humanTag = agent.input('humanTag');
   if (humanTag !== '' && !isValidTag(humanTag))
     throw new InputError('humanTag', `"${humanTag}" is not a valid image tag (letters, digits, _, . and -, at most 128, not starting with . or -)`);
-  const previous = agent.input('previousRelease');
+  const previousInput = agent.input('previousRelease').trim();
+  const previousReleaseFromRun = previousInput.toLowerCase() === PREVIOUS_FROM_RUN.toLowerCase();
+  // `none` says so explicitly; a path is relative to the sources directory.
+  const previous = previousReleaseFromRun || previousInput.toLowerCase() === 'none' ? '' : previousInput;
   const publishArtifact = boolInput(agent, 'publishArtifact', true);
   const artifactName = agent.input('artifactName') || 'release';
   if (!/^[A-Za-z0-9_.-]+$/.test(artifactName))
@@ -92,6 +100,7 @@ export function readPublishInputs(agent: Agent, build: BuildContext): PublishInp
     tag,
     humanTag,
     previousRelease: previous === '' ? '' : path.resolve(build.sourcesDirectory, previous),
+    previousReleaseFromRun,
     appName: agent.input('appName') || build.repository,
     bundleFolder: agent.input('bundleFolder'),
     publishArtifact,

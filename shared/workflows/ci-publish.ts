@@ -6,11 +6,12 @@ import { IMAGE_VARIABLE_SUFFIXES } from '../images/image-list';
 import { imageVariables, TaggedImage, tagImages } from '../images/tags';
 import { collectSourceFiles, completeBundle, discardBundle, resolveBundleFolder, stageBundle } from '../release/bundle';
 import { bundleDigest } from '../release/release-digest';
-import { readPreviousImages, ReleaseManifest, RELEASE_FILE, RELEASE_KIND, ReleaseImage } from '../release/release-manifest';
+import { ReleaseManifest, RELEASE_FILE, RELEASE_KIND, ReleaseImage } from '../release/release-manifest';
 import { countBySeverity, mergeFindings } from '../report/merge-findings';
 import { InputError } from '../util/errors';
 import { toPosix } from '../util/paths';
 import { lintDockerfile } from '../validate/dockerfile';
+import { previousImages } from './ci-previous-release';
 import { BuildContext, PublishInputs, readBuildContext, readPublishInputs } from './ci-publish-inputs';
 import { readRenderAndValidateInputs } from './pr-validate-inputs';
 import { readReportingInputs, reportValidation } from './pr-validate-report';
@@ -36,11 +37,7 @@ export async function ciPublish(agent: Agent, version: string): Promise<void> {
   const tools = agent.toolRunner();
 
   // Image tags, and whether each is new against the previous release.
-  let previous: Map<string, string> | undefined;
-  if (publish.previousRelease) {
-    previous = readPreviousImages(publish.previousRelease, 'previousRelease');
-    if (!previous) agent.warning(`No previous release at ${publish.previousRelease}: every image tag counts as new.`);
-  }
+  const previous = await previousImages(agent, build, publish);
   agent.group('Image tags');
   const images = await tagImages(publish.images, {
     repoRoot,

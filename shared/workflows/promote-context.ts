@@ -3,7 +3,10 @@ import { azureReposConnection, jobAccessToken } from '../agent/endpoints';
 import { collectionUri, runWebUrl } from '../agent/inputs';
 import type { ReconciliationResult } from '../azure/wait';
 import { ConnectionOptions, connectWithJobToken, connectWithPat, DevOpsConnection } from '../devops/connection';
+import { NotFoundError } from '../devops/errors';
 import { Repository, repositoryWebUrl, resolveRepository } from '../devops/repository';
+import { RepositoryNotVisibleError } from '../devops/repository-access';
+import { parseRepositoryRef } from '../devops/repository-ref';
 import { fillPlaceholders, PromotionNames } from './placeholders';
 import type { PromoteInputs } from './promote-inputs';
 import type { FolderChanges, PromotionRecord } from './promote-report';
@@ -68,8 +71,26 @@ export async function createPromotionContext(
   connectionOptions?: ConnectionOptions,
 ): Promise<PromotionContext> {
   const conn = connect(agent, inputs, connectionOptions);
-  const repo = await resolveRepository(conn, inputs.repository, agent.variable('System.TeamProject'));
+  const repo = await findGitOpsRepository(conn, inputs, agent.variable('System.TeamProject'));
   return { ...subject, agent, inputs, conn, repo, repositoryUrl: repositoryWebUrl(conn, repo), runUrl: runWebUrl(agent) };
+}
+
+/** The GitOps repository; when it is not visible, the error says why it may not be and what to change (job scope, identity, connection). */
+async function findGitOpsRepository(conn: DevOpsConnection, inputs: PromoteInputs, pipelineProject: string | undefined): Promise<Repository> {
+  try {
+    return await resolveRepository(conn, inputs.repository, pipelineProject);
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error;
+    const ref = parseRepositoryRef(inputs.repository);
+    throw new RepositoryNotVisibleError(error.action, {
+      repository: `${ref.project ?? pipelineProject ?? ''}/${ref.name}`,
+      collectionUrl: conn.collectionUrl,
+      pipelineProject,
+      repositoryInput: 'gitopsRepository',
+      connectionInput: 'gitopsConnection',
+      viaServiceConnection: inputs.repositoryConnection !== undefined,
+    });
+  }
 }
 
 /** A pull request opened or adopted for the promotion. */

@@ -62,10 +62,15 @@ export function exampleGitOpsFiles(): Record<string, Buffer> {
   return files;
 }
 
+/** The job token startGitOpsEmulators minted for each emulator's pipeline job (what promoteRunOptions passes as System.AccessToken). */
+const jobTokens = new WeakMap<DevOpsEmulator, string>();
+
 /**
  * Both emulators as the promotion tests use them: project `project` with a repository `gitops` seeded
  * from examples/gitops, and one Arc cluster whose Flux syncs that repository every 400 ms, reached
- * through a service connection with a workload identity federation job. The caller stops both.
+ * through a service connection with a workload identity federation job. The job's token is scoped
+ * as in a new organization (only referenced repositories) and its job declares `gitops`
+ * (`uses: repositories`), as examples/pipelines/cd.yml does. The caller stops both.
  */
 export async function startGitOpsEmulators(project: string): Promise<{
   devops: DevOpsEmulator;
@@ -73,6 +78,7 @@ export async function startGitOpsEmulators(project: string): Promise<{
   bare: string;
   connectionId: string;
   oidcRequestUri: string;
+  jobToken: string;
 }> {
   const devops = await startDevOpsEmulator({ org: 'contoso' });
   devops.admin.createProject(project);
@@ -85,12 +91,15 @@ export async function startGitOpsEmulators(project: string): Promise<{
     syncIntervalMs: 400,
     kubectl: path.join(toolsBin(), 'kubectl'),
   });
+  const jobToken = devops.admin.mintJobToken(project, ['gitops']);
+  jobTokens.set(devops, jobToken);
   return {
     devops,
     arm,
     bare: devops.admin.bareRepositoryPath(project, 'gitops'),
     connectionId: arm.identity.addServiceConnection({ clientId: arm.clientId }).id,
-    oidcRequestUri: arm.identity.addJob({ accessToken: devops.token }).oidcRequestUri,
+    oidcRequestUri: arm.identity.addJob({ accessToken: jobToken }).oidcRequestUri,
+    jobToken,
   };
 }
 
@@ -100,12 +109,13 @@ export async function startGitOpsEmulators(project: string): Promise<{
  * connection, one-minute merge and reconcile timeouts; `inputs` override.
  */
 export function promoteRunOptions(
-  world: { devops: DevOpsEmulator; arm: ArmEmulator; connectionId: string; oidcRequestUri: string },
+  world: { devops: DevOpsEmulator; arm: ArmEmulator; connectionId: string; oidcRequestUri: string; jobToken?: string },
   project: string,
   bundle: string,
   inputs: Record<string, string>,
 ): RunTaskOptions {
   const { devops, arm, connectionId } = world;
+  const jobToken = world.jobToken ?? jobTokens.get(devops) ?? devops.token;
   return {
     taskDir: path.join(root, 'dist/tasks/GitOpsPromote/v1'),
     inputs: {
@@ -129,7 +139,7 @@ export function promoteRunOptions(
       'Build.BuildNumber': '20261127.4',
     },
     endpoints: {
-      SystemVssConnection: { url: `${devops.url}/`, scheme: 'OAuth', parameters: { AccessToken: devops.token } },
+      SystemVssConnection: { url: `${devops.url}/`, scheme: 'OAuth', parameters: { AccessToken: jobToken } },
       [connectionId]: {
         url: arm.armUrl,
         scheme: 'WorkloadIdentityFederation',

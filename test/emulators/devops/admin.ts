@@ -5,6 +5,8 @@ import { PullRequestStatus } from './enums';
 import { faultJson, faultSpecFromJson, FaultHandle, FaultSpec, FaultTable } from '../common/faults';
 import { TreeEditor, ZERO_ID } from './git';
 import { groupIdentity } from './identities';
+import type { RecordBuild } from './builds';
+import type { PipelineSettings } from './job-tokens';
 import type { Identity, Organization, Repository } from './model';
 import { identityFor, nowIso } from './model';
 import type { DevOpsHttp, RequestRecord } from './server';
@@ -84,6 +86,16 @@ export interface DevOpsAdmin {
   clearRequests(): void;
   /** Keep the JSON answers in requests() (for conformance checks). */
   recordResponses(on: boolean): void;
+  /**
+   * A job access token for a job of `project` that declares `repositories` ("name" in the project or
+   * "project/name"; the self repository is one of them when the job checks it out). Accepted as
+   * Bearer and as basic password; what it reaches follows pipelineSettings().
+   */
+  mintJobToken(project: string, repositories?: string[]): string;
+  /** Records a pipeline run of the project (completed and succeeded unless given) with its artifacts; answers its id and number. */
+  recordBuild(project: string, run: RecordBuild): { id: number; buildNumber: string };
+  /** The organization's job scope settings; both on unless changed. */
+  pipelineSettings(changes?: Partial<PipelineSettings>): PipelineSettings;
 }
 
 export class Admin implements DevOpsAdmin {
@@ -98,6 +110,26 @@ export class Admin implements DevOpsAdmin {
     const o = this.svc.org(this.org);
     if (!o) throw new Error(`organization '${this.org}' does not exist`);
     return o;
+  }
+
+  mintJobToken(project: string, repositories: string[] = []): string {
+    const org = this.organization();
+    const home = this.svc.findProject(org, project);
+    const declared = repositories.map((ref) => {
+      const slash = ref.indexOf('/');
+      return slash < 0 ? this.svc.findRepository(org, home, ref) : this.repository(ref.slice(0, slash), ref.slice(slash + 1));
+    });
+    return this.http.jobTokens.mint(org, home, declared);
+  }
+
+  recordBuild(project: string, run: RecordBuild): { id: number; buildNumber: string } {
+    const org = this.organization();
+    const build = this.http.builds.record(this.svc.findProject(org, project), run);
+    return { id: build.id, buildNumber: build.buildNumber };
+  }
+
+  pipelineSettings(changes: Partial<PipelineSettings> = {}): PipelineSettings {
+    return this.http.jobTokens.configure(this.organization(), changes);
   }
 
   private repository(project: string, repo: string): Repository {
@@ -352,6 +384,20 @@ export function adminHttpHandler(svc: DevOpsService, http: DevOpsHttp, faults: F
         const x = body as Json;
         return send(201, ad.identity(text(x.displayName, ''), x.email ? { email: text(x.email) } : {}));
       }
+      if (a === 'jobtokens' && method === 'POST' && seg.length === 2) {
+        const x = body as Json;
+        return send(201, { token: ad.mintJobToken(text(x.project, ''), Array.isArray(x.repositories) ? (x.repositories as unknown[]).map(String) : []) });
+      }
+      if (a === 'pipelinesettings' && (method === 'GET' || method === 'PATCH') && seg.length === 2) {
+        const x = (method === 'PATCH' ? body : {}) as Json;
+        const changes: Partial<PipelineSettings> = {};
+        for (const key of ['limitJobScopeToReferencedRepositories', 'limitJobScopeToCurrentProject'] as const) {
+          if (x[key] === undefined) continue;
+          if (typeof x[key] !== 'boolean') return send(400, { message: `${key} must be true or false` });
+          changes[key] = x[key];
+        }
+        return send(200, ad.pipelineSettings(changes));
+      }
       if (a === 'groups' && method === 'POST' && seg.length === 2) {
         const x = body as Json;
         return send(
@@ -372,6 +418,21 @@ export function adminHttpHandler(svc: DevOpsService, http: DevOpsHttp, faults: F
       }
       if (a && b === 'repositories' && method === 'POST' && seg.length === 3) {
         return send(201, await ad.createRepository(a, String((body as Json).name), { defaultBranch: (body as Json).defaultBranch as string | undefined }));
+      }
+      if (a && b === 'builds' && method === 'POST' && seg.length === 3) {
+        const x = body as Json;
+        const definition = (x.definition ?? {}) as Json;
+        return send(
+          201,
+          ad.recordBuild(a, {
+            definition: { id: Number(definition.id), ...(definition.name ? { name: text(definition.name) } : {}) },
+            ...(x.buildNumber ? { buildNumber: text(x.buildNumber) } : {}),
+            ...(x.sourceBranch ? { sourceBranch: text(x.sourceBranch) } : {}),
+            ...(x.status ? { status: text(x.status) } : {}),
+            ...(x.result ? { result: text(x.result) } : {}),
+            ...(x.artifacts ? { artifacts: x.artifacts as Record<string, Record<string, string>> } : {}),
+          }),
+        );
       }
       if (a && b && c === 'seed' && method === 'POST') {
         const x = body as Json;

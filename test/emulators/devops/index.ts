@@ -15,6 +15,8 @@ import { DevOpsService } from './service';
 export type { DevOpsAdmin, AdminIdentity, AdminPullRequestResult, AdminWorkItem, BranchPolicySettings } from './admin';
 export type { FaultSpec, FaultHandle } from '../common/faults';
 export type { RequestRecord } from './server';
+export type { PipelineSettings } from './job-tokens';
+export type { RecordBuild } from './builds';
 
 export interface DevOpsEmulator {
   /** Collection URL, http://127.0.0.1:<port>/<org> */

@@ -79,6 +79,30 @@ export const POLICY_LOCATIONS: ApiResourceLocation[] = [
   },
 ];
 
+/** Build: builds (BuildApi getBuilds) and artifacts (getArtifact, getArtifacts, getArtifactContentZip). */
+export const BUILD_LOCATIONS: ApiResourceLocation[] = [
+  {
+    id: '0cd358e1-9217-4d94-8269-1c1ee6f93dcf',
+    area: 'build',
+    resourceName: 'builds',
+    routeTemplate: '{project}/_apis/{area}/{resource}/{buildId}',
+    resourceVersion: 7,
+    minVersion: '1.0',
+    maxVersion: '7.1',
+    releasedVersion: '7.1',
+  },
+  {
+    id: '1db06c96-014e-44e1-ac91-90b2d4b3e984',
+    area: 'build',
+    resourceName: 'artifacts',
+    routeTemplate: '{project}/_apis/{area}/builds/{buildId}/{resource}',
+    resourceVersion: 5,
+    minVersion: '2.0',
+    maxVersion: '7.1',
+    releasedVersion: '7.1',
+  },
+];
+
 export const LOCATION_LOCATIONS: ApiResourceLocation[] = [
   {
     id: 'e81700f7-3be2-46de-8624-2eb35882fcaa',
@@ -109,5 +133,6 @@ export function locationsFor(area: string): ApiResourceLocation[] {
   if (a === 'location') return LOCATION_LOCATIONS;
   if (a === 'wit') return WIT_LOCATIONS;
   if (a === 'policy') return POLICY_LOCATIONS;
+  if (a === 'build') return BUILD_LOCATIONS;
   return [];
 }

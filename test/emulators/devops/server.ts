@@ -8,7 +8,10 @@ import { BodyTooLargeError, parseJson, readBody, sendJson } from '../common/json
 import { applyFault, describeFault, FaultSpec, FaultTable, HungRequests } from '../common/faults';
 import { serveGitHttp } from './git-http';
 import { RESOURCE_AREAS, locationsFor } from './locations';
+import type { Repository } from './model';
 import { PullRequests } from './pull-requests';
+import { Builds } from './builds';
+import { buildRoutes } from './routes/builds';
 import { commitRoutes } from './routes/commits';
 import { identityRoutes } from './routes/identities';
 import { policyRoutes } from './routes/policy';
@@ -18,6 +21,7 @@ import { Ctx, matchSegments, Reply, Route, RouteDeps } from './routes/routing';
 import { statusRoutes } from './routes/statuses';
 import { threadRoutes } from './routes/threads';
 import { workItemRoutes } from './routes/work-items';
+import { JobGrant, JobTokens } from './job-tokens';
 import { DevOpsService } from './service';
 import { WorkItems } from './work-items';
 
@@ -40,6 +44,10 @@ export class DevOpsHttp {
   readonly log: RequestRecord[] = [];
   /** Requests a hang fault holds open (ended by stop()). */
   readonly hung: HungRequests = new Set();
+  /** Job access tokens minted through the admin API, and the pipeline settings that scope them. */
+  readonly jobTokens = new JobTokens();
+  /** Finished pipeline runs and their artifacts (recorded through the admin API). */
+  readonly builds = new Builds();
   recordBodies = false;
   adminHandler?: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>;
 
@@ -60,6 +68,7 @@ export class DevOpsHttp {
       ...workItemRoutes(deps),
       ...policyRoutes(deps),
       ...identityRoutes(),
+      ...buildRoutes(svc, this.builds),
     ];
   }
 
@@ -120,19 +129,31 @@ export class DevOpsHttp {
     this.sendJson(res, status, body, headers);
   }
 
-  private authenticate(req: IncomingMessage): string | null {
+  /** The caller: the emulator's own token (full access) or a job token (its grant scopes what it reaches); null when neither. */
+  private authenticate(req: IncomingMessage): { user: string; grant?: JobGrant } | null {
     const header = req.headers.authorization ?? '';
     const bearer = /^Bearer\s+(.+)$/i.exec(header);
-    if (bearer) return bearer[1].trim() === this.token ? 'bearer' : null;
+    if (bearer) return this.caller(bearer[1].trim(), 'bearer');
     const basic = /^Basic\s+(.+)$/i.exec(header);
     if (basic) {
       const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
       const user = colon >= 0 ? decoded.slice(0, colon) : '';
       const pass = colon >= 0 ? decoded.slice(colon + 1) : decoded;
-      return pass === this.token ? user || 'pat' : null;
+      return this.caller(pass, user || 'pat');
     }
     return null;
+  }
+
+  private caller(secret: string, user: string): { user: string; grant?: JobGrant } | null {
+    if (secret === this.token) return { user };
+    const grant = this.jobTokens.grant(secret);
+    return grant ? { user, grant } : null;
+  }
+
+  /** Whether the caller reaches the repository: everything with the emulator's token, the job's scope with a job token. */
+  private seesRepository(caller: { grant?: JobGrant }, repo: Repository): boolean {
+    return !caller.grant || this.jobTokens.canSee(caller.grant, repo);
   }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse, url: URL, record: RequestRecord): Promise<void> {
@@ -141,7 +162,13 @@ export class DevOpsHttp {
     const org = this.svc.org(segments[0]);
     if (!org) throw errors.hostNotFound(segments[0]);
 
-    const user = this.authenticate(req);
+    const caller = this.authenticate(req);
+    if (caller?.grant && caller.grant.org !== org) {
+      req.resume();
+      this.sendJson(res, 401, errors.unauthorized().body());
+      return;
+    }
+    const user = caller?.user;
     const gitIndex = segments.indexOf('_git');
     if (gitIndex >= 1 && gitIndex <= 2) {
       if (!user) {
@@ -151,6 +178,7 @@ export class DevOpsHttp {
       }
       const project = gitIndex === 2 ? this.svc.findProject(org, segments[1]) : undefined;
       const repo = this.svc.findRepository(org, project, segments[gitIndex + 1] ?? '');
+      if (!this.seesRepository(caller, repo)) throw errors.repositoryNotFound(segments[gitIndex + 1] ?? '');
       record.operation = 'git-http';
       const sub = '/' + segments.slice(gitIndex + 2).join('/');
       await serveGitHttp(req, res, repo.git.gitDir, sub === '/' ? '' : sub, url.search.slice(1), user);
@@ -197,7 +225,18 @@ export class DevOpsHttp {
     const body = method === 'GET' || method === 'DELETE' ? undefined : await readJson(req);
     const query = new Map<string, string>();
     for (const [k, v] of url.searchParams) query.set(k.toLowerCase(), v);
-    const ctx: Ctx = { req, res, org, project, params: match.params, rest: match.rest, query, body, by: org.serviceIdentity };
+    const ctx: Ctx = {
+      req,
+      res,
+      org,
+      project,
+      params: match.params,
+      rest: match.rest,
+      query,
+      body,
+      by: org.serviceIdentity,
+      canSee: (repo) => this.seesRepository(caller, repo),
+    };
     const reply = await match.route.handler(ctx);
     this.reply(res, record, reply);
   }

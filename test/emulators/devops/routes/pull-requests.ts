@@ -3,11 +3,11 @@ import { errors } from '../errors';
 import { PullRequestStatus, parseEnum } from '../enums';
 import type { Repository } from '../model';
 import { Json } from '../service';
-import { asObject, bool, Ctx, intOr, intParam, list, ok, prOf, q, repoOf, Route, RouteDeps, routeTable } from './routing';
+import { asObject, bool, Ctx, intOr, intParam, list, ok, prOf, q, repoOf, Route, RouteDeps, routeTable, visibleRepositories } from './routing';
 
 export function pullRequestRoutes(d: RouteDeps): Route[] {
   const { routes, on } = routeTable();
-  const { svc, prs } = d;
+  const { prs } = d;
 
   // Pull requests
   on('POST', 'repositories/{repositoryId}/pullrequests', 'Pull Requests_Create', async (ctx) => {
@@ -28,13 +28,13 @@ export function pullRequestRoutes(d: RouteDeps): Route[] {
     ok(await prs.update(await prOf(d, ctx), asObject(ctx.body, 'gitPullRequestToUpdate'), ctx.by)),
   );
   on('GET', 'pullrequests', 'Pull Requests_Get Pull Requests By Project', async (ctx) => {
-    const repos = svc.allRepositories(ctx.org, ctx.project);
+    const repos = visibleRepositories(d, ctx);
     for (const r of repos) await prs.refreshAll(r);
     return list(await searchPullRequests(d, ctx, repos));
   });
   on('GET', 'pullrequests/{pullRequestId}', 'Pull Requests_Get Pull Request By Id', async (ctx) => {
     const id = intParam(ctx.params.pullRequestId, 'pullRequestId');
-    for (const repo of svc.allRepositories(ctx.org, ctx.project)) {
+    for (const repo of visibleRepositories(d, ctx)) {
       const pr = repo.pullRequests.get(id);
       if (pr) {
         await repo.lock.run(async () => {

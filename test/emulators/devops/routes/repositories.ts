@@ -2,7 +2,7 @@
 import { text } from '../../common/json';
 import { errors } from '../errors';
 import type { Repository } from '../model';
-import { asObject, bool, intOr, intParam, latestPerContext, list, ok, q, repoOf, Route, RouteDeps, routeTable } from './routing';
+import { asObject, bool, intOr, intParam, latestPerContext, list, ok, q, repoOf, Route, RouteDeps, routeTable, visibleRepositories } from './routing';
 
 export function repositoryRoutes(d: RouteDeps): Route[] {
   const { routes, on } = routeTable();
@@ -10,9 +10,7 @@ export function repositoryRoutes(d: RouteDeps): Route[] {
   const afterChange = (repo: Repository, refs: string[]) => prs.afterRefChange(repo, refs);
 
   // Repositories
-  on('GET', 'repositories', 'Repositories_List', async (ctx) =>
-    list(await Promise.all(svc.allRepositories(ctx.org, ctx.project).map((r) => svc.repositoryJson(r)))),
-  );
+  on('GET', 'repositories', 'Repositories_List', async (ctx) => list(await Promise.all(visibleRepositories(d, ctx).map((r) => svc.repositoryJson(r)))));
   on('GET', 'repositories/{repositoryId}', 'Repositories_Get Repository', async (ctx) => ok(await svc.repositoryJson(repoOf(d, ctx))));
 
   // Refs

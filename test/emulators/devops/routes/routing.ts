@@ -18,6 +18,8 @@ export interface Ctx {
   query: Map<string, string>;
   body: unknown;
   by: Identity;
+  /** Whether the caller's token reaches the repository (a job token: only its declared repositories, see job-tokens.ts). */
+  canSee: (repo: Repository) => boolean;
 }
 
 export interface Reply {
@@ -80,8 +82,16 @@ export function q(ctx: Ctx, ...names: string[]): string | undefined {
   return undefined;
 }
 
+/** The route's repository; one the caller's token may not reach answers as one that does not exist (TF401019). */
 export function repoOf(d: RouteDeps, ctx: Ctx, key = 'repositoryId'): Repository {
-  return d.svc.findRepository(ctx.org, ctx.project, ctx.params[key]);
+  const repo = d.svc.findRepository(ctx.org, ctx.project, ctx.params[key]);
+  if (!ctx.canSee(repo)) throw errors.repositoryNotFound(ctx.params[key]);
+  return repo;
+}
+
+/** The repositories of the organization (or project) the caller's token reaches. */
+export function visibleRepositories(d: RouteDeps, ctx: Ctx): Repository[] {
+  return d.svc.allRepositories(ctx.org, ctx.project).filter((r) => ctx.canSee(r));
 }
 
 /** The pull request of the route, its merge and auto-complete brought up to date. */
