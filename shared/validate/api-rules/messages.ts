@@ -162,8 +162,8 @@ export function isPathSegmentName(value: string): string[] {
 export function printValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    // field.Invalid prints a map[string]string as Go does.
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((v) => typeof v !== 'object')) {
+    // field.Invalid prints a map[string]string (labels) as Go does; other objects as JSON.
     const entries = Object.entries(value as Record<string, unknown>).map(
       ([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(typeof v === 'string' ? v : String(v))}`,
     );
