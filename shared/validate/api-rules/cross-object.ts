@@ -1,6 +1,6 @@
 import type { Finding } from '../../manifests/finding';
 import type { FieldPath, ManifestObject } from '../../manifests/model';
-import { asArray, asRecord, BUILTIN, report, type RuleContext } from './context';
+import { asArray, asRecord, BUILTIN, report, scalarText, type RuleContext } from './context';
 import { matchesLabels, podTemplateOf } from './workloads';
 
 /**
@@ -12,7 +12,7 @@ import { matchesLabels, podTemplateOf } from './workloads';
 export function checkCrossObject(objects: readonly ManifestObject[], minor: number): Finding[] {
   const findings: Finding[] = [];
   const rendered = { ConfigMap: new Names(), Secret: new Names(), PersistentVolumeClaim: new Names() };
-  const templates: { namespace?: string; labels: Record<string, unknown> }[] = [];
+  const templates = new TemplateIndex();
   for (const obj of objects) {
     const { apiVersion, kind } = obj;
     if (apiVersion === BUILTIN.core && (kind === 'ConfigMap' || kind === 'Secret' || kind === 'PersistentVolumeClaim'))
@@ -24,7 +24,7 @@ export function checkCrossObject(objects: readonly ManifestObject[], minor: numb
       rendered.Secret.add(obj.namespace, typeof target === 'string' ? target : obj.name);
     }
     const pod = podTemplateOf(obj);
-    if (pod) templates.push({ namespace: obj.namespace, labels: asRecord(pod.metadata?.labels) ?? {} });
+    if (pod) templates.add({ namespace: obj.namespace, labels: asRecord(pod.metadata?.labels) ?? {} });
     if (apiVersion === BUILTIN.apps && kind === 'StatefulSet') {
       // Claims made from volumeClaimTemplates: <template>-<statefulset>-<ordinal>.
       for (const t of asArray(asRecord(obj.body.spec)?.volumeClaimTemplates)) {
@@ -63,14 +63,39 @@ class Names {
   }
 }
 
-function checkServiceSelects(ctx: RuleContext, templates: readonly { namespace?: string; labels: Record<string, unknown> }[]): void {
+interface Template {
+  namespace?: string;
+  labels: Record<string, unknown>;
+}
+
+/** Pod templates by each of their label pairs, so that a Service's lookup does not scan every template. */
+class TemplateIndex {
+  private readonly byLabel = new Map<string, Template[]>();
+
+  add(template: Template): void {
+    for (const key of Object.keys(template.labels)) {
+      const pair = `${key}=${scalarText(template.labels[key]) ?? ''}`;
+      let list = this.byLabel.get(pair);
+      if (!list) this.byLabel.set(pair, (list = []));
+      list.push(template);
+    }
+  }
+
+  /** Templates carrying the selector's first pair (every match carries it). */
+  candidates(selector: Record<string, unknown>): readonly Template[] {
+    const key = Object.keys(selector)[0];
+    return this.byLabel.get(`${key}=${scalarText(selector[key]) ?? ''}`) ?? [];
+  }
+}
+
+function checkServiceSelects(ctx: RuleContext, templates: TemplateIndex): void {
   const spec = asRecord(ctx.obj.body.spec);
   const selector = asRecord(spec?.selector);
   if (!spec || !selector || Object.keys(selector).length === 0 || spec.type === 'ExternalName') return;
   const namespace = ctx.obj.namespace;
-  const selects = templates.some(
-    (t) => (namespace === undefined || t.namespace === undefined || t.namespace === namespace) && matchesLabels(selector, t.labels),
-  );
+  const selects = templates
+    .candidates(selector)
+    .some((t) => (namespace === undefined || t.namespace === undefined || t.namespace === namespace) && matchesLabels(selector, t.labels));
   if (!selects) {
     report(
       ctx,
