@@ -20,7 +20,9 @@
  *   k8s/env-name         error    environment variable names (the rule of the target Kubernetes version)
  *   k8s/cron-schedule    error    CronJob schedules the API server cannot parse
  *   k8s/service          error    an ExternalName Service without externalName
- *   schema/pattern       error    Flux duration fields (interval, timeout, retryInterval) against the CRDs' pattern
+ *   schema/pattern       error    Flux CRD patterns (every duration field: interval, timeout, retryInterval, ...)
+ *   schema/length, schema/range, schema/items, schema/duplicate-key
+ *                        error    Flux CRD minLength/maxLength, minimum/maximum, minItems/maxItems, map-list keys
  *   ref/service-selector warning  a Service selecting no rendered pod template
  *   ref/config-map, ref/secret, ref/pvc  warning  a pod referring to a ConfigMap/Secret/PVC not rendered
  */
@@ -28,7 +30,7 @@ import type { Finding } from '../../manifests/finding';
 import type { ManifestObject } from '../../manifests/model';
 import { BUILTIN, type RuleContext } from './context';
 import { checkCrossObject } from './cross-object';
-import { checkFluxDurations, isFluxKind } from './flux';
+import { checkFluxConstraints, isFluxKind } from './flux';
 import { checkMetadata } from './metadata';
 import { checkIngress, checkNetworkPolicy, checkService } from './service';
 import { checkPodTemplate, checkSelector, checkWorkloadSpec } from './workloads';
@@ -95,7 +97,7 @@ export function checkApiRules(objects: readonly ManifestObject[], options: ApiRu
     checkMetadata(ctx);
     const checks = CHECKS.get(obj.apiVersion)?.get(obj.kind);
     if (checks) for (const check of checks) check(ctx);
-    else if (isFluxKind(obj.apiVersion)) checkFluxDurations(ctx);
+    else if (isFluxKind(obj.apiVersion)) checkFluxConstraints(ctx);
   }
   for (const f of checkCrossObject(objects, minor)) findings.push(f);
   return findings;

@@ -1,4 +1,6 @@
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
 import { parseManifests } from '../../../shared/manifests/parse';
 import type { Finding } from '../../../shared/manifests/finding';
 import { checkApiRules, kubernetesMinor } from '../../../shared/validate/api-rules/registry';
@@ -84,6 +86,71 @@ spec:
       ]);
       assert.deepEqual(run(flux('1h30m')), []);
       assert.deepEqual(run(flux('10m0.5s')), []);
+    });
+
+    it('other Flux CRD constraints: lengths, list sizes, map-list keys; older apiVersions get the patterns', () => {
+      const kustomization = `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: apps
+spec:
+  interval: 10m
+  targetNamespace: ${'n'.repeat(64)}
+  namePrefix: ""
+  path: ./apps
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+`;
+      assert.deepEqual(run(kustomization), [
+        `schema/length error ${FILE}:8:3 spec.namePrefix: Invalid value: "": spec.namePrefix in body should be at least 1 chars long`,
+        `schema/length error ${FILE}:7:3 spec.targetNamespace: Too long: may not be more than 63 bytes`,
+      ]);
+      assert.deepEqual(run(kustomization.replace('n'.repeat(64), 'apps').replace('namePrefix: ""', 'namePrefix: dev-')), []);
+      const receiver = `apiVersion: notification.toolkit.fluxcd.io/v1
+kind: Receiver
+metadata:
+  name: hook
+spec:
+  type: generic-oidc
+  resources:
+    - kind: GitRepository
+      name: flux-system
+  oidcProviders:
+    - issuerURL: https://issuer.example.com
+      validations: []
+    - issuerURL: https://issuer.example.com
+`;
+      assert.deepEqual(run(receiver), [
+        `schema/duplicate-key error ${FILE}:13:7 spec.oidcProviders[1]: Duplicate value: map[string]interface {}{"issuerURL":"https://issuer.example.com"}`,
+        `schema/items error ${FILE}:12:7 spec.oidcProviders[0].validations: Invalid value: 0: spec.oidcProviders[0].validations in body should have at least 1 items`,
+      ]);
+      const release = (timeout: string) => `apiVersion: helm.toolkit.fluxcd.io/v2beta2
+kind: HelmRelease
+metadata:
+  name: web
+spec:
+  interval: 10m
+  install:
+    timeout: ${timeout}
+  chart:
+    spec:
+      chart: web
+      sourceRef:
+        kind: HelmRepository
+        name: charts
+`;
+      assert.deepEqual(run(release('ten minutes')), [
+        `schema/pattern error ${FILE}:8:5 spec.install.timeout: Invalid value: "ten minutes": spec.install.timeout in body should match '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$'`,
+      ]);
+      assert.deepEqual(run(release('10m')), []);
+    });
+
+    it('the Flux constraint data is what the committed CRDs give (generate-flux-constraints.mjs --check)', function () {
+      this.timeout(30_000); // a Node process reading 300 KB of CRDs, on a loaded machine
+      const out = execFileSync(process.execPath, [path.join(process.cwd(), 'scripts/generate-flux-constraints.mjs'), '--check'], { encoding: 'utf8' });
+      assert.equal(out, 'shared/validate/schemas/flux-constraints.json is what the CRDs give\n');
     });
 
     it('GitRepository timeout in hours: source timeouts take ms, s and m only', () => {
