@@ -30,7 +30,9 @@ export const ENUMS = {
 
 /** Reports `parent[field]` when it is set (a string) and not one of `allowed`. */
 export function checkEnum(ctx: RuleContext, parent: unknown, field: string, path: FieldPath, allowed: readonly string[]): void {
-  checkEnumValue(ctx, asRecord(parent)?.[field], [...path, field], allowed);
+  const value = asRecord(parent)?.[field];
+  if (typeof value !== 'string' || allowed.includes(value)) return; // the path is built only for a finding
+  report(ctx, 'k8s/enum', [...path, field], unsupported(value, allowed));
 }
 
 /** Reports a value (a string) that is not one of `allowed`, at `path`. */

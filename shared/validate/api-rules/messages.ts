@@ -18,6 +18,26 @@ const qualifiedNameRe = new RegExp(`^${QUALIFIED_NAME}$`);
 const labelValueRe = new RegExp(`^${LABEL_VALUE}$`);
 const envVarNameRe = new RegExp(`^${ENV_VAR_NAME}$`);
 
+const NO_ERRORS: readonly string[] = Object.freeze([]);
+
+/**
+ * The same names and labels come back on every object (`app`, `app.kubernetes.io/name`, a namespace): each check
+ * runs once per distinct text. Bounded, so a huge repository cannot grow it without end.
+ */
+function memoized(check: (value: string) => string[]): (value: string) => readonly string[] {
+  const cache = new Map<string, readonly string[]>();
+  return (value) => {
+    let errs = cache.get(value);
+    if (errs === undefined) {
+      const found = check(value);
+      errs = found.length === 0 ? NO_ERRORS : found;
+      if (cache.size >= 10_000) cache.clear();
+      cache.set(value, errs);
+    }
+    return errs;
+  };
+}
+
 /** apimachinery's RegexError: the message, examples and the regular expression. */
 function regexError(message: string, format: string, ...examples: string[]): string {
   return `${message} (e.g. ${examples.map((e) => `'${e}', `).join('or ')}regex used for validation is '${format}')`;
@@ -62,29 +82,29 @@ const ENV_VAR_NAME_MESSAGE = regexError(
   'MyEnvName1',
 );
 
-export function isDns1123Label(value: string): string[] {
+export const isDns1123Label = memoized(function isDns1123Label(value: string): string[] {
   const errs: string[] = [];
   if (value.length > 63) errs.push(maxLengthError(63));
   if (!dns1123LabelRe.test(value)) errs.push(DNS1123_LABEL_MESSAGE);
   return errs;
-}
+});
 
-export function isDns1123Subdomain(value: string): string[] {
+export const isDns1123Subdomain = memoized(function isDns1123Subdomain(value: string): string[] {
   const errs: string[] = [];
   if (value.length > 253) errs.push(maxLengthError(253));
   if (!dns1123SubdomainRe.test(value)) errs.push(DNS1123_SUBDOMAIN_MESSAGE);
   return errs;
-}
+});
 
-export function isDns1035Label(value: string): string[] {
+export const isDns1035Label = memoized(function isDns1035Label(value: string): string[] {
   const errs: string[] = [];
   if (value.length > 63) errs.push(maxLengthError(63));
   if (!dns1035LabelRe.test(value)) errs.push(DNS1035_LABEL_MESSAGE);
   return errs;
-}
+});
 
 /** Label and annotation keys: an optional DNS subdomain prefix and `/`, then a name of at most 63 characters. */
-export function isQualifiedName(value: string): string[] {
+export const isQualifiedName = memoized(function isQualifiedName(value: string): string[] {
   const errs: string[] = [];
   const parts = value.split('/');
   let name: string;
@@ -104,14 +124,14 @@ export function isQualifiedName(value: string): string[] {
   else if (name.length > 63) errs.push(`name part ${maxLengthError(63)}`);
   if (!qualifiedNameRe.test(name)) errs.push(`name part ${regexError(QUALIFIED_NAME_TEXT, QUALIFIED_NAME, 'MyName', 'my.name', '123-abc')}`);
   return errs;
-}
+});
 
-export function isLabelValue(value: string): string[] {
+export const isLabelValue = memoized(function isLabelValue(value: string): string[] {
   const errs: string[] = [];
   if (value.length > 63) errs.push(maxLengthError(63));
   if (!labelValueRe.test(value)) errs.push(LABEL_VALUE_MESSAGE);
   return errs;
-}
+});
 
 /** IANA_SVC_NAME (RFC 6335): the names of container ports and the named ports probes and Services refer to. */
 export function isPortName(value: string): string[] {

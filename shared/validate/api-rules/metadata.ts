@@ -3,7 +3,7 @@ import { asRecord, BUILTIN, report, type RuleContext } from './context';
 import { invalid, isDns1035Label, isDns1123Label, isDns1123Subdomain, isLabelValue, isPathSegmentName, isQualifiedName } from './messages';
 
 /** Which name rule each kind's objects follow (ValidateObjectMeta's nameFn per kind); every other kind: a DNS subdomain. */
-function nameRule(apiVersion: string, kind: string): (name: string) => string[] {
+function nameRule(apiVersion: string, kind: string): (name: string) => readonly string[] {
   if (apiVersion === BUILTIN.core && kind === 'Service') return isDns1035Label;
   if (apiVersion === BUILTIN.core && kind === 'Namespace') return isDns1123Label;
   if (apiVersion === BUILTIN.rbac) return isPathSegmentName;
