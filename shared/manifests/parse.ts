@@ -1,4 +1,4 @@
-import { loadAll, Schema, timestampTag, YAML11_SCHEMA } from 'js-yaml';
+import { CORE_SCHEMA, defineScalarTag, intCoreTag, loadAll, mergeTag, NOT_RESOLVED, Schema, timestampTag, YAML11_SCHEMA } from 'js-yaml';
 import { Document, LineCounter, Node, isMap, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { Finding } from './finding';
 import { FieldPath, ManifestObject, SourceLocation } from './model';
@@ -15,6 +15,12 @@ export interface ParseOptions {
    * point back at the template file; plain YAML keeps the identity.
    */
   mapLocation?: (location: SourceLocation, path: FieldPath | undefined) => SourceLocation;
+  /**
+   * How plain scalars resolve. `1.1` (the default): as Helm and kubectl decode YAML (go-yaml v2: `yes`, `on`,
+   * `n` are booleans). `1.2`: as Flux reads a repository (kustomize's kyaml, go-yaml v3): only `true`/`false`
+   * are booleans, so `enabled: yes` and `country: NO` stay strings (kustomize writes them quoted).
+   */
+  yaml?: '1.1' | '1.2';
 }
 
 /**
@@ -22,6 +28,29 @@ export interface ParseOptions {
  * octal, `<<` merges. Timestamps stay strings, as they do in the JSON the server builds.
  */
 const KUBERNETES_YAML = new Schema(YAML11_SCHEMA.tags.filter((tag) => tag !== timestampTag));
+
+/**
+ * YAML 1.2 as go-yaml v3 resolves plain scalars (what kustomize, and so Flux, reads): the core schema's null,
+ * bool (true/false only) and float, `<<` merges, and go-yaml v3's integers: Go's base-prefixed syntax (0x, 0o,
+ * 0b) plus 1.1-style octals (0755) and underscores (1_000), "for compatibility" as its README says.
+ */
+const GO_INT = /^[-+]?(?:0[bB][01_]+|0[oO][0-7_]+|0[xX][0-9a-fA-F_]+|0[0-7_]*|[1-9][0-9_]*)$/;
+const goYamlV3IntTag = defineScalarTag<number>('tag:yaml.org,2002:int', {
+  implicit: true,
+  implicitFirstChars: ['-', '+', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+  resolve(source) {
+    if (!GO_INT.test(source) || source.endsWith('_')) return NOT_RESOLVED;
+    const text = source.replace(/_/g, '');
+    const sign = text[0] === '-' ? -1 : 1;
+    const digits = text[0] === '-' || text[0] === '+' ? text.slice(1) : text;
+    const prefix = digits.slice(0, 2).toLowerCase();
+    const radix = prefix === '0x' ? 16 : prefix === '0o' ? 8 : prefix === '0b' ? 2 : digits.length > 1 && digits[0] === '0' ? 8 : 10;
+    const body = radix === 10 || (radix === 8 && prefix !== '0o') ? digits : digits.slice(2);
+    return sign * parseInt(body, radix);
+  },
+  identify: (data) => typeof data === 'number' && Number.isInteger(data),
+});
+const FLUX_YAML = new Schema([...CORE_SCHEMA.tags.map((tag) => (tag === intCoreTag ? goYamlV3IntTag : tag)), mergeTag]);
 
 type Locator = (path: FieldPath) => SourceLocation;
 
@@ -33,7 +62,7 @@ type Locator = (path: FieldPath) => SourceLocation;
 export function parseManifests(text: string, file: string, options: ParseOptions = {}): ParseResult {
   let values: unknown[];
   try {
-    values = loadAll(text, { schema: KUBERNETES_YAML });
+    values = loadAll(text, { schema: options.yaml === '1.2' ? FLUX_YAML : KUBERNETES_YAML });
   } catch {
     return parseWithSyntaxTree(text, file, options);
   }
@@ -67,7 +96,9 @@ interface SyntaxTree {
 
 function buildSyntaxTree(text: string, file: string, options: ParseOptions): SyntaxTree {
   const lineCounter = new LineCounter();
-  const documents = Array.from(parseAllDocuments(text, { lineCounter, version: '1.1' }) as Iterable<Document.Parsed>).filter((d) => !isEmptyNode(d.contents));
+  const documents = Array.from(parseAllDocuments(text, { lineCounter, ...syntaxTreeVersion(options) }) as Iterable<Document.Parsed>).filter(
+    (d) => !isEmptyNode(d.contents),
+  );
   const map = options.mapLocation ?? ((location: SourceLocation) => location);
   return {
     locate(index, path) {
@@ -82,7 +113,7 @@ function buildSyntaxTree(text: string, file: string, options: ParseOptions): Syn
 /** The slow path for text with errors: every document on its own, so one bad document does not hide the others. */
 function parseWithSyntaxTree(text: string, file: string, options: ParseOptions): ParseResult {
   const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(text, { lineCounter, version: '1.1', prettyErrors: false, uniqueKeys: true });
+  const documents = parseAllDocuments(text, { lineCounter, ...syntaxTreeVersion(options), prettyErrors: false, uniqueKeys: true });
   const objects: ManifestObject[] = [];
   const errors: Finding[] = [];
   const map = options.mapLocation ?? ((location: SourceLocation) => location);
@@ -121,6 +152,11 @@ function parseWithSyntaxTree(text: string, file: string, options: ParseOptions):
     collectObjects(value, [], locate, objects, errors);
   }
   return { objects, errors };
+}
+
+/** The `yaml` library's settings closest to the chosen resolution (it only builds locations, and values of text with errors). */
+function syntaxTreeVersion(options: ParseOptions): { version: '1.1' } | { version: '1.2'; merge: true } {
+  return options.yaml === '1.2' ? { version: '1.2', merge: true } : { version: '1.1' };
 }
 
 function isEmptyDocument(value: unknown): boolean {

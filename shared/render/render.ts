@@ -91,7 +91,7 @@ export async function renderEnvironment(request: RenderRequest): Promise<Rendere
   try {
     switch (renderer) {
       case 'plain':
-        return renderPlain(request, templates);
+        return await renderPlain(request, templates);
       case 'helm':
         return await renderHelm(request, templates);
       case 'kustomize':
@@ -104,19 +104,60 @@ export async function renderEnvironment(request: RenderRequest): Promise<Rendere
   }
 }
 
-function renderPlain(request: RenderRequest, templates: string): RenderedEnvironment {
+/**
+ * Plain YAML, read as Flux's kustomize-controller reads a path without a kustomization.yaml: it generates one
+ * listing every YAML file, except that a subfolder holding a kustomization.yaml is one kustomize build (a
+ * resource of the generated kustomization) whose files are not read one by one. YAML is read as kustomize reads
+ * it (YAML 1.2: `yes` and `no` are strings).
+ */
+async function renderPlain(request: RenderRequest, templates: string): Promise<RenderedEnvironment> {
   const result: RenderedEnvironment = { environment: request.environment, renderer: 'plain', objects: [], findings: [], files: 0 };
   const isValuesFile = valuesFileMatcher(request.repoRoot, request.valuesFiles);
-  for (const file of listFiles(templates).filter((f) => YAML_FILE.test(f) && !isValuesFile(f))) {
+  let builds = 0;
+  for (const entry of fluxPathEntries(templates)) {
+    if (entry.kustomization) {
+      const built = await renderKustomize({ ...request, workDir: path.join(request.workDir, `kustomization-${++builds}`) }, entry.path);
+      result.objects.push(...built.objects);
+      result.findings.push(...built.findings);
+      result.files += built.files;
+      continue;
+    }
+    const file = entry.path;
+    if (!YAML_FILE.test(file) || isValuesFile(file)) continue;
     const rel = relativeTo(request.repoRoot, file);
     const text = substituteFile(file, rel, request.variables, result.findings, request.variableSyntax, request.onSubstituted);
     result.files++;
     if (text === undefined) continue;
-    const parsed = parseManifests(text, rel);
+    const parsed = parseManifests(text, rel, { yaml: '1.2' });
     result.objects.push(...parsed.objects);
     result.findings.push(...parsed.errors);
   }
   return result;
+}
+
+interface FluxPathEntry {
+  path: string;
+  /** A subfolder holding a kustomization file: built, not read file by file. */
+  kustomization: boolean;
+}
+
+/** The files of a folder in walk order, with each subfolder that holds a kustomization file as one entry. */
+function fluxPathEntries(dir: string): FluxPathEntry[] {
+  const out: FluxPathEntry[] = [];
+  const walk = (d: string) => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const full = path.join(d, entry.name);
+      if (entry.isDirectory()) {
+        if (SKIPPED_FOLDERS.has(entry.name)) continue;
+        if (kustomizationFile(full)) out.push({ path: full, kustomization: true });
+        else walk(full);
+      } else if (entry.isFile()) {
+        out.push({ path: full, kustomization: false });
+      }
+    }
+  };
+  walk(dir);
+  return out;
 }
 
 async function renderHelm(request: RenderRequest, chartDir: string): Promise<RenderedEnvironment> {

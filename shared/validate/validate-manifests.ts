@@ -1,4 +1,5 @@
 import type { ManifestObject } from '../manifests/model';
+import { checkApiRules } from './api-rules/registry';
 import { checkApiVersions } from './deprecated-apis';
 import { checkDuplicates } from './duplicates';
 import { checkImageReferences } from './image-reference';
@@ -32,6 +33,7 @@ export function validateManifests(objects: ManifestObject[], checks: ManifestChe
   timed('duplicates', () => checkDuplicates(objects));
   timed('apiVersions', () => checkApiVersions(objects, checks.kubernetesVersion));
   timed('schema', () => validateSchemas(objects, { kubernetesVersion: checks.kubernetesVersion }));
+  timed('apiRules', () => checkApiRules(objects, { kubernetesVersion: checks.kubernetesVersion }));
   timed('secrets', () => checkSecrets(objects));
   timed('imageReferences', () => checkImageReferences(objects));
   timed('policy', () => checkPolicy(objects, checks.policy, { variables: checks.variables }));

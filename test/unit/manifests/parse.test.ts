@@ -81,4 +81,29 @@ describe('parseManifests', () => {
     const r = parseManifests('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  flag: yes\n', 'y.yaml');
     assert.equal((r.objects[0].body.data as Record<string, unknown>).flag, true);
   });
+
+  it('reads YAML 1.2 as kustomize (and so Flux) does: only true/false are booleans; go-yaml v3 integers', () => {
+    const text = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  enabled: yes\n  country: NO\n  y: y\n  debug: off\n  on: true\n';
+    const r = parseManifests(text, 'y.yaml', { yaml: '1.2' });
+    assert.deepEqual(r.objects[0].body.data, { enabled: 'yes', country: 'NO', y: 'y', debug: 'off', on: true });
+    const numbers = parseManifests(
+      'apiVersion: v1\nkind: X\nmetadata:\n  name: a\nv: [0755, 0o17, 0x1F, 1_000, -12, 1.5, 09, ~]\nm:\n  <<: {a: 1}\n  b: 2\n',
+      'n.yaml',
+      {
+        yaml: '1.2',
+      },
+    );
+    assert.deepEqual(numbers.objects[0].body.v, [493, 15, 31, 1000, -12, 1.5, 9, null]);
+    assert.deepEqual(numbers.objects[0].body.m, { a: 1, b: 2 });
+  });
+
+  it('locates fields and reports syntax errors the same way in YAML 1.2', () => {
+    const r = parseManifests('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  enabled: yes\n', 'y.yaml', { yaml: '1.2' });
+    assert.deepEqual(r.objects[0].locate(['data', 'enabled']), { file: 'y.yaml', line: 6, column: 3 });
+    const bad = parseManifests('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  x: 1\n y: 2\n', 'bad.yaml', { yaml: '1.2' });
+    assert.deepEqual(
+      bad.errors.map((e) => [e.rule, e.line]),
+      [['yaml/syntax', 7]],
+    );
+  });
 });

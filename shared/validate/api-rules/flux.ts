@@ -1,0 +1,136 @@
+/**
+ * The value constraints of the Flux CRDs' openAPIV3Schema, as the API server enforces them for custom resources:
+ * `pattern` (e.g. every duration field: `interval: 5 minutes` gets `spec.interval in body should match ...`),
+ * `minLength`/`maxLength`, `minimum`/`maximum`, `minItems`/`maxItems`, and duplicate keys in map lists.
+ * The data (schemas/flux-constraints.json) is generated from the CRDs of the controllers' releases by
+ * scripts/generate-flux-constraints.mjs. Not here: enums (the Flux schema of schema.ts reports them),
+ * `x-kubernetes-validations` CEL rules (listed in the data, not evaluated: README names them).
+ */
+import type { FieldPath } from '../../manifests/model';
+import constraintData from '../schemas/flux-constraints.json';
+import { asRecord, report, scalarText, type RuleContext } from './context';
+import { duplicate, invalid } from './messages';
+import { formatPath } from '../../manifests/model';
+
+interface Constraint {
+  pattern?: string;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  minItems?: number;
+  maxItems?: number;
+  mapKeys?: string[];
+}
+
+interface Compiled {
+  /** Field names, `[]` (each item) and `{}` (each map value). */
+  steps: string[];
+  constraint: Constraint;
+  pattern?: RegExp;
+}
+
+const KINDS = constraintData.kinds as unknown as Record<string, [string, Constraint & { enum?: unknown[] }][]>;
+
+/** `group Kind` -> the apiVersion the data has for it (objects of other versions get its patterns only). */
+const DATA_VERSION = new Map<string, string>();
+for (const key of Object.keys(KINDS)) {
+  const [apiVersion, kind] = key.split(' ');
+  DATA_VERSION.set(`${apiVersion.slice(0, apiVersion.lastIndexOf('/'))} ${kind}`, key);
+}
+
+const compiled = new Map<string, Compiled[]>();
+
+function constraintsOf(apiVersion: string, kind: string): Compiled[] {
+  const exact = `${apiVersion} ${kind}`;
+  let list = compiled.get(exact);
+  if (list) return list;
+  const own = KINDS[exact];
+  // Another version of the kind (v1beta2 when the data has v1): its duration patterns have not changed, other
+  // constraints may have, so only the patterns apply.
+  const other = own ? undefined : DATA_VERSION.get(`${apiVersion.slice(0, apiVersion.lastIndexOf('/'))} ${kind}`);
+  const entries = own ?? (other ? KINDS[other].map(([p, c]): [string, Constraint] => [p, c.pattern ? { pattern: c.pattern } : {}]) : []);
+  list = [];
+  for (const [path, raw] of entries) {
+    const constraint: Constraint = { ...raw };
+    delete (constraint as { enum?: unknown }).enum;
+    if (Object.keys(constraint).length === 0) continue;
+    let pattern: RegExp | undefined;
+    if (constraint.pattern !== undefined) {
+      try {
+        pattern = new RegExp(constraint.pattern, 'u');
+      } catch {
+        delete constraint.pattern; // a Go RE2 construct JavaScript lacks: not checked
+      }
+    }
+    list.push({ steps: path.replace(/\[\]/g, '.[]').replace(/\{\}/g, '.{}').split('.'), constraint, pattern });
+  }
+  compiled.set(exact, list);
+  return list;
+}
+
+export function isFluxKind(apiVersion: string): boolean {
+  return apiVersion.includes('.toolkit.fluxcd.io/');
+}
+
+export function checkFluxConstraints(ctx: RuleContext): void {
+  for (const entry of constraintsOf(ctx.obj.apiVersion, ctx.obj.kind)) visit(ctx, ctx.obj.body, entry, 0, []);
+}
+
+function visit(ctx: RuleContext, value: unknown, entry: Compiled, step: number, path: (string | number)[]): void {
+  if (value === undefined || value === null) return;
+  if (step === entry.steps.length) {
+    check(ctx, value, entry, path);
+    return;
+  }
+  const name = entry.steps[step];
+  if (name === '[]') {
+    if (Array.isArray(value)) value.forEach((item, i) => visit(ctx, item, entry, step + 1, [...path, i]));
+  } else if (name === '{}') {
+    const map = asRecord(value);
+    if (map) for (const key of Object.keys(map)) visit(ctx, map[key], entry, step + 1, [...path, key]);
+  } else {
+    const parent = asRecord(value);
+    if (parent) visit(ctx, parent[name], entry, step + 1, [...path, name]);
+  }
+}
+
+function check(ctx: RuleContext, value: unknown, { constraint: c, pattern }: Compiled, path: FieldPath): void {
+  const field = formatPath(path);
+  if (typeof value === 'string') {
+    if (pattern && !pattern.test(value)) report(ctx, 'schema/pattern', path, invalid(value, `${field} in body should match '${c.pattern}'`));
+    if (c.minLength !== undefined && [...value].length < c.minLength) {
+      report(ctx, 'schema/length', path, invalid(value, `${field} in body should be at least ${c.minLength} chars long`));
+    }
+    if (c.maxLength !== undefined && [...value].length > c.maxLength) report(ctx, 'schema/length', path, `Too long: may not be more than ${c.maxLength} bytes`);
+  } else if (typeof value === 'number') {
+    if (c.minimum !== undefined && value < c.minimum)
+      report(ctx, 'schema/range', path, invalid(value, `${field} in body should be greater than or equal to ${c.minimum}`));
+    if (c.maximum !== undefined && value > c.maximum)
+      report(ctx, 'schema/range', path, invalid(value, `${field} in body should be less than or equal to ${c.maximum}`));
+  } else if (Array.isArray(value)) {
+    if (c.minItems !== undefined && value.length < c.minItems)
+      report(ctx, 'schema/items', path, invalid(value.length, `${field} in body should have at least ${c.minItems} items`));
+    if (c.maxItems !== undefined && value.length > c.maxItems)
+      report(ctx, 'schema/items', path, `Too many: ${value.length}: must have at most ${c.maxItems} items`);
+    if (c.mapKeys) checkMapKeys(ctx, value, c.mapKeys, path);
+  }
+}
+
+/** x-kubernetes-list-type: map: no two items with the same key fields. */
+function checkMapKeys(ctx: RuleContext, items: unknown[], keys: readonly string[], path: FieldPath): void {
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    const record = asRecord(item);
+    if (!record) return;
+    const identity = keys.map((k) => `${JSON.stringify(k)}:${JSON.stringify(scalarText(record[k]) ?? null)}`).join(', ');
+    if (seen.has(identity))
+      report(
+        ctx,
+        'schema/duplicate-key',
+        [...path, i],
+        duplicate({ ...Object.fromEntries(keys.map((k) => [k, record[k]])) }).replace('map[string]string', 'map[string]interface {}'),
+      );
+    seen.add(identity);
+  });
+}

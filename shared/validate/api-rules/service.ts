@@ -1,0 +1,96 @@
+import type { FieldPath } from '../../manifests/model';
+import { asArray, asRecord, report, type RuleContext } from './context';
+import { checkEnum, checkEnumValue, ENUMS } from './enums';
+import { checkLabelMap } from './metadata';
+import { duplicate, invalid, isDns1123Label, isPortName, isPortNumber, PORT_RANGE, REQUIRED } from './messages';
+
+/** v1 Service (ValidateService): type and policy enums, ports, port names, the selector's labels. */
+export function checkService(ctx: RuleContext): void {
+  const spec = asRecord(ctx.obj.body.spec);
+  if (!spec) return;
+  checkEnum(ctx, spec, 'type', ['spec'], ENUMS.serviceType);
+  checkEnum(ctx, spec, 'sessionAffinity', ['spec'], ENUMS.sessionAffinity);
+  checkEnum(ctx, spec, 'externalTrafficPolicy', ['spec'], ENUMS.trafficPolicy);
+  checkEnum(ctx, spec, 'internalTrafficPolicy', ['spec'], ENUMS.trafficPolicy);
+  checkEnum(ctx, spec, 'ipFamilyPolicy', ['spec'], ENUMS.ipFamilyPolicy);
+  if (spec.type === 'ExternalName' && (typeof spec.externalName !== 'string' || spec.externalName === '')) {
+    report(ctx, 'k8s/service', ['spec', 'externalName'], REQUIRED);
+  }
+  const selector = asRecord(spec.selector);
+  if (selector) checkLabelMap(ctx, selector, ['spec', 'selector']);
+
+  const ports = asArray(spec.ports);
+  const names = new Set<string>();
+  ports.forEach((p, i) => {
+    const port = asRecord(p);
+    if (!port) return;
+    const at: FieldPath = ['spec', 'ports', i];
+    const name = port.name;
+    if (typeof name === 'string' && name !== '') {
+      const errs = isDns1123Label(name);
+      if (errs.length > 0) report(ctx, 'k8s/port-name', [...at, 'name'], invalid(name, errs.join('; ')));
+      if (names.has(name)) report(ctx, 'k8s/duplicate-name', [...at, 'name'], duplicate(name));
+      names.add(name);
+    } else if (ports.length > 1) {
+      report(ctx, 'k8s/port-name', [...at, 'name'], REQUIRED);
+    }
+    if (typeof port.port === 'number' && !isPortNumber(port.port)) report(ctx, 'k8s/port', [...at, 'port'], invalid(port.port, PORT_RANGE));
+    if (typeof port.nodePort === 'number' && port.nodePort !== 0 && !isPortNumber(port.nodePort)) {
+      report(ctx, 'k8s/port', [...at, 'nodePort'], invalid(port.nodePort, PORT_RANGE));
+    }
+    checkPortOrName(ctx, port.targetPort, [...at, 'targetPort']);
+    checkEnum(ctx, port, 'protocol', at, ENUMS.protocol);
+  });
+}
+
+/** An IntOrString port: a number in range or an IANA_SVC_NAME (ValidatePortNumOrName). */
+export function checkPortOrName(ctx: RuleContext, port: unknown, path: FieldPath): void {
+  if (typeof port === 'number') {
+    if (port !== 0 && !isPortNumber(port)) report(ctx, 'k8s/port', path, invalid(port, PORT_RANGE));
+  } else if (typeof port === 'string') {
+    const errs = isPortName(port);
+    if (errs.length > 0) report(ctx, 'k8s/port-name', path, invalid(port, errs.join('; ')));
+  }
+}
+
+/** networking.k8s.io/v1 Ingress: pathType and backend service ports. */
+export function checkIngress(ctx: RuleContext): void {
+  const spec = asRecord(ctx.obj.body.spec);
+  if (!spec) return;
+  const backend = (value: unknown, path: FieldPath) => {
+    const port = asRecord(asRecord(asRecord(value)?.service)?.port);
+    if (!port) return;
+    if (typeof port.number === 'number' && !isPortNumber(port.number))
+      report(ctx, 'k8s/port', [...path, 'service', 'port', 'number'], invalid(port.number, PORT_RANGE));
+    if (typeof port.name === 'string') {
+      const errs = isPortName(port.name);
+      if (errs.length > 0) report(ctx, 'k8s/port-name', [...path, 'service', 'port', 'name'], invalid(port.name, errs.join('; ')));
+    }
+  };
+  backend(spec.defaultBackend, ['spec', 'defaultBackend']);
+  asArray(spec.rules).forEach((r, i) => {
+    asArray(asRecord(asRecord(r)?.http)?.paths).forEach((p, j) => {
+      const at: FieldPath = ['spec', 'rules', i, 'http', 'paths', j];
+      checkEnum(ctx, p, 'pathType', at, ENUMS.pathType);
+      backend(asRecord(p)?.backend, [...at, 'backend']);
+    });
+  });
+}
+
+/** networking.k8s.io/v1 NetworkPolicy: policyTypes, and the protocol and port of each rule's ports. */
+export function checkNetworkPolicy(ctx: RuleContext): void {
+  const spec = asRecord(ctx.obj.body.spec);
+  if (!spec) return;
+  asArray(spec.policyTypes).forEach((t, i) => checkEnumValue(ctx, t, ['spec', 'policyTypes', i], ENUMS.policyType));
+  for (const direction of ['ingress', 'egress'] as const) {
+    asArray(spec[direction]).forEach((rule, i) => {
+      asArray(asRecord(rule)?.ports).forEach((p, j) => {
+        const at: FieldPath = ['spec', direction, i, 'ports', j];
+        checkEnum(ctx, p, 'protocol', at, ENUMS.protocol);
+        checkPortOrName(ctx, asRecord(p)?.port, [...at, 'port']);
+        const endPort = asRecord(p)?.endPort;
+        if (typeof endPort === 'number' && !isPortNumber(endPort)) report(ctx, 'k8s/port', [...at, 'endPort'], invalid(endPort, PORT_RANGE));
+      });
+    });
+  }
+}
