@@ -30,8 +30,8 @@ import { connect } from './promote-context';
 export const PREVIEW_STATUS = { genre: 'gitops-flow', name: 'preview' } as const;
 /** The comment's text budget: the marker line and the cut note of commentWithMarker fit in what is left. */
 export const COMMENT_BUDGET_BYTES = MAX_COMMENT_LENGTH - 200;
-/** The summary tab holds the full preview unless it is larger than this. */
-export const SUMMARY_BUDGET_BYTES = 1_000_000;
+/** The summary tab holds the full preview unless it is larger than this (a bigger page is more than a browser shows well). */
+export const SUMMARY_BUDGET_BYTES = 2_000_000;
 
 /** Each environment's rendered files (the GitOps layout), or why there are none. */
 export type RenderedFiles = Map<string, { files: Map<string, string> } | { error: string }>;
