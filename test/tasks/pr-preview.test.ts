@@ -301,6 +301,22 @@ describe('GitOpsPrValidate@1 pull request preview against the Azure DevOps emula
     assert.ok(third.stdout.includes(`Preview comment unchanged on pull request ${pr} (thread ${before.id})`));
   });
 
+  it('an environment that does not render: the status fails naming it, the other environments are still previewed', async () => {
+    const pr = await newPullRequest();
+    const run = await preview(
+      appCopy((dir) => replaceIn(path.join(dir, 'deploy/environments/prod.yaml'), 'REPLICAS: 3', 'OTHER: 3')),
+      'broken',
+      pr,
+    );
+    assert.equal(run.result, 'Failed');
+    const comment = await previewComment(pr);
+    assert.ok(comment.includes('| `prod` | `apps/prod/broken` | | | | rendering failed (render/undefined-variable; see the validation findings) |'), comment);
+    assert.ok(comment.includes('| `dev` | `apps/dev/broken` | 2 | 0 | 0 | 1 |'));
+    const status = await latestStatus(pr);
+    assert.equal(status.state, GitStatusState.Failed);
+    assert.equal(status.description, 'Rendering failed for prod');
+  });
+
   it('GitOps repository forbidden: a warning naming what to grant, the preview skipped, validation decides the result', async () => {
     const pr = await newPullRequest();
     const fault = devops.admin.injectFault({ method: 'GET', pathPattern: '/_apis/git/repositories/gitops', status: 403, count: 20 });
