@@ -6,7 +6,7 @@
 import { createTwoFilesPatch } from 'diff';
 
 /** Past this many edited lines the exact edit script is not searched for. */
-export const MAX_EDIT_LENGTH = 4_000;
+export const MAX_EDIT_LENGTH = 1_000;
 
 export interface FileDiffText {
   /** The diff, starting with its `--- a/…` and `+++ b/…` lines. */

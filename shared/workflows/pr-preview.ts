@@ -13,6 +13,7 @@ import { MAX_COMMENT_LENGTH, upsertPullRequestComment } from '../devops/comment-
 import { ConnectionOptions, connectWithJobToken, DevOpsConnection } from '../devops/connection';
 import { DevOpsError } from '../devops/errors';
 import { diffFolder, prepareDesiredFiles } from '../devops/folder-diff';
+import { readBlobs } from '../devops/read-blobs';
 import { readFilesAt } from '../devops/read-files';
 import { folderServerPath, normalizeFolder } from '../devops/repo-paths';
 import { readBranchHead, readFolderTree, Repository, resolveRepository } from '../devops/repository';
@@ -67,6 +68,14 @@ function pullRequestOf(agent: Agent): { id: number; repositoryId: string; reposi
   return { id, repositoryId, repositoryName: agent.variable('Build.Repository.Name') ?? repositoryId, project };
 }
 
+/** Why the preview is on the summary tab only. */
+function notOnPullRequestNote(agent: Agent): string {
+  if (agent.variable('Build.Reason') !== 'PullRequest') return 'Not a pull request build: this preview is on the summary tab only.';
+  const provider = agent.variable('Build.Repository.Provider');
+  if (provider && provider !== 'TfsGit') return `The pull request is in a ${provider} repository, not Azure Repos: this preview is on the summary tab only.`;
+  return 'The pull request id, repository id or project of this build is not known (System.PullRequest.PullRequestId, Build.Repository.ID, System.TeamProject): this preview is on the summary tab only.';
+}
+
 /** Computes the preview, posts it on the pull request (when there is one) and returns the summary tab's part. Never fails the task. */
 export async function previewPullRequest(
   agent: Agent,
@@ -93,7 +102,7 @@ export async function previewPullRequest(
       return { summary, environments: [] };
     }
     for (const env of document.environments) agent.info(describeEnvironment(env));
-    if (!pr) document.notes = ['Not a pull request build: this preview is on the summary tab only.'];
+    if (!pr) document.notes = [notOnPullRequestNote(agent)];
     const summary = agent.mask(
       renderPreview(document, { budgetBytes: SUMMARY_BUDGET_BYTES, fullDiffWhere: 'no file: the summary tab itself was cut' }).markdown,
     );
@@ -151,17 +160,9 @@ async function compareFolder(
   const current = head ? (await readFolderTree(conn, repo, head, folder)).files : new Map<string, string>();
   const diff = diffFolder(current, prepareDesiredFiles(files));
   const toRead = [...diff.edited, ...diff.deleted];
-  const texts =
-    head && toRead.length > 0
-      ? await readFilesAt(
-          conn,
-          repo,
-          head,
-          toRead.map((p) => `${folder}/${p}`),
-        )
-      : new Map<string, string>();
+  const texts = head && toRead.length > 0 ? await readCurrentTexts(agent, conn, repo, head, folder, toRead, current) : new Map<string, string>();
   const before = (p: string) => {
-    const text = texts.get(`${folder}/${p}`);
+    const text = texts.get(p);
     if (text === undefined) throw new Error(`${folderServerPath(folder)}/${p} was listed at ${head?.slice(0, 12)} but could not be read`);
     return text;
   };
@@ -174,6 +175,49 @@ async function compareFolder(
   );
   const change = environmentChange(versions, diff.unchanged, (text) => agent.mask(text));
   return { outcome: diff.changes.length === 0 ? 'unchanged' : 'changed', change };
+}
+
+/**
+ * The current text of the files that differ (paths relative to the folder): all of them in one
+ * request by their blob ids, or, for a single file or when the server cannot answer with a zip,
+ * one read per file.
+ */
+async function readCurrentTexts(
+  agent: Agent,
+  conn: DevOpsConnection,
+  repo: Repository,
+  head: string,
+  folder: string,
+  paths: readonly string[],
+  blobIds: ReadonlyMap<string, string>,
+): Promise<Map<string, string>> {
+  const texts = new Map<string, string>();
+  if (paths.length > 1) {
+    try {
+      const blobs = await readBlobs(
+        conn,
+        repo,
+        paths.map((p) => blobIds.get(p)!),
+      );
+      for (const p of paths) texts.set(p, blobs.get(blobIds.get(p)!.toLowerCase())!.toString('utf8'));
+      return texts;
+    } catch (err) {
+      const status = err instanceof DevOpsError ? err.statusCode : undefined;
+      if (status === 401 || status === 403) throw err;
+      agent.info(agent.mask(`Reading ${paths.length} files in one request failed (${errorMessage(err)}): reading them one by one`));
+    }
+  }
+  const read = await readFilesAt(
+    conn,
+    repo,
+    head,
+    paths.map((p) => `${folder}/${p}`),
+  );
+  for (const p of paths) {
+    const text = read.get(`${folder}/${p}`);
+    if (text !== undefined) texts.set(p, text);
+  }
+  return texts;
 }
 
 /** Why an environment has nothing to compare: a rendering error (the findings say which), or a layout error. */
