@@ -33,8 +33,8 @@ export interface PreviewDocument {
 export interface RenderOptions {
   /** UTF-8 bytes the whole text may take. */
   budgetBytes: number;
-  /** Where the full diff is, for the truncation note ("the summary tab of the pipeline run"). */
-  fullDiffWhere: string;
+  /** Where the full diff is, for the truncation note ("the summary tab of the pipeline run"); undefined: nowhere larger. */
+  fullDiffWhere?: string;
 }
 
 export interface RenderedPreview {
@@ -113,7 +113,7 @@ function environmentBody(env: EnvironmentPreview): string {
   return lines.join('\n');
 }
 
-function diffBlock(env: EnvironmentPreview, allowance: number, fullDiffWhere: string): RenderedPreview {
+function diffBlock(env: EnvironmentPreview, allowance: number, fullDiffWhere: string | undefined): RenderedPreview {
   const files = env.change!.files;
   const added = files.reduce((n, f) => n + f.added, 0);
   const removed = files.reduce((n, f) => n + f.removed, 0);
@@ -145,7 +145,7 @@ function diffBlock(env: EnvironmentPreview, allowance: number, fullDiffWhere: st
       shownFiles++;
     }
     const left = lines.length - 1 - kept;
-    cut = `Diff cut to stay within the comment size: ${shownFiles} of ${files.length} files shown${kept > 2 ? ` (the last one without its last ${left} lines)` : ''}. The full diff is in ${fullDiffWhere}.`;
+    cut = `Diff cut to stay within the size limit: ${shownFiles} of ${files.length} files shown${kept > 2 ? ` (the last one without its last ${left} lines)` : ''}.${fullDiffWhere ? ` The full diff is in ${fullDiffWhere}.` : ''}`;
     break;
   }
   const content = parts.join('');

@@ -21,7 +21,7 @@ import { postPullRequestStatus, StatusToPost } from '../devops/statuses';
 import type { ManifestObject } from '../manifests/model';
 import { manifestFiles } from '../manifests/serialize';
 import { environmentChange, FileVersions } from '../preview/environment-change';
-import { EnvironmentPreview, PreviewDocument, renderPreview } from '../preview/markdown';
+import { code, EnvironmentPreview, PreviewDocument, renderPreview } from '../preview/markdown';
 import type { ValidationReport } from '../report/validation-report';
 import { errorMessage } from '../util/errors';
 import { fillPlaceholders } from './placeholders';
@@ -95,17 +95,18 @@ export async function previewPullRequest(
       gitops = connect(agent, inputs, options);
       document = await compareEnvironments(agent, gitops, inputs, environments, rendered, report);
     } catch (err) {
-      const message = agent.mask(cannotReadMessage(inputs, err));
+      // A REST failure means the repository could not be read; anything else is the preview's own failure.
+      const unreadable = err instanceof DevOpsError;
+      const message = agent.mask(unreadable ? cannotReadMessage(inputs, err) : `GitOps preview failed: ${errorMessage(err)}`);
       agent.warning(message);
-      const summary = `### GitOps preview: \`${inputs.app}\`\n\n> ${message.replace(/[\r\n]+/g, ' ')}\n`;
-      if (pr) await postStatus(agent, gitops, inputs, pr, { state: 'error', description: `Preview skipped: cannot read ${inputs.repository}` });
+      const summary = `### GitOps preview: ${code(inputs.app)}\n\n> ${message.replace(/[\r\n]+/g, ' ').replace(/</g, '&lt;')}\n`;
+      const description = unreadable ? `Preview skipped: cannot read ${inputs.repository}` : 'Preview failed (see the pipeline run)';
+      if (pr) await postStatus(agent, gitops, inputs, pr, { state: 'error', description });
       return { summary, environments: [] };
     }
     for (const env of document.environments) agent.info(describeEnvironment(env));
     if (!pr) document.notes = [notOnPullRequestNote(agent)];
-    const summary = agent.mask(
-      renderPreview(document, { budgetBytes: SUMMARY_BUDGET_BYTES, fullDiffWhere: 'no file: the summary tab itself was cut' }).markdown,
-    );
+    const summary = agent.mask(renderPreview(document, { budgetBytes: SUMMARY_BUDGET_BYTES }).markdown);
     if (!pr) return { summary, environments: document.environments };
 
     const comment = agent.mask(

@@ -356,7 +356,7 @@ describe('GitOpsPrValidate@1 pull request preview against the Azure DevOps emula
     assert.ok(comment.includes('| `dev` | `apps/dev/big` | 3 | 0 | 0 | 1 |'));
     assert.match(
       comment,
-      /> Diff cut to stay within the comment size: \d of 3 files shown.*The full diff is in the pipeline run's summary tab \(GitOps validation\)\./,
+      /> Diff cut to stay within the size limit: \d of 3 files shown.*The full diff is in the pipeline run's summary tab \(GitOps validation\)\./,
     );
     assert.ok(run.summaries[0].markdown.includes('+  key39999: value number 39999'));
   });

@@ -77,7 +77,7 @@ describe('preview: markdown', () => {
     assert.match(md.markdown, /\| `dev` \| `apps\/dev\/a` \| 1 \| 0 \| 0 \| 0 \|/);
     assert.match(
       md.markdown,
-      /> Diff cut to stay within the comment size: 1 of 1 files shown \(the last one without its last \d+ lines\)\. The full diff is in the summary tab\./,
+      /> Diff cut to stay within the size limit: 1 of 1 files shown \(the last one without its last \d+ lines\)\. The full diff is in the summary tab\./,
     );
   });
 
