@@ -229,6 +229,27 @@ describe('GitOpsPrValidate@1 pull request preview against the Azure DevOps emula
     assert.ok(comment.includes('| `dev` | `apps/dev/removed` | 0 | 0 | 1 | 0 |'));
   });
 
+  it('reads what each folder holds in two requests: the listing, then every changed file at once', async () => {
+    await promote('reads', appCopy());
+    const pr = await newPullRequest();
+    devops.admin.clearRequests();
+    const run = await preview(
+      appCopy((dir) => {
+        fs.rmSync(path.join(dir, 'deploy/service.yaml'));
+        replaceIn(path.join(dir, 'deploy/deployment.yaml'), 'nginx:1.27.3', 'nginx:1.28.0');
+      }),
+      'reads',
+      pr,
+    );
+    assert.equal(run.result, 'Succeeded', run.stdout);
+    const reads = devops.admin
+      .requests()
+      .filter((r) => r.operation === 'Items_Get' || r.operation === 'Blobs_Get Blobs Zip')
+      .map((r) => (r.operation === 'Items_Get' ? `list ${/scopePath=([^&]*)/.exec(r.path)?.[1] ?? r.path}` : 'blobs'));
+    assert.deepEqual(reads, ['list %2Fapps%2Fdev%2Freads', 'blobs', 'list %2Fapps%2Fstage%2Freads', 'blobs', 'list %2Fapps%2Fprod%2Freads', 'blobs']);
+    assert.ok((await previewComment(pr)).includes('| `prod` | `apps/prod/reads` | 0 | 1 | 1 | 1 |'));
+  });
+
   it('a Secret change: the field is named, no value is ever shown (old plaintext, new SOPS)', async () => {
     const oldValue = Buffer.from('super-secret-old-password').toString('base64');
     const newCipher = 'ENC[AES256_GCM,data:bmV3LWNpcGhlcnRleHQ=,iv:aXY=,tag:dGFn,type:str]';
