@@ -5,7 +5,9 @@
 //   2. CI (GitOpsCiPublish@1): image tag from the last commit touching src/web, release bundle;
 //   3. CD (GitOpsPromote@1): dev, stage, then prod: a pull request into the emulated GitOps repository,
 //      auto-completed (prod waits for a reviewer, approved here after a few seconds), then the wait for
-//      the simulated Flux on the emulated Arc / AKS cluster to reconcile the merge commit.
+//      the simulated Flux on the emulated Arc / AKS cluster to reconcile the merge commit;
+//   4. PR preview (GitOpsPrValidate@1, preview: true): a pull request on the app, compared with what CD
+//      promoted, the change posted as one comment and a gitops-flow/preview status on the pull request.
 // Each task's summary (the tab a run shows in Azure DevOps) is kept in out/demo/<step>/ after the end.
 // Options: --skip-pr-gate (parts 2-3 only).
 import { execFileSync, spawn } from 'node:child_process';
@@ -212,11 +214,13 @@ try {
   const prod = await promote('prod', 'aks-prod', { clusters: cluster('aks-prod'), reviewers: 'required:release.manager@contoso.example' });
   await reviewer;
   const again = await promote('dev', 'arc-nonprod', {}, ' again (a re-run: nothing changes)');
+  const preview = await previewPullRequest(info, ci.outputs.WEB_TAG);
   results.push(
     ['CD dev', dev.succeeded && dev.outputs.reconciled === 'true'],
     ['CD stage', stage.succeeded && stage.outputs.reconciled === 'true'],
     ['CD prod (after approval)', prod.succeeded && prod.outputs.reconciled === 'true'],
     ['CD dev re-run is a no-op', again.succeeded && again.outputs.changed === 'false'],
+    ['PR preview: one comment and a gitops-flow/preview status on the app pull request', preview],
   );
 } catch (err) {
   console.error(`\ndemo stopped: ${err instanceof Error ? err.message : err}`);
@@ -232,6 +236,84 @@ const ok = results.every(([, passed]) => passed);
 if (fs.existsSync(summariesDir)) console.log(`task summaries: ${path.relative(process.env.INIT_CWD ?? process.cwd(), summariesDir) || '.'}/`);
 console.log(ok ? 'demo finished as expected' : 'demo did NOT behave as expected');
 process.exit(ok ? 0 : 1);
+
+/**
+ * Part 4: a pull request on the app (prod gets a fourth replica, dev another second vote) validated
+ * with `preview: true`: GitOpsPrValidate@1 compares each environment's rendering with what CD just
+ * promoted and comments the change on the pull request. The comment is kept beside the summary.
+ */
+async function previewPullRequest(info, webTag) {
+  const auth = { Authorization: `Bearer ${info.devopsToken}`, 'Content-Type': 'application/json' };
+  const changed = path.join(temp, 'preview-pr');
+  fs.cpSync(app, changed, { recursive: true });
+  const edit = (file, from, to) => fs.writeFileSync(path.join(changed, file), fs.readFileSync(path.join(changed, file), 'utf8').replace(from, to));
+  edit('deploy/environments/prod.yaml', 'WEB_REPLICAS: 3', 'WEB_REPLICAS: 4');
+  edit('deploy/environments/dev.yaml', 'VOTE2: Dogs', 'VOTE2: Penguins');
+  const branch = 'feature/prod-capacity';
+  const seeded = await fetch(`${info.adminUrl}/${info.devopsOrg}/${info.project}/app/seed`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      branch,
+      message: 'More replicas in prod',
+      files: Object.fromEntries(
+        ['prod', 'dev'].map((e) => [`deploy/environments/${e}.yaml`, fs.readFileSync(path.join(changed, `deploy/environments/${e}.yaml`), 'utf8')]),
+      ),
+    }),
+  });
+  if (!seeded.ok) throw new Error(`admin seed: HTTP ${seeded.status}`);
+  const api = `${info.devopsUrl}/${info.project}/_apis/git/repositories/app`;
+  const created = await fetch(`${api}/pullrequests?api-version=7.1`, {
+    method: 'POST',
+    headers: auth,
+    body: JSON.stringify({ sourceRefName: `refs/heads/${branch}`, targetRefName: 'refs/heads/main', title: 'More replicas in prod' }),
+  });
+  if (!created.ok) throw new Error(`creating the app pull request: HTTP ${created.status} ${await created.text()}`);
+  const pr = await created.json();
+  const appRepo = info.repositories.find((r) => r.name === 'app');
+  const run = await task(
+    `PR gate with preview: pull request ${pr.pullRequestId} on the app, compared with the GitOps repository`,
+    'GitOpsPrValidate',
+    {
+      inputs: {
+        templates: 'deploy/kustomize/overlays/{environment}',
+        dockerfiles: '',
+        // The image the CD run promoted, so the preview shows only what the pull request changes.
+        variables: `WEB_TAG=${webTag}`,
+        preview: 'true',
+        gitopsRepository: 'gitops',
+        appName: 'voting-app',
+      },
+      variables: {
+        'Build.SourcesDirectory': changed,
+        'System.CollectionUri': `${info.devopsUrl}/`,
+        'System.TeamProject': info.project,
+        'Build.BuildId': '103',
+        'Build.Reason': 'PullRequest',
+        'System.PullRequest.PullRequestId': String(pr.pullRequestId),
+        'Build.Repository.ID': appRepo.id,
+        'Build.Repository.Name': 'app',
+        'Build.Repository.Provider': 'TfsGit',
+      },
+      endpoints: { SystemVssConnection: { url: `${info.devopsUrl}/`, scheme: 'OAuth', parameters: { AccessToken: info.devopsToken } } },
+    },
+    [info.devopsToken],
+  );
+  const threads = await (await fetch(`${api}/pullRequests/${pr.pullRequestId}/threads?api-version=7.1`, { headers: auth })).json();
+  const comment = threads.value.map((t) => t.comments?.[0]?.content ?? '').find((c) => c.includes('<!-- gitops-flow:preview/'));
+  const statuses = await (await fetch(`${api}/pullRequests/${pr.pullRequestId}/statuses?api-version=7.1`, { headers: auth })).json();
+  const status = statuses.value.filter((s) => s.context?.name === 'preview').pop();
+  if (comment) {
+    fs.mkdirSync(stepDir, { recursive: true });
+    fs.writeFileSync(path.join(stepDir, 'pull-request-comment.md'), comment);
+    console.log(
+      `\nThe comment on pull request ${pr.pullRequestId} (${path.relative(process.env.INIT_CWD ?? process.cwd(), stepDir)}/pull-request-comment.md), its tables:\n`,
+    );
+    console.log(comment.split('<details>')[0].trimEnd());
+  }
+  if (status) console.log(`\nPull request status gitops-flow/preview: ${status.state}, "${status.description}"`);
+  return run.succeeded && comment !== undefined && status?.state === 'succeeded';
+}
 
 /** `cd-gitopspromote-1-to-dev` for a step title: a folder name, cut at a word within 40 characters. */
 function slug(title) {

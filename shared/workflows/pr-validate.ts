@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Agent } from '../agent/agent';
 import { sourcesDirectory, tempDirectory } from '../agent/inputs';
+import { collectRenderedFiles, previewPullRequest, RenderedFiles } from './pr-preview';
+import { readPreviewInputs } from './pr-preview-inputs';
 import { readRenderAndValidateInputs } from './pr-validate-inputs';
 import { readReportingInputs, reportValidation } from './pr-validate-report';
 import { renderAndValidate } from './render-and-validate';
@@ -11,6 +13,8 @@ export async function prValidate(agent: Agent, version: string): Promise<void> {
   const repoRoot = sourcesDirectory(agent);
   const options = readRenderAndValidateInputs(agent, repoRoot);
   const reporting = readReportingInputs(agent, repoRoot);
+  const preview = readPreviewInputs(agent, options.environments);
+  const rendered: RenderedFiles = new Map();
 
   const workDir = fs.mkdtempSync(path.join(tempDirectory(agent), 'gitops-validate-'));
   let report;
@@ -20,14 +24,18 @@ export async function prValidate(agent: Agent, version: string): Promise<void> {
       tools: agent.toolRunner(),
       workDir,
       onProgress: (percent, operation) => agent.progress(percent, operation),
+      ...(preview ? { onRendered: collectRenderedFiles(rendered) } : {}),
     });
   } finally {
     fs.rmSync(workDir, { recursive: true, force: true });
   }
 
+  // The preview never decides the result: it only shows what the change would do.
+  const previewed = preview ? await previewPullRequest(agent, preview, options.environments, rendered, report) : undefined;
   const outcome = reportValidation(agent, report, options.environments, reporting, version, {
     title: 'GitOps validation',
     fileName: 'gitops-validation-summary.md',
+    ...(previewed ? { extraMarkdown: `\n${previewed.summary}` } : {}),
   });
   if (outcome.failed) agent.setResult('Failed', `Validation failed: ${outcome.summary}`);
   else if (outcome.warnings > 0) agent.setResult('SucceededWithIssues', `Validation passed with warnings: ${outcome.summary}`);

@@ -47,7 +47,7 @@ export function fill(subject: PromotionSubject, pattern: string): string {
 }
 
 /** The connection to the GitOps repository's organization: the gitopsConnection service connection, else the job's own token. */
-export function connect(agent: Agent, inputs: PromoteInputs, extra: ConnectionOptions = {}): DevOpsConnection {
+export function connect(agent: Agent, inputs: Pick<PromoteInputs, 'repositoryConnection'>, extra: ConnectionOptions = {}): DevOpsConnection {
   const options = { log: (line: string) => agent.info(line), userAgent: 'gitops-flow-promote', ...extra };
   if (inputs.repositoryConnection) {
     const endpoint = azureReposConnection(agent, 'gitopsConnection', inputs.repositoryConnection);

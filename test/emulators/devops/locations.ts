@@ -32,6 +32,7 @@ export const GIT_LOCATIONS: ApiResourceLocation[] = [
   git('2d874a60-a811-4f62-9c9f-963a6ea0a55b', 'refs', `${REPO}/{resource}/{*filter}`, 2),
   git('ea98d07b-3c87-4971-8ede-a613694ffb55', 'pushes', `${REPO}/{resource}/{pushId}`, 3),
   git('fb93c0db-47ed-4a31-8c20-47552878fb44', 'items', `${REPO}/{resource}/{*path}`, 1),
+  git('7b28e929-2c99-405d-9c5c-6167a06e6816', 'blobs', `${REPO}/{resource}/{sha1}`, 1),
   git('c2570c3b-5b3f-41b8-98bf-5407bfde8d58', 'commits', `${REPO}/{resource}/{commitId}`, 2),
   git('615588d5-c0c7-4b88-88f8-e625306446e8', 'diffs', `${REPO}/{resource}/commits`, 1),
   git('428dd4fb-fda5-4722-af02-9313b80305da', 'statuses', `${REPO}/commits/{commitId}/{resource}`, 2),

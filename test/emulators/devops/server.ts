@@ -16,6 +16,7 @@ import { commitRoutes } from './routes/commits';
 import { identityRoutes } from './routes/identities';
 import { policyRoutes } from './routes/policy';
 import { pullRequestRoutes } from './routes/pull-requests';
+import { blobRoutes } from './routes/blobs';
 import { repositoryRoutes } from './routes/repositories';
 import { Ctx, matchSegments, Reply, Route, RouteDeps } from './routes/routing';
 import { statusRoutes } from './routes/statuses';
@@ -62,6 +63,7 @@ export class DevOpsHttp {
     this.routes = [
       ...repositoryRoutes(deps),
       ...commitRoutes(deps),
+      ...blobRoutes(deps),
       ...statusRoutes(deps),
       ...pullRequestRoutes(deps),
       ...threadRoutes(deps),

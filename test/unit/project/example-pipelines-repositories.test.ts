@@ -44,13 +44,20 @@ function expand(value: string, doc: Node): string {
   return value.replace(/\$\(([^)]+)\)/g, (whole, name: string) => lookup(name) ?? whole);
 }
 
-/** The GitOps repository's alias each promoting job must declare, or the problem. */
+/** GitOpsPromote@1 always reads the GitOps repository; GitOpsPrValidate@1 when it previews. */
+function readsGitOpsRepository(step: Node): boolean {
+  if (typeof step.task !== 'string') return false;
+  if (/^GitOpsPromote@/.test(step.task)) return true;
+  return /^GitOpsPrValidate@/.test(step.task) && String((step.inputs as Node | undefined)?.preview) === 'true';
+}
+
+/** The GitOps repository's alias each promoting or previewing job must declare, or the problem. */
 function undeclared(file: string, doc: Node): string[] {
   const resources = ((doc.resources as Node | undefined)?.repositories ?? []) as Node[];
   const problems: string[] = [];
   for (const job of jobs(doc)) {
     const jobName = String(job.job ?? job.deployment);
-    for (const step of steps(job).filter((s) => typeof s.task === 'string' && /^GitOpsPromote@/.test(s.task))) {
+    for (const step of steps(job).filter(readsGitOpsRepository)) {
       const inputs = (step.inputs ?? {}) as Node;
       const named = expand(typeof inputs.gitopsRepository === 'string' ? inputs.gitopsRepository : '', doc);
       if (inputs.gitopsConnection) continue; // a service connection's PAT, not the job token
@@ -76,10 +83,10 @@ describe('examples/pipelines: job scope limited to referenced repositories', () 
     let promoting = 0;
     for (const file of files) {
       const doc = load(fs.readFileSync(path.join(pipelinesDir, file), 'utf8')) as Node;
-      promoting += jobs(doc).filter((j) => steps(j).some((s) => typeof s.task === 'string' && s.task.startsWith('GitOpsPromote@'))).length;
+      promoting += jobs(doc).filter((j) => steps(j).some(readsGitOpsRepository)).length;
       assert.deepEqual(undeclared(file, doc), []);
     }
-    assert.ok(promoting >= 1, 'some example job promotes');
+    assert.ok(promoting >= 2, 'some example jobs promote and preview');
   });
 
   it('finds a promoting job that does not declare the repository', () => {
@@ -92,11 +99,16 @@ describe('examples/pipelines: job scope limited to referenced repositories', () 
         '    strategy: { runOnce: { deploy: { steps: [ { task: GitOpsPromote@1, inputs: { gitopsRepository: $(gitopsRepository) } } ] } } }',
         '  - job: other',
         '    steps: [ { task: GitOpsPromote@1, inputs: { gitopsRepository: infra/fleet } } ]',
+        '  - job: preview',
+        '    steps: [ { task: GitOpsPrValidate@1, inputs: { preview: true, gitopsRepository: Voting/voting-gitops } } ]',
+        '  - job: validate',
+        '    steps: [ { task: GitOpsPrValidate@1, inputs: { preview: false, gitopsRepository: Voting/voting-gitops } } ]',
       ].join('\n'),
     ) as Node;
     assert.deepEqual(undeclared('x.yml', doc), [
       'x.yml: job promote: neither uses: repositories nor checkout names "gitops"',
       'x.yml: job other: no resources.repositories entry (type: git) for the GitOps repository "infra/fleet"',
+      'x.yml: job preview: neither uses: repositories nor checkout names "gitops"',
     ]);
   });
 

@@ -9,6 +9,7 @@
  *   report                               manifests, render (the renderer kind)
  *   validate                             images (image references and variables), manifests
  *   agent                                azure, manifests, render, util
+ *   preview                              manifests (the GitOps file layout, parsing)
  *   workflows                            everything below
  *
  * A new folder, or a new dependency between folders, is a decision: add it here.
@@ -30,7 +31,8 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   report: ['manifests', 'render'],
   validate: ['images', 'manifests', 'util'],
   agent: ['azure', 'manifests', 'render', 'util'],
-  workflows: ['agent', 'azure', 'devops', 'images', 'manifests', 'release', 'render', 'report', 'util', 'validate'],
+  preview: ['manifests'],
+  workflows: ['agent', 'azure', 'devops', 'images', 'manifests', 'preview', 'release', 'render', 'report', 'util', 'validate'],
 };
 
 /** Only the agent layer talks to the pipeline agent. */
