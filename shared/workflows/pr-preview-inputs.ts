@@ -1,9 +1,10 @@
 import type { Agent } from '../agent/agent';
-import { boolInput } from '../agent/inputs';
+import { boolInput, choiceInput } from '../agent/inputs';
 import { normalizeFolder } from '../devops/repo-paths';
 import { parseRepositoryRef } from '../devops/repository-ref';
 import { InputError } from '../util/errors';
 import { fillPlaceholders } from './placeholders';
+import { FOLDER_LAYOUTS, FolderLayout } from './promote-layout';
 
 /** The preview inputs of GitOpsPrValidate@1 (names and forms as GitOpsPromote@1's). */
 export interface PreviewInputs {
@@ -13,6 +14,8 @@ export interface PreviewInputs {
   targetBranch: string;
   /** Pattern with {app} and {environment}. */
   targetFolder: string;
+  /** As GitOpsPromote@1's `layout`, so the preview compares the files promotion would write. */
+  layout: FolderLayout;
   app: string;
 }
 
@@ -43,6 +46,7 @@ export function readPreviewInputs(agent: Agent, environments: readonly string[])
     repositoryConnection: agent.input('gitopsConnection') || undefined,
     targetBranch: agent.input('targetBranch') || 'main',
     targetFolder,
+    layout: choiceInput<FolderLayout>(agent, 'layout', FOLDER_LAYOUTS, 'filePerObject'),
     app,
   };
 }

@@ -1,6 +1,6 @@
 /**
  * The pull request preview of GitOpsPrValidate@1: for each environment, the files GitOpsPromote@1
- * would write (manifestFiles, the same layout and bytes) compared with what the GitOps repository's
+ * would write (environmentFiles, the same layout and bytes) compared with what the GitOps repository's
  * folder holds on the target branch, read through the REST API (one listing per folder, then only
  * the files whose blob ids differ). The result goes to one comment thread on the pull request,
  * found again by its hidden marker and updated in place, to a `gitops-flow/preview` pull request
@@ -19,7 +19,6 @@ import { folderServerPath, normalizeFolder } from '../devops/repo-paths';
 import { readBranchHead, readFolderTree, Repository, resolveRepository } from '../devops/repository';
 import { postPullRequestStatus, StatusToPost } from '../devops/statuses';
 import type { ManifestObject } from '../manifests/model';
-import { manifestFiles } from '../manifests/serialize';
 import { environmentChange, FileVersions } from '../preview/environment-change';
 import { code, EnvironmentPreview, PreviewDocument, renderPreview } from '../preview/markdown';
 import type { ValidationReport } from '../report/validation-report';
@@ -27,6 +26,7 @@ import { errorMessage } from '../util/errors';
 import { fillPlaceholders } from './placeholders';
 import type { PreviewInputs } from './pr-preview-inputs';
 import { connect } from './promote-context';
+import { environmentFiles } from './promote-layout';
 
 export const PREVIEW_STATUS = { genre: 'gitops-flow', name: 'preview' } as const;
 /** The comment's text budget: the marker line and the cut note of commentWithMarker fit in what is left. */
@@ -37,11 +37,14 @@ export const SUMMARY_BUDGET_BYTES = 2_000_000;
 /** Each environment's rendered files (the GitOps layout), or why there are none. */
 export type RenderedFiles = Map<string, { files: Map<string, string> } | { error: string }>;
 
-/** An onRendered callback for renderAndValidate that keeps each environment's files. */
-export function collectRenderedFiles(into: RenderedFiles): (environment: string, objects: ManifestObject[]) => void {
+/** An onRendered callback for renderAndValidate that keeps each environment's files, laid out as promotion writes them. */
+export function collectRenderedFiles(
+  into: RenderedFiles,
+  layout: Pick<PreviewInputs, 'layout' | 'app'>,
+): (environment: string, objects: ManifestObject[]) => void {
   return (environment, objects) => {
     try {
-      into.set(environment, { files: manifestFiles(objects) });
+      into.set(environment, { files: environmentFiles(objects, layout.layout, layout.app) });
     } catch (err) {
       into.set(environment, { error: errorMessage(err) });
     }

@@ -24,7 +24,7 @@ export async function prValidate(agent: Agent, version: string): Promise<void> {
       tools: agent.toolRunner(),
       workDir,
       onProgress: (percent, operation) => agent.progress(percent, operation),
-      ...(preview ? { onRendered: collectRenderedFiles(rendered) } : {}),
+      ...(preview ? { onRendered: collectRenderedFiles(rendered, preview) } : {}),
     });
   } finally {
     fs.rmSync(workDir, { recursive: true, force: true });

@@ -15,8 +15,10 @@ describe('preview: inputs and status', () => {
       repositoryConnection: undefined,
       targetBranch: 'main',
       targetFolder: 'apps/{environment}/{app}',
+      layout: 'filePerObject',
       app: 'voting-app',
     });
+    assert.equal(readPreviewInputs(agent({ preview: 'true', gitopsRepository: 'fleet', layout: 'singleFile' }), ['dev'])?.layout, 'singleFile');
   });
 
   it('names the input that is wrong', () => {
@@ -30,6 +32,7 @@ describe('preview: inputs and status', () => {
       () => readPreviewInputs(agent({ preview: 'true', gitopsRepository: 'fleet', targetFolder: '/' }), ['dev']),
       /Input "targetFolder": must name a folder/,
     );
+    assert.throws(() => readPreviewInputs(agent({ preview: 'true', gitopsRepository: 'fleet', layout: 'oneFile' }), ['dev']), /Input "layout"/);
   });
 
   it('keys the comment per application in the marker alphabet', () => {
