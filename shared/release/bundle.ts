@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { chartClosure } from '../render/helm-dependencies';
 import { commonAncestor, isInside, kustomizationClosure } from '../render/kustomize-closure';
 import { detectRenderer, listFiles, RendererKind } from '../render/render';
 import { InputError } from '../util/errors';
@@ -80,6 +81,8 @@ export function collectSourceFiles(selection: SourceSelection): string[] {
         if (isInside(ancestor, root)) folder = ancestor;
       }
       for (const f of listFiles(folder)) add(f);
+      // A chart's file:// dependencies outside its folder (CI packages them into charts/ of the bundle).
+      if (renderer === 'helm') for (const dir of chartClosure(templates).slice(1)) if (isInside(dir, root)) for (const f of listFiles(dir)) add(f);
     }
     if (selection.valuesFile !== '') add(path.resolve(root, forEnvironment(selection.valuesFile, environment)));
     for (const f of selection.helmValuesFiles) add(path.resolve(root, forEnvironment(f, environment)));

@@ -245,7 +245,16 @@ export async function ensureHelmDependencies(chartDir: string, context: Dependen
   const args = ['dependency', command, resolved, ...auth.args];
   const run = await context.tools.exec(context.helm, args, { cwd: context.workDir });
   if (run.code === 0) return [];
-  return [error(describeHelmDependencyFailure(run.stderr || run.stdout, dependencies, lock, command))];
+  return [error(describeHelmDependencyFailure(repositoryUpdateFailure(run.stdout) ?? (run.stderr || run.stdout), dependencies, lock, command))];
+}
+
+/**
+ * helm reports a repository it could not refresh on stdout and then fails on the missing index
+ * file; the first says what happened (401, connection refused).
+ */
+function repositoryUpdateFailure(stdout: string): string | undefined {
+  const m = /Unable to get an update from the "[^"]*" chart repository \(([^)]+)\):\s*\n\s*(.+)/.exec(stdout);
+  return m ? `${m[2].trim()}` : undefined;
 }
 
 /** helm's error, with the dependency and repository it is about named in front when helm does not say. */
@@ -261,7 +270,9 @@ export function describeHelmDependencyFailure(text: string, dependencies: ChartD
   const about = dependencies.filter(
     (d) => d.repository !== '' && (message.includes(hostOf(d.repository)) || new RegExp(`\\b${escape(d.name)}\\b`).test(message)),
   );
-  const named = (about.length > 0 ? about : dependencies).map(
+  // helm does not always say which one ("could not find : entry not found"); a file:// one is never fetched from a repository.
+  const remote = dependencies.filter((d) => !d.repository.startsWith('file://'));
+  const named = (about.length > 0 ? about : remote.length > 0 ? remote : dependencies).map(
     (d) => `"${d.name}" ${lock?.find((l) => l.name === d.name)?.version ?? d.version} from ${d.repository}`,
   );
   const reason = /connection refused|no such host|dial tcp|i\/o timeout|TLS handshake|EOF/.test(message)

@@ -7,6 +7,7 @@ import { DEFAULT_POLICY_SEVERITIES, PolicySeverities } from '../validate/policy'
 import { parseKubernetesVersion } from '../validate/deprecated-apis';
 import type { RenderAndValidateOptions } from './render-and-validate';
 import { repositoryRelative } from './repository-path';
+import { readHelmDependencyInputs } from './helm-dependency-inputs';
 import { readVariablesInput } from './variables-input';
 
 const RENDERERS = ['auto', 'helm', 'kustomize', 'plain'] as const;
@@ -51,6 +52,7 @@ export function readRenderAndValidateInputs(agent: Agent, repoRoot: string): Omi
     policy,
     dockerfiles: agent.findFiles(repoRoot, dockerfilePatterns),
     dockerfileOptions: readDockerfileOptions(agent),
+    helmDependencies: readHelmDependencyInputs(agent),
   };
 }
 

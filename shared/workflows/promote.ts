@@ -129,6 +129,8 @@ async function renderRelease(agent: Agent, bundle: ReleaseBundle, inputs: Promot
       dockerfiles: [],
       tools: agent.toolRunner(),
       workDir,
+      // Offline: the chart dependencies are the archives CI validated and bundled; nothing is fetched.
+      helmDependencies: { mode: 'bundled' },
       onRendered: (_env, rendered) => (objects = rendered),
     });
     const findings = mergeFindings(report);
