@@ -277,7 +277,7 @@ export function describeHelmDependencyFailure(text: string, dependencies: ChartD
   );
   const reason = /connection refused|no such host|dial tcp|i\/o timeout|TLS handshake|EOF/.test(message)
     ? 'repository unreachable'
-    : /401|403|unauthorized|forbidden|authentication required/i.test(message)
+    : /401|403|unauthorized|forbidden|authentication required|access denied|authorization failed/i.test(message)
       ? 'access denied by the repository (check the credentials of the service connection)'
       : /not found|404/i.test(message)
         ? 'not found in the repository'

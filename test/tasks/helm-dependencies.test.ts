@@ -83,7 +83,7 @@ describe('Helm dependencies: GitOpsCiPublish@1 bundles them, GitOpsPromote@1 ren
         ['deploy/chart', 'cache', '1.2.0', server.url, archives[0]],
       ],
     );
-    for (const d of release.helmDependencies!) {
+    for (const d of release.helmDependencies ?? []) {
       assert.equal(d.sha256, sha256(fs.readFileSync(path.join(bundle, d.file))));
       assert.equal(release.files[d.file], d.sha256);
     }
