@@ -15,6 +15,7 @@ import {
   readChartDependencies,
 } from './helm-dependencies';
 import { commonAncestor, isInside, kustomizationClosure, kustomizationFile } from './kustomize-closure';
+import { unpinnedRemoteWarnings } from './kustomize-remote';
 import { substituteYaml, Variables } from './substitute';
 import { MissingToolError, ToolRunner } from './tools';
 import { valuesFileMatcher } from './values-files';
@@ -204,6 +205,7 @@ async function renderKustomize(request: RenderRequest, dir: string): Promise<Ren
   const copyRoot = path.join(request.workDir, 'src');
   result.files = copyAndSubstitute(request, root, copyRoot, (f) => YAML_FILE.test(f) && needed.has(f), result.findings);
   if (result.findings.length > 0) return result;
+  result.findings.push(...unpinnedRemoteWarnings(closure, request.repoRoot));
 
   const copyDir = path.join(copyRoot, path.relative(root, dir));
   addOriginAnnotations(kustomizationFile(copyDir)!);
