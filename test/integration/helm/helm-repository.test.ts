@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { renderEnvironment, RenderRequest } from '../../../shared/render/render';
+import { bundleHelmDependencies } from '../../../shared/release/bundle-dependencies';
 import type { HelmDependencySettings } from '../../../shared/render/helm-dependencies';
 import { lockedApp, startHelmRepository, HelmRepositoryServer } from '../../harness/helm-repository';
 import { processTools, toolsBin } from '../../harness/process-tools';
@@ -103,5 +104,38 @@ describe('Helm dependencies from an HTTP chart repository (served by the test)',
     const { result } = await render(repoRoot, { mode: 'resolve' });
     assert.equal(result.findings.length, 1);
     assert.match(result.findings[0].message, new RegExp(`^Helm dependency "cache" 1\\.2\\.0 from ${server.url}: not found in the repository: `));
+  });
+
+  it('bundleHelmDependencies puts the archives into the bundle copy of the chart, and nothing when the repository is unreachable', async () => {
+    const server = await repository();
+    const repoRoot = await app(server.url);
+    // A bundle folder laid out as GitOpsCiPublish stages it: the repository files under source/.
+    const bundle = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-deps-'));
+    cleanup.push(() => fs.rmSync(bundle, { recursive: true, force: true }));
+    fs.cpSync(repoRoot, path.join(bundle, 'source'), { recursive: true });
+    const work = () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-deps-work-'));
+      cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+      return dir;
+    };
+    const bundled = await bundleHelmDependencies(bundle, ['deploy/chart', 'deploy/chart'], {
+      settings: { mode: 'resolve' },
+      tools: processTools([toolsBin()]),
+      workDir: work(),
+    });
+    assert.deepEqual(
+      bundled.map((d) => [d.chart, d.name, d.version, d.file, d.sha256.length]),
+      [
+        ['deploy/chart', 'common', '0.2.0', 'source/deploy/chart/charts/common-0.2.0.tgz', 64],
+        ['deploy/chart', 'cache', '1.2.0', 'source/deploy/chart/charts/cache-1.2.0.tgz', 64],
+      ],
+    );
+
+    fs.rmSync(path.join(bundle, 'source/deploy/chart/charts'), { recursive: true });
+    await server.stop();
+    cleanup.shift(); // stopped already
+    const none = await bundleHelmDependencies(bundle, ['deploy/chart'], { settings: { mode: 'resolve' }, tools: processTools([toolsBin()]), workDir: work() });
+    assert.deepEqual(none, []);
+    assert.equal(fs.existsSync(path.join(bundle, 'source/deploy/chart/charts')), false, 'nothing half-done in the bundle');
   });
 });
