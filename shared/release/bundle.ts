@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { chartClosure } from '../render/helm-dependencies';
 import { commonAncestor, isInside, kustomizationClosure } from '../render/kustomize-closure';
 import { detectRenderer, listFiles, RendererKind } from '../render/render';
 import { InputError } from '../util/errors';
@@ -82,6 +83,8 @@ export function collectSourceFiles(selection: SourceSelection): string[] {
         if (isInside(ancestor, root)) folder = ancestor;
       }
       for (const f of listFiles(folder)) add(f);
+      // A chart's file:// dependencies outside its folder (CI packages them into charts/ of the bundle).
+      if (renderer === 'helm') for (const dir of chartClosure(templates).slice(1)) if (isInside(dir, root)) for (const f of listFiles(dir)) add(f);
     }
     if (selection.renderer === 'helm-kustomize' && selection.kustomization) {
       // The kustomize tree the Helm output is built with, as the kustomize renderer copies it.

@@ -4,6 +4,7 @@ import { listFiles } from '../render/render';
 import { InputError } from '../util/errors';
 import { toPosix } from '../util/paths';
 import { sha256 } from './bundle';
+import { dependencyProblems } from './bundle-dependencies';
 import { releaseDigest, verifyReleaseDigest } from './release-digest';
 import { parseReleaseJson, ReleaseManifest, RELEASE_FILE, SOURCE_FOLDER } from './release-manifest';
 
@@ -55,6 +56,7 @@ export function readReleaseBundle(value: string, inputName: string, pinned?: Pin
     else if (!fs.existsSync(abs)) problems.push(`${rel}: missing`);
     else if (sha256(fs.readFileSync(abs)) !== hash) problems.push(`${rel}: changed since the release was published`);
   }
+  problems.push(...dependencyProblems(manifest.helmDependencies, listed));
   for (const abs of listFiles(dir)) {
     const rel = toPosix(path.relative(dir, abs));
     if (rel !== RELEASE_FILE && !(rel in listed)) problems.push(`${rel}: not part of the release`);

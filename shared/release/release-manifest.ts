@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../util/errors';
+import type { ReleaseDependency } from './bundle-dependencies';
 
 /** The `kind` of release.json, with its format version. */
 export const RELEASE_KIND = 'gitops-flow/release/v1';
@@ -37,6 +38,8 @@ export interface ReleaseManifest {
     helmOutput?: string;
   };
   environments: ReleaseEnvironment[];
+  /** The Helm chart dependency archives in the bundle (fetched by GitOpsCiPublish), with their sha256; absent when there are none. */
+  helmDependencies?: ReleaseDependency[];
   /** sha256 (hex) of every file of the bundle but release.json, by bundle-relative path. */
   files: Record<string, string>;
 }

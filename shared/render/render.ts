@@ -6,9 +6,18 @@ import { parseManifests } from '../manifests/parse';
 import type { Finding } from '../manifests/finding';
 import { InputError } from '../util/errors';
 import { toPosix } from '../util/paths';
+import {
+  copyChartDependencies,
+  dependencySources,
+  HelmDependencySettings,
+  RESOLVE_DEPENDENCIES,
+  ensureHelmDependencies,
+  readChartDependencies,
+} from './helm-dependencies';
 import { commonAncestor, isInside, kustomizationClosure, kustomizationFile } from './kustomize-closure';
 import { substituteYaml, VariableSyntax, Variables } from './substitute';
 import { renderHelmKustomize } from './helm-kustomize';
+import { unpinnedRemoteWarnings } from './kustomize-remote';
 import { MissingToolError, ToolRunner } from './tools';
 import { valuesFileMatcher } from './values-files';
 
@@ -52,6 +61,8 @@ export interface RenderRequest {
   helmOutput?: string;
   /** Receives each template file's substituted text (repository-relative path), e.g. for GitOpsPromote's templatesFolder. */
   onSubstituted?: (file: string, text: string) => void;
+  /** How a chart's dependencies get into charts/; fetched when missing unless said otherwise (helm-dependencies.ts). */
+  helmDependencies?: HelmDependencySettings;
 }
 
 export interface RenderedEnvironment {
@@ -164,7 +175,8 @@ async function renderHelm(request: RenderRequest, chartDir: string): Promise<Ren
   const result: RenderedEnvironment = { environment: request.environment, renderer: 'helm', objects: [], findings: [], files: 0 };
   const helm = request.tools.which('helm');
   if (!helm) throw new MissingToolError('helm', 'render the Helm chart');
-  const copy = path.join(request.workDir, 'chart');
+  // file:// dependencies outside the chart folder are copied beside it, as they are (see helm-dependencies.ts).
+  const copy = copyChartDependencies(chartDir, request.repoRoot, request.workDir);
   result.files = copyAndSubstitute(request, chartDir, copy, (f) => YAML_FILE.test(f), result.findings);
   const valuesArgs: string[] = [];
   request.helmValuesFiles.forEach((file, index) => {
@@ -178,13 +190,31 @@ async function renderHelm(request: RenderRequest, chartDir: string): Promise<Ren
     valuesArgs.push('--values', target);
   });
   if (result.findings.length > 0) return result; // strict: never render with a variable left unresolved
+  if (readChartDependencies(copy).length > 0) {
+    result.findings.push(
+      ...(await ensureHelmDependencies(copy, {
+        settings: request.helmDependencies ?? RESOLVE_DEPENDENCIES,
+        tools: request.tools,
+        helm,
+        workDir: path.join(request.workDir, 'helm-config'),
+        displayPath: (dir) => relativeTo(request.repoRoot, path.resolve(chartDir, path.relative(copy, dir))) || '.',
+      })),
+    );
+    if (result.findings.length > 0) return result;
+  }
 
   const args = ['template', request.releaseName, copy, '--include-crds', ...valuesArgs];
   if (request.namespace) args.push('--namespace', request.namespace);
   if (request.kubernetesVersion) args.push('--kube-version', request.kubernetesVersion);
   const run = await request.tools.exec(helm, args, { cwd: request.workDir });
   const chartName = readChartName(chartDir);
-  const sourceOf = (chartPath: string) => relativeTo(request.repoRoot, path.join(chartDir, chartPath.split('/').slice(1).join('/')));
+  const subcharts = dependencySources(chartDir);
+  const sourceOf = (chartPath: string) => {
+    const parts = chartPath.split('/').slice(1);
+    // A file:// subchart's templates point at its own folder, not at charts/ of the copy.
+    const local = parts[0] === 'charts' ? subcharts.get(parts[1]) : undefined;
+    return relativeTo(request.repoRoot, local ? path.join(local, ...parts.slice(2)) : path.join(chartDir, parts.join('/')));
+  };
   if (run.code !== 0) {
     result.findings.push(
       toolFailure('helm', run.stderr, relativeTo(request.repoRoot, path.join(chartDir, 'Chart.yaml')), (text) => helmErrorLocation(text, chartName, sourceOf)),
@@ -239,6 +269,7 @@ async function renderKustomize(request: RenderRequest, dir: string): Promise<Ren
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.writeFileSync(target, text);
   }
+  result.findings.push(...unpinnedRemoteWarnings(closure, request.repoRoot));
 
   const copyDir = path.join(copyRoot, path.relative(root, dir));
   addOriginAnnotations(kustomizationFile(copyDir)!);

@@ -5,11 +5,12 @@ import { tempDirectory } from '../agent/inputs';
 import { IMAGE_VARIABLE_SUFFIXES } from '../images/image-list';
 import { imageVariables, TaggedImage, tagImages } from '../images/tags';
 import { collectSourceFiles, completeBundle, discardBundle, resolveBundleFolder, stageBundle } from '../release/bundle';
+import { bundleHelmDependencies, ReleaseDependency } from '../release/bundle-dependencies';
 import { bundleDigest } from '../release/release-digest';
 import { ReleaseManifest, RELEASE_FILE, RELEASE_KIND, ReleaseImage } from '../release/release-manifest';
 import { countBySeverity, mergeFindings } from '../report/merge-findings';
 import { InputError } from '../util/errors';
-import { toPosix } from '../util/paths';
+import { forEnvironment, toPosix } from '../util/paths';
 import { lintDockerfile } from '../validate/dockerfile';
 import { previousImages } from './ci-previous-release';
 import { BuildContext, PublishInputs, readBuildContext, readPublishInputs } from './ci-publish-inputs';
@@ -76,7 +77,15 @@ export async function ciPublish(agent: Agent, version: string): Promise<void> {
   try {
     const workDir = fs.mkdtempSync(path.join(tempDirectory(agent), 'gitops-publish-'));
     let report: ValidationReport;
+    let helmDependencies: ReleaseDependency[] = [];
     try {
+      // Chart dependencies are fetched once, into the bundle; the render below (and GitOpsPromote's) uses those archives.
+      helmDependencies = await bundleHelmDependencies(
+        staged.dir,
+        options.renderer === 'auto' || options.renderer === 'helm' ? options.environments.map((e) => forEnvironment(templates, e)) : [],
+        { settings: options.helmDependencies ?? { mode: 'resolve' }, tools, workDir: path.join(workDir, 'helm-dependencies') },
+      );
+      for (const d of helmDependencies) agent.info(`Helm dependency ${d.name} ${d.version} from ${d.repository}: bundled as ${d.file} (sha256 ${d.sha256})`);
       report = await renderAndValidate({
         ...options,
         repoRoot: staged.sourceRoot,
@@ -112,7 +121,10 @@ export async function ciPublish(agent: Agent, version: string): Promise<void> {
 
     manifest = completeBundle(
       staged,
-      releaseManifest(build, publish, version, images, report, { ...options, templates, valuesFile, helmValuesFiles }),
+      {
+        ...releaseManifest(build, publish, version, images, report, { ...options, templates, valuesFile, helmValuesFiles }),
+        ...(helmDependencies.length > 0 ? { helmDependencies } : {}),
+      },
       (text) => agent.mask(text),
     );
     agent.info(`Release bundle written to ${bundleFolder}: ${Object.keys(manifest.files).length + 1} file(s)`);

@@ -9,6 +9,7 @@ import { DEFAULT_POLICY_SEVERITIES, PolicySeverities } from '../validate/policy'
 import { parseKubernetesVersion } from '../validate/deprecated-apis';
 import type { RenderAndValidateOptions } from './render-and-validate';
 import { repositoryRelative } from './repository-path';
+import { readHelmDependencyInputs } from './helm-dependency-inputs';
 import { readVariablesInput } from './variables-input';
 
 const RENDERERS = ['auto', 'helm', 'kustomize', 'plain', 'helm-kustomize'] as const;
@@ -64,6 +65,7 @@ export function readRenderAndValidateInputs(agent: Agent, repoRoot: string): Omi
     ...(renderer === 'helm-kustomize'
       ? { kustomization: repositoryRelative(kustomization, repoRoot, 'kustomization'), helmOutput: helmOutput || 'manifests.yaml' }
       : {}),
+    helmDependencies: readHelmDependencyInputs(agent),
   };
 }
 

@@ -146,6 +146,8 @@ async function renderRelease(
       variableSyntax: releaseVariableSyntax(release.render.variableSyntax),
       kustomization: release.render.kustomization,
       helmOutput: release.render.helmOutput,
+      // Offline: the chart dependencies are the archives CI validated and bundled; nothing is fetched.
+      helmDependencies: { mode: 'bundled' },
       onRendered: (_env, rendered) => (objects = rendered),
       onSubstituted: onSubstituted && ((_env, file, text) => onSubstituted(file, text)),
     });

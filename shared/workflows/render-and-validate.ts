@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ManifestObject } from '../manifests/model';
+import type { HelmDependencySettings } from '../render/helm-dependencies';
 import { renderEnvironment, RendererKind } from '../render/render';
 import type { EnvironmentReport, ValidationReport } from '../report/validation-report';
 import type { VariableSyntax, Variables } from '../render/substitute';
@@ -39,6 +40,8 @@ export interface RenderAndValidateOptions {
   onProgress?: (percent: number, operation: string) => void;
   /** An environment may render no objects; without this it is an error (`render/no-objects`). */
   allowEmpty?: boolean;
+  /** How Helm chart dependencies are fetched, or that they must be bundled (GitOpsPromote); fetched when missing by default. */
+  helmDependencies?: HelmDependencySettings;
   /** Receives each environment's rendered objects (GitOpsPromote writes them out). */
   onRendered?: (environment: string, objects: ManifestObject[]) => void;
   /** `flux` (default) substitutes `${NAME}` only; `envsubst` also `$NAME`. */
@@ -112,6 +115,7 @@ async function validateEnvironment(options: RenderAndValidateOptions, environmen
       : undefined,
     helmOutput: options.helmOutput,
     onSubstituted: options.onSubstituted && ((file, text) => options.onSubstituted!(environment, file, text)),
+    helmDependencies: options.helmDependencies,
   });
   report.renderer = rendered.renderer;
   report.files = rendered.files;

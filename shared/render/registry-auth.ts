@@ -1,0 +1,134 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { stringify } from 'yaml';
+import type { ChartDependency } from './helm-dependencies';
+
+/**
+ * Credentials for a Helm repository (`https://…`, basic auth for every chart under that URL) or an
+ * OCI registry (`oci://host[:port]` or just the host).
+ */
+export interface HelmCredential {
+  url: string;
+  username: string;
+  password: string;
+}
+
+/** The user name ACR expects with a refresh token as password. */
+export const ACR_TOKEN_USERNAME = '00000000-0000-0000-0000-000000000000';
+
+export interface HelmAuthConfig {
+  /** helm flags pointing at the temporary files (never a credential itself). */
+  args: string[];
+}
+
+/**
+ * Writes helm's repository config (one entry per https repository of the dependencies, with its
+ * credentials), an empty repository cache and a registry config (docker config format, for OCI
+ * hosts) into `dir`, readable by the owner only. helm gets their paths as flags, so nothing is read
+ * from or written to the agent's home and no credential is on a command line.
+ */
+export function writeHelmAuthConfig(dir: string, dependencies: readonly ChartDependency[], credentials: readonly HelmCredential[]): HelmAuthConfig {
+  fs.mkdirSync(path.join(dir, 'cache'), { recursive: true, mode: 0o700 });
+  const repositories: Record<string, string>[] = [];
+  const auths: Record<string, { auth: string }> = {};
+  let plainHttp = false;
+  for (const d of dependencies) {
+    if (/^https?:\/\//i.test(d.repository)) {
+      if (repositories.some((r) => sameUrl(r.url, d.repository))) continue;
+      const credential = credentials.find((c) => /^https?:\/\//i.test(c.url) && isUnder(d.repository, c.url));
+      repositories.push({
+        name: `dependency-${repositories.length + 1}`,
+        url: d.repository,
+        ...(credential ? { username: credential.username, password: credential.password } : {}),
+      });
+    } else if (/^oci:\/\//i.test(d.repository)) {
+      const host = ociHost(d.repository);
+      if (isLoopback(host)) plainHttp = true;
+      const credential = credentials.find((c) => !/^https?:\/\//i.test(c.url) && ociHost(c.url) === host);
+      if (credential) auths[host] = { auth: Buffer.from(`${credential.username}:${credential.password}`).toString('base64') };
+    }
+  }
+  const repositoryConfig = path.join(dir, 'repositories.yaml');
+  const registryConfig = path.join(dir, 'registry.json');
+  fs.writeFileSync(repositoryConfig, stringify({ apiVersion: '', generated: '0001-01-01T00:00:00Z', repositories }), { mode: 0o600 });
+  fs.writeFileSync(registryConfig, JSON.stringify({ auths }), { mode: 0o600 });
+  const args = ['--repository-config', repositoryConfig, '--repository-cache', path.join(dir, 'cache'), '--registry-config', registryConfig];
+  // Registries on this machine (a local test or mirror registry) speak plain HTTP, as docker assumes for them.
+  if (plainHttp) args.push('--plain-http');
+  return { args };
+}
+
+/** `host[:port]` of `oci://host[:port]/path` (or of a bare `host[:port]/path`). */
+export function ociHost(reference: string): string {
+  return reference
+    .replace(/^oci:\/\//i, '')
+    .split('/')[0]
+    .toLowerCase();
+}
+
+function isLoopback(host: string): boolean {
+  const name = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  return name === 'localhost' || name === '::1' || /^127\./.test(name);
+}
+
+function sameUrl(a: string, b: string): boolean {
+  return a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
+}
+
+function isUnder(url: string, prefix: string): boolean {
+  const base = prefix.replace(/\/+$/, '');
+  return url === base || url.startsWith(`${base}/`) || sameUrl(url, base);
+}
+
+/** The registries of `oci://` dependencies that are Azure Container Registries (any Azure cloud). */
+export function isAzureContainerRegistry(host: string): boolean {
+  return /\.azurecr\.(io|cn|us)$/i.test(host.replace(/:\d+$/, ''));
+}
+
+export interface AcrExchange {
+  /** The registry host, e.g. `contoso.azurecr.io`. */
+  registry: string;
+  /** An AAD access token for the AzureRM connection's principal (scope https://management.azure.com/.default or the ACR audience). */
+  aadAccessToken: string;
+  tenantId?: string;
+  /** The exchange endpoint; `https://<registry>/oauth2/exchange` unless given (tests point it at a double). */
+  endpoint?: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * ACR's token exchange: an AAD access token for an ACR refresh token, used with helm as the
+ * password of the user 00000000-0000-0000-0000-000000000000 (ACR's documented OAuth2 flow).
+ */
+export async function exchangeAcrRefreshToken(exchange: AcrExchange): Promise<HelmCredential> {
+  const endpoint = exchange.endpoint ?? `https://${exchange.registry}/oauth2/exchange`;
+  const body = new URLSearchParams({ grant_type: 'access_token', service: exchange.registry, access_token: exchange.aadAccessToken });
+  if (exchange.tenantId) body.set('tenant', exchange.tenantId);
+  let response: Response;
+  try {
+    response = await fetch(endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: body.toString(),
+      signal: exchange.signal,
+    });
+  } catch (err) {
+    throw new Error(`Azure Container Registry ${exchange.registry}: the token exchange at ${endpoint} could not be reached (${(err as Error).message})`, {
+      cause: err,
+    });
+  }
+  const text = await response.text();
+  if (!response.ok) {
+    throw new Error(
+      `Azure Container Registry ${exchange.registry}: the token exchange was refused with HTTP ${response.status}${response.status === 401 || response.status === 403 ? " (give the service connection's principal the AcrPull role on the registry)" : ''}`,
+    );
+  }
+  let token: unknown;
+  try {
+    token = (JSON.parse(text) as { refresh_token?: unknown }).refresh_token;
+  } catch {
+    token = undefined;
+  }
+  if (typeof token !== 'string' || token === '') throw new Error(`Azure Container Registry ${exchange.registry}: the token exchange returned no refresh_token`);
+  return { url: `oci://${exchange.registry}`, username: ACR_TOKEN_USERNAME, password: token };
+}
