@@ -88,7 +88,7 @@ export function readPromoteInputs(agent: Agent): PromoteInputs {
     variables,
     repository: requiredInput(agent, 'gitopsRepository'),
     repositoryConnection: agent.input('gitopsConnection') || undefined,
-    targetBranch: agent.input('targetBranch') || 'main',
+    targetBranch: branchName(agent.input('targetBranch')) || 'main',
     targetFolder,
     kustomizationPath: agent.input('kustomizationPath') || undefined,
     mode,
@@ -114,15 +114,7 @@ function readFluxInputs(agent: Agent): NonNullable<PromoteInputs['flux']> {
   if (!azureConnection) throw new InputError('azureSubscription', 'is required to wait for Flux (or set waitForReconciliation: false)');
   const clusterType = choiceInput<ClusterType>(agent, 'clusterType', CLUSTER_TYPES, 'connectedClusters');
   const resourceGroup = agent.input('clusterResourceGroup') || undefined;
-  const names = listInput(agent, 'clusters');
-  if (names.length === 0) throw new InputError('clusters', 'list at least one cluster to wait for (resource id, resourceGroup/name or name)');
-  const clusters = names.map((n) => {
-    try {
-      return parseClusterRef(n, { resourceGroup, clusterType });
-    } catch (err) {
-      throw new InputError('clusters', (err as Error).message);
-    }
-  });
+  const clusters = readClusters(agent, { resourceGroup, clusterType });
   const fluxConfiguration = agent.input('fluxConfiguration') || 'cluster-config';
   return {
     azureConnection,
@@ -133,6 +125,47 @@ function readFluxInputs(agent: Agent): NonNullable<PromoteInputs['flux']> {
     timeoutMs: minutes('reconcileTimeoutMinutes', agent.input('reconcileTimeoutMinutes'), 15),
     nonCompliantGraceMs: seconds('nonCompliantGraceSeconds', agent.input('nonCompliantGraceSeconds'), 30),
   };
+}
+
+/**
+ * The clusters to wait for: the one picked in the classic editor (`cluster`, a resource id from the
+ * picker or anything `clusters` accepts) first, then the `clusters` lines; a cluster named by both
+ * (same subscription, group, type and name, whatever the case) is waited for once.
+ */
+export function readClusters(agent: Agent, defaults: { resourceGroup?: string; clusterType: ClusterType }): ClusterRef[] {
+  const entries = [
+    ...(agent.input('cluster') ? [{ input: 'cluster', text: agent.input('cluster') }] : []),
+    ...listInput(agent, 'clusters').map((text) => ({ input: 'clusters', text })),
+  ];
+  if (entries.length === 0)
+    throw new InputError('clusters', 'pick a cluster (cluster) or list at least one cluster to wait for (resource id, resourceGroup/name or name)');
+  const clusters: ClusterRef[] = [];
+  for (const { input, text } of entries) {
+    let ref: ClusterRef;
+    try {
+      ref = parseClusterRef(text, defaults);
+    } catch (err) {
+      throw new InputError(input, (err as Error).message);
+    }
+    if (!clusters.some((c) => sameCluster(c, ref))) clusters.push(ref);
+  }
+  return clusters;
+}
+
+/** The same cluster: group, type and name alike (ARM names ignore case), in the same subscription or one of them the connection's. */
+function sameCluster(a: ClusterRef, b: ClusterRef): boolean {
+  const same = (x: string | undefined, y: string | undefined) => x === undefined || y === undefined || x.toLowerCase() === y.toLowerCase();
+  return (
+    same(a.subscriptionId, b.subscriptionId) &&
+    a.resourceGroup.toLowerCase() === b.resourceGroup.toLowerCase() &&
+    a.clusterType === b.clusterType &&
+    a.clusterName.toLowerCase() === b.clusterName.toLowerCase()
+  );
+}
+
+/** A branch as the pickers store it (`refs/heads/main`) or as typed (`main`): the branch name. */
+export function branchName(text: string): string {
+  return text.replace(/^refs\/heads\//, '');
 }
 
 /** One reviewer per line (or comma separated); "required:" in front makes one required. */

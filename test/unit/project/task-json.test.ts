@@ -21,6 +21,7 @@ interface TaskInput {
   visibleRule?: string;
   helpMarkDown?: string;
   options?: Record<string, string>;
+  properties?: Record<string, string>;
 }
 
 interface TaskJson {
@@ -37,6 +38,7 @@ interface TaskJson {
   inputs: TaskInput[];
   outputVariables?: { name: string; description: string }[];
   execution: Record<string, { target: string }>;
+  dataSourceBindings?: { target: string }[];
 }
 
 function tasks(): { dir: string; rel: string; json: TaskJson }[] {
@@ -129,7 +131,12 @@ describe('task.json files', () => {
         assert.ok(INPUT_TYPES.has(input.type) || input.type.startsWith('connectedService:'), `${where}: type ${input.type}`);
         assert.ok(input.label, `${where}: label`);
         if (input.groupName) assert.ok(groups.has(input.groupName), `${where}: group ${input.groupName} is not declared`);
-        if (input.type === 'pickList' || input.type === 'radio') {
+        const bound = (t.json.dataSourceBindings ?? []).some((b) => b.target === input.name);
+        if (bound) {
+          // A pick list filled by a dataSourceBinding has no fixed options; typing a value still works.
+          assert.equal(input.type, 'pickList', `${where}: a bound input is a pickList`);
+          assert.equal(input.properties?.EditableOptions, 'True', `${where}: EditableOptions`);
+        } else if (input.type === 'pickList' || input.type === 'radio') {
           assert.ok(input.options && Object.keys(input.options).length > 0, `${where}: options`);
           if (input.defaultValue !== undefined && input.defaultValue !== '')
             assert.ok(String(input.defaultValue) in input.options, `${where}: default not among options`);
