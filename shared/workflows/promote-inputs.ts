@@ -198,14 +198,17 @@ export function checkPromotionBranchPattern(pattern: string): void {
   }
 }
 
+/** A plain decimal number (`15`, `0.5`): what the task.json validation lets through; `1e3` or `0x10` are not minutes anyone means. */
+const DECIMAL = /^\d+(\.\d+)?$/;
+
 function minutes(name: string, text: string, fallback: number): number {
-  const value = text === '' ? fallback : Number(text);
+  const value = text === '' ? fallback : DECIMAL.test(text) ? Number(text) : NaN;
   if (!Number.isFinite(value) || value <= 0 || value > 7 * 24 * 60) throw new InputError(name, `expected a number of minutes above 0, got "${text}"`);
   return Math.round(value * 60_000);
 }
 
 function seconds(name: string, text: string, fallback: number): number {
-  const value = text === '' ? fallback : Number(text);
+  const value = text === '' ? fallback : DECIMAL.test(text) ? Number(text) : NaN;
   if (!Number.isFinite(value) || value < 0 || value > 3600) throw new InputError(name, `expected a number of seconds from 0 to 3600, got "${text}"`);
   return Math.round(value * 1000);
 }
