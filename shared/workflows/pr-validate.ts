@@ -5,6 +5,7 @@ import { sourcesDirectory, tempDirectory } from '../agent/inputs';
 import { readRenderAndValidateInputs } from './pr-validate-inputs';
 import { readReportingInputs, reportValidation } from './pr-validate-report';
 import { renderAndValidate } from './render-and-validate';
+import { provideRenderTools } from './render-tools';
 
 /** GitOpsPrValidate@1: render every environment, validate, lint Dockerfiles, report, pass or fail the gate. */
 export async function prValidate(agent: Agent, version: string): Promise<void> {
@@ -12,12 +13,14 @@ export async function prValidate(agent: Agent, version: string): Promise<void> {
   const options = readRenderAndValidateInputs(agent, repoRoot);
   const reporting = readReportingInputs(agent, repoRoot);
 
+  const tools = agent.toolRunner();
+  await provideRenderTools(agent, { repoRoot, templates: options.templates, renderer: options.renderer, environments: options.environments }, tools);
   const workDir = fs.mkdtempSync(path.join(tempDirectory(agent), 'gitops-validate-'));
   let report;
   try {
     report = await renderAndValidate({
       ...options,
-      tools: agent.toolRunner(),
+      tools,
       workDir,
       onProgress: (percent, operation) => agent.progress(percent, operation),
     });

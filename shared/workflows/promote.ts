@@ -20,6 +20,7 @@ import { checkKustomizationOverlap } from './promote-overlap';
 import { finishPromotion, reconcile, uploadPromotionSummary } from './promote-outcome';
 import { deliverByPullRequest } from './promote-pull-request';
 import { renderAndValidate } from './render-and-validate';
+import { provideRenderTools } from './render-tools';
 
 /**
  * GitOpsPromote@1: render the release bundle for one environment, validate it again, commit only
@@ -113,6 +114,12 @@ async function renderRelease(agent: Agent, bundle: ReleaseBundle, inputs: Promot
   const policy: PolicySeverities = { ...DEFAULT_POLICY_SEVERITIES, ...((release.render.policy ?? {}) as Partial<PolicySeverities>) };
   const workDir = fs.mkdtempSync(path.join(tempDirectory(agent), 'gitops-promote-'));
   let objects: ManifestObject[] = [];
+  const tools = agent.toolRunner();
+  await provideRenderTools(
+    agent,
+    { repoRoot: bundle.sourceRoot, templates: release.render.templates, renderer: release.render.renderer as 'auto', environments: [inputs.environment] },
+    tools,
+  );
   try {
     const report = await renderAndValidate({
       repoRoot: bundle.sourceRoot,
@@ -127,7 +134,7 @@ async function renderRelease(agent: Agent, bundle: ReleaseBundle, inputs: Promot
       kubernetesVersion: release.render.kubernetesVersion,
       policy,
       dockerfiles: [],
-      tools: agent.toolRunner(),
+      tools,
       workDir,
       onRendered: (_env, rendered) => (objects = rendered),
     });
