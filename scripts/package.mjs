@@ -1,5 +1,5 @@
-// npm run package: build, lay the extension out in dist/vsix (manifest, README, images, one folder
-// per task), then make the .vsix with tfx, offline, into out/.
+// npm run package: build, lay the extension out in dist/vsix (manifest, overview.md, LICENSE, images, one folder
+// per task), then make the .vsix with tfx, offline, into out/ (or --out <folder>).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,13 +10,17 @@ if (!process.argv.includes('--no-build')) execFileSync(process.execPath, [path.j
 const staging = path.join(root, 'dist', 'vsix');
 fs.rmSync(staging, { recursive: true, force: true });
 fs.mkdirSync(staging, { recursive: true });
-for (const file of ['vss-extension.json', 'README.md', 'LICENSE']) {
-  if (fs.existsSync(path.join(root, file))) fs.copyFileSync(path.join(root, file), path.join(staging, file));
+// overview.md is the Marketplace details page (README.md is the developers' guide); LICENSE the licence.
+for (const file of ['vss-extension.json', 'overview.md', 'LICENSE']) {
+  if (!fs.existsSync(path.join(root, file))) throw new Error(`${file} is missing: the listing needs it`);
+  fs.copyFileSync(path.join(root, file), path.join(staging, file));
 }
 fs.cpSync(path.join(root, 'images'), path.join(staging, 'images'), { recursive: true });
 fs.cpSync(path.join(root, 'dist', 'tasks'), staging, { recursive: true });
 
-const out = path.join(root, 'out');
+// --out <folder>: where to write the .vsix (default out/).
+const outArg = process.argv.indexOf('--out');
+const out = outArg > 0 ? path.resolve(process.argv[outArg + 1]) : path.join(root, 'out');
 fs.mkdirSync(out, { recursive: true });
 const ext = readJson(path.join(root, 'vss-extension.json'));
 const vsix = path.join(out, `${ext.publisher}.${ext.id}-${ext.version}.vsix`);
@@ -37,4 +41,4 @@ if (warnings.length > 0 || !fs.existsSync(vsix)) {
   console.error(warnings.length > 0 ? warnings.join('\n') : `tfx did not write ${vsix}:\n${result}`);
   process.exit(1);
 }
-console.log(`vsix ${path.relative(root, vsix)} ${(fs.statSync(vsix).size / 1024).toFixed(1)} KiB`);
+console.log(`vsix ${path.relative(root, vsix) || vsix} ${(fs.statSync(vsix).size / 1024).toFixed(1)} KiB`);

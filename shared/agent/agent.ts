@@ -4,6 +4,7 @@
  * tests over an in-memory agent (memory-agent.ts) that records what the task reported.
  * Types only: no module that imports this one pulls in task-lib.
  */
+import type { ToolDownload } from '../render/tool-downloads';
 import type { ToolRunner } from '../render/tools';
 
 /** An issue on the build (an error or warning annotation), with its place in the repository when known. */
@@ -73,4 +74,9 @@ export interface Agent {
   findFiles(root: string, patterns: string[]): string[];
   /** Runs external tools: argument lists, no shell, output captured. */
   toolRunner(): ToolRunner;
+  /**
+   * Downloads a tool into the agent's tool cache (or takes it from there), checks its SHA-256
+   * against the publisher's, and puts it on PATH for this task; the folder it is in. Logs what it did.
+   */
+  installTool(download: ToolDownload): Promise<string>;
 }

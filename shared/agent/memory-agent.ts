@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { ToolDownload } from '../render/tool-downloads';
 import type { ToolResult, ToolRunner } from '../render/tools';
 import type { Agent, AgentIssue, EndpointAuthorization, TaskResultKind } from './agent';
 import { Masker } from './masking';
@@ -30,6 +31,8 @@ export interface MemoryAgentOptions {
   tools?: ToolRunner;
   /** File matcher for findFiles; without one findFiles throws (tests that need it say how files match). */
   findFiles?: (root: string, patterns: string[]) => string[];
+  /** Tool download for installTool; without one installTool rejects (tests that need it say where tools come from). */
+  installTool?: (download: ToolDownload, log: (message: string) => void) => Promise<string>;
 }
 
 export type LogKind = 'info' | 'debug' | 'warning' | 'group' | 'endgroup';
@@ -152,6 +155,11 @@ export class MemoryAgent implements Agent {
 
   toolRunner(): ToolRunner {
     return this.options.tools ?? processToolRunner;
+  }
+
+  installTool(download: ToolDownload): Promise<string> {
+    if (!this.options.installTool) return Promise.reject(new Error(`this MemoryAgent cannot download ${download.tool} (no installTool option)`));
+    return this.options.installTool(download, (message) => this.info(message));
   }
 
   /** Secret variables and registered secrets replaced by `***`, as the task-lib agent masks them. */

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
 import { filterExternalOutput } from 'azure-pipelines-task-lib/externaloutput';
+import type { ToolDownload } from '../render/tool-downloads';
 import type { ToolResult, ToolRunner } from '../render/tools';
 import type { Agent, AgentIssue, EndpointAuthorization, TaskResultKind } from './agent';
 import { tempDirectory } from './inputs';
@@ -146,6 +147,12 @@ class TaskLibAgent implements Agent {
       .findMatch(root, patterns, undefined, { dot: true, matchBase: false })
       .filter((f) => fs.statSync(f).isFile())
       .sort();
+  }
+
+  /** tool-lib is loaded here, at the first missing tool, not with the task. */
+  async installTool(download: ToolDownload): Promise<string> {
+    const { installTool } = await import('./tool-installer');
+    return installTool(download, (message) => this.info(message));
   }
 
   toolRunner(): ToolRunner {

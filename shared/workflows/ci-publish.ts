@@ -17,6 +17,7 @@ import { BuildContext, PublishInputs, readBuildContext, readPublishInputs } from
 import { readRenderAndValidateInputs } from './pr-validate-inputs';
 import { readReportingInputs, reportValidation } from './pr-validate-report';
 import { renderAndValidate, ValidationReport } from './render-and-validate';
+import { provideRenderTools } from './render-tools';
 import { repositoryRelative } from './repository-path';
 
 /**
@@ -75,6 +76,7 @@ export async function ciPublish(agent: Agent, version: string): Promise<void> {
   const staged = stageBundle(bundleFolder, repoRoot, sources);
   let manifest: ReleaseManifest | undefined;
   try {
+    await provideRenderTools(agent, { repoRoot: staged.sourceRoot, templates, renderer: options.renderer, environments: options.environments }, tools);
     const workDir = fs.mkdtempSync(path.join(tempDirectory(agent), 'gitops-publish-'));
     let report: ValidationReport;
     let helmDependencies: ReleaseDependency[] = [];

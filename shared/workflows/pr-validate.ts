@@ -7,6 +7,7 @@ import { readPreviewInputs } from './pr-preview-inputs';
 import { readRenderAndValidateInputs } from './pr-validate-inputs';
 import { readReportingInputs, reportValidation } from './pr-validate-report';
 import { renderAndValidate } from './render-and-validate';
+import { provideRenderTools } from './render-tools';
 
 /** GitOpsPrValidate@1: render every environment, validate, lint Dockerfiles, report, pass or fail the gate. */
 export async function prValidate(agent: Agent, version: string): Promise<void> {
@@ -16,12 +17,14 @@ export async function prValidate(agent: Agent, version: string): Promise<void> {
   const preview = readPreviewInputs(agent, options.environments);
   const rendered: RenderedFiles = new Map();
 
+  const tools = agent.toolRunner();
+  await provideRenderTools(agent, { repoRoot, templates: options.templates, renderer: options.renderer, environments: options.environments }, tools);
   const workDir = fs.mkdtempSync(path.join(tempDirectory(agent), 'gitops-validate-'));
   let report;
   try {
     report = await renderAndValidate({
       ...options,
-      tools: agent.toolRunner(),
+      tools,
       workDir,
       onProgress: (percent, operation) => agent.progress(percent, operation),
       ...(preview ? { onRendered: collectRenderedFiles(rendered, preview) } : {}),

@@ -95,7 +95,7 @@ export function readPromoteInputs(agent: Agent): PromoteInputs {
     variables,
     repository: requiredInput(agent, 'gitopsRepository'),
     repositoryConnection: agent.input('gitopsConnection') || undefined,
-    targetBranch: agent.input('targetBranch') || 'main',
+    targetBranch: branchName(agent.input('targetBranch')) || 'main',
     targetFolder,
     kustomizationPath: agent.input('kustomizationPath') || undefined,
     layout: choiceInput<FolderLayout>(agent, 'layout', FOLDER_LAYOUTS, 'filePerObject'),
@@ -123,15 +123,7 @@ function readFluxInputs(agent: Agent): NonNullable<PromoteInputs['flux']> {
   if (!azureConnection) throw new InputError('azureSubscription', 'is required to wait for Flux (or set waitForReconciliation: false)');
   const clusterType = choiceInput<ClusterType>(agent, 'clusterType', CLUSTER_TYPES, 'connectedClusters');
   const resourceGroup = agent.input('clusterResourceGroup') || undefined;
-  const names = listInput(agent, 'clusters');
-  if (names.length === 0) throw new InputError('clusters', 'list at least one cluster to wait for (resource id, resourceGroup/name or name)');
-  const clusters = names.map((n) => {
-    try {
-      return parseClusterRef(n, { resourceGroup, clusterType });
-    } catch (err) {
-      throw new InputError('clusters', (err as Error).message);
-    }
-  });
+  const clusters = readClusters(agent, { resourceGroup, clusterType });
   const fluxConfiguration = agent.input('fluxConfiguration') || 'cluster-config';
   return {
     azureConnection,
@@ -142,6 +134,47 @@ function readFluxInputs(agent: Agent): NonNullable<PromoteInputs['flux']> {
     timeoutMs: minutes('reconcileTimeoutMinutes', agent.input('reconcileTimeoutMinutes'), 15),
     nonCompliantGraceMs: seconds('nonCompliantGraceSeconds', agent.input('nonCompliantGraceSeconds'), 30),
   };
+}
+
+/**
+ * The clusters to wait for: the one picked in the classic editor (`cluster`, a resource id from the
+ * picker or anything `clusters` accepts) first, then the `clusters` lines; a cluster named by both
+ * (same subscription, group, type and name, whatever the case) is waited for once.
+ */
+export function readClusters(agent: Agent, defaults: { resourceGroup?: string; clusterType: ClusterType }): ClusterRef[] {
+  const entries = [
+    ...(agent.input('cluster') ? [{ input: 'cluster', text: agent.input('cluster') }] : []),
+    ...listInput(agent, 'clusters').map((text) => ({ input: 'clusters', text })),
+  ];
+  if (entries.length === 0)
+    throw new InputError('clusters', 'pick a cluster (cluster) or list at least one cluster to wait for (resource id, resourceGroup/name or name)');
+  const clusters: ClusterRef[] = [];
+  for (const { input, text } of entries) {
+    let ref: ClusterRef;
+    try {
+      ref = parseClusterRef(text, defaults);
+    } catch (err) {
+      throw new InputError(input, (err as Error).message);
+    }
+    if (!clusters.some((c) => sameCluster(c, ref))) clusters.push(ref);
+  }
+  return clusters;
+}
+
+/** The same cluster: group, type and name alike (ARM names ignore case), in the same subscription or one of them the connection's. */
+function sameCluster(a: ClusterRef, b: ClusterRef): boolean {
+  const same = (x: string | undefined, y: string | undefined) => x === undefined || y === undefined || x.toLowerCase() === y.toLowerCase();
+  return (
+    same(a.subscriptionId, b.subscriptionId) &&
+    a.resourceGroup.toLowerCase() === b.resourceGroup.toLowerCase() &&
+    a.clusterType === b.clusterType &&
+    a.clusterName.toLowerCase() === b.clusterName.toLowerCase()
+  );
+}
+
+/** A branch as the pickers store it (`refs/heads/main`) or as typed (`main`): the branch name. */
+export function branchName(text: string): string {
+  return text.replace(/^refs\/heads\//, '');
 }
 
 /** One reviewer per line (or comma separated); "required:" in front makes one required. */
@@ -196,14 +229,17 @@ export function checkPromotionBranchPattern(pattern: string): void {
   }
 }
 
+/** A plain decimal number (`15`, `0.5`): what the task.json validation lets through; `1e3` or `0x10` are not minutes anyone means. */
+const DECIMAL = /^\d+(\.\d+)?$/;
+
 function minutes(name: string, text: string, fallback: number): number {
-  const value = text === '' ? fallback : Number(text);
+  const value = text === '' ? fallback : DECIMAL.test(text) ? Number(text) : NaN;
   if (!Number.isFinite(value) || value <= 0 || value > 7 * 24 * 60) throw new InputError(name, `expected a number of minutes above 0, got "${text}"`);
   return Math.round(value * 60_000);
 }
 
 function seconds(name: string, text: string, fallback: number): number {
-  const value = text === '' ? fallback : Number(text);
+  const value = text === '' ? fallback : DECIMAL.test(text) ? Number(text) : NaN;
   if (!Number.isFinite(value) || value < 0 || value > 3600) throw new InputError(name, `expected a number of seconds from 0 to 3600, got "${text}"`);
   return Math.round(value * 1000);
 }

@@ -21,6 +21,7 @@ import { checkKustomizationOverlap } from './promote-overlap';
 import { finishPromotion, reconcile, uploadPromotionSummary } from './promote-outcome';
 import { deliverByPullRequest } from './promote-pull-request';
 import { renderAndValidate } from './render-and-validate';
+import { provideRenderTools } from './render-tools';
 
 /**
  * GitOpsPromote@1: render the release bundle for one environment, validate it again, commit only
@@ -127,6 +128,12 @@ async function renderRelease(
   const policy: PolicySeverities = { ...DEFAULT_POLICY_SEVERITIES, ...((release.render.policy ?? {}) as Partial<PolicySeverities>) };
   const workDir = fs.mkdtempSync(path.join(tempDirectory(agent), 'gitops-promote-'));
   let objects: ManifestObject[] = [];
+  const tools = agent.toolRunner();
+  await provideRenderTools(
+    agent,
+    { repoRoot: bundle.sourceRoot, templates: release.render.templates, renderer: release.render.renderer as 'auto', environments: [inputs.environment] },
+    tools,
+  );
   try {
     const report = await renderAndValidate({
       repoRoot: bundle.sourceRoot,
@@ -141,7 +148,7 @@ async function renderRelease(
       kubernetesVersion: release.render.kubernetesVersion,
       policy,
       dockerfiles: [],
-      tools: agent.toolRunner(),
+      tools,
       workDir,
       variableSyntax: releaseVariableSyntax(release.render.variableSyntax),
       kustomization: release.render.kustomization,

@@ -105,7 +105,7 @@ export async function runBuiltTask(options: RunTaskOptions): Promise<TaskRun> {
     'Agent.WorkFolder': work,
     'Agent.BuildDirectory': work,
     'Agent.OS': 'Linux',
-    'Agent.Version': '4.260.0',
+    'Agent.Version': '4.265.1',
     'Build.SourcesDirectory': folders.sources,
     'Build.ArtifactStagingDirectory': folders.staging,
     'Build.StagingDirectory': folders.staging,
@@ -130,8 +130,10 @@ export async function runBuiltTask(options: RunTaskOptions): Promise<TaskRun> {
   if (options.secrets) env.VSTS_SECRET_VARIABLES = JSON.stringify(Object.keys(options.secrets));
   for (const input of taskJson.inputs ?? []) {
     const given = options.inputs?.[input.name];
-    const value = given ?? input.defaultValue ?? '';
-    env[inputVariableName(input.name)] = expand(String(value));
+    const value = expand(String(given ?? input.defaultValue ?? ''));
+    // The agent roots a filePath input (TranslateFilePathInput): relative to the sources folder in a
+    // build, an absolute path normalized, an empty one becomes the sources folder itself.
+    env[inputVariableName(input.name)] = input.type === 'filePath' ? (path.isAbsolute(value) ? path.resolve(value) : path.join(folders.sources, value)) : value;
   }
   for (const [id, endpoint] of Object.entries(options.endpoints ?? {})) {
     // The agent names the variables with the endpoint's id as it is (a GUID), and the job's own
@@ -204,7 +206,7 @@ export async function runBuiltTask(options: RunTaskOptions): Promise<TaskRun> {
 
 interface TaskJson {
   name: string;
-  inputs?: { name: string; defaultValue?: string | boolean }[];
+  inputs?: { name: string; type?: string; defaultValue?: string | boolean }[];
   execution?: Record<string, { target: string }>;
 }
 

@@ -148,8 +148,12 @@ describe('GitOpsPrValidate@1 bundle', function () {
     assert.doesNotMatch(run.issues[0].message, /\(dev/);
   });
 
-  it('names the installer task when helm is missing', async () => {
-    const run = await validate(path.join(fixtures, 'helm-chart'), { templates: 'deploy/chart', environments: 'dev' }, { env: { PATH: '/nonexistent' } });
+  it('names the installer task when helm is missing and installTools is off (an offline agent)', async () => {
+    const run = await validate(
+      path.join(fixtures, 'helm-chart'),
+      { templates: 'deploy/chart', environments: 'dev', installTools: 'false' },
+      { env: { PATH: '/nonexistent' } },
+    );
     assert.equal(run.result, 'Failed');
     assert.equal(run.resultMessage, '"helm" was not found on PATH; it is needed to render the Helm chart. Add a HelmInstaller@1 step before this task.');
   });

@@ -67,16 +67,17 @@ describe('templates scope in the built tasks', function () {
     for (const value of ['../outside', outside]) {
       const r = await run('GitOpsPrValidate', { templates: value }, { variables: { 'Build.SourcesDirectory': repo } });
       assert.equal(r.result, 'Failed', r.stdout);
-      assert.equal(r.resultMessage, outsideMessage(value, repo));
+      // templates is a filePath input: the agent gives the task the path rooted in the sources folder.
+      assert.equal(r.resultMessage, outsideMessage(outside, repo));
       assert.deepEqual(r.summaries, []);
     }
   });
 
   it('GitOpsCiPublish@1 refuses it with the same check', async () => {
-    const { repo } = makeWorkspace();
+    const { repo, outside } = makeWorkspace();
     const r = await run('GitOpsCiPublish', { templates: '../outside', images: '', tagStrategy: 'buildNumber' }, { variables: buildVariables(repo) });
     assert.equal(r.result, 'Failed', r.stdout);
-    assert.equal(r.resultMessage, outsideMessage('../outside', repo));
+    assert.equal(r.resultMessage, outsideMessage(outside, repo));
   });
 
   it('GitOpsPrValidate@1 fails an environment that renders no objects, naming it and the templates folder', async () => {

@@ -40,6 +40,8 @@ export const ARM_FAULT_ROUTES = [
   'flux.patch',
   'flux.delete',
   'flux.operation',
+  'groups.list',
+  'resources.list',
   'arm.unknown',
   'token',
   'oidc',
@@ -112,8 +114,8 @@ async function route(t: ArmAdminTarget, method: string, seg: string[], query: UR
     if (seg.length === 1 && method === 'POST') {
       const x = object(body, 'cluster');
       const type = text(x.type, 'connectedClusters');
-      if (type !== 'connectedClusters' && type !== 'managedClusters')
-        throw new AdminError(`cluster type '${type}' is not connectedClusters or managedClusters`);
+      if (type !== 'connectedClusters' && type !== 'managedClusters' && type !== 'provisionedClusters')
+        throw new AdminError(`cluster type '${type}' is not connectedClusters, managedClusters or provisionedClusters`);
       const record = t.addCluster({ name: requiredString(x, 'name'), type });
       return { status: 201, json: { name: record.name, type: record.type, resourceId: record.id } };
     }

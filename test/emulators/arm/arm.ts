@@ -22,15 +22,17 @@ import type { FluxConfigSpec, FluxReport, FluxSimulator, ProvisioningFailure } f
 import { readBody, sendJson } from './http';
 import type { IdentityService } from './identity';
 import { text } from '../common/json';
+import { listResources, resourceListRoute } from './resource-lists';
 
 export const API_VERSIONS = ['2023-05-01', '2025-04-01'] as const;
 const CLUSTER_TYPES: Record<string, { provider: string; type: string }> = {
   connectedclusters: { provider: 'Microsoft.Kubernetes', type: 'connectedClusters' },
   managedclusters: { provider: 'Microsoft.ContainerService', type: 'managedClusters' },
+  provisionedclusters: { provider: 'Microsoft.HybridContainerService', type: 'provisionedClusters' },
 };
 const FLUX_TYPE = 'Microsoft.KubernetesConfiguration/fluxConfigurations';
 
-export type ClusterType = 'connectedClusters' | 'managedClusters';
+export type ClusterType = 'connectedClusters' | 'managedClusters' | 'provisionedClusters';
 
 export interface ClusterRecord {
   subscriptionId: string;
@@ -238,6 +240,14 @@ export class ArmService {
     const claims = this.identity.claimsOf(token);
     const caller = text(claims.appid, '');
 
+    if (!isFlux) {
+      const listed = resourceListRoute(method, seg);
+      if (listed) {
+        const answer = listResources(listed, { clusters: [...this.clusters.values()], denied: this.denied, armUrl: this.armUrl }, url, seg, caller);
+        sendJson(res, answer.status, answer.body, headers);
+        return { route: listed };
+      }
+    }
     if (!isFlux || route === 'arm.unknown' || route === 'flux.unknown') {
       if (isFlux && route === 'flux.unknown') error(405, 'MethodNotAllowed', `The requested resource does not support http method '${method}'.`);
       else

@@ -21,6 +21,7 @@ import { applyFault, describeFault, endHungRequests, FaultSpec, FaultTable, Hung
 import { armAdminHandler } from './admin-http';
 import { LoggedRequest, queryOf, sendJson } from './http';
 import { IdentityService } from './identity';
+import { resourceListRoute } from './resource-lists';
 
 export type { ClusterType } from './arm';
 export type { FaultSpec, FaultHandle } from '../common/faults';
@@ -189,7 +190,8 @@ export async function startArmEmulator(options: ArmEmulatorOptions = {}): Promis
     handler: (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<{ route: string; cluster?: string }>,
   ) => {
     const run = async (req: http.IncomingMessage, res: http.ServerResponse) => {
-      const url = new URL(req.url ?? '/', 'https://127.0.0.1');
+      // `//subscriptions/...` (an AzureRM connection's url ends with '/') is a path, not a host: ARM takes it as one slash.
+      const url = new URL((req.url ?? '/').replace(/^\/{2,}/, '/'), 'https://127.0.0.1');
       const entry: LoggedRequest = {
         at: Date.now(),
         server,
@@ -352,6 +354,8 @@ function previewRoute(server: LoggedRequest['server'], method: string, url: URL)
     if (lower.includes('discovery')) return { route: lower.includes('keys') ? 'jwks' : 'instance-discovery' };
     return { route: 'unknown' };
   }
+  const listed = resourceListRoute(method, seg);
+  if (listed) return { route: listed };
   if (lower[9] !== 'microsoft.kubernetesconfiguration' || lower[10] !== 'fluxconfigurations') return { route: 'arm.unknown' };
   const cluster = seg[7];
   if (seg.length === 11) return { route: 'flux.list', cluster };

@@ -21,6 +21,8 @@ interface TaskInput {
   visibleRule?: string;
   helpMarkDown?: string;
   options?: Record<string, string>;
+  properties?: Record<string, string>;
+  validation?: { expression: string; message: string };
 }
 
 interface TaskJson {
@@ -37,6 +39,8 @@ interface TaskJson {
   inputs: TaskInput[];
   outputVariables?: { name: string; description: string }[];
   execution: Record<string, { target: string }>;
+  dataSourceBindings?: { target: string }[];
+  restrictions?: { settableVariables?: { allowed?: string[] } };
 }
 
 function tasks(): { dir: string; rel: string; json: TaskJson }[] {
@@ -81,6 +85,11 @@ export function inputsRead(source: string): string[] {
   return names;
 }
 
+/** A settableVariables pattern as the agent matches it (Minimatch, ignoring case); ours use `*` only. */
+function globRegExp(pattern: string): RegExp {
+  return new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i');
+}
+
 function outputsSet(source: string): string[] {
   return [...source.matchAll(/\bsetOutput\(\s*'([^']+)'/g)].map((m) => m[1]);
 }
@@ -103,7 +112,18 @@ describe('task.json files', () => {
       assert.ok(t.json.instanceNameFormat, `${t.rel}: instanceNameFormat is required`);
       assert.ok(t.json.description && t.json.category && t.json.author, `${t.rel}: description, category, author`);
       assert.equal(t.json.version.Major, Number(t.rel.split('/v')[1]), `${t.rel}: Major must match the folder`);
-      assert.equal(t.json.minimumAgentVersion, '4.248.0');
+    }
+  });
+
+  it('need the agent that knows the Node24 handler (4.265.1), and keep Node20_1 for hosts where that agent cannot run Node 24', () => {
+    // Agent 4.265.1 is the first with the Node24 handler (3.232.1 the first with Node20_1;
+    // microsoft/azure-pipelines-tasks docs/migrateNode24.md). Below 4.265.1 an agent would run the
+    // task on Node 20 only, and setting the minimum makes the service upgrade such agents. An agent
+    // that knows Node24 still falls back to Node20_1 where Node 24 does not run on its host (e.g. an
+    // older glibc), which is why both handlers stay (checked below).
+    for (const t of all) {
+      assert.equal(t.json.minimumAgentVersion, '4.265.1', `${t.rel}: minimumAgentVersion`);
+      assert.ok(t.json.execution.Node24 && t.json.execution.Node20_1, `${t.rel}: Node24 with the Node20_1 fallback`);
     }
   });
 
@@ -129,7 +149,12 @@ describe('task.json files', () => {
         assert.ok(INPUT_TYPES.has(input.type) || input.type.startsWith('connectedService:'), `${where}: type ${input.type}`);
         assert.ok(input.label, `${where}: label`);
         if (input.groupName) assert.ok(groups.has(input.groupName), `${where}: group ${input.groupName} is not declared`);
-        if (input.type === 'pickList' || input.type === 'radio') {
+        const bound = (t.json.dataSourceBindings ?? []).some((b) => b.target === input.name);
+        if (bound) {
+          // A pick list filled by a dataSourceBinding has no fixed options; typing a value still works.
+          assert.equal(input.type, 'pickList', `${where}: a bound input is a pickList`);
+          assert.equal(input.properties?.EditableOptions, 'True', `${where}: EditableOptions`);
+        } else if (input.type === 'pickList' || input.type === 'radio') {
           assert.ok(input.options && Object.keys(input.options).length > 0, `${where}: options`);
           if (input.defaultValue !== undefined && input.defaultValue !== '')
             assert.ok(String(input.defaultValue) in input.options, `${where}: default not among options`);
@@ -212,6 +237,74 @@ describe('task.json files', () => {
         `${t.rel}: output variables set but not declared`,
       );
       for (const o of t.json.outputVariables ?? []) assert.ok(o.description, `${t.rel}: output ${o.name} needs a description`);
+    }
+  });
+
+  it('allow exactly the variables they set (restrictions.settableVariables, minimatch patterns as the agent matches them)', async () => {
+    const { imageVariables } = await import('../../../shared/images/tags');
+    const sample = imageVariables([
+      { name: 'WEB', repository: { name: 'contoso.azurecr.io/voting/web', path: 'voting/web' }, tag: 't', reference: 'r' } as never,
+    ]);
+    const dynamicNames = [...sample.keys(), 'WEB_TAG_NEW'];
+    for (const t of all) {
+      const allowed = t.json.restrictions?.settableVariables?.allowed;
+      assert.ok(allowed, `${t.rel}: restrictions.settableVariables.allowed`);
+      for (const pattern of allowed) assert.match(pattern, /^\*?[A-Za-z0-9_]+$/, `${t.rel}: "${pattern}" uses no pattern syntax but a leading *`);
+      const matches = (name: string) => allowed.some((p) => globRegExp(p).test(name));
+      const sources = bundledSources(t.rel)
+        .map((f) => fs.readFileSync(path.join(root, f), 'utf8'))
+        .join('\n');
+      const set = [...outputsSet(sources), ...(t.json.outputVariables ?? []).map((o) => o.name)];
+      // GitOpsCiPublish also sets NAME_IMAGE, NAME_TAG, NAME_REF, NAME_REPOSITORY and NAME_TAG_NEW per image.
+      const dynamic = /setOutput\(`\$\{image\.name\}_TAG_NEW`/.test(sources) ? dynamicNames : [];
+      for (const name of [...set, ...dynamic]) assert.ok(matches(name), `${t.rel}: sets ${name}, which restrictions.settableVariables does not allow`);
+      for (const pattern of allowed)
+        assert.ok(
+          [...set, ...dynamic].some((n) => globRegExp(pattern).test(n)),
+          `${t.rel}: allows "${pattern}", which it never sets`,
+        );
+      assert.equal(globRegExp('*_TAG').test('WEB_TAG_NEW'), false);
+    }
+  });
+
+  it('check numeric inputs in the editor (validation as Microsoft writes it) without refusing what the task accepts', () => {
+    for (const t of all) {
+      for (const input of t.json.inputs) {
+        const where = `${t.rel} input ${input.name}`;
+        if (/(Minutes|Seconds)$/.test(input.name)) assert.ok(input.validation, `${where}: a number needs a validation`);
+        if (!input.validation) continue;
+        assert.ok(input.validation.message.length >= 10, `${where}: validation message`);
+        const m = /^isMatch\(value,\s*'(.*)',\s*'(IgnoreCase|Multiline|None)'\)$/.exec(input.validation.expression);
+        assert.ok(m, `${where}: expression ${input.validation.expression}`);
+        const re = new RegExp(m[1], m[2] === 'IgnoreCase' ? 'i' : m[2] === 'Multiline' ? 'm' : '');
+        for (const ok of ['', '$(timeout)']) assert.ok(re.test(ok), `${where}: "${ok}" (empty or a variable) passes`);
+      }
+    }
+  });
+
+  it('offer the Kubernetes versions the schemas cover, editable, for kubernetesVersion', async () => {
+    const { SCHEMA_KUBERNETES_VERSIONS } = await import('../../../shared/validate/schema');
+    for (const t of all) {
+      const input = t.json.inputs.find((i) => i.name === 'kubernetesVersion');
+      if (!input) continue;
+      assert.equal(input.type, 'pickList');
+      assert.deepEqual(Object.keys(input.options ?? {}), [...SCHEMA_KUBERNETES_VERSIONS], `${t.rel}: kubernetesVersion options`);
+      assert.equal(input.properties?.EditableOptions, 'True', `${t.rel}: another version can be typed`);
+    }
+  });
+
+  it('mark required every input the code cannot run without', () => {
+    for (const t of all) {
+      const sources = bundledSources(t.rel)
+        .map((f) => fs.readFileSync(path.join(root, f), 'utf8'))
+        .join('\n');
+      const needed = [...sources.matchAll(/\brequiredInput\(\s*agent,\s*'([^']+)'/g)].map((m) => m[1]);
+      // Needed only under a visibleRule, and checked by the readers with their own message.
+      if (t.json.name === 'GitOpsPromote') needed.push('azureSubscription');
+      for (const name of needed) {
+        const input = t.json.inputs.find((i) => i.name === name);
+        assert.equal(input?.required, true, `${t.rel}: ${name} is needed at run time, so required (hidden by its visibleRule when not needed)`);
+      }
     }
   });
 
