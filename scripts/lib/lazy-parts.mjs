@@ -8,12 +8,17 @@
 // Schema data goes beside the bundle as JSON files: JSON.parse reads them faster than V8 compiles the
 // same data as a JavaScript literal, and they do not weigh on the compile of index.js.
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { root } from './versions.mjs';
 
 export const LAZY_PARTS = [
+  {
+    name: 'task-lib',
+    why: 'the agent speaks the logging protocol itself (shared/agent); task-lib only matches files and runs tools',
+    packages: ['azure-pipelines-task-lib/task'],
+  },
   {
     name: 'azure-sdk',
     why: 'only a Flux wait talks to Azure Resource Manager: its client, @azure/identity with MSAL, the OIDC request',
@@ -68,13 +73,20 @@ export function partEntry(part) {
   return lines.join('\n');
 }
 
-const requireFromRoot = createRequire(path.join(root, 'package.json'));
-
-/** The names a module or package exports: a CommonJS one as it loads, a TypeScript one as esbuild reads it. */
+/**
+ * The names a module or package exports: a CommonJS one as it loads (in a child process: task-lib
+ * takes the build's environment and logs as it loads), a TypeScript one as esbuild reads it.
+ */
+const packageNames = new Map();
 async function exportNames(file) {
   if (!file.endsWith('.ts')) {
-    const loaded = requireFromRoot(file);
-    return [...(loaded.__esModule ? ['__esModule'] : []), ...Object.keys(loaded)];
+    if (!packageNames.has(file)) {
+      const script = `const m = require(${JSON.stringify(file)}); process.stderr.write(JSON.stringify([...(m.__esModule ? ['__esModule'] : []), ...Object.keys(m)]));`;
+      const child = spawnSync(process.execPath, ['-e', script], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+      if (child.status !== 0) throw new Error(`cannot load ${file} to read its exports:\n${child.stderr}`);
+      packageNames.set(file, JSON.parse(child.stderr));
+    }
+    return packageNames.get(file);
   }
   const result = await esbuild.build({
     entryPoints: [file],
