@@ -20,6 +20,16 @@ export const LAZY_PARTS = [
     packages: ['azure-pipelines-task-lib/task'],
   },
   {
+    name: 'yaml',
+    why: 'YAML is parsed once the inputs are read: a run starts (and reports bad inputs) without evaluating the parser (js-yaml stays: shared/manifests/parse.ts builds its schema as it loads)',
+    packages: ['yaml'],
+  },
+  {
+    name: 'devops-git',
+    why: 'the Git client of Azure DevOps and its REST client are needed once a promotion reaches the repository, after its inputs are read (GitInterfaces stays: shared/devops maps its enums as it loads)',
+    packages: ['azure-devops-node-api/GitApi', 'azure-devops-node-api/handlers/bearertoken', 'azure-devops-node-api/handlers/personalaccesstoken'],
+  },
+  {
     name: 'azure-sdk',
     why: 'only a Flux wait talks to Azure Resource Manager: its client, @azure/identity with MSAL, the OIDC request',
     packages: ['@azure/identity', '@azure/arm-kubernetesconfiguration', '@azure/core-rest-pipeline'],
@@ -102,7 +112,7 @@ async function exportNames(file) {
 
 /**
  * Plugins for one task: `main` for index.js (stand-ins for the lazy parts, data files external),
- * `part` for a part's own bundle (data files external). `used` and `data` collect what the task's
+ * `part(p)` for part p's own bundle (stand-ins for the other parts, data files external). `used` and `data` collect what the task's
  * bundle asked for, so only those parts and files are built into its folder.
  */
 export async function lazyPartsPlugin() {
@@ -137,14 +147,15 @@ export async function lazyPartsPlugin() {
       return { path: `./${d.file}`, external: true };
     });
 
-  const main = {
-    name: 'lazy-parts',
+  /** Stand-ins for every part's packages and modules but those of `own` (the part being built, if any). */
+  const stubs = (own) => ({
+    name: own ? `lazy-parts-in-${own.name}` : 'lazy-parts',
     setup(build) {
       dataExternal(build);
       build.onResolve({ filter: /^\.\/lazy-[a-z0-9-]+\.js$/, namespace: 'lazy-stub' }, (args) => ({ path: args.path, external: true }));
       build.onResolve({ filter: /.*/ }, (args) => {
         const lazy = packageParts.get(args.path) ?? moduleParts.get(local(args) ?? '');
-        if (!lazy) return undefined;
+        if (!lazy || lazy.part === own) return undefined;
         used.add(lazy.part.name);
         return { path: `${lazy.key}#lazy`, namespace: 'lazy-stub', pluginData: lazy };
       });
@@ -164,7 +175,7 @@ export async function lazyPartsPlugin() {
         return { contents: lines.join('\n'), loader: 'js', resolveDir: root };
       });
     },
-  };
-  const part = { name: 'lazy-part-data', setup: dataExternal };
-  return { main, part, used, data };
+  });
+  // A part gets the stand-ins of the other parts too (the Git client's REST client loads NTLM only when asked).
+  return { main: stubs(undefined), part: (own) => stubs(own), used, data };
 }
