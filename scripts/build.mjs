@@ -50,15 +50,17 @@ for (const taskJson of taskJsonFiles()) {
   const plugin = await lazyPartsPlugin();
   const main = await esbuild.build({ ...common, entryPoints: [path.join(taskDir, 'index.ts')], outfile: path.join(out, 'index.js'), plugins: [plugin.main] });
   const metafiles = [main.metafile];
-  // Only the parts this task's code asks for are built into its folder.
-  for (const part of LAZY_PARTS.filter((p) => plugin.used.has(p.name))) {
-    const built = await esbuild.build({
+  // Only the parts this task's code asks for are built into its folder, and those they ask for in turn.
+  const built = new Set();
+  for (let next; (next = LAZY_PARTS.find((p) => plugin.used.has(p.name) && !built.has(p.name)));) {
+    built.add(next.name);
+    const result = await esbuild.build({
       ...common,
-      stdin: { contents: partEntry(part), resolveDir: root, sourcefile: `lazy part ${part.name}`, loader: 'js' },
-      outfile: path.join(out, partFile(part)),
-      plugins: [plugin.part],
+      stdin: { contents: partEntry(next), resolveDir: root, sourcefile: `lazy part ${next.name}`, loader: 'js' },
+      outfile: path.join(out, partFile(next)),
+      plugins: [plugin.part(next)],
     });
-    metafiles.push(built.metafile);
+    metafiles.push(result.metafile);
   }
   for (const data of DATA_FILES.filter((d) => plugin.data.has(d.source))) fs.copyFileSync(path.join(root, data.source), path.join(out, data.file));
   checkSingleCopies(metafiles, rel);

@@ -8,12 +8,27 @@
 // Schema data goes beside the bundle as JSON files: JSON.parse reads them faster than V8 compiles the
 // same data as a JavaScript literal, and they do not weigh on the compile of index.js.
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { root } from './versions.mjs';
 
 export const LAZY_PARTS = [
+  {
+    name: 'task-lib',
+    why: 'the agent speaks the logging protocol itself (shared/agent); task-lib only matches files and runs tools',
+    packages: ['azure-pipelines-task-lib/task'],
+  },
+  {
+    name: 'yaml',
+    why: 'YAML is parsed once the inputs are read: a run starts (and reports bad inputs) without evaluating the parser (js-yaml stays: shared/manifests/parse.ts builds its schema as it loads)',
+    packages: ['yaml'],
+  },
+  {
+    name: 'devops-git',
+    why: 'the Git client of Azure DevOps and its REST client are needed once a promotion reaches the repository, after its inputs are read (GitInterfaces stays: shared/devops maps its enums as it loads)',
+    packages: ['azure-devops-node-api/GitApi', 'azure-devops-node-api/handlers/bearertoken', 'azure-devops-node-api/handlers/personalaccesstoken'],
+  },
   {
     name: 'azure-sdk',
     why: 'only a Flux wait talks to Azure Resource Manager: its client, @azure/identity with MSAL, the OIDC request',
@@ -40,6 +55,11 @@ export const LAZY_PARTS = [
     modules: ['node_modules/typed-rest-client/handlers/ntlm.js'],
   },
   {
+    name: 'tool-installer',
+    why: 'only a run whose helm or kubectl is missing from PATH downloads it (azure-pipelines-tool-lib, its REST client and semver)',
+    modules: ['shared/agent/tool-installer.ts'],
+  },
+  {
     name: 'dockerfile-lint',
     why: 'only a run with Dockerfiles to lint needs dockerfile-utils, dockerfile-ast and the language-server types',
     modules: ['shared/validate/dockerfile/index.ts'],
@@ -49,9 +69,10 @@ export const LAZY_PARTS = [
 /**
  * Project modules a lazy part may hold a copy of as well as index.js: pure functions and constants
  * with no imports, no classes and no module state, so two copies behave as one (the image reference
- * parser is used by the policy checks in index.js and by the Dockerfile linter's part).
+ * parser is used by the policy checks in index.js and by the Dockerfile linter's part; the tool download data
+ * by the render-tools step in index.js and by the tool installer's part).
  */
-export const COPYABLE_MODULES = ['shared/images/reference.ts'];
+export const COPYABLE_MODULES = ['shared/images/reference.ts', 'shared/render/tool-downloads.ts'];
 
 export const DATA_FILES = [
   { source: 'shared/validate/schemas/kubernetes.json', file: 'schema-kubernetes.json' },
@@ -73,13 +94,20 @@ export function partEntry(part) {
   return lines.join('\n');
 }
 
-const requireFromRoot = createRequire(path.join(root, 'package.json'));
-
-/** The names a module or package exports: a CommonJS one as it loads, a TypeScript one as esbuild reads it. */
+/**
+ * The names a module or package exports: a CommonJS one as it loads (in a child process: task-lib
+ * takes the build's environment and logs as it loads), a TypeScript one as esbuild reads it.
+ */
+const packageNames = new Map();
 async function exportNames(file) {
   if (!file.endsWith('.ts')) {
-    const loaded = requireFromRoot(file);
-    return [...(loaded.__esModule ? ['__esModule'] : []), ...Object.keys(loaded)];
+    if (!packageNames.has(file)) {
+      const script = `const m = require(${JSON.stringify(file)}); process.stderr.write(JSON.stringify([...(m.__esModule ? ['__esModule'] : []), ...Object.keys(m)]));`;
+      const child = spawnSync(process.execPath, ['-e', script], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+      if (child.status !== 0) throw new Error(`cannot load ${file} to read its exports:\n${child.stderr}`);
+      packageNames.set(file, JSON.parse(child.stderr));
+    }
+    return packageNames.get(file);
   }
   const result = await esbuild.build({
     entryPoints: [file],
@@ -95,7 +123,7 @@ async function exportNames(file) {
 
 /**
  * Plugins for one task: `main` for index.js (stand-ins for the lazy parts, data files external),
- * `part` for a part's own bundle (data files external). `used` and `data` collect what the task's
+ * `part(p)` for part p's own bundle (stand-ins for the other parts, data files external). `used` and `data` collect what the task's
  * bundle asked for, so only those parts and files are built into its folder.
  */
 export async function lazyPartsPlugin() {
@@ -130,14 +158,15 @@ export async function lazyPartsPlugin() {
       return { path: `./${d.file}`, external: true };
     });
 
-  const main = {
-    name: 'lazy-parts',
+  /** Stand-ins for every part's packages and modules but those of `own` (the part being built, if any). */
+  const stubs = (own) => ({
+    name: own ? `lazy-parts-in-${own.name}` : 'lazy-parts',
     setup(build) {
       dataExternal(build);
       build.onResolve({ filter: /^\.\/lazy-[a-z0-9-]+\.js$/, namespace: 'lazy-stub' }, (args) => ({ path: args.path, external: true }));
       build.onResolve({ filter: /.*/ }, (args) => {
         const lazy = packageParts.get(args.path) ?? moduleParts.get(local(args) ?? '');
-        if (!lazy) return undefined;
+        if (!lazy || lazy.part === own) return undefined;
         used.add(lazy.part.name);
         return { path: `${lazy.key}#lazy`, namespace: 'lazy-stub', pluginData: lazy };
       });
@@ -157,7 +186,7 @@ export async function lazyPartsPlugin() {
         return { contents: lines.join('\n'), loader: 'js', resolveDir: root };
       });
     },
-  };
-  const part = { name: 'lazy-part-data', setup: dataExternal };
-  return { main, part, used, data };
+  });
+  // A part gets the stand-ins of the other parts too (the Git client's REST client loads NTLM only when asked).
+  return { main: stubs(undefined), part: (own) => stubs(own), used, data };
 }

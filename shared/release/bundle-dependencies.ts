@@ -32,13 +32,14 @@ export interface BundleDependencyOptions {
  * reaches a repository. Charts that do not resolve are left as they are; rendering reports why.
  */
 export async function bundleHelmDependencies(bundleDir: string, charts: readonly string[], options: BundleDependencyOptions): Promise<ReleaseDependency[]> {
+  const sourceRoot = path.join(bundleDir, SOURCE_FOLDER);
+  const chartsHere = [...new Set(charts)].sort().filter((chart) => fs.existsSync(path.join(sourceRoot, ...chart.split('/'), 'Chart.yaml')));
+  if (chartsHere.length === 0) return []; // plain YAML or Kustomize: no helm lookup (it would load the tool runner)
   const helm = options.tools.which('helm');
   if (!helm) return []; // rendering stops with the missing-tool error
-  const sourceRoot = path.join(bundleDir, SOURCE_FOLDER);
   const out: ReleaseDependency[] = [];
-  for (const [index, chart] of [...new Set(charts)].sort().entries()) {
+  for (const [index, chart] of chartsHere.entries()) {
     const chartDir = path.join(sourceRoot, ...chart.split('/'));
-    if (!fs.existsSync(path.join(chartDir, 'Chart.yaml'))) continue;
     let vendored: Awaited<ReturnType<typeof vendorHelmDependencies>>;
     try {
       vendored = await vendorHelmDependencies(chartDir, {

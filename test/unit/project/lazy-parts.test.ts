@@ -1,7 +1,8 @@
 /**
  * What a run may not need stays out of each task's index.js (scripts/lib/lazy-parts.mjs): the Azure
- * SDK (only a Flux wait needs it) and the Dockerfile linter are files of their own in the task
- * folder, loaded at their first use. Checked on the built task folders: what index.js holds
+ * SDK (only a Flux wait needs it), the Dockerfile linter, task-lib (only matching files and running
+ * tools need it) and the YAML parser and Git client (needed after the inputs are read) are files of
+ * their own in the task folder, loaded at their first use. Checked on the built task folders: what index.js holds
  * (esbuild's metafile) and which files a run of the bundle actually loads (require.cache at exit).
  */
 import * as assert from 'node:assert/strict';
@@ -16,6 +17,9 @@ const taskDir = (task: string) => path.join(root, 'dist/tasks', task, 'v1');
 const AZURE_SDK = ['@azure/identity', '@azure/msal-node', '@azure/arm-kubernetesconfiguration', '@azure/core-rest-pipeline', '@azure/core-client'];
 const DOCKERFILE_LINT = ['dockerfile-ast', 'dockerfile-utils', 'vscode-languageserver-types'];
 const NTLM = ['underscore', 'des.js', 'js-md4', 'node_modules/typed-rest-client/handlers/ntlm.js'];
+const TASK_LIB = ['azure-pipelines-task-lib', 'minimatch', 'shelljs', 'q', 'semver'];
+const YAML = ['yaml'];
+const DEVOPS_GIT = ['node_modules/azure-devops-node-api/GitApi.js', 'typed-rest-client'];
 const WORK_ITEMS = ['node_modules/azure-devops-node-api/WorkItemTrackingApi.js', 'node_modules/azure-devops-node-api/interfaces/WorkItemTrackingInterfaces.js'];
 
 /** The packages (and project sources) esbuild put into one file of a task folder. */
@@ -106,18 +110,40 @@ describe('lazily loaded parts of the task folders', function () {
       [],
       'GitOpsPromote/v1/lazy-azure-sdk.js',
     );
+    // The agent speaks the agent's protocol itself: task-lib only matches files and runs tools.
+    for (const task of ['GitOpsPrValidate', 'GitOpsCiPublish', 'GitOpsPromote']) {
+      const main = contents(task, 'index.js');
+      assert.deepEqual(
+        [...TASK_LIB, ...YAML].filter((p) => main.has(p)),
+        [],
+        `${task}/v1/index.js`,
+      );
+      assert.ok(contents(task, 'lazy-task-lib.js').has('azure-pipelines-task-lib'), `${task}/v1/lazy-task-lib.js`);
+      assert.ok(contents(task, 'lazy-yaml.js').has('yaml'), `${task}/v1/lazy-yaml.js`);
+    }
+    assert.deepEqual(
+      DEVOPS_GIT.filter((p) => promote.has(p)),
+      [],
+      'GitOpsPromote/v1/index.js',
+    );
+    const git = contents('GitOpsPromote', 'lazy-devops-git.js');
+    assert.deepEqual(
+      DEVOPS_GIT.filter((p) => !git.has(p)),
+      [],
+      'GitOpsPromote/v1/lazy-devops-git.js',
+    );
     // Only GitOpsPromote waits for Flux: the other folders do not carry the part at all.
     assert.ok(!fs.existsSync(path.join(taskDir('GitOpsPrValidate'), 'lazy-azure-sdk.js')));
     assert.ok(!fs.existsSync(path.join(taskDir('GitOpsCiPublish'), 'lazy-azure-sdk.js')));
   });
 
-  it('GitOpsPrValidate on plain YAML without Dockerfiles loads index.js and the schema data only', async () => {
+  it('GitOpsPrValidate on plain YAML without Dockerfiles loads index.js, the YAML parser and the schema data only (no task-lib)', async () => {
     const { run: r, loaded } = await run('GitOpsPrValidate', { inputs: { ...PLAIN, dockerfiles: '' }, variables: { 'Build.SourcesDirectory': repo() } });
     assert.equal(r.result, 'Succeeded', r.stdout);
-    assert.deepEqual(loaded, ['index.js', 'schema-flux.json', 'schema-kubernetes.json', 'task.json']);
+    assert.deepEqual(loaded, ['index.js', 'lazy-yaml.js', 'schema-flux.json', 'schema-kubernetes.json', 'task.json']);
   });
 
-  it('GitOpsPrValidate loads the Dockerfile linter when there is a Dockerfile, and it reports its findings', async () => {
+  it('GitOpsPrValidate loads the Dockerfile linter when there is a Dockerfile (task-lib to match it), and it reports its findings', async () => {
     const { run: r, loaded } = await run('GitOpsPrValidate', {
       inputs: { ...PLAIN, dockerfiles: 'Dockerfile' },
       variables: { 'Build.SourcesDirectory': repo('FROM registry.example.com/base:1.0\nRUN echo hi\n') },
@@ -127,7 +153,15 @@ describe('lazily loaded parts of the task folders', function () {
       r.issues.filter((i) => i.code).map((i) => `${i.type} ${i.code} ${i.sourcepath}:${i.linenumber}`),
       ['warning GF1001 Dockerfile:1'],
     );
-    assert.deepEqual(loaded, ['index.js', 'lazy-dockerfile-lint.js', 'schema-flux.json', 'schema-kubernetes.json', 'task.json']);
+    assert.deepEqual(loaded, [
+      'index.js',
+      'lazy-dockerfile-lint.js',
+      'lazy-task-lib.js',
+      'lazy-yaml.js',
+      'schema-flux.json',
+      'schema-kubernetes.json',
+      'task.json',
+    ]);
   });
 
   describe('GitOpsPromote', () => {
@@ -146,7 +180,7 @@ describe('lazily loaded parts of the task folders', function () {
         },
       });
       assert.equal(published.run.result, 'Succeeded', published.run.stdout);
-      assert.deepEqual(published.loaded, ['index.js', 'schema-flux.json', 'schema-kubernetes.json', 'task.json']);
+      assert.deepEqual(published.loaded, ['index.js', 'lazy-yaml.js', 'schema-flux.json', 'schema-kubernetes.json', 'task.json']);
       bundle = published.run.outputs.bundlePath;
       devops = await startDevOpsEmulator({ org: 'lazy', dataDir: work });
       devops.admin.createProject('Lazy');
@@ -162,18 +196,26 @@ describe('lazily loaded parts of the task folders', function () {
         endpoints: { SystemVssConnection: { url: `${devops.url}/`, scheme: 'OAuth', parameters: { AccessToken: devops.token } } },
       });
 
-    it('without a Flux wait nor work items loads none of its parts', async () => {
+    it('without a Flux wait nor work items loads none of its parts but the Git client and the YAML parser', async () => {
       const { run: r, loaded } = await promote({ deliveryMode: 'push' });
       assert.equal(r.result, 'Succeeded', r.stdout);
       assert.equal(r.outputs.changed, 'true');
-      assert.deepEqual(loaded, ['index.js', 'schema-flux.json', 'schema-kubernetes.json', 'task.json']);
+      assert.deepEqual(loaded, ['index.js', 'lazy-devops-git.js', 'lazy-yaml.js', 'schema-flux.json', 'schema-kubernetes.json', 'task.json']);
     });
 
     it('loads the work item client to check the work items to link', async () => {
       const { run: r, loaded } = await promote({ deliveryMode: 'pullRequest', targetFolder: 'apps/review/{app}', workItems: '#999999' });
       assert.equal(r.result, 'Failed', r.stdout);
       assert.match(r.resultMessage ?? '', /^Input "workItems": .*999999/);
-      assert.deepEqual(loaded, ['index.js', 'lazy-devops-work-items.js', 'schema-flux.json', 'schema-kubernetes.json', 'task.json']);
+      assert.deepEqual(loaded, [
+        'index.js',
+        'lazy-devops-git.js',
+        'lazy-devops-work-items.js',
+        'lazy-yaml.js',
+        'schema-flux.json',
+        'schema-kubernetes.json',
+        'task.json',
+      ]);
     });
   });
 });
