@@ -1,7 +1,8 @@
 import { commitFolder, CommitFolderResult } from '../devops/commit-folder';
 import { diffFolder, prepareDesiredFiles } from '../devops/folder-diff';
 import { readFolderTree } from '../devops/repository';
-import { fill, PromotionContext } from './promote-context';
+import { withPromotionTrailers } from '../devops/promotion-history';
+import { commitMessageOf, PromotionContext, trailersOf } from './promote-context';
 import type { FolderChanges } from './promote-report';
 
 /** A commit of the environment folder; `recordedCommitId` is the commit to report (and the commitId output), when there is one. */
@@ -25,7 +26,7 @@ export async function commitRendered(ctx: PromotionContext, branch: string, base
     baseBranch,
     folder: ctx.folder,
     files: ctx.files,
-    message: fill(ctx, ctx.inputs.commitMessage),
+    message: withPromotionTrailers(commitMessageOf(ctx), trailersOf(ctx)),
     log: (line) => agent.info(line),
   });
   // On a promotion branch the head holds the change even when an earlier run committed it.
