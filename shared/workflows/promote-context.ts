@@ -8,6 +8,7 @@ import { Repository, repositoryWebUrl, resolveRepository } from '../devops/repos
 import { fillPlaceholders, PromotionNames } from './placeholders';
 import type { PromoteInputs } from './promote-inputs';
 import type { FolderChanges, PromotionRecord } from './promote-report';
+import type { VerificationResult } from './promote-verify';
 
 /** What is promoted: the release's names, the rendered files and where they go. Known before the repository is reached. */
 export interface PromotionSubject {
@@ -130,6 +131,8 @@ export interface PromotionSteps {
   rebuilt?: number[];
   delivery?: Delivery;
   reconciliation?: ReconciliationResult;
+  /** The smoke checks after Flux (verifyUrls); undefined when none were asked for or not reached. */
+  verification?: VerificationResult;
 }
 
 /** The summary record of a promotion, from what it is and the steps it took. */
@@ -156,6 +159,8 @@ export function promotionRecord(subject: PromotionSubject, mode: PromoteInputs['
     outcome: steps.delivery?.outcome,
     deployedCommit: steps.delivery?.deployedCommit,
     reconciliation: steps.reconciliation,
+    verification: steps.verification,
+    rollback: subject.rollback,
     error: error === undefined ? undefined : message,
   };
 }
