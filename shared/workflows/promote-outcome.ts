@@ -61,7 +61,11 @@ export async function reconcile(
  * The verifyUrls smoke checks on the deployed commit, when any are given: the status
  * gitops-flow/<app>/<env> turns failed with the reason when they fail. Undefined when none.
  */
-export async function verifyDeployment(ctx: PromotionContext, deployedCommit: string, options: { wait?: (ms: number) => Promise<void> } = {}): Promise<VerificationResult | undefined> {
+export async function verifyDeployment(
+  ctx: PromotionContext,
+  deployedCommit: string,
+  options: { wait?: (ms: number) => Promise<void> } = {},
+): Promise<VerificationResult | undefined> {
   const { agent, inputs, names } = ctx;
   if (inputs.verify.urls.length === 0) return undefined;
   const checks = parseVerifyUrls(inputs.verify.urls);
@@ -75,7 +79,11 @@ export async function verifyDeployment(ctx: PromotionContext, deployedCommit: st
     agent.endGroup();
   }
   if (inputs.commitStatuses && !result.ok) {
-    await postStatus(ctx, deployedCommit, { state: 'failed', description: result.message, context: { genre: 'gitops-flow', name: `${names.app}/${names.environment}` } });
+    await postStatus(ctx, deployedCommit, {
+      state: 'failed',
+      description: result.message,
+      context: { genre: 'gitops-flow', name: `${names.app}/${names.environment}` },
+    });
   }
   return result;
 }

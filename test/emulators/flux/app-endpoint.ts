@@ -38,7 +38,7 @@ export function imagesOf(o: KubeObject): string[] {
   const spec = (o as { spec?: Record<string, unknown> }).spec ?? {};
   const pod: PodSpec | undefined =
     o.kind === 'Pod'
-      ? (spec as PodSpec)
+      ? spec
       : o.kind === 'CronJob'
         ? (spec.jobTemplate as { spec?: { template?: { spec?: PodSpec } } } | undefined)?.spec?.template?.spec
         : (spec.template as { spec?: PodSpec } | undefined)?.spec;
