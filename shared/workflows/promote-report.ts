@@ -40,6 +40,8 @@ export interface PromotionRecord {
   verification?: VerificationResult;
   /** This run is a rollback (action: rollback, or onFailure: rollback): what it undid. */
   rollback?: RollbackOf;
+  /** onFailure: rollback: from the failure to the end of the rollback (Flux reconciled on it, when awaited). */
+  rollbackElapsedMs?: number;
   /** onFailure: rollback: the rollback this failed promotion was followed by (or its error). */
   rolledBack?: PromotionRecord;
   /** Why the promotion stopped, when it failed before the end. */
@@ -100,7 +102,7 @@ export function promotionMarkdown(record: PromotionRecord): string {
     ? [
         `## ${record.app} on ${record.environment}: rollback ${record.rollback.fromRelease} → ${record.release}`,
         '',
-        `Restores \`/${cell(record.folder)}\` as it was at \`${record.rollback.restoredFrom.slice(0, 12)}\`, before the promotion of ${cell(record.rollback.fromRelease)} (\`${record.rollback.fromCommit.slice(0, 12)}\`).`,
+        `${record.rollbackElapsedMs !== undefined ? `Rolled back automatically (onFailure: rollback) in ${formatDuration(record.rollbackElapsedMs)}, from the failure to the end of the rollback. ` : ''}Restores \`/${cell(record.folder)}\` as it was at \`${record.rollback.restoredFrom.slice(0, 12)}\`, before the promotion of ${cell(record.rollback.fromRelease)} (\`${record.rollback.fromCommit.slice(0, 12)}\`).`,
         '',
       ]
     : [`## ${record.app} ${record.release} → ${record.environment}`, ''];

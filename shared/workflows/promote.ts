@@ -10,6 +10,7 @@ import type { ManifestObject } from '../manifests/model';
 import { readReleaseBundle, releaseImageVariables, ReleaseBundle } from '../release/read-bundle';
 import { countBySeverity, mergeFindings } from '../report/merge-findings';
 import { InputError } from '../util/errors';
+import { formatDuration } from '../util/time-budget';
 import { DEFAULT_POLICY_SEVERITIES, PolicySeverities } from '../validate/policy';
 import { fillPlaceholders } from './placeholders';
 import { deliverByPush } from './promote-commit';
@@ -129,6 +130,7 @@ async function rollBackAfterFailure(ctx: PromotionContext, azure: FluxAccess | u
   agent.warning(`${ctx.names.app} ${ctx.names.release} failed on ${ctx.names.environment} (${failure.split('\n')[0]}): rolling back (onFailure: rollback)`);
   const steps: PromotionSteps = {};
   let subject: PromotionSubject | undefined;
+  const started = ctx.conn.clock();
   try {
     subject = await rollbackSubject(ctx.conn, ctx.repo, {
       app: ctx.names.app,
@@ -144,7 +146,13 @@ async function rollBackAfterFailure(ctx: PromotionContext, azure: FluxAccess | u
     } finally {
       agent.endGroup();
     }
-    return promotionRecord(subject, inputs.mode, steps);
+    const record = promotionRecord(subject, inputs.mode, steps);
+    // The figure that matters after a failed release: how long the environment ran it before Flux had the release before again.
+    record.rollbackElapsedMs = ctx.conn.clock() - started;
+    agent.info(
+      `Rolled back in ${formatDuration(record.rollbackElapsedMs)}: from the failure to ${steps.reconciliation?.ok ? 'Flux reconciled on' : 'the delivery of'} ${record.deployedCommit?.slice(0, 12) ?? 'nothing'}`,
+    );
+    return record;
   } catch (err) {
     agent.warning(`The rollback failed: ${(err as Error).message}`);
     return promotionRecord(subject ?? ctx, inputs.mode, steps, err);
