@@ -15,6 +15,8 @@ export interface PromotionSubject {
   names: PromotionNames;
   /** The application commit the release was built from. */
   sourceCommit: string;
+  /** The application repository's clone URL (release.json source.repositoryUri), for the status on the source commit. */
+  sourceRepositoryUri?: string;
   /** release.json's digest, and whether the releaseDigest input pinned it. */
   releaseDigest?: { digest: string; pinned: boolean };
   /** The environment folder in the GitOps repository, normalized (no leading or trailing "/"). */

@@ -6,6 +6,7 @@ import { formatDuration } from '../util/time-budget';
 import type { PromotionContext } from './promote-context';
 import { FluxAccess, waitForFlux } from './promote-flux';
 import { promotionMarkdown, PromotionRecord } from './promote-report';
+import { postSourceStatus } from './promote-source-status';
 import { parseVerifyUrls, runVerification, urlSecrets, VerificationResult } from './promote-verify';
 
 /** What the commit status and summary call the release on the environment. */
@@ -34,6 +35,7 @@ export async function reconcile(
         description: `${deployedWhat(ctx)} ${ctx.rollback ? 'on' : 'promoted to'} ${names.environment} (Flux not awaited)`,
         context,
       });
+      await postSourceStatus(ctx, { state: 'succeeded', description: `${deployedWhat(ctx)} promoted to ${names.environment} (Flux not awaited)` });
     }
     return undefined;
   }
@@ -43,6 +45,7 @@ export async function reconcile(
       description: `Waiting for Flux on ${inputs.flux.clusters.length} cluster(s) to reconcile ${deployedWhat(ctx)}`,
       context,
     });
+    await postSourceStatus(ctx, { state: 'pending', description: `Deploying to ${names.environment}: waiting for Flux to reconcile ${deployedWhat(ctx)}` });
   }
   const reconciliation = await waitForFlux(ctx, inputs.flux, azure, deployed);
   if (inputs.commitStatuses) {
@@ -52,6 +55,12 @@ export async function reconcile(
         ? `Flux reconciled ${deployedWhat(ctx)} on ${reconciliation.outcomes.map((o) => o.label).join(', ')} in ${formatDuration(reconciliation.elapsedMs)}`
         : reconciliation.message.split('\n')[0],
       context,
+    });
+    await postSourceStatus(ctx, {
+      state: reconciliation.ok ? 'succeeded' : 'failed',
+      description: reconciliation.ok
+        ? `Deployed to ${names.environment} (Flux reconciled ${deployedCommitShort(deployed)})`
+        : reconciliation.message.split('\n')[0],
     });
   }
   return reconciliation;
@@ -85,6 +94,7 @@ export async function verifyDeployment(
       context: { genre: 'gitops-flow', name: `${names.app}/${names.environment}` },
     });
   }
+  if (!result.ok) await postSourceStatus(ctx, { state: 'failed', description: result.message });
   return result;
 }
 
@@ -99,6 +109,7 @@ export async function markRolledBack(ctx: PromotionContext, failedCommit: string
     description: `${reason.split('\n')[0]}; ${back}`,
     context: { genre: 'gitops-flow', name: `${ctx.names.app}/${ctx.names.environment}` },
   });
+  await postSourceStatus(ctx, { state: 'failed', description: `${reason.split('\n')[0]}; ${back}` });
 }
 
 /** What failed after the delivery (Flux, then the smoke checks); undefined when nothing did. */
@@ -106,6 +117,10 @@ export function deploymentFailure(record: Pick<PromotionRecord, 'reconciliation'
   if (record.reconciliation && !record.reconciliation.ok) return record.reconciliation.message;
   if (record.verification && !record.verification.ok) return record.verification.message;
   return undefined;
+}
+
+function deployedCommitShort(commitId: string): string {
+  return commitId.slice(0, 12);
 }
 
 /** A status is a mirror of the outcome, not the outcome: a failure to post it is a warning. */

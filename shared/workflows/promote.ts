@@ -61,6 +61,7 @@ export async function promote(agent: Agent, version: string): Promise<void> {
   await deliverPromotion(agent, inputs, {
     names,
     sourceCommit: release.source.commit,
+    sourceRepositoryUri: release.source.repositoryUri,
     releaseDigest: { digest: bundle.digest, pinned: pinned !== undefined },
     folder,
     files,

@@ -21,7 +21,7 @@ const publishDir = path.join(root, 'dist/tasks/GitOpsCiPublish/v1');
  */
 export async function publishSampleRelease(
   prefix: string,
-  release: { tag?: string; buildNumber?: string } = {},
+  release: { tag?: string; buildNumber?: string; sourceVersion?: string; repositoryUri?: string } = {},
 ): Promise<{ run: TaskRun; bundle: string; appDir: string }> {
   const appDir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   fs.cpSync(path.join(root, 'examples/app'), appDir, { recursive: true });
@@ -42,7 +42,8 @@ export async function publishSampleRelease(
       'Build.SourcesDirectory': appDir,
       'Build.BuildId': '42',
       'Build.BuildNumber': release.buildNumber ?? '20261127.1',
-      'Build.SourceVersion': 'a'.repeat(40),
+      'Build.SourceVersion': release.sourceVersion ?? 'a'.repeat(40),
+      ...(release.repositoryUri ? { 'Build.Repository.Uri': release.repositoryUri } : {}),
       'Build.SourceBranch': 'refs/heads/main',
       'Build.Repository.Name': 'voting-app',
     },

@@ -50,9 +50,9 @@ describe('GitOpsPromote@1 bundle: history, rollback, onFailure rollback and smok
   const promote = (i: number, inputs: Record<string, string> = {}) => run(inputs, bundles[i]);
   const rollback = (inputs: Record<string, string> = {}) => run({ action: 'rollback', app: 'voting-app', bundle: '', ...inputs }, '');
 
-  async function statuses(commitId: string) {
+  async function statuses(commitId: string, repository = 'gitops') {
     const conn = connectWithJobToken(devops.url, devops.token);
-    const repo = await resolveRepository(conn, `${PROJECT}/gitops`);
+    const repo = await resolveRepository(conn, `${PROJECT}/${repository}`);
     const all = await conn.git.getStatuses(commitId, repo.id, PROJECT);
     return all.filter((s) => s.context?.name === 'voting-app/dev').sort((a, b) => (b.id ?? 0) - (a.id ?? 0));
   }
@@ -63,14 +63,24 @@ describe('GitOpsPromote@1 bundle: history, rollback, onFailure rollback and smok
     return (await conn.git.getPullRequests(repo.id, { status: PullRequestStatus.All }, PROJECT)).length;
   }
 
+  /** Each release's source commit in the application repository (voting-app, an Azure Repos repository of the same organization). */
+  const sourceCommits: string[] = [];
+
   before(async () => {
+    ({ devops, arm, bare, connectionId, oidcRequestUri } = await startGitOpsEmulators(PROJECT));
+    await devops.admin.createRepository(PROJECT, 'voting-app', { defaultBranch: 'main' });
     for (const r of RELEASES) {
-      const sample = await publishSampleRelease('gitops-rollback-app-', { tag: r.tag, buildNumber: r.name });
+      sourceCommits.push(await devops.admin.seedFiles(PROJECT, 'voting-app', 'main', { VERSION: `${r.tag}\n` }, `web ${r.tag}`));
+      const sample = await publishSampleRelease('gitops-rollback-app-', {
+        tag: r.tag,
+        buildNumber: r.name,
+        sourceVersion: sourceCommits[sourceCommits.length - 1],
+        repositoryUri: `${devops.url}/${PROJECT}/_git/voting-app`,
+      });
       cleanup.push(sample.appDir);
       runs.push(sample.run);
       bundles.push(sample.bundle);
     }
-    ({ devops, arm, bare, connectionId, oidcRequestUri } = await startGitOpsEmulators(PROJECT));
   });
 
   after(async () => {
@@ -103,7 +113,7 @@ describe('GitOpsPromote@1 bundle: history, rollback, onFailure rollback and smok
       'GitOps-Flow-App: voting-app',
       'GitOps-Flow-Environment: dev',
       'GitOps-Flow-Release: 20261201.1',
-      `GitOps-Flow-Source-Commit: ${'a'.repeat(40)}`,
+      `GitOps-Flow-Source-Commit: ${sourceCommits[0]}`,
       'GitOps-Flow-Build: ' + git('log', '-1', '--format=%B', merge).match(/^GitOps-Flow-Build: (.*)$/m)![1],
     ]);
     folderTrees.set(RELEASES[0].name, folderTree());
@@ -122,6 +132,11 @@ describe('GitOpsPromote@1 bundle: history, rollback, onFailure rollback and smok
     const second = await promote(1, { verifyUrls: `${smokeUrl()} 200 ~voting/web:2\\.0\\.0`, verifyTimeoutMinutes: '1' });
     assert.equal(second.result, 'Succeeded', second.stdout);
     assert.equal(second.outputs.verified, 'true');
+    // The application commit r2 was built from shows where it runs.
+    assert.deepEqual((await statuses(sourceCommits[1], 'voting-app')).map((st) => [st.state, st.description]).reverse(), [
+      [GitStatusState.Pending, 'Deploying to dev: waiting for Flux to reconcile voting-app 20261201.2'],
+      [GitStatusState.Succeeded, `Deployed to dev (Flux reconciled ${second.outputs.deployedCommitId.slice(0, 12)})`],
+    ]);
     folderTrees.set(RELEASES[1].name, folderTree());
     assert.notEqual(folderTrees.get(RELEASES[1].name), folderTrees.get(RELEASES[0].name));
     // Another app's commit after the promotion: a rollback of voting-app must keep it.
@@ -190,6 +205,9 @@ describe('GitOpsPromote@1 bundle: history, rollback, onFailure rollback and smok
       const [onFailed] = await statuses(failedCommit);
       assert.equal(onFailed.state, GitStatusState.Failed);
       assert.match(onFailed.description!, new RegExp(`; rolled back: dev is back on voting-app 20261201\\.2 at ${head().slice(0, 12)}$`));
+      const [onSource] = await statuses(sourceCommits[2], 'voting-app');
+      assert.equal(onSource.state, GitStatusState.Failed);
+      assert.equal(onSource.description, onFailed.description, 'the source commit of r3 says the same');
       const [onRollback] = await statuses(head());
       assert.equal(onRollback.state, GitStatusState.Succeeded);
       assert.equal(third.outputs.reconciled, 'false', 'r3 did not reconcile');
