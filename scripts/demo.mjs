@@ -260,16 +260,16 @@ try {
   );
   const rolledBackIn = /^Rolled back in (.+?): from the failure to Flux reconciled on/m.exec(bad.stdout)?.[1];
   if (rolledBackIn) console.log(`\n(demo: from the failed Flux wait to Flux reconciled on the rollback commit: ${rolledBackIn})`);
-  results.push([
-    'CD stage: a bad release rolls itself back (task failed, stage back on the release before)',
-    bad.result === 'Failed' && /\nRolled back: stage is back on voting-app 20261127\.1 \(commit [0-9a-f]{12}, Flux reconciled\)$/.test(bad.resultMessage ?? ''),
-  ]);
   results.push(
     ['CD dev', dev.succeeded && dev.outputs.reconciled === 'true'],
     ['CD stage', stage.succeeded && stage.outputs.reconciled === 'true'],
     ['CD prod (after approval)', prod.succeeded && prod.outputs.reconciled === 'true'],
     ['CD dev re-run is a no-op', again.succeeded && again.outputs.changed === 'false'],
   );
+  results.push([
+    'CD stage: a bad release rolls itself back (task failed, stage back on the release before)',
+    bad.result === 'Failed' && /\nRolled back: stage is back on voting-app 20261127\.1 \(commit [0-9a-f]{12}, Flux reconciled\)$/.test(bad.resultMessage ?? ''),
+  ]);
 } catch (err) {
   console.error(`\ndemo stopped: ${err instanceof Error ? err.message : err}`);
   results.push(['demo ran to the end', false]);
