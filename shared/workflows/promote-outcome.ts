@@ -5,7 +5,7 @@ import { postCommitStatus, StatusToPost } from '../devops/statuses';
 import { formatDuration } from '../util/time-budget';
 import type { PromotionContext } from './promote-context';
 import { FluxAccess, waitForFlux } from './promote-flux';
-import { promotionMarkdown, PromotionRecord } from './promote-report';
+import { healthNotAssessed, healthNotAssessedWarning, promotionMarkdown, PromotionRecord } from './promote-report';
 import { postSourceStatus } from './promote-source-status';
 import { parseVerifyUrls, runVerification, urlSecrets, VerificationResult } from './promote-verify';
 
@@ -48,6 +48,8 @@ export async function reconcile(
     await postSourceStatus(ctx, { state: 'pending', description: `Deploying to ${names.environment}: waiting for Flux to reconcile ${deployedWhat(ctx)}` });
   }
   const reconciliation = await waitForFlux(ctx, inputs.flux, azure, deployed);
+  const unassessed = reconciliation.ok ? healthNotAssessed(reconciliation) : [];
+  if (unassessed.length > 0) ctx.agent.warning(healthNotAssessedWarning(unassessed));
   if (inputs.commitStatuses) {
     await postStatus(ctx, deployed, {
       state: reconciliation.ok ? 'succeeded' : 'failed',

@@ -48,6 +48,18 @@ export interface PromotionRecord {
   error?: string;
 }
 
+/** The Kustomizations (on each cluster) Flux reported Ready without assessing the health of what they applied. */
+export function healthNotAssessed(r: ReconciliationResult): string[] {
+  return r.outcomes.flatMap((o) =>
+    (o.last?.kustomizations ?? []).filter((k) => k.healthAssessed === false).map((k) => `${k.namespace ? `${k.namespace}/` : ''}${k.name} on ${o.label}`),
+  );
+}
+
+/** The warning for those: what "reconciled" meant. */
+export function healthNotAssessedWarning(kustomizations: readonly string[]): string {
+  return `Reconciled, health not assessed: Kustomization ${kustomizations.join(', ')} has neither wait: true nor healthChecks, so "reconciled" means its objects were applied, not that they are healthy`;
+}
+
 /** Markdown table cells cannot hold pipes or newlines. */
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
@@ -144,6 +156,8 @@ export function promotionMarkdown(record: PromotionRecord): string {
         .map((x) => `- ${cell(o.label)}: ${cell(describeObject(x))}`),
     );
     if (!r.ok && failing.length > 0) out.push('', 'Objects not compliant:', '', ...failing.slice(0, 50));
+    const unassessed = r.ok ? healthNotAssessed(r) : [];
+    if (unassessed.length > 0) out.push('', `⚠ ${cell(healthNotAssessedWarning(unassessed))}.`);
     out.push('');
   }
   const v = record.verification;

@@ -132,6 +132,11 @@ describe('GitOpsPromote@1 bundle: history, rollback, onFailure rollback and smok
     const second = await promote(1, { verifyUrls: `${smokeUrl()} 200 ~voting/web:2\\.0\\.0`, verifyTimeoutMinutes: '1' });
     assert.equal(second.result, 'Succeeded', second.stdout);
     assert.equal(second.outputs.verified, 'true');
+    // Both Kustomizations (the configuration's and voting-app-dev) wait for health: no "health not assessed" warning.
+    assert.deepEqual(
+      second.issues.filter((i) => /health not assessed/.test(i.message)),
+      [],
+    );
     // The application commit r2 was built from shows where it runs.
     assert.deepEqual((await statuses(sourceCommits[1], 'voting-app')).map((st) => [st.state, st.description]).reverse(), [
       [GitStatusState.Pending, 'Deploying to dev: waiting for Flux to reconcile voting-app 20261201.2'],

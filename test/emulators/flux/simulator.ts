@@ -650,11 +650,14 @@ export class FluxSimulator {
     if (unhealthy.length) {
       const list = unhealthy.map((x) => `${objectRef(x.o)} status: 'Failed'`).join(', ');
       const ks = kustomizationStatus(unit, 'Non-Compliant', 'HealthCheckFailed', `Health check failed after 30s: timeout waiting for: [${list}]`, 'False');
-      return { ready: false, statuses: [ks, ...own], nested };
+      return { ready: false, statuses: [withHealthy(unit, ks, false, at), ...own], nested };
     }
     return {
       ready: true,
-      statuses: [kustomizationStatus(unit, 'Compliant', 'ReconciliationSucceeded', `Applied revision: ${revision}`, 'True'), ...own],
+      statuses: [
+        withHealthy(unit, kustomizationStatus(unit, 'Compliant', 'ReconciliationSucceeded', `Applied revision: ${revision}`, 'True'), true, at),
+        ...own,
+      ],
       nested,
     };
   }
@@ -767,6 +770,15 @@ function kustomizationStatus(
     appliedBy: unit.appliedBy,
     statusConditions: [{ lastTransitionTime: new Date().toISOString(), message, reason, status, type: 'Ready' }],
   };
+}
+
+/** kustomize-controller adds a Healthy condition (after Ready) only when it assesses health (`wait: true`). */
+function withHealthy(unit: Unit, status: ObjectStatus, healthy: boolean, at: string): ObjectStatus {
+  if (!unit.wait) return status;
+  const condition: StatusCondition = healthy
+    ? { lastTransitionTime: at, message: 'Health check passed', reason: 'Succeeded', status: 'True', type: 'Healthy' }
+    : { lastTransitionTime: at, message: 'Health check failed', reason: 'HealthCheckFailed', status: 'False', type: 'Healthy' };
+  return { ...status, statusConditions: [...(status.statusConditions ?? []), condition] };
 }
 
 /** One Kustomization to reconcile: from the configuration, or a Flux Kustomization object found in the source. */
