@@ -8,6 +8,8 @@
 //      the simulated Flux on the emulated Arc / AKS cluster to reconcile the merge commit;
 //   4. PR preview (GitOpsPrValidate@1, preview: true): a pull request on the app, compared with what CD
 //      promoted, the change posted as one comment and a gitops-flow/preview status on the pull request.
+//   5. a bad release to stage that never becomes Ready: onFailure rollback puts stage back on the
+//      release before in the same run (the task fails, as it must), with the time it took.
 // Each task's summary (the tab a run shows in Azure DevOps) is kept in out/demo/<step>/ after the end.
 // Options: --skip-pr-gate (parts 2-3 only).
 import { execFileSync, spawn } from 'node:child_process';
@@ -215,6 +217,52 @@ try {
   await reviewer;
   const again = await promote('dev', 'arc-nonprod', {}, ' again (a re-run: nothing changes)');
   const preview = await previewPullRequest(info, ci.outputs.WEB_TAG);
+  // A bad release: a change to src/web whose image never becomes Ready on the clusters (the Flux
+  // simulation's image failure, a test double). Promoted to stage with smoke checks and
+  // onFailure: rollback, it rolls itself back to the release before in the same run, and fails.
+  fs.appendFileSync(path.join(repo, 'src/web/server.js'), '\n// a change that breaks the web image\n');
+  git('commit', '-q', '-am', 'web: a bad change');
+  const ciBad = await task('CI: GitOpsCiPublish@1 for a bad release', 'GitOpsCiPublish', {
+    inputs: {
+      images: 'WEB=contosoacr.azurecr.io/voting/web:src/web',
+      tagStrategy: 'content',
+      humanTag: '1.4.$(Build.BuildId)',
+      templates: 'deploy/kustomize/overlays/{environment}',
+      renderer: 'kustomize',
+      dockerfiles: 'src/**/Dockerfile',
+      publishArtifact: 'false',
+    },
+    variables: {
+      'Build.ArtifactStagingDirectory': path.join(temp, 'staging-bad'),
+      'Build.SourcesDirectory': repo,
+      'Build.BuildId': '103',
+      'Build.BuildNumber': '20261127.3',
+      'Build.SourceVersion': git('rev-parse', 'HEAD'),
+      'Build.SourceBranch': 'refs/heads/main',
+      'Build.Repository.Name': 'voting-app',
+    },
+  });
+  if (!ciBad.succeeded) throw new Error('CI of the bad release failed');
+  await admin('policies', { branch: 'main', requiredReviewers: 0 }); // the approval was for prod
+  const armAdmin = async (route, body) => {
+    const res = await fetch(`${info.armAdminUrl}/${route}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`ARM admin ${route}: HTTP ${res.status} ${await res.text()}`);
+  };
+  await armAdmin('image-failures', { pattern: `voting/web:${ciBad.outputs.WEB_TAG}$`, message: 'readiness probe failed (demo: a bad release)' });
+  const bad = await promote(
+    'stage',
+    'arc-nonprod',
+    {
+      bundle: ciBad.outputs.bundlePath,
+      onFailure: 'rollback',
+      verifyUrls: `${info.appsUrl}/arc-nonprod/voting-stage/ 200`,
+      verifyTimeoutMinutes: '1',
+      nonCompliantGraceSeconds: '5',
+    },
+    ' with a bad release (expected to fail, and roll back)',
+  );
+  const rolledBackIn = /^Rolled back in (.+?): from the failure to Flux reconciled on/m.exec(bad.stdout)?.[1];
+  if (rolledBackIn) console.log(`\n(demo: from the failed Flux wait to Flux reconciled on the rollback commit: ${rolledBackIn})`);
   results.push(
     ['CD dev', dev.succeeded && dev.outputs.reconciled === 'true'],
     ['CD stage', stage.succeeded && stage.outputs.reconciled === 'true'],
@@ -222,6 +270,10 @@ try {
     ['CD dev re-run is a no-op', again.succeeded && again.outputs.changed === 'false'],
     ['PR preview: one comment and a gitops-flow/preview status on the app pull request', preview],
   );
+  results.push([
+    'CD stage: a bad release rolls itself back (task failed, stage back on the release before)',
+    bad.result === 'Failed' && /\nRolled back: stage is back on voting-app 20261127\.1 \(commit [0-9a-f]{12}, Flux reconciled\)$/.test(bad.resultMessage ?? ''),
+  ]);
 } catch (err) {
   console.error(`\ndemo stopped: ${err instanceof Error ? err.message : err}`);
   results.push(['demo ran to the end', false]);

@@ -84,6 +84,11 @@ export interface ObjectView {
   /** The revision its Ready condition names, when it names one. */
   revision?: string;
   message?: string;
+  /**
+   * A Kustomization: whether Flux assessed the health of what it applied (`wait: true` or
+   * `healthChecks`, shown as a `Healthy` condition). Without it "Ready" only means applied.
+   */
+  healthAssessed?: boolean;
 }
 
 export function describeObject(o: ObjectView): string {
@@ -135,6 +140,7 @@ function view(s: FluxObjectStatus): ObjectView {
     complianceState: s.complianceState ?? 'Unknown',
     revision: revisionInMessage(ready?.message),
     message: ready?.message?.replace(/^'|'$/g, ''),
+    ...(s.kind === 'Kustomization' ? { healthAssessed: (s.statusConditions ?? []).some((c) => c.type === 'Healthy') } : {}),
   };
 }
 

@@ -2,7 +2,8 @@ import { commitFolder, CommitFolderResult } from '../devops/commit-folder';
 import { diffFolder, prepareDesiredFiles } from '../devops/folder-diff';
 import { toServerPath } from '../devops/repo-paths';
 import { readFolderTree } from '../devops/repository';
-import { fill, PromotionContext } from './promote-context';
+import { withPromotionTrailers } from '../devops/promotion-history';
+import { commitMessageOf, PromotionContext, trailersOf } from './promote-context';
 import type { FolderChanges } from './promote-report';
 
 /** A commit of the environment folder; `recordedCommitId` is the commit to report (and the commitId output), when there is one. */
@@ -40,7 +41,7 @@ export async function commitRendered(ctx: PromotionContext, branch: string, base
         baseBranch,
         folder: ctx.templates.folder,
         files: ctx.templates.files,
-        message: `${fill(ctx, ctx.inputs.commitMessage)} (templates)`,
+        message: `${commitMessageOf(ctx)} (templates)`,
         log: (line) => agent.info(line),
       })
     : undefined;
@@ -53,7 +54,7 @@ export async function commitRendered(ctx: PromotionContext, branch: string, base
     baseBranch,
     folder: ctx.folder,
     files: ctx.files,
-    message: fill(ctx, ctx.inputs.commitMessage),
+    message: withPromotionTrailers(commitMessageOf(ctx), trailersOf(ctx)),
     log: (line) => agent.info(line),
   });
   const result = templates ? withTemplates(manifests, templates, ctx.templates!.folder) : manifests;

@@ -4,18 +4,22 @@ import { collectionUri, runWebUrl } from '../agent/inputs';
 import type { ReconciliationResult } from '../azure/wait';
 import { ConnectionOptions, connectWithJobToken, connectWithPat, DevOpsConnection } from '../devops/connection';
 import { NotFoundError } from '../devops/errors';
+import type { PromotionTrailers } from '../devops/promotion-history';
 import { Repository, repositoryWebUrl, resolveRepository } from '../devops/repository';
 import { RepositoryNotVisibleError } from '../devops/repository-access';
 import { parseRepositoryRef } from '../devops/repository-ref';
 import { fillPlaceholders, PromotionNames } from './placeholders';
 import type { PromoteInputs } from './promote-inputs';
 import type { FolderChanges, PromotionRecord } from './promote-report';
+import type { VerificationResult } from './promote-verify';
 
 /** What is promoted: the release's names, the rendered files and where they go. Known before the repository is reached. */
 export interface PromotionSubject {
   names: PromotionNames;
   /** The application commit the release was built from. */
   sourceCommit: string;
+  /** The application repository's clone URL (release.json source.repositoryUri), for the status on the source commit. */
+  sourceRepositoryUri?: string;
   /** release.json's digest, and whether the releaseDigest input pinned it. */
   releaseDigest?: { digest: string; pinned: boolean };
   /** The environment folder in the GitOps repository, normalized (no leading or trailing "/"). */
@@ -27,6 +31,18 @@ export interface PromotionSubject {
   objects: number;
   /** The task's version, for the PR description. */
   version: string;
+  /** A rollback: `names.release` is the release restored; this is the one it replaces. */
+  rollback?: RollbackOf;
+}
+
+/** What a rollback undoes and where its folder state comes from. */
+export interface RollbackOf {
+  /** The release rolled back from (the most recent promotion's). */
+  fromRelease: string;
+  /** The commit of that promotion. */
+  fromCommit: string;
+  /** The commit whose folder content is restored (the folder just before that promotion). */
+  restoredFrom: string;
 }
 
 /** Everything the promotion steps need, built once the GitOps repository is found. */
@@ -44,6 +60,26 @@ export interface PromotionContext extends PromotionSubject {
 /** A pattern input with the promotion's names filled in. */
 export function fill(subject: PromotionSubject, pattern: string): string {
   return fillPlaceholders(pattern, subject.names);
+}
+
+/** The message of the commits and the pull request's title: the commitMessage input, or the rollback's own. */
+export function commitMessageOf(ctx: PromotionSubject & { inputs: PromoteInputs }): string {
+  const { names, rollback } = ctx;
+  if (rollback) return `Roll back ${names.app} on ${names.environment} from ${rollback.fromRelease} to ${names.release}`;
+  return fill(ctx, ctx.inputs.commitMessage);
+}
+
+/** The trailers every commit of this promotion carries (see shared/devops/promotion-history). */
+export function trailersOf(ctx: PromotionSubject & { runUrl?: string }): PromotionTrailers {
+  return {
+    action: ctx.rollback ? 'rollback' : 'promote',
+    app: ctx.names.app,
+    environment: ctx.names.environment,
+    release: ctx.names.release,
+    sourceCommit: ctx.sourceCommit || undefined,
+    buildUrl: ctx.runUrl,
+    rolledBackFrom: ctx.rollback?.fromRelease,
+  };
 }
 
 /** The connection to the GitOps repository's organization: the gitopsConnection service connection, else the job's own token. */
@@ -120,6 +156,8 @@ export interface PromotionSteps {
   rebuilt?: number[];
   delivery?: Delivery;
   reconciliation?: ReconciliationResult;
+  /** The smoke checks after Flux (verifyUrls); undefined when none were asked for or not reached. */
+  verification?: VerificationResult;
 }
 
 /** The summary record of a promotion, from what it is and the steps it took. */
@@ -146,6 +184,8 @@ export function promotionRecord(subject: PromotionSubject, mode: PromoteInputs['
     outcome: steps.delivery?.outcome,
     deployedCommit: steps.delivery?.deployedCommit,
     reconciliation: steps.reconciliation,
+    verification: steps.verification,
+    rollback: subject.rollback,
     error: error === undefined ? undefined : message,
   };
 }

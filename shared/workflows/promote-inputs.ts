@@ -13,6 +13,8 @@ import { readVariablesInput } from './variables-input';
 const DELIVERY_MODES = ['pullRequest', 'push'] as const;
 const MERGE_STRATEGIES = ['squash', 'noFastForward', 'rebase', 'rebaseMerge'] as const;
 const CLUSTER_TYPES = ['connectedClusters', 'managedClusters', 'provisionedClusters'] as const;
+const ACTIONS = ['promote', 'rollback'] as const;
+const ON_FAILURE = ['fail', 'rollback'] as const;
 
 export interface ReviewerInput {
   /** An identity id, an email / unique name, or a display or group name, as typed. */
@@ -21,6 +23,15 @@ export interface ReviewerInput {
 }
 
 export interface PromoteInputs {
+  /** promote (default): render the bundle; rollback: restore the folder as it was before the most recent promotion. */
+  action: (typeof ACTIONS)[number];
+  /** The application to roll back when no bundle is given (release.json's app). */
+  app?: string;
+  /** What a promotion whose Flux wait or verification fails does: fail, or roll back and then fail. */
+  onFailure: (typeof ON_FAILURE)[number];
+  /** Smoke checks after Flux reconciled; empty: not verified. */
+  verify: VerifyInputs;
+  /** Empty for a rollback without a bundle. */
   bundle: string;
   /** `sha256:<hex>` the bundle's release.json must have (the CI run's releaseDigest output); undefined: not pinned. */
   releaseDigest?: string;
@@ -64,6 +75,12 @@ export interface PromoteInputs {
   commitStatuses: boolean;
 }
 
+export interface VerifyInputs {
+  /** The verifyUrls lines as typed (parsed by promote-verify). */
+  urls: string[];
+  timeoutMs: number;
+}
+
 /** Every input of GitOpsPromote@1, checked before anything is rendered or sent. */
 export function readPromoteInputs(agent: Agent): PromoteInputs {
   const variables = readVariablesInput(agent);
@@ -88,8 +105,16 @@ export function readPromoteInputs(agent: Agent): PromoteInputs {
   const promotionBranch = agent.input('promotionBranch') || 'gitops-flow/{app}/{environment}/{release}';
   if (mode === 'pullRequest') checkPromotionBranchPattern(promotionBranch);
 
+  const action = choiceInput(agent, 'action', ACTIONS, 'promote');
+  const app = agent.input('app') || undefined;
+  if (action === 'rollback' && !app && !agent.input('bundle'))
+    throw new InputError('app', 'is required for action: rollback without a bundle (the application name of release.json, e.g. voting-app)');
   return {
-    bundle: requiredInput(agent, 'bundle'),
+    action,
+    app,
+    onFailure: choiceInput(agent, 'onFailure', ON_FAILURE, 'fail'),
+    verify: { urls: listLines(agent.input('verifyUrls')), timeoutMs: minutes('verifyTimeoutMinutes', agent.input('verifyTimeoutMinutes'), 5) },
+    bundle: action === 'rollback' ? agent.input('bundle') : requiredInput(agent, 'bundle'),
     releaseDigest: parseReleaseDigest(agent.input('releaseDigest'), 'releaseDigest'),
     environment,
     variables,
@@ -231,6 +256,14 @@ export function checkPromotionBranchPattern(pattern: string): void {
 
 /** A plain decimal number (`15`, `0.5`): what the task.json validation lets through; `1e3` or `0x10` are not minutes anyone means. */
 const DECIMAL = /^\d+(\.\d+)?$/;
+
+/** A multiLine input's lines, trimmed; blank lines and lines starting with # left out. */
+function listLines(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+}
 
 function minutes(name: string, text: string, fallback: number): number {
   const value = text === '' ? fallback : DECIMAL.test(text) ? Number(text) : NaN;

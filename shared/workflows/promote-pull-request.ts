@@ -25,7 +25,8 @@ import { InputError } from '../util/errors';
 import { formatDuration, TimeBudget } from '../util/time-budget';
 import { fillPlaceholders } from './placeholders';
 import { changesAgainst, commitRendered } from './promote-commit';
-import { Delivery, fill, PromotionContext, promotionRecord, PromotionSteps } from './promote-context';
+import { withPromotionTrailers } from '../devops/promotion-history';
+import { commitMessageOf, Delivery, fill, PromotionContext, promotionRecord, PromotionSteps, trailersOf } from './promote-context';
 import type { FolderChanges } from './promote-report';
 import { pullRequestDescription } from './promote-report';
 import { describePromotion, PromotionIdentity, promotionMarker, readPromotionMarker, samePromotion } from './promote-marker';
@@ -205,7 +206,7 @@ export async function openOrAdoptPullRequest(
   const { pullRequest, created } = await findOrCreatePullRequest(ctx.conn, ctx.repo, {
     sourceBranch: branch,
     targetBranch: inputs.targetBranch,
-    title: fill(ctx, inputs.commitMessage),
+    title: commitMessageOf(ctx),
     // The marker first: a description cut to the service's limit keeps it.
     description: `${promotionMarker(promotionIdentity(ctx))}\n${description}`,
     reviewers,
@@ -264,7 +265,8 @@ async function setAutoComplete(ctx: PromotionContext, pr: PullRequestInfo): Prom
     return await enableAutoComplete(ctx.conn, ctx.repo, pr, {
       mergeStrategy: pullRequest.mergeStrategy,
       deleteSourceBranch: pullRequest.deleteSourceBranch,
-      mergeCommitMessage: `${fill(ctx, ctx.inputs.commitMessage)} (PR ${pr.id})`,
+      // The merge commit on the target branch is the one the history reader finds: it carries the trailers too.
+      mergeCommitMessage: withPromotionTrailers(`${commitMessageOf(ctx)} (PR ${pr.id})`, trailersOf(ctx)),
     });
   } catch (err) {
     // Completed or abandoned meanwhile: the merge wait reads its state and says which.

@@ -1,6 +1,8 @@
 import type { ReconciliationResult } from '../azure/wait';
 import { describeObject } from '../azure/flux-status';
 import { formatDuration } from '../util/time-budget';
+import type { RollbackOf } from './promote-context';
+import type { VerificationResult } from './promote-verify';
 
 export interface FolderChanges {
   added: string[];
@@ -35,8 +37,27 @@ export interface PromotionRecord {
   outcome?: 'unchanged' | 'pushed' | 'merged' | 'pull-request';
   deployedCommit?: string;
   reconciliation?: ReconciliationResult;
+  verification?: VerificationResult;
+  /** This run is a rollback (action: rollback, or onFailure: rollback): what it undid. */
+  rollback?: RollbackOf;
+  /** onFailure: rollback: from the failure to the end of the rollback (Flux reconciled on it, when awaited). */
+  rollbackElapsedMs?: number;
+  /** onFailure: rollback: the rollback this failed promotion was followed by (or its error). */
+  rolledBack?: PromotionRecord;
   /** Why the promotion stopped, when it failed before the end. */
   error?: string;
+}
+
+/** The Kustomizations (on each cluster) Flux reported Ready without assessing the health of what they applied. */
+export function healthNotAssessed(r: ReconciliationResult): string[] {
+  return r.outcomes.flatMap((o) =>
+    (o.last?.kustomizations ?? []).filter((k) => k.healthAssessed === false).map((k) => `${k.namespace ? `${k.namespace}/` : ''}${k.name} on ${o.label}`),
+  );
+}
+
+/** The warning for those: what "reconciled" meant. */
+export function healthNotAssessedWarning(kustomizations: readonly string[]): string {
+  return `Reconciled, health not assessed: Kustomization ${kustomizations.join(', ')} has neither wait: true nor healthChecks, so "reconciled" means its objects were applied, not that they are healthy`;
 }
 
 /** Markdown table cells cannot hold pipes or newlines. */
@@ -63,9 +84,13 @@ function digestNote(pinned: boolean): string {
 /** The pull request's description: what is promoted, from where, and the file changes (within Azure DevOps' 4,000 characters). */
 export function pullRequestDescription(record: PromotionRecord, buildUrl: string | undefined): string {
   const lines = [
-    `Promotes **${record.app}** release **${record.release}** to **${record.environment}**: ${record.objects ?? 0} object(s) rendered and validated into \`/${record.folder}\`.`,
+    record.rollback
+      ? `Rolls **${record.app}** on **${record.environment}** back from release **${record.rollback.fromRelease}** to **${record.release}**: \`/${record.folder}\` as it was at \`${record.rollback.restoredFrom.slice(0, 12)}\` (${record.objects ?? 0} object(s)), before the promotion \`${record.rollback.fromCommit.slice(0, 12)}\`.`
+      : `Promotes **${record.app}** release **${record.release}** to **${record.environment}**: ${record.objects ?? 0} object(s) rendered and validated into \`/${record.folder}\`.`,
     '',
-    `Built from commit \`${record.sourceCommit.slice(0, 12)}\`${buildUrl ? ` by [this pipeline run](${buildUrl})` : ''}.`,
+    record.rollback
+      ? `Made${buildUrl ? ` by [this pipeline run](${buildUrl})` : ''} from the GitOps repository's own history.`
+      : `Built from commit \`${record.sourceCommit.slice(0, 12)}\`${buildUrl ? ` by [this pipeline run](${buildUrl})` : ''}.`,
     '',
     ...(record.releaseDigest ? [`Release digest \`${record.releaseDigest.digest}\` (${digestNote(record.releaseDigest.pinned)}).`, ''] : []),
   ];
@@ -85,7 +110,14 @@ export function pullRequestDescription(record: PromotionRecord, buildUrl: string
 
 /** The summary tab of the run. */
 export function promotionMarkdown(record: PromotionRecord): string {
-  const out = [`## ${record.app} ${record.release} → ${record.environment}`, ''];
+  const out = record.rollback
+    ? [
+        `## ${record.app} on ${record.environment}: rollback ${record.rollback.fromRelease} → ${record.release}`,
+        '',
+        `${record.rollbackElapsedMs !== undefined ? `Rolled back automatically (onFailure: rollback) in ${formatDuration(record.rollbackElapsedMs)}, from the failure to the end of the rollback. ` : ''}Restores \`/${cell(record.folder)}\` as it was at \`${record.rollback.restoredFrom.slice(0, 12)}\`, before the promotion of ${cell(record.rollback.fromRelease)} (\`${record.rollback.fromCommit.slice(0, 12)}\`).`,
+        '',
+      ]
+    : [`## ${record.app} ${record.release} → ${record.environment}`, ''];
   const outcome: Record<NonNullable<PromotionRecord['outcome']>, string> = {
     unchanged: 'The environment already held exactly these manifests: nothing was committed.',
     pushed: `Pushed \`${record.deployedCommit?.slice(0, 12)}\` directly to the target branch.`,
@@ -124,7 +156,17 @@ export function promotionMarkdown(record: PromotionRecord): string {
         .map((x) => `- ${cell(o.label)}: ${cell(describeObject(x))}`),
     );
     if (!r.ok && failing.length > 0) out.push('', 'Objects not compliant:', '', ...failing.slice(0, 50));
+    const unassessed = r.ok ? healthNotAssessed(r) : [];
+    if (unassessed.length > 0) out.push('', `⚠ ${cell(healthNotAssessedWarning(unassessed))}.`);
     out.push('');
   }
+  const v = record.verification;
+  if (v) {
+    out.push('### Verification', '', v.ok ? `Verified in ${formatDuration(v.elapsedMs)}.` : cell(v.message), '');
+    out.push('| URL | Result | Answers | First failing answer |', '|---|---|---|---|');
+    for (const c of v.checks) out.push(`| ${cell(c.display)} | ${c.ok ? 'passed' : 'failed'} | ${c.attempts} | ${cell(c.firstFailure ?? '-')} |`);
+    out.push('');
+  }
+  if (record.rolledBack) out.push('---', '', promotionMarkdown(record.rolledBack));
   return out.join('\n');
 }

@@ -9,17 +9,21 @@ import type { ManifestObject } from '../manifests/model';
 import { readReleaseBundle, releaseImageVariables, ReleaseBundle } from '../release/read-bundle';
 import { countBySeverity, mergeFindings } from '../report/merge-findings';
 import { InputError } from '../util/errors';
+import { formatDuration } from '../util/time-budget';
 import { DEFAULT_POLICY_SEVERITIES, PolicySeverities } from '../validate/policy';
 import { VARIABLE_SYNTAXES, VariableSyntax } from '../render/substitute';
 import { fillPlaceholders } from './placeholders';
 import { deliverByPush } from './promote-commit';
-import { createPromotionContext, promotionRecord, PromotionSteps, PromotionSubject } from './promote-context';
-import { preflightFlux, prepareFluxAccess } from './promote-flux';
+import { connect, createPromotionContext, PromotionContext, promotionRecord, PromotionSteps, PromotionSubject } from './promote-context';
+import { FluxAccess, preflightFlux, prepareFluxAccess } from './promote-flux';
 import { checkTemplatesFolder, PromoteInputs, readPromoteInputs } from './promote-inputs';
 import { environmentFiles, templateFiles } from './promote-layout';
 import { checkKustomizationOverlap } from './promote-overlap';
-import { finishPromotion, reconcile, uploadPromotionSummary } from './promote-outcome';
+import { deploymentFailure, finishPromotion, markRolledBack, reconcile, uploadPromotionSummary, verifyDeployment } from './promote-outcome';
 import { deliverByPullRequest } from './promote-pull-request';
+import type { PromotionRecord } from './promote-report';
+import { rollbackSubject } from './promote-rollback';
+import { resolveRepository } from '../devops/repository';
 import { renderAndValidate } from './render-and-validate';
 import { provideRenderTools } from './render-tools';
 
@@ -32,6 +36,7 @@ import { provideRenderTools } from './render-tools';
  */
 export async function promote(agent: Agent, version: string): Promise<void> {
   const inputs = readPromoteInputs(agent);
+  if (inputs.action === 'rollback') return rollback(agent, inputs, version);
   const pinned = inputs.releaseDigest ? { digest: inputs.releaseDigest, inputName: 'releaseDigest' } : undefined;
   const bundle = readReleaseBundle(inputs.bundle, 'bundle', pinned);
   agent.info(
@@ -65,6 +70,7 @@ export async function promote(agent: Agent, version: string): Promise<void> {
   await deliverPromotion(agent, inputs, {
     names,
     sourceCommit: release.source.commit,
+    sourceRepositoryUri: release.source.repositoryUri,
     releaseDigest: { digest: bundle.digest, pinned: pinned !== undefined },
     folder,
     files,
@@ -76,36 +82,117 @@ export async function promote(agent: Agent, version: string): Promise<void> {
 
 /**
  * Delivers rendered files to the GitOps repository and waits for Flux, then ends the task. The
- * summary tab is written in every case: on a failure it shows how far the promotion got.
+ * summary tab is written in every case: on a failure it shows how far the promotion got. With
+ * onFailure: rollback, a promotion whose Flux wait or verification fails is rolled back in the
+ * same run, and the task still fails.
  */
 export async function deliverPromotion(agent: Agent, inputs: PromoteInputs, subject: PromotionSubject, connectionOptions?: ConnectionOptions): Promise<void> {
   const steps: PromotionSteps = {};
+  let ctx: PromotionContext | undefined;
+  let azure: FluxAccess | undefined;
   try {
     agent.progress(10, `Committing to ${inputs.repository}`);
-    const azure = inputs.flux ? prepareFluxAccess(agent, inputs.flux) : undefined;
+    azure = inputs.flux ? prepareFluxAccess(agent, inputs.flux) : undefined;
     if (inputs.flux && azure) await preflightFlux(agent, inputs.flux, azure);
-    const ctx = await createPromotionContext(agent, inputs, subject, connectionOptions);
-    steps.repository = { display: ctx.repo.display, url: ctx.repositoryUrl };
-    await checkKustomizationOverlap(ctx);
-    if (inputs.mode === 'push') {
-      const pushed = await deliverByPush(ctx);
-      steps.changes = pushed.changes;
-      steps.commitId = pushed.commit.recordedCommitId;
-      steps.delivery = pushed.delivery;
-      agent.progress(50, pushed.delivery.outcome === 'pushed' ? `Pushed to ${inputs.targetBranch}` : `${inputs.targetBranch} already holds the release`);
-    } else {
-      steps.delivery = await deliverByPullRequest(ctx, steps);
-    }
-    const delivery = steps.delivery;
-    if (delivery.deployedCommit !== undefined) {
-      agent.setOutput('deployedCommitId', delivery.deployedCommit);
-      steps.reconciliation = await reconcile(ctx, azure, { outcome: delivery.outcome, deployedCommit: delivery.deployedCommit });
-    }
+    ctx = await createPromotionContext(agent, inputs, subject, connectionOptions);
+    await deliverAndVerify(ctx, azure, steps);
   } catch (err) {
     uploadPromotionSummary(agent, promotionRecord(subject, inputs.mode, steps, err));
     throw err;
   }
-  finishPromotion(agent, promotionRecord(subject, inputs.mode, steps), inputs.flux !== undefined);
+  const record = promotionRecord(subject, inputs.mode, steps);
+  const failure = deploymentFailure(record);
+  if (failure !== undefined && inputs.onFailure === 'rollback' && !subject.rollback && steps.delivery?.deployedCommit) {
+    record.rolledBack = await rollBackAfterFailure(ctx, azure, failure);
+    await markRolledBack(ctx, steps.delivery.deployedCommit, failure, record.rolledBack);
+  }
+  finishPromotion(agent, record, inputs.flux !== undefined);
+}
+
+/** The delivery (push or pull request), then Flux, then the smoke checks; each step's result in `steps`. */
+async function deliverAndVerify(ctx: PromotionContext, azure: FluxAccess | undefined, steps: PromotionSteps): Promise<void> {
+  const { agent, inputs } = ctx;
+  steps.repository = { display: ctx.repo.display, url: ctx.repositoryUrl };
+  await checkKustomizationOverlap(ctx);
+  if (inputs.mode === 'push') {
+    const pushed = await deliverByPush(ctx);
+    steps.changes = pushed.changes;
+    steps.commitId = pushed.commit.recordedCommitId;
+    steps.delivery = pushed.delivery;
+    agent.progress(50, pushed.delivery.outcome === 'pushed' ? `Pushed to ${inputs.targetBranch}` : `${inputs.targetBranch} already holds the release`);
+  } else {
+    steps.delivery = await deliverByPullRequest(ctx, steps);
+  }
+  const delivery = steps.delivery;
+  if (delivery.deployedCommit !== undefined) {
+    agent.setOutput('deployedCommitId', delivery.deployedCommit);
+    steps.reconciliation = await reconcile(ctx, azure, { outcome: delivery.outcome, deployedCommit: delivery.deployedCommit });
+    if (steps.reconciliation?.ok !== false) steps.verification = await verifyDeployment(ctx, delivery.deployedCommit);
+  }
+}
+
+/**
+ * onFailure: rollback: the folder goes back to its state before this promotion, through the same
+ * delivery path, with Flux and the smoke checks awaited again. Its record (with its error, when
+ * the rollback itself failed).
+ */
+async function rollBackAfterFailure(ctx: PromotionContext, azure: FluxAccess | undefined, failure: string): Promise<PromotionRecord> {
+  const { agent, inputs } = ctx;
+  agent.warning(`${ctx.names.app} ${ctx.names.release} failed on ${ctx.names.environment} (${failure.split('\n')[0]}): rolling back (onFailure: rollback)`);
+  const steps: PromotionSteps = {};
+  let subject: PromotionSubject | undefined;
+  const started = ctx.conn.clock();
+  try {
+    subject = await rollbackSubject(ctx.conn, ctx.repo, {
+      app: ctx.names.app,
+      environment: ctx.names.environment,
+      folder: ctx.folder,
+      branch: inputs.targetBranch,
+      version: ctx.version,
+      log: (line) => agent.info(line),
+    });
+    agent.group(`Rolling back ${ctx.names.app} on ${ctx.names.environment} to ${subject.names.release}`);
+    try {
+      await deliverAndVerify({ ...ctx, ...subject }, azure, steps);
+    } finally {
+      agent.endGroup();
+    }
+    const record = promotionRecord(subject, inputs.mode, steps);
+    // The figure that matters after a failed release: how long the environment ran it before Flux had the release before again.
+    record.rollbackElapsedMs = ctx.conn.clock() - started;
+    agent.info(
+      `Rolled back in ${formatDuration(record.rollbackElapsedMs)}: from the failure to ${steps.reconciliation?.ok ? 'Flux reconciled on' : 'the delivery of'} ${record.deployedCommit?.slice(0, 12) ?? 'nothing'}`,
+    );
+    return record;
+  } catch (err) {
+    agent.warning(`The rollback failed: ${(err as Error).message}`);
+    return promotionRecord(subject ?? ctx, inputs.mode, steps, err);
+  }
+}
+
+/**
+ * action: rollback: the environment folder as it was before the most recent promotion of the app
+ * (from the GitOps repository's history), through the same delivery, Flux wait and verification.
+ */
+async function rollback(agent: Agent, inputs: PromoteInputs, version: string): Promise<void> {
+  const app = inputs.app ?? readReleaseBundle(inputs.bundle, 'bundle').manifest.app;
+  if (inputs.targetFolder.includes('{release}'))
+    throw new InputError('targetFolder', 'must not contain {release} for a rollback: the environment folder has to be the same for every release');
+  const folder = normalizeFolder(fillPlaceholders(inputs.targetFolder, { app, environment: inputs.environment, release: '' }));
+  if (folder === '') throw new InputError('targetFolder', 'must name a folder, not the repository root');
+  agent.progress(0, `Reading the history of /${folder}`);
+  const conn = connect(agent, inputs);
+  const repo = await resolveRepository(conn, inputs.repository, agent.variable('System.TeamProject'));
+  const subject = await rollbackSubject(conn, repo, {
+    app,
+    environment: inputs.environment,
+    folder,
+    branch: inputs.targetBranch,
+    version,
+    log: (line) => agent.info(line),
+  });
+  agent.info(`${subject.files.size} file(s), ${subject.objects} object(s) of ${app} ${subject.names.release} to restore in /${folder}`);
+  await deliverPromotion(agent, inputs, subject);
 }
 
 /** Renders the environment with the release's settings; undefined (task failed, findings logged) when it does not validate. */

@@ -19,7 +19,10 @@ const publishDir = path.join(root, 'dist/tasks/GitOpsCiPublish/v1');
  * Publishes the sample app's Kustomize overlays for dev, stage and prod. The copy of the app is made
  * under `prefix` in the temp folder; the caller removes `appDir` and the run's work folder (`run.folders.work`).
  */
-export async function publishSampleRelease(prefix: string): Promise<{ run: TaskRun; bundle: string; appDir: string }> {
+export async function publishSampleRelease(
+  prefix: string,
+  release: { tag?: string; buildNumber?: string; sourceVersion?: string; repositoryUri?: string } = {},
+): Promise<{ run: TaskRun; bundle: string; appDir: string }> {
   const appDir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   fs.cpSync(path.join(root, 'examples/app'), appDir, { recursive: true });
   const run = await runBuiltTask({
@@ -30,7 +33,7 @@ export async function publishSampleRelease(prefix: string): Promise<{ run: TaskR
       valuesFile: 'deploy/environments/{environment}.yaml',
       images: 'WEB=contosoacr.azurecr.io/voting/web:src/web',
       tagStrategy: 'fixed',
-      tag: '1.5.0',
+      tag: release.tag ?? '1.5.0',
       appName: 'voting-app',
       dockerfiles: '',
       publishArtifact: 'false',
@@ -38,8 +41,9 @@ export async function publishSampleRelease(prefix: string): Promise<{ run: TaskR
     variables: {
       'Build.SourcesDirectory': appDir,
       'Build.BuildId': '42',
-      'Build.BuildNumber': '20261127.1',
-      'Build.SourceVersion': 'a'.repeat(40),
+      'Build.BuildNumber': release.buildNumber ?? '20261127.1',
+      'Build.SourceVersion': release.sourceVersion ?? 'a'.repeat(40),
+      ...(release.repositoryUri ? { 'Build.Repository.Uri': release.repositoryUri } : {}),
       'Build.SourceBranch': 'refs/heads/main',
       'Build.Repository.Name': 'voting-app',
     },

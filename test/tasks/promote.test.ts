@@ -206,6 +206,7 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
       mergeCommitId: merge,
       deployedCommitId: merge,
       reconciled: 'true',
+      verified: 'skipped',
     });
     assert.match(run.outputs.commitId, /^[0-9a-f]{40}$/);
     // The promotion branch is gone (deleteSourceBranch) and the cluster runs the new image.
@@ -267,7 +268,7 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
     assert.ok(run.stdout.includes(`##vso[task.setsecret]${arm.clientSecret}`), 'the client secret is registered with the agent');
     assert.equal(run.result, 'Succeeded', run.stdout);
     assert.equal(head(), before);
-    assert.deepEqual(run.outputs, { changed: 'false', deployedCommitId: before, reconciled: 'true' });
+    assert.deepEqual(run.outputs, { changed: 'false', deployedCommitId: before, reconciled: 'true', verified: 'skipped' });
     assert.match(run.resultMessage ?? '', /^dev already runs voting-app 20261127\.1/);
   });
 
@@ -359,7 +360,7 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
     assert.equal(git('log', '-1', '--format=%s', pushed), 'Promote voting-app 20261127.1 to stage');
     assert.ok(!lsFolder('apps/stage/voting-app').includes('old-object.yaml'));
     assert.equal(lsFolder('apps/stage/voting-app').length, 8);
-    assert.deepEqual(run.outputs, { changed: 'true', commitId: pushed, deployedCommitId: pushed, reconciled: 'false' });
+    assert.deepEqual(run.outputs, { changed: 'true', commitId: pushed, deployedCommitId: pushed, reconciled: 'false', verified: 'skipped' });
     const seen = await statuses(pushed);
     assert.deepEqual(
       seen.map((s) => [s.context?.name, s.state, s.description]),
@@ -369,7 +370,7 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
     const again = await promote({ environment: 'stage', deliveryMode: 'push', waitForReconciliation: 'false' });
     assert.equal(again.result, 'Succeeded', again.stdout);
     assert.equal(head(), pushed);
-    assert.deepEqual(again.outputs, { changed: 'false', deployedCommitId: pushed, reconciled: 'false' });
+    assert.deepEqual(again.outputs, { changed: 'false', deployedCommitId: pushed, reconciled: 'false', verified: 'skipped' });
     assert.match(again.resultMessage ?? '', /^stage already runs voting-app 20261127\.1/);
   });
 

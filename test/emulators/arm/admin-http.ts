@@ -158,6 +158,50 @@ async function route(t: ArmAdminTarget, method: string, seg: string[], query: UR
     }
   }
 
+  // Images that never become Ready (test double, flux/app-endpoint.ts): {"pattern":"web:3\\.0\\.0$","message":"...","cluster":"arc-nonprod"}
+  if (a === 'image-failures' && seg.length === 1) {
+    if (method === 'POST') {
+      const x = object(body, 'image failure');
+      let pattern: RegExp;
+      try {
+        pattern = new RegExp(requiredString(x, 'pattern'));
+      } catch (err) {
+        throw new AdminError(`image failure pattern: ${(err as Error).message}`);
+      }
+      t.flux.failImages(pattern, optionalText(x.message), x.cluster !== undefined ? requiredString(x, 'cluster') : undefined);
+      return { status: 201, json: {} };
+    }
+    if (method === 'DELETE') {
+      t.flux.clearImageFailures();
+      return ok();
+    }
+  }
+
+  // Scripted answers of the app endpoint: {"image":"web:3\\.0\\.0$","status":503,"body":"...","times":2}
+  if (a === 'app-answers' && seg.length === 1) {
+    if (method === 'POST') {
+      const x = object(body, 'app answer');
+      const status = x.status;
+      if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599)
+        throw new AdminError('app answer status must be an HTTP status');
+      const times = x.times;
+      if (times !== undefined && (typeof times !== 'number' || !Number.isInteger(times) || times < 0)) throw new AdminError('app answer times must be a count');
+      t.flux.setAppAnswer({
+        image: new RegExp(requiredString(x, 'image')),
+        status,
+        ...(x.body !== undefined ? { body: requiredString(x, 'body') } : {}),
+        ...(times !== undefined ? { times } : {}),
+        ...(x.cluster !== undefined ? { cluster: requiredString(x, 'cluster') } : {}),
+        ...(x.namespace !== undefined ? { namespace: requiredString(x, 'namespace') } : {}),
+      });
+      return { status: 201, json: {} };
+    }
+    if (method === 'DELETE') {
+      t.flux.clearAppAnswers();
+      return ok();
+    }
+  }
+
   if (a === 'denials' && seg.length === 1) {
     if (method === 'POST') {
       const x = object(body, 'denial');

@@ -73,6 +73,8 @@ export interface ArmEmulatorInfo {
   imdsUrl: string;
   /** The admin API (plain HTTP, loopback): faults, Flux scenarios, reconciliations, denials; see test/emulators/README.md. */
   armAdminUrl: string;
+  /** The simulated clusters' app endpoint (plain HTTP, loopback): GET {appsUrl}/<cluster>/<namespace>/... answers by the images deployed there (test double, see flux/app-endpoint.ts). */
+  appsUrl: string;
   clusters: { name: string; type: ClusterType; resourceId: string; fluxConfigurations: string[] }[];
 }
 
@@ -253,7 +255,14 @@ export async function startArmEmulator(options: ArmEmulatorOptions = {}): Promis
   // The admin API answers outside the fault table (a fault never blocks the way to clear it).
   const adminHandler = armAdminHandler({ arm, flux, faults, requests, info: () => ({ ...info }), addCluster, addFluxConfiguration });
   const adminServer = http.createServer((req, res) => void adminHandler(req, res));
-  const servers = [armServer, loginServer, imdsServer, adminServer];
+  // The apps the simulated clusters run: /<cluster>/<namespace>/<anything> (test double for a smoke-check target).
+  const appsServer = http.createServer((req, res) => {
+    const [cluster, namespace] = new URL(req.url ?? '/', 'http://127.0.0.1').pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    const answer = cluster && namespace ? flux.appAnswer(cluster, namespace) : { status: 404, body: 'GET /<cluster>/<namespace>/\n' };
+    res.writeHead(answer.status, { 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end(answer.body);
+  });
+  const servers = [armServer, loginServer, imdsServer, adminServer, appsServer];
   for (const s of servers) {
     s.keepAliveTimeout = 5000;
     s.on('connection', (socket: Socket) => {
@@ -261,7 +270,7 @@ export async function startArmEmulator(options: ArmEmulatorOptions = {}): Promis
       socket.on('close', () => sockets.delete(socket));
     });
   }
-  const [armPort, loginPort, imdsPort, adminPort] = await Promise.all(servers.map(listen));
+  const [armPort, loginPort, imdsPort, adminPort, appsPort] = await Promise.all(servers.map(listen));
   const armUrl = `https://127.0.0.1:${armPort}`;
   const tokenUrl = `https://127.0.0.1:${loginPort}`;
   arm.armUrl = armUrl;
@@ -296,6 +305,7 @@ export async function startArmEmulator(options: ArmEmulatorOptions = {}): Promis
     resourceGroup,
     imdsUrl: `http://127.0.0.1:${imdsPort}`,
     armAdminUrl: `http://127.0.0.1:${adminPort}/_admin`,
+    appsUrl: `http://127.0.0.1:${appsPort}`,
     clusters,
   };
 

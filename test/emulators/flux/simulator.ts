@@ -22,6 +22,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildKustomization, BuildResult, KubeObject, objectKey, objectRef } from './build';
 import { GitSourceCache } from './git-source';
+import { AppAnswer, appAnswer, AppAnswerRule, ImageFailure, imageFailureOf } from './app-endpoint';
 
 export type ComplianceState = 'Compliant' | 'Non-Compliant' | 'Pending' | 'Suspended' | 'Unknown';
 
@@ -86,6 +87,8 @@ export interface FluxConfigSpec {
       path?: string;
       dependsOn?: string[] | null;
       prune?: boolean;
+      /** Health of what it applied is assessed (Flux's `wait`); image failures make it Not Ready only then. */
+      wait?: boolean | null;
       postBuild?: { substitute?: Record<string, string> | null } | null;
     } | null
   > | null;
@@ -204,6 +207,8 @@ export class FluxSimulator {
   private readonly clusters = new Map<string, Map<string, AppliedObject>>();
   private readonly scenarios = new Map<string, Partial<Scenario>>();
   private failures: ObjectFailure[] = [];
+  private imageFailures: ImageFailure[] = [];
+  private appAnswers: AppAnswerRule[] = [];
   private readonly sources: GitSourceCache;
   private readonly buildCache = new Map<string, Promise<BuildResult>>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -292,6 +297,30 @@ export class FluxSimulator {
 
   clearFailures(): void {
     this.failures = [];
+  }
+
+  /** Images matching `pattern` never become Ready: a Kustomization with `wait: true` applying them stays Not Ready. */
+  failImages(pattern: RegExp | string, message = 'Back-off restarting failed container (readiness probe failed)', cluster?: string): void {
+    this.imageFailures.push({ pattern: typeof pattern === 'string' ? new RegExp(pattern) : pattern, message, cluster });
+  }
+
+  clearImageFailures(): void {
+    this.imageFailures = [];
+  }
+
+  /** A scripted answer of the app endpoint while a matching image is deployed (see app-endpoint.ts). */
+  setAppAnswer(rule: AppAnswerRule): void {
+    this.appAnswers.push({ ...rule });
+  }
+
+  clearAppAnswers(): void {
+    this.appAnswers = [];
+  }
+
+  /** What the app endpoint of a namespace on a cluster answers now. */
+  appAnswer(cluster: string, namespace: string): AppAnswer {
+    const objects = [...this.clusterObjects(cluster).values()].map((a) => a.object);
+    return appAnswer(cluster, namespace, objects, this.imageFailures, this.appAnswers);
   }
 
   /** Runs one sync now (after any running one) and resolves when its report is fully published. */
@@ -513,6 +542,7 @@ export class FluxSimulator {
       substitute: ks.postBuild?.substitute ?? undefined,
       appliedBy: null,
       suspended: false,
+      wait: ks.wait === true,
     }));
     const ready = new Map<string, boolean>();
     const known = new Set(queue.map((u) => `${u.namespace}/${u.fluxName}`));
@@ -554,7 +584,7 @@ export class FluxSimulator {
     const built = await this.build(unit, source);
     if (!built.ok) return { ready: false, statuses: [kustomizationStatus(unit, 'Non-Compliant', built.reason, built.message, 'False')], nested: [] };
     const failures = built.objects
-      .map((o) => ({ o, f: this.failures.find((f) => failureMatches(f, state, o)) }))
+      .map((o) => ({ o, f: this.failures.find((f) => failureMatches(f, state, o)) ?? this.imageFailure(state, unit, o) }))
       .filter((x): x is { o: KubeObject; f: ObjectFailure } => x.f !== undefined);
     const rejected = failures.find((x) => x.f.mode === 'apply');
     if (rejected) {
@@ -563,6 +593,13 @@ export class FluxSimulator {
     }
     this.applyAndPrune(state, unit, built.objects, source.revision);
     return this.health(state, unit, built.objects, failures, source.revision);
+  }
+
+  /** An image that never becomes Ready, as a health failure of the object, when the Kustomization waits for health. */
+  private imageFailure(state: ConfigState, unit: Unit, o: KubeObject): ObjectFailure | undefined {
+    if (!unit.wait) return undefined;
+    const failed = imageFailureOf(this.imageFailures, state.clusterName, o);
+    return failed && { kind: o.kind, name: o.metadata.name, message: `${failed.image}: ${failed.failure.message}`, mode: 'health' };
   }
 
   /** kustomize build of the unit's path at this revision (shared by configurations syncing the same one). */
@@ -613,11 +650,14 @@ export class FluxSimulator {
     if (unhealthy.length) {
       const list = unhealthy.map((x) => `${objectRef(x.o)} status: 'Failed'`).join(', ');
       const ks = kustomizationStatus(unit, 'Non-Compliant', 'HealthCheckFailed', `Health check failed after 30s: timeout waiting for: [${list}]`, 'False');
-      return { ready: false, statuses: [ks, ...own], nested };
+      return { ready: false, statuses: [withHealthy(unit, ks, false, at), ...own], nested };
     }
     return {
       ready: true,
-      statuses: [kustomizationStatus(unit, 'Compliant', 'ReconciliationSucceeded', `Applied revision: ${revision}`, 'True'), ...own],
+      statuses: [
+        withHealthy(unit, kustomizationStatus(unit, 'Compliant', 'ReconciliationSucceeded', `Applied revision: ${revision}`, 'True'), true, at),
+        ...own,
+      ],
       nested,
     };
   }
@@ -732,6 +772,15 @@ function kustomizationStatus(
   };
 }
 
+/** kustomize-controller adds a Healthy condition (after Ready) only when it assesses health (`wait: true`). */
+function withHealthy(unit: Unit, status: ObjectStatus, healthy: boolean, at: string): ObjectStatus {
+  if (!unit.wait) return status;
+  const condition: StatusCondition = healthy
+    ? { lastTransitionTime: at, message: 'Health check passed', reason: 'Succeeded', status: 'True', type: 'Healthy' }
+    : { lastTransitionTime: at, message: 'Health check failed', reason: 'HealthCheckFailed', status: 'False', type: 'Healthy' };
+  return { ...status, statusConditions: [...(status.statusConditions ?? []), condition] };
+}
+
 /** One Kustomization to reconcile: from the configuration, or a Flux Kustomization object found in the source. */
 interface Unit {
   fluxName: string;
@@ -744,6 +793,8 @@ interface Unit {
   targetNamespace?: string;
   appliedBy: { name: string; namespace: string } | null;
   suspended: boolean;
+  /** spec.wait: the health of what it applies is assessed. */
+  wait?: boolean;
 }
 
 /** A kustomize.toolkit.fluxcd.io Kustomization whose sourceRef is this configuration's GitRepository. */
@@ -764,6 +815,7 @@ function nestedKustomization(o: KubeObject, configName: string, parent: Unit): U
     targetNamespace: typeof spec.targetNamespace === 'string' ? spec.targetNamespace : undefined,
     appliedBy: { name: parent.fluxName, namespace: parent.namespace },
     suspended: spec.suspend === true,
+    wait: spec.wait === true,
   };
 }
 

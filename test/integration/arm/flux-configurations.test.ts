@@ -108,6 +108,7 @@ describe('ARM emulator: fluxConfigurations through the real @azure/arm-kubernete
     }
     const info = JSON.parse(JSON.stringify(emu.info)) as PrintedInfo;
     assert.deepEqual(Object.keys(info).sort(), [
+      'appsUrl',
       'armAdminUrl',
       'armUrl',
       'caCertFile',
@@ -123,6 +124,7 @@ describe('ARM emulator: fluxConfigurations through the real @azure/arm-kubernete
     assert.match(info.armUrl, /^https:\/\/127\.0\.0\.1:\d+$/);
     assert.match(info.tokenUrl, /^https:\/\/127\.0\.0\.1:\d+$/);
     assert.match(info.armAdminUrl, /^http:\/\/127\.0\.0\.1:\d+\/_admin$/);
+    assert.match((JSON.parse(JSON.stringify(emu.info)) as { appsUrl: string }).appsUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.match(fs.readFileSync(info.caCertFile, 'utf8'), /^-----BEGIN CERTIFICATE-----/);
     assert.deepEqual(
       info.clusters.map((c) => [c.name, c.type, c.fluxConfigurations]),

@@ -26,13 +26,13 @@ describe('promotion delivery and outcome (emulator, in-memory agent, no bundle)'
     const first = await deliver(name, { deliveryMode: 'push', commitStatuses: 'false' });
     const head = git(bare, 'rev-parse', 'refs/heads/main');
     assert.deepEqual(first.result, { result: 'Succeeded', message: `web 7 promoted to dev at ${head.slice(0, 12)} ${where}; Flux not awaited` });
-    assert.deepEqual(Object.fromEntries(first.outputs), { commitId: head, changed: 'true', deployedCommitId: head, reconciled: 'false' });
+    assert.deepEqual(Object.fromEntries(first.outputs), { commitId: head, changed: 'true', deployedCommitId: head, reconciled: 'false', verified: 'skipped' });
     assert.match(first.summaries[0].markdown, new RegExp(`^Pushed \`${head.slice(0, 12)}\` directly to the target branch\\.$`, 'm'));
 
     const second = await deliver(name, { deliveryMode: 'push', commitStatuses: 'false' });
     assert.equal(git(bare, 'rev-parse', 'refs/heads/main'), head);
     assert.deepEqual(second.result, { result: 'Succeeded', message: `dev already runs web 7 ${where}` });
-    assert.deepEqual(Object.fromEntries(second.outputs), { changed: 'false', deployedCommitId: head, reconciled: 'false' });
+    assert.deepEqual(Object.fromEntries(second.outputs), { changed: 'false', deployedCommitId: head, reconciled: 'false', verified: 'skipped' });
     assert.match(second.summaries[0].markdown, /^The environment already held exactly these manifests: nothing was committed\.$/m);
   });
 
@@ -48,7 +48,14 @@ describe('promotion delivery and outcome (emulator, in-memory agent, no bundle)'
       result: 'Succeeded',
       message: `Pull request ${id} opened for web 7 -> dev (demo/${name} /apps/dev/web); not waiting for the merge`,
     });
-    assert.deepEqual(Object.fromEntries(first.outputs), { changed: 'true', commitId: branchHead, pullRequestId: id, pullRequestUrl: url, reconciled: 'false' });
+    assert.deepEqual(Object.fromEntries(first.outputs), {
+      changed: 'true',
+      commitId: branchHead,
+      pullRequestId: id,
+      pullRequestUrl: url,
+      reconciled: 'false',
+      verified: 'skipped',
+    });
     const markdown = first.summaries[0].markdown;
     assert.match(markdown, /^\| Promotion branch \| `gitops-flow\/web\/dev\/7` \|$/m);
     assert.ok(markdown.includes(`Pull request [${id}](${url}) opened; the merge was not awaited.`), markdown);

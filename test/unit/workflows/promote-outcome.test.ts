@@ -79,7 +79,7 @@ describe('promotion outcome', () => {
   it('finishes: the reconciled output, the summary tab, the result', () => {
     const agent = new MemoryAgent();
     finishPromotion(agent, record({ delivery: { outcome: 'merged', deployedCommit: DEPLOYED }, reconciliation: reconciled(true, 'done') }), true);
-    assert.deepEqual(Object.fromEntries(agent.outputs), { reconciled: 'true' });
+    assert.deepEqual(Object.fromEntries(agent.outputs), { reconciled: 'true', verified: 'skipped' });
     assert.deepEqual(
       agent.summaries.map((s) => [s.title, s.fileName]),
       [['GitOps promotion: dev', 'gitops-promote-dev.md']],
