@@ -27,6 +27,12 @@ export interface CommitFolderRequest {
   folder: string;
   /** The complete desired content of the folder: path relative to the folder -> text or bytes. */
   files: Readonly<Record<string, FileContent>> | ReadonlyMap<string, FileContent>;
+  /**
+   * Other folders whose complete desired state goes into the same commit (GitOpsPromote's
+   * templatesFolder beside the manifests): one push, so the branch never holds one without the
+   * other. Their paths are reported from the repository root ("/templates/dev/app/values.yaml").
+   */
+  alsoFolders?: readonly { folder: string; files: Readonly<Record<string, FileContent>> | ReadonlyMap<string, FileContent> }[];
   message: string;
   /** When `branch` does not exist: the branch to start it from (e.g. main). Without it, a missing branch is an error. */
   baseBranch?: string;
@@ -68,7 +74,13 @@ export async function commitFolder(conn: DevOpsConnection, repo: Repository, req
   const maxAttempts = request.maxAttempts ?? 10;
   const budget = new TimeBudget(request.budgetMs ?? 180_000, conn.clock);
   const wait = request.wait ?? sleep;
-  const where = `/${folder} on ${ref} of ${repo.display}`;
+  const also = (request.alsoFolders ?? []).map((f) => ({ folder: normalizeFolder(f.folder), desired: prepareDesiredFiles(f.files) }));
+  for (const other of also) {
+    const inside = (a: string, b: string) => a === b || b === '' || a.startsWith(`${b}/`);
+    if (inside(other.folder, folder) || inside(folder, other.folder))
+      throw new Error(`committing /${other.folder} with /${folder} to ${ref} of ${repo.display}: one folder lies inside the other`);
+  }
+  const where = `/${[folder, ...also.map((f) => f.folder)].join(', /')} on ${ref} of ${repo.display}`;
 
   let pushes = 0;
   let pushOutcomeUnknown = false;
@@ -82,7 +94,17 @@ export async function commitFolder(conn: DevOpsConnection, repo: Repository, req
       if (base === undefined) throw new NotFoundError(`committing to ${where}`, `neither ${ref} nor its base ${branchRef(request.baseBranch)} exists`);
     }
     const tree = await readFolderTree(conn, repo, base, folder);
-    const diff = diffFolder(tree.files, desired);
+    const own = diffFolder(tree.files, desired);
+    const others = await Promise.all(
+      also.map(async (other) => ({ folder: other.folder, diff: diffFolder((await readFolderTree(conn, repo, base, other.folder)).files, other.desired) })),
+    );
+    const fromRoot = (pick: (d: typeof own) => string[]) => others.flatMap((o) => pick(o.diff).map((p) => toServerPath(o.folder, p)));
+    const diff = {
+      added: [...own.added, ...fromRoot((d) => d.added)],
+      edited: [...own.edited, ...fromRoot((d) => d.edited)],
+      deleted: [...own.deleted, ...fromRoot((d) => d.deleted)],
+      changes: [...own.changes.map((c) => toChange(folder, c)), ...others.flatMap((o) => o.diff.changes.map((c) => toChange(o.folder, c)))],
+    };
     if (diff.changes.length === 0) {
       return {
         outcome: pushOutcomeUnknown ? 'committed' : 'unchanged',
@@ -102,7 +124,7 @@ export async function commitFolder(conn: DevOpsConnection, repo: Repository, req
       commits: [
         {
           comment: request.message,
-          changes: diff.changes.map((c) => toChange(folder, c)),
+          changes: diff.changes,
           ...(head === undefined ? { parents: [base] } : {}),
           ...(request.author ? { author: request.author, committer: request.author } : {}),
         },

@@ -31,33 +31,19 @@ export async function changesAgainst(ctx: PromotionContext, commitId: string): P
   };
 }
 
-/** Commits the rendered folder to `branch` (created from `baseBranch` when given and missing). */
+/** Commits the rendered folder (and the substituted templates, in the same commit) to `branch` (created from `baseBranch` when given and missing). */
 export async function commitRendered(ctx: PromotionContext, branch: string, baseBranch: string | undefined): Promise<FolderCommit> {
   const { agent } = ctx;
-  // The templates first: the environment folder's commit, the one Flux applies, is the branch head afterwards.
-  const templates = ctx.templates
-    ? await commitFolder(ctx.conn, ctx.repo, {
-        branch,
-        baseBranch,
-        folder: ctx.templates.folder,
-        files: ctx.templates.files,
-        message: `${commitMessageOf(ctx)} (templates)`,
-        log: (line) => agent.info(line),
-      })
-    : undefined;
-  if (templates?.outcome === 'committed')
-    agent.info(
-      `Committed the templates ${templates.commitId.slice(0, 12)} to ${branch}: ${templates.added.length} added, ${templates.edited.length} edited, ${templates.deleted.length} deleted in /${ctx.templates!.folder}`,
-    );
-  const manifests = await commitFolder(ctx.conn, ctx.repo, {
+  const result = await commitFolder(ctx.conn, ctx.repo, {
     branch,
     baseBranch,
     folder: ctx.folder,
     files: ctx.files,
+    // One commit: the branch never holds the templates without the manifests they rendered, nor the reverse.
+    ...(ctx.templates ? { alsoFolders: [{ folder: ctx.templates.folder, files: ctx.templates.files }] } : {}),
     message: withPromotionTrailers(commitMessageOf(ctx), trailersOf(ctx)),
     log: (line) => agent.info(line),
   });
-  const result = templates ? withTemplates(manifests, templates, ctx.templates!.folder) : manifests;
   // On a promotion branch the head holds the change even when an earlier run committed it.
   const recordedCommitId = result.outcome === 'committed' || baseBranch !== undefined ? result.commitId : undefined;
   if (recordedCommitId) agent.setOutput('commitId', recordedCommitId);
@@ -67,22 +53,6 @@ export async function commitRendered(ctx: PromotionContext, branch: string, base
       : `${branch} already holds these manifests at ${result.commitId.slice(0, 12)}`,
   );
   return { result, recordedCommitId };
-}
-
-/** The environment folder's commit result, counting the templates commit made before it. */
-function withTemplates(manifests: CommitFolderResult, templates: CommitFolderResult, folder: string): CommitFolderResult {
-  if (templates.outcome === 'unchanged') return manifests;
-  const full = (paths: string[]) => paths.map((p) => toServerPath(folder, p));
-  return {
-    ...manifests,
-    outcome: 'committed',
-    parentId: templates.parentId,
-    branchCreated: templates.branchCreated || manifests.branchCreated,
-    added: [...manifests.added, ...full(templates.added)],
-    edited: [...manifests.edited, ...full(templates.edited)],
-    deleted: [...manifests.deleted, ...full(templates.deleted)],
-    pushes: manifests.pushes + templates.pushes,
-  };
 }
 
 export interface PushResult {

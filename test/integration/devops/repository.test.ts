@@ -91,6 +91,39 @@ describe('devops library against the emulator: repository and commits', function
     assert.deepEqual(logSubjects(bare), ['promote dev', 'seed']);
   });
 
+  it('commits a second folder (alsoFolders) in the same single commit, and refuses nested folders', async () => {
+    const { repo, bare } = await world.newRepo({ 'manifests/dev/app.yaml': 'old\n', 'templates/dev/app/stale.yaml': 's\n', 'other/keep.yaml': 'k\n' });
+    const conn = world.connect();
+    const r = await commitFolder(conn, repo, {
+      branch: 'main',
+      folder: 'manifests/dev',
+      files: { 'app.yaml': 'new\n' },
+      alsoFolders: [{ folder: 'templates/dev/app', files: { 'values.yaml': 'v\n' } }],
+      message: 'promote dev',
+    });
+    assert.deepEqual([r.outcome, r.pushes], ['committed', 1]);
+    assert.deepEqual([r.added, r.edited, r.deleted], [['/templates/dev/app/values.yaml'], ['app.yaml'], ['/templates/dev/app/stale.yaml']]);
+    assert.deepEqual(logSubjects(bare), ['promote dev', 'seed']);
+    assert.deepEqual(git(bare, 'diff-tree', '--no-commit-id', '--name-status', '-r', r.commitId).split('\n').sort(), [
+      'A\ttemplates/dev/app/values.yaml',
+      'D\ttemplates/dev/app/stale.yaml',
+      'M\tmanifests/dev/app.yaml',
+    ]);
+    const again = await commitFolder(conn, repo, {
+      branch: 'main',
+      folder: 'manifests/dev',
+      files: { 'app.yaml': 'new\n' },
+      alsoFolders: [{ folder: 'templates/dev/app', files: { 'values.yaml': 'v\n' } }],
+      message: 'promote dev',
+    });
+    assert.deepEqual([again.outcome, again.pushes], ['unchanged', 0]);
+    await assert.rejects(
+      commitFolder(conn, repo, { branch: 'main', folder: 'manifests', files: {}, alsoFolders: [{ folder: 'manifests/dev/t', files: {} }], message: 'x' }),
+      /committing \/manifests\/dev\/t with \/manifests to refs\/heads\/main of .*: one folder lies inside the other/,
+    );
+    assert.deepEqual(logSubjects(bare), ['promote dev', 'seed']);
+  });
+
   it('creates a promotion branch from a base, and fails clearly without one', async () => {
     const { repo, bare } = await world.newRepo({ 'dev/a.yaml': 'a\n' });
     const conn = world.connect();
