@@ -33,6 +33,7 @@ describe('GitOpsPromote@1 bundle: history, rollback, onFailure rollback and smok
   let bare: string;
   let connectionId: string;
   let oidcRequestUri: string;
+  let jobToken: string;
   const bundles: string[] = [];
   /** The folder's tree id on main right after each release was promoted. */
   const folderTrees = new Map<string, string>();
@@ -43,7 +44,7 @@ describe('GitOpsPromote@1 bundle: history, rollback, onFailure rollback and smok
   const smokeUrl = () => `${arm.appsUrl}/arc-nonprod/voting-dev/`;
 
   async function run(inputs: Record<string, string>, bundle = bundles[0]): Promise<TaskRun> {
-    const done = await runBuiltTask(promoteRunOptions({ devops, arm, connectionId, oidcRequestUri }, PROJECT, bundle, inputs));
+    const done = await runBuiltTask(promoteRunOptions({ devops, arm, connectionId, oidcRequestUri, jobToken }, PROJECT, bundle, inputs));
     runs.push(done);
     return done;
   }
@@ -69,6 +70,9 @@ describe('GitOpsPromote@1 bundle: history, rollback, onFailure rollback and smok
   before(async () => {
     ({ devops, arm, bare, connectionId, oidcRequestUri } = await startGitOpsEmulators(PROJECT));
     await devops.admin.createRepository(PROJECT, 'voting-app', { defaultBranch: 'main' });
+    // The CD pipeline's own repository is the application's (self): its job token reaches both.
+    jobToken = devops.admin.mintJobToken(PROJECT, ['gitops', 'voting-app']);
+    oidcRequestUri = arm.identity.addJob({ accessToken: jobToken }).oidcRequestUri;
     for (const r of RELEASES) {
       sourceCommits.push(await devops.admin.seedFiles(PROJECT, 'voting-app', 'main', { VERSION: `${r.tag}\n` }, `web ${r.tag}`));
       const sample = await publishSampleRelease('gitops-rollback-app-', {
