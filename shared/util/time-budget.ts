@@ -77,7 +77,8 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`;
   const s = ms / 1000;
-  if (s < 60) return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+  // One decimal, without a trailing ".0": a budget cut to 5.96 s by the job's deadline reads "6 s", as its input said.
+  if (s < 60) return `${s.toFixed(1).replace(/\.0$/, '')} s`;
   const m = Math.floor(s / 60);
   const rest = Math.round(s - m * 60);
   return rest === 0 ? `${m} min` : `${m} min ${rest} s`;

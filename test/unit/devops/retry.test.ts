@@ -133,6 +133,6 @@ describe('time budget and sleep', () => {
   });
 
   it('formats durations for people', () => {
-    assert.deepEqual([250, 1500, 60_000, 125_000].map(formatDuration), ['250 ms', '1.5 s', '1 min', '2 min 5 s']);
+    assert.deepEqual([250, 1500, 5960, 6000, 60_000, 125_000].map(formatDuration), ['250 ms', '1.5 s', '6 s', '6 s', '1 min', '2 min 5 s']);
   });
 });
