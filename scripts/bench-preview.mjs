@@ -129,7 +129,7 @@ async function main() {
         dockerfiles: [],
         tools: processTools([tools.bin]),
         workDir: fs.mkdtempSync(path.join(tmp, 'render-')),
-        onRendered: collectRenderedFiles(rendered),
+        onRendered: collectRenderedFiles(rendered, { layout: 'filePerObject', app: 'voting-app' }),
       });
       return { rendered, report, ms: performance.now() - started };
     };
