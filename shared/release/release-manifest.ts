@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../util/errors';
+import type { BundledKustomizeChart } from '../render/kustomize-helm-charts';
 import type { VendoredRemote } from '../render/kustomize-vendor';
 import type { ReleaseDependency } from './bundle-dependencies';
 
@@ -46,6 +47,8 @@ export interface ReleaseManifest {
    * ref asked for and the commit it resolved to); the bundle's kustomizations refer to those copies. Absent when none.
    */
   kustomizeRemotes?: VendoredRemote[];
+  /** The charts of the kustomizations' `helmCharts` GitOpsCiPublish fetched into their chartHome (kustomize renders them from there). Absent when none. */
+  kustomizeHelmCharts?: BundledKustomizeChart[];
   /** sha256 (hex) of every file of the bundle but release.json, by bundle-relative path. */
   files: Record<string, string>;
 }

@@ -4,6 +4,7 @@ import type { Agent } from '../agent/agent';
 import type { Finding } from '../manifests/finding';
 import { kustomizationClosure, kustomizationFile } from '../render/kustomize-closure';
 import { unpinnedRemoteWarnings } from '../render/kustomize-remote';
+import { BundledKustomizeChart, bundleKustomizeHelmCharts } from '../render/kustomize-helm-charts';
 import { hasKustomizeRemotes, vendorKustomizeRemotes, VendoredRemote } from '../render/kustomize-vendor';
 import type { ToolRunner } from '../render/tools';
 import { forEnvironment } from '../util/paths';
@@ -17,6 +18,8 @@ export interface KustomizeRemoteSelection {
 
 export interface BundledKustomizeRemotes {
   remotes: VendoredRemote[];
+  /** The charts of the kustomizations' `helmCharts`, fetched into their chartHome. */
+  helmCharts: BundledKustomizeChart[];
   /**
    * The unpinned-remote warnings of each environment, as the gate reports them: once the bundle's
    * kustomizations point at the fetched copies the render no longer sees the remote references.
@@ -25,9 +28,10 @@ export interface BundledKustomizeRemotes {
 }
 
 /**
- * Fetches the remote parts of the staged bundle's kustomizations into the bundle (kustomize-vendor.ts),
- * so that CI validates, and GitOpsPromote renders, the very files fetched now. Nothing to do (and no
- * git lookup) when no kustomization lists a remote part.
+ * Fetches the remote parts of the staged bundle's kustomizations (kustomize-vendor.ts) and the charts
+ * of their `helmCharts` (kustomize-helm-charts.ts) into the bundle, so that CI validates, and
+ * GitOpsPromote renders, the very files fetched now. Nothing to do (and no git or helm lookup) when no
+ * kustomization lists a remote part or a chart from a repository.
  */
 export async function bundleKustomizeRemotes(
   agent: Agent,
@@ -36,8 +40,23 @@ export async function bundleKustomizeRemotes(
   tools: ToolRunner,
   workDir: string,
 ): Promise<BundledKustomizeRemotes> {
-  if (!hasKustomizeRemotes(sourceRoot)) return { remotes: [], warnings: new Map() };
   const warnings = new Map<string, Finding[]>();
+  const remotes = hasKustomizeRemotes(sourceRoot) ? await fetchRemotes(agent, sourceRoot, selection, tools, workDir, warnings) : [];
+  // After the remote parts: a remote base may list helmCharts of its own.
+  const helmCharts = await bundleKustomizeHelmCharts(sourceRoot, tools);
+  for (const c of helmCharts)
+    agent.info(`Kustomize helmCharts ${c.name}${c.version ? ` ${c.version}` : ''} from ${c.repo} (${c.kustomization}): bundled as source/${c.path}`);
+  return { remotes, helmCharts, warnings };
+}
+
+async function fetchRemotes(
+  agent: Agent,
+  sourceRoot: string,
+  selection: KustomizeRemoteSelection,
+  tools: ToolRunner,
+  workDir: string,
+  warnings: Map<string, Finding[]>,
+): Promise<VendoredRemote[]> {
   for (const environment of selection.environments) {
     const roots = [selection.templates, selection.kustomization]
       .filter((p): p is string => typeof p === 'string' && p !== '')
@@ -49,7 +68,7 @@ export async function bundleKustomizeRemotes(
     const at = r.kind === 'git' ? ` at ${r.ref ? `"${r.ref}" = ` : ''}${r.commit}` : '';
     agent.info(`Kustomize remote ${r.kind === 'git' ? 'base' : 'file'} ${r.url}${at} (${r.kustomization}): bundled as source/${r.path}`);
   }
-  return { remotes, warnings };
+  return remotes;
 }
 
 /** Every kustomization folder under the roots (a plain folder's subfolders too) and the folders they use. */

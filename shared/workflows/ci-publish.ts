@@ -7,6 +7,7 @@ import { imageVariables, TaggedImage, tagImages } from '../images/tags';
 import { collectSourceFiles, completeBundle, discardBundle, resolveBundleFolder, stageBundle } from '../release/bundle';
 import { bundleHelmDependencies, ReleaseDependency } from '../release/bundle-dependencies';
 import { bundleDigest } from '../release/release-digest';
+import type { BundledKustomizeChart } from '../render/kustomize-helm-charts';
 import type { VendoredRemote } from '../render/kustomize-vendor';
 import { ReleaseManifest, RELEASE_FILE, RELEASE_KIND, ReleaseImage } from '../release/release-manifest';
 import { countBySeverity, mergeFindings } from '../report/merge-findings';
@@ -83,6 +84,7 @@ export async function ciPublish(agent: Agent, version: string): Promise<void> {
     let report: ValidationReport;
     let helmDependencies: ReleaseDependency[] = [];
     let kustomizeRemotes: VendoredRemote[] = [];
+    let kustomizeHelmCharts: BundledKustomizeChart[] = [];
     try {
       // Chart dependencies are fetched once, into the bundle; the render below (and GitOpsPromote's) uses those archives.
       helmDependencies = await bundleHelmDependencies(
@@ -100,6 +102,7 @@ export async function ciPublish(agent: Agent, version: string): Promise<void> {
         path.join(workDir, 'kustomize-remote'),
       );
       kustomizeRemotes = kustomize.remotes;
+      kustomizeHelmCharts = kustomize.helmCharts;
       report = await renderAndValidate({
         ...options,
         repoRoot: staged.sourceRoot,
@@ -140,6 +143,7 @@ export async function ciPublish(agent: Agent, version: string): Promise<void> {
         ...releaseManifest(build, publish, version, images, report, { ...options, templates, valuesFile, helmValuesFiles }),
         ...(helmDependencies.length > 0 ? { helmDependencies } : {}),
         ...(kustomizeRemotes.length > 0 ? { kustomizeRemotes } : {}),
+        ...(kustomizeHelmCharts.length > 0 ? { kustomizeHelmCharts } : {}),
       },
       (text) => agent.mask(text),
     );
