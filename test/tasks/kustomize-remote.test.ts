@@ -15,6 +15,7 @@ import { sha256 } from '../../shared/release/bundle';
 import type { ReleaseManifest } from '../../shared/release/release-manifest';
 import { renderEnvironment } from '../../shared/render/render';
 import { GitRemoteServer, startGitRemote } from '../harness/git-remote';
+import { HelmRepositoryServer, startHelmRepository } from '../harness/helm-repository';
 import { processTools, toolsBin } from '../harness/process-tools';
 import { promoteRunOptions, startGitOpsEmulators } from '../harness/sample-release';
 import { runBuiltTask } from '../harness/task-runner';
@@ -142,4 +143,85 @@ describe('Kustomize remote parts: GitOpsCiPublish@1 bundles them, GitOpsPromote@
     const sorted = (list: unknown[]) => [...list].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
     assert.deepEqual(sorted(promoted), sorted(gate.objects.map((o) => o.body)));
   });
+  it('bundles the charts of helmCharts in chartHome and promotes what CI validated with the chart repository stopped', async () => {
+    const server: HelmRepositoryServer = await startHelmRepository({ charts: [path.join(root, 'test/fixtures/helm/cache')] });
+    let serverUp = true;
+    cleanup.push(() => (serverUp ? server.stop() : undefined));
+    const appDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kustomize-helm-app-'));
+    cleanup.push(() => fs.rmSync(appDir, { recursive: true, force: true }));
+    fs.cpSync(path.join(fixture, 'helm-app'), appDir, { recursive: true });
+    const overlay = path.join(appDir, 'deploy/overlays/dev/kustomization.yaml');
+    fs.writeFileSync(overlay, fs.readFileSync(overlay, 'utf8').replace('CHART_REPOSITORY', server.url));
+
+    const publish = await runBuiltTask({
+      taskDir: path.join(root, 'dist/tasks/GitOpsCiPublish/v1'),
+      inputs: {
+        templates: 'deploy/overlays/{environment}',
+        environments: 'dev',
+        valuesFile: 'deploy/environments/{environment}.yaml',
+        images: '',
+        tagStrategy: 'fixed',
+        tag: '1.0.0',
+        appName: 'voting-app',
+        dockerfiles: '',
+        publishArtifact: 'false',
+      },
+      variables: {
+        'Build.SourcesDirectory': appDir,
+        'Build.BuildId': '53',
+        'Build.BuildNumber': '20261206.3',
+        'Build.SourceVersion': 'd'.repeat(40),
+        'Build.SourceBranch': 'refs/heads/main',
+        'Build.Repository.Name': 'voting-app',
+      },
+      env: { PATH: `${toolsBin()}${path.delimiter}${process.env.PATH}` },
+    });
+    cleanup.push(() => fs.rmSync(publish.folders.work, { recursive: true, force: true }));
+    assert.equal(publish.result, 'Succeeded', publish.stdout);
+    assert.deepEqual(
+      server.requests,
+      ['/charts/index.yaml', '/charts/cache-1.2.0.tgz', '/charts/index.yaml', '/charts/cache-1.2.0.tgz'].slice(0, server.requests.length),
+    );
+    const bundle = publish.outputs.bundlePath;
+    const release = JSON.parse(fs.readFileSync(path.join(bundle, 'release.json'), 'utf8')) as ReleaseManifest;
+    assert.deepEqual(release.kustomizeHelmCharts, [
+      {
+        kustomization: 'deploy/overlays/dev/kustomization.yaml',
+        name: 'cache',
+        version: '1.2.0',
+        repo: server.url,
+        path: 'deploy/overlays/dev/charts/cache-1.2.0/cache',
+      },
+    ]);
+    assert.equal(
+      release.files['source/deploy/overlays/dev/charts/cache-1.2.0/cache/templates/configmap.yaml'],
+      sha256(fs.readFileSync(path.join(root, 'test/fixtures/helm/cache/templates/configmap.yaml'))),
+    );
+
+    await server.stop();
+    serverUp = false;
+    const world = await startGitOpsEmulators('kustomizehelm');
+    cleanup.push(async () => {
+      await world.arm.stop();
+      await world.devops.stop();
+    });
+    const promote = await runBuiltTask(promoteRunOptions(world, 'kustomizehelm', bundle, { deliveryMode: 'push', waitForReconciliation: 'false' }));
+    cleanup.push(() => fs.rmSync(promote.folders.work, { recursive: true, force: true }));
+    assert.equal(promote.result, 'Succeeded', promote.stdout);
+    const git = (...args: string[]) => execFileSync('git', ['--git-dir', world.bare, ...args], { encoding: 'utf8' }).trim();
+    const files = git('ls-tree', '-r', '--name-only', 'refs/heads/main', '--', 'apps/dev/voting-app').split('\n');
+    const promoted = files
+      .filter((f) => f.endsWith('.yaml') && !f.endsWith('/kustomization.yaml'))
+      .map((f) => parse(git('show', `refs/heads/main:${f}`)) as unknown);
+    const byName = (list: unknown[]) => [...list].sort((a, b) => ((a as Obj).metadata.name < (b as Obj).metadata.name ? -1 : 1));
+    assert.deepEqual(
+      byName(promoted),
+      byName([
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'session-cache', namespace: 'voting' }, data: { size: '256Mi' } },
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'voting-app', namespace: 'voting' }, data: { greeting: 'hello' } },
+      ]),
+    );
+  });
 });
+
+type Obj = { metadata: { name: string } };
