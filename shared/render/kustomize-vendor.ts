@@ -15,7 +15,7 @@ export const VENDOR_FOLDER = '_kustomize-remote';
 export interface VendoredRemote {
   /** The kustomization file that refers to it, relative to `source/`. */
   kustomization: string;
-  /** The reference as the kustomization wrote it. */
+  /** The reference as the kustomization wrote it (credentials in it removed). */
   reference: string;
   kind: 'git' | 'file';
   /** The git repository or the file's URL (credentials in it removed). */
@@ -116,7 +116,7 @@ export async function vendorKustomizeRemotes(root: string, options: VendorOption
         const relative = toPosix(path.relative(path.dirname(file), path.join(root, ...target.path.split('/')))) || '.';
         const node = doc.getIn([entry.key, entry.index], true);
         if (isScalar(node)) node.value = relative;
-        out.push({ kustomization, reference: entry.reference, ...target });
+        out.push({ kustomization, reference: entry.reference.replace(/(:\/\/)[^/@]+@/, '$1'), ...target });
       }
       fs.writeFileSync(file, doc.toString());
     }
@@ -155,6 +155,23 @@ function kustomizationFiles(root: string): string[] {
   };
   walk(root);
   return out;
+}
+
+/**
+ * The credentials written into the remote references' URLs (`https://user:token@host/…`) of the
+ * kustomizations under `root`: the caller registers them as secrets before git runs (its command line is logged).
+ */
+export function remoteCredentials(root: string): string[] {
+  const out = new Set<string>();
+  for (const file of kustomizationFiles(root))
+    for (const entry of remoteEntries(file)) {
+      const userinfo = /^(?:git::)?[a-z][a-z0-9+.-]*:\/\/([^/@]+)@/i.exec(entry.reference)?.[1];
+      if (!userinfo) continue;
+      out.add(userinfo);
+      const password = userinfo.includes(':') ? userinfo.slice(userinfo.indexOf(':') + 1) : '';
+      if (password) out.add(password);
+    }
+  return [...out];
 }
 
 /** A URL without the user and password it may carry (they must not reach release.json). */

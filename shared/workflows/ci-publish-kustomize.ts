@@ -5,7 +5,7 @@ import type { Finding } from '../manifests/finding';
 import { kustomizationClosure, kustomizationFile } from '../render/kustomize-closure';
 import { unpinnedRemoteWarnings } from '../render/kustomize-remote';
 import { BundledKustomizeChart, bundleKustomizeHelmCharts } from '../render/kustomize-helm-charts';
-import { hasKustomizeRemotes, vendorKustomizeRemotes, VendoredRemote } from '../render/kustomize-vendor';
+import { hasKustomizeRemotes, remoteCredentials, vendorKustomizeRemotes, VendoredRemote } from '../render/kustomize-vendor';
 import type { ToolRunner } from '../render/tools';
 import { forEnvironment } from '../util/paths';
 
@@ -63,6 +63,7 @@ async function fetchRemotes(
       .map((p) => path.join(sourceRoot, ...forEnvironment(p, environment).split('/')));
     warnings.set(environment, unpinnedRemoteWarnings(kustomizationFolders(roots), sourceRoot));
   }
+  for (const secret of remoteCredentials(sourceRoot)) agent.setSecret(secret); // git's command line is logged
   const remotes = await vendorKustomizeRemotes(sourceRoot, { tools, workDir });
   for (const r of remotes) {
     const at = r.kind === 'git' ? ` at ${r.ref ? `"${r.ref}" = ` : ''}${r.commit}` : '';

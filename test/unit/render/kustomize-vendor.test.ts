@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { InputError } from '../../../shared/util/errors';
 import { renderEnvironment, RenderRequest } from '../../../shared/render/render';
-import { hasKustomizeRemotes, isRemoteFile, parseGitRemote, vendorKustomizeRemotes } from '../../../shared/render/kustomize-vendor';
+import { hasKustomizeRemotes, isRemoteFile, parseGitRemote, remoteCredentials, vendorKustomizeRemotes } from '../../../shared/render/kustomize-vendor';
 import { GitRemoteServer, startGitRemote } from '../../harness/git-remote';
 import { processTools, toolsBin } from '../../harness/process-tools';
 
@@ -164,6 +164,16 @@ describe('Kustomize remote parts fetched into the bundle (vendorKustomizeRemotes
         /couldn't find remote ref v9/.test(err.message),
     );
     assert.equal(fs.readFileSync(path.join(repo, 'deploy/prod/kustomization.yaml'), 'utf8'), before);
+  });
+
+  it('lists the credentials written into remote URLs (to be masked) and keeps them out of what it records', async () => {
+    const url = server.repositoryUrl('platform').replace('http://', 'http://reader:Tok3n-s3cret@');
+    writeApp([`${url}//base?ref=v1.0.0`, '../base']);
+    assert.deepEqual(remoteCredentials(repo), ['reader:Tok3n-s3cret', 'Tok3n-s3cret']);
+    const vendored = await vendorKustomizeRemotes(repo, { tools: tools(), workDir: path.join(work, 'vendor') });
+    assert.equal(vendored[0].url, server.repositoryUrl('platform'));
+    assert.equal(vendored[0].reference, `${server.repositoryUrl('platform')}//base?ref=v1.0.0`);
+    assert.doesNotMatch(JSON.stringify(vendored), /Tok3n/);
   });
 
   it('names a folder the repository does not have', async () => {
