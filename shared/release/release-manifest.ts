@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../util/errors';
+import type { BundledKustomizeChart } from '../render/kustomize-helm-charts';
+import type { VendoredRemote } from '../render/kustomize-vendor';
 import type { ReleaseDependency } from './bundle-dependencies';
 
 /** The `kind` of release.json, with its format version. */
@@ -40,6 +42,13 @@ export interface ReleaseManifest {
   environments: ReleaseEnvironment[];
   /** The Helm chart dependency archives in the bundle (fetched by GitOpsCiPublish), with their sha256; absent when there are none. */
   helmDependencies?: ReleaseDependency[];
+  /**
+   * The remote Kustomize bases and files GitOpsCiPublish fetched into `source/_kustomize-remote/` (git: the
+   * ref asked for and the commit it resolved to); the bundle's kustomizations refer to those copies. Absent when none.
+   */
+  kustomizeRemotes?: VendoredRemote[];
+  /** The charts of the kustomizations' `helmCharts` GitOpsCiPublish fetched into their chartHome (kustomize renders them from there). Absent when none. */
+  kustomizeHelmCharts?: BundledKustomizeChart[];
   /** sha256 (hex) of every file of the bundle but release.json, by bundle-relative path. */
   files: Record<string, string>;
 }

@@ -17,6 +17,7 @@ import {
 import { commonAncestor, isInside, kustomizationClosure, kustomizationFile } from './kustomize-closure';
 import { substituteYaml, VariableSyntax, Variables } from './substitute';
 import { renderHelmKustomize } from './helm-kustomize';
+import { kustomizeHelmArgs } from './kustomize-helm-charts';
 import { unpinnedRemoteWarnings } from './kustomize-remote';
 import { MissingToolError, ToolRunner } from './tools';
 import { valuesFileMatcher } from './values-files';
@@ -273,9 +274,10 @@ async function renderKustomize(request: RenderRequest, dir: string): Promise<Ren
 
   const copyDir = path.join(copyRoot, path.relative(root, dir));
   addOriginAnnotations(kustomizationFile(copyDir)!);
+  const helmArgs = kustomizeHelmArgs(closure, request.tools); // helmCharts: kustomize runs this helm
   const run = kustomize
-    ? await request.tools.exec(kustomize, ['build', copyDir], { cwd: request.workDir })
-    : await request.tools.exec(kubectl!, ['kustomize', copyDir], { cwd: request.workDir });
+    ? await request.tools.exec(kustomize, ['build', ...helmArgs, copyDir], { cwd: request.workDir })
+    : await request.tools.exec(kubectl!, ['kustomize', ...helmArgs, copyDir], { cwd: request.workDir });
   const kustomizationRel = relativeTo(request.repoRoot, kustomizationFile(dir)!);
   if (run.code !== 0) {
     result.findings.push(

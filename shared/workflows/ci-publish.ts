@@ -7,6 +7,8 @@ import { imageVariables, TaggedImage, tagImages } from '../images/tags';
 import { collectSourceFiles, completeBundle, discardBundle, resolveBundleFolder, stageBundle } from '../release/bundle';
 import { bundleHelmDependencies, ReleaseDependency } from '../release/bundle-dependencies';
 import { bundleDigest } from '../release/release-digest';
+import type { BundledKustomizeChart } from '../render/kustomize-helm-charts';
+import type { VendoredRemote } from '../render/kustomize-vendor';
 import { ReleaseManifest, RELEASE_FILE, RELEASE_KIND, ReleaseImage } from '../release/release-manifest';
 import { countBySeverity, mergeFindings } from '../report/merge-findings';
 import { InputError } from '../util/errors';
@@ -14,6 +16,7 @@ import { forEnvironment, toPosix } from '../util/paths';
 import { lintDockerfile } from '../validate/dockerfile';
 import { previousImages } from './ci-previous-release';
 import { BuildContext, PublishInputs, readBuildContext, readPublishInputs } from './ci-publish-inputs';
+import { bundleKustomizeRemotes } from './ci-publish-kustomize';
 import { readRenderAndValidateInputs } from './pr-validate-inputs';
 import { readReportingInputs, reportValidation } from './pr-validate-report';
 import { renderAndValidate, ValidationReport } from './render-and-validate';
@@ -80,6 +83,8 @@ export async function ciPublish(agent: Agent, version: string): Promise<void> {
     const workDir = fs.mkdtempSync(path.join(tempDirectory(agent), 'gitops-publish-'));
     let report: ValidationReport;
     let helmDependencies: ReleaseDependency[] = [];
+    let kustomizeRemotes: VendoredRemote[] = [];
+    let kustomizeHelmCharts: BundledKustomizeChart[] = [];
     try {
       // Chart dependencies are fetched once, into the bundle; the render below (and GitOpsPromote's) uses those archives.
       helmDependencies = await bundleHelmDependencies(
@@ -88,6 +93,16 @@ export async function ciPublish(agent: Agent, version: string): Promise<void> {
         { settings: options.helmDependencies ?? { mode: 'resolve' }, tools, workDir: path.join(workDir, 'helm-dependencies') },
       );
       for (const d of helmDependencies) agent.info(`Helm dependency ${d.name} ${d.version} from ${d.repository}: bundled as ${d.file} (sha256 ${d.sha256})`);
+      // Remote Kustomize bases and files are fetched once, into the bundle; the render below (and GitOpsPromote's) uses those copies.
+      const kustomize = await bundleKustomizeRemotes(
+        agent,
+        staged.sourceRoot,
+        { templates, kustomization: options.kustomization, environments: options.environments },
+        tools,
+        path.join(workDir, 'kustomize-remote'),
+      );
+      kustomizeRemotes = kustomize.remotes;
+      kustomizeHelmCharts = kustomize.helmCharts;
       report = await renderAndValidate({
         ...options,
         repoRoot: staged.sourceRoot,
@@ -100,6 +115,7 @@ export async function ciPublish(agent: Agent, version: string): Promise<void> {
         workDir,
         onProgress: (percent, operation) => agent.progress(percent, operation),
       });
+      for (const environment of report.environments) environment.findings.unshift(...(kustomize.warnings.get(environment.environment) ?? []));
     } finally {
       fs.rmSync(workDir, { recursive: true, force: true });
     }
@@ -126,6 +142,8 @@ export async function ciPublish(agent: Agent, version: string): Promise<void> {
       {
         ...releaseManifest(build, publish, version, images, report, { ...options, templates, valuesFile, helmValuesFiles }),
         ...(helmDependencies.length > 0 ? { helmDependencies } : {}),
+        ...(kustomizeRemotes.length > 0 ? { kustomizeRemotes } : {}),
+        ...(kustomizeHelmCharts.length > 0 ? { kustomizeHelmCharts } : {}),
       },
       (text) => agent.mask(text),
     );
