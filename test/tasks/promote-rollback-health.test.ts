@@ -19,6 +19,7 @@ const KUSTOMIZATION = 'clusters/arc-nonprod/voting-app-dev.yaml';
 const RELEASES = [
   { name: '20261203.1', tag: '1.0.0' },
   { name: '20261203.2', tag: '2.0.0' },
+  { name: '20261203.3', tag: '3.0.0' },
 ];
 const runs: TaskRun[] = [];
 const cleanup: string[] = [];
@@ -90,5 +91,23 @@ describe('GitOpsPromote@1 bundle: "reconciled, health not assessed" follows the 
     assert.deepEqual(notAssessed(run), []);
     const summary = run.summaries.map((s) => s.markdown).join('\n');
     assert.doesNotMatch(summary, /health not assessed/i);
+  });
+
+  it('healthChecks naming the web Deployment (no wait): its image never starting fails the promotion, no "not assessed" warning', async () => {
+    const healthChecks = original.replace(
+      /^ {2}wait: true\n/m,
+      '  healthChecks:\n    - apiVersion: apps/v1\n      kind: Deployment\n      name: voting-app-web\n      namespace: voting-dev\n',
+    );
+    await devops.admin.seedFiles(PROJECT, 'gitops', 'main', { [KUSTOMIZATION]: healthChecks }, 'voting-app-dev: health of the web Deployment');
+    arm.flux.failImages(/voting\/web:3\.0\.0$/);
+    try {
+      const run = await promote(2);
+      assert.equal(run.result, 'Failed', run.stdout);
+      assert.equal(run.outputs.reconciled, 'false');
+      assert.match(run.resultMessage!, /voting\/web:3\.0\.0: Back-off restarting failed container/);
+      assert.deepEqual(notAssessed(run), []);
+    } finally {
+      arm.flux.clearImageFailures();
+    }
   });
 });
