@@ -5,7 +5,7 @@
  * trailers and reads them back from the commits that touched an environment folder (commits API,
  * itemPath, newest first), so no other store is needed to know which release to roll back to.
  */
-import { GitVersionType } from 'azure-devops-node-api/interfaces/GitInterfaces';
+import { GitPullRequest, GitPullRequestQueryType, GitVersionType } from 'azure-devops-node-api/interfaces/GitInterfaces';
 import { DevOpsConnection } from './connection';
 import { NotFoundError } from './errors';
 import { folderServerPath, normalizeFolder } from './repo-paths';
@@ -97,6 +97,8 @@ export interface FolderHistoryEntry {
   subject: string;
   /** Undefined for a commit that is not a GitOpsPromote commit (a hand edit, a seed). */
   trailers?: PromotionTrailers;
+  /** The trailers were read from this pull request's source commit (a merge without them, completed by hand). */
+  viaPullRequest?: number;
 }
 
 export interface HistoryQuery {
@@ -106,6 +108,8 @@ export interface HistoryQuery {
   folder: string;
   /** At most this many commits, default 100. */
   top?: number;
+  /** At most this many trailer-less commits are traced to the pull request that made them, default 10. */
+  traceTop?: number;
 }
 
 /**
@@ -146,7 +150,39 @@ export async function readFolderHistory(conn: DevOpsConnection, repo: Repository
       trailers: parsePromotionTrailers(comment),
     });
   }
-  return entries;
+  return traceMergeCommits(conn, repo, entries, query.traceTop ?? DEFAULT_TRACE_TOP);
+}
+
+/** How many trailer-less commits (newest first) are traced to their pull request by default. */
+export const DEFAULT_TRACE_TOP = 10;
+
+/**
+ * A pull request completed by hand (no auto-complete, so not with the task's merge message) leaves
+ * a merge or squash commit without trailers. Such commits, the `limit` newest of them, are traced
+ * to the pull request whose merge commit they are (one Pull Request Query for all of them), and get
+ * the trailers of that pull request's source commit, the commit GitOpsPromote made with trailers.
+ * REST calls: none when every commit has trailers, else 1 + one per traced pull request.
+ */
+async function traceMergeCommits(conn: DevOpsConnection, repo: Repository, entries: FolderHistoryEntry[], limit: number): Promise<FolderHistoryEntry[]> {
+  const untraced = entries.filter((e) => !e.trailers).slice(0, Math.max(0, limit));
+  if (untraced.length === 0) return entries;
+  const answer = await conn.idempotent(`finding the pull requests that made ${untraced.length} commit(s) of ${repo.display}`, (git) =>
+    git.getPullRequestQuery({ queries: [{ type: GitPullRequestQueryType.LastMergeCommit, items: untraced.map((e) => e.commitId) }] }, repo.id, repo.project.id),
+  );
+  const byCommit = new Map<string, GitPullRequest[]>();
+  for (const [commit, prs] of Object.entries(answer?.results?.[0] ?? {})) byCommit.set(commit.toLowerCase(), prs);
+  const traced = new Map<string, { trailers: PromotionTrailers; viaPullRequest: number }>();
+  for (const e of untraced) {
+    const pr = byCommit.get(e.commitId)?.find((p) => p.lastMergeCommit?.commitId?.toLowerCase() === e.commitId && p.lastMergeSourceCommit?.commitId);
+    if (!pr) continue;
+    const sourceId = pr.lastMergeSourceCommit!.commitId!;
+    const source = await conn.idempotent(`reading commit ${sourceId.slice(0, 12)} (source of pull request ${pr.pullRequestId}) of ${repo.display}`, (git) =>
+      git.getCommit(sourceId, repo.id, repo.project.id),
+    );
+    const trailers = parsePromotionTrailers(source?.comment ?? '');
+    if (trailers) traced.set(e.commitId, { trailers, viaPullRequest: pr.pullRequestId! });
+  }
+  return entries.map((e) => ({ ...e, ...traced.get(e.commitId) }));
 }
 
 /** The promotions (and rollbacks) of one app to one environment in a folder's history, newest first. */

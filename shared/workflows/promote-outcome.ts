@@ -48,6 +48,11 @@ export async function reconcile(
     await postSourceStatus(ctx, { state: 'pending', description: `Deploying to ${names.environment}: waiting for Flux to reconcile ${deployedWhat(ctx)}` });
   }
   const reconciliation = await waitForFlux(ctx, inputs.flux, azure, deployed);
+  // What Arc lets us see: ObjectStatusDefinition.statusConditions are "the Kubernetes object status
+  // conditions present on the cluster" (fluxConfigurations 2023-05-01/2025-04-01), so Flux's
+  // `Healthy` condition (set only with wait: true or healthChecks) is the signal. The service's own
+  // example (CreateFluxConfiguration, a wait: true kustomization) relays Ready alone, so a cluster
+  // whose agent forwards only Ready makes this warning show for wait: true as well (README).
   const unassessed = reconciliation.ok ? healthNotAssessed(reconciliation) : [];
   if (unassessed.length > 0) ctx.agent.warning(healthNotAssessedWarning(unassessed));
   if (inputs.commitStatuses) {

@@ -47,6 +47,7 @@ export const GIT_LOCATIONS: ApiResourceLocation[] = [
   git('52823034-34a8-4576-922c-8d8b77e9e4c4', 'commits', `${PR}/{resource}`, 1),
   git('4b6702c7-aa35-4b89-9c96-b9abf6d3e540', 'reviewers', `${PR}/{resource}/{reviewerId}`, 1),
   git('0a637fcc-5370-4ce8-b0e8-98091f5f9482', 'workItems', `${PR}/{resource}`, 1),
+  git('b3a6eebe-9cf0-49ea-b6cb-1a4c5f5007b0', 'pullRequestQuery', `${REPO}/{resource}`, 1),
 ];
 
 /** Work Item Tracking: the work items resource (WorkItemTrackingApi getWorkItem, getWorkItems, updateWorkItem). */

@@ -16,6 +16,7 @@ import { commitRoutes } from './routes/commits';
 import { identityRoutes } from './routes/identities';
 import { policyRoutes } from './routes/policy';
 import { pullRequestRoutes } from './routes/pull-requests';
+import { pullRequestQueryRoutes } from './routes/pull-request-query';
 import { blobRoutes } from './routes/blobs';
 import { repositoryRoutes } from './routes/repositories';
 import { Ctx, matchSegments, Reply, Route, RouteDeps } from './routes/routing';
@@ -66,6 +67,7 @@ export class DevOpsHttp {
       ...blobRoutes(deps),
       ...statusRoutes(deps),
       ...pullRequestRoutes(deps),
+      ...pullRequestQueryRoutes(deps),
       ...threadRoutes(deps),
       ...workItemRoutes(deps),
       ...policyRoutes(deps),

@@ -597,7 +597,11 @@ export class FluxSimulator {
 
   /** An image that never becomes Ready, as a health failure of the object, when the Kustomization waits for health. */
   private imageFailure(state: ConfigState, unit: Unit, o: KubeObject): ObjectFailure | undefined {
-    if (!unit.wait) return undefined;
+    if (
+      !unit.wait &&
+      !unit.healthChecks?.some((h) => h.kind === o.kind && h.name === o.metadata.name && (h.namespace ?? o.metadata.namespace) === o.metadata.namespace)
+    )
+      return undefined;
     const failed = imageFailureOf(this.imageFailures, state.clusterName, o);
     return failed && { kind: o.kind, name: o.metadata.name, message: `${failed.image}: ${failed.failure.message}`, mode: 'health' };
   }
@@ -774,7 +778,7 @@ function kustomizationStatus(
 
 /** kustomize-controller adds a Healthy condition (after Ready) only when it assesses health (`wait: true`). */
 function withHealthy(unit: Unit, status: ObjectStatus, healthy: boolean, at: string): ObjectStatus {
-  if (!unit.wait) return status;
+  if (!unit.wait && !unit.healthChecks?.length) return status;
   const condition: StatusCondition = healthy
     ? { lastTransitionTime: at, message: 'Health check passed', reason: 'Succeeded', status: 'True', type: 'Healthy' }
     : { lastTransitionTime: at, message: 'Health check failed', reason: 'HealthCheckFailed', status: 'False', type: 'Healthy' };
@@ -795,6 +799,8 @@ interface Unit {
   suspended: boolean;
   /** spec.wait: the health of what it applies is assessed. */
   wait?: boolean;
+  /** spec.healthChecks (ignored by Flux when wait is set): the health of these objects only is assessed. */
+  healthChecks?: { kind: string; name: string; namespace?: string }[];
 }
 
 /** A kustomize.toolkit.fluxcd.io Kustomization whose sourceRef is this configuration's GitRepository. */
@@ -816,6 +822,13 @@ function nestedKustomization(o: KubeObject, configName: string, parent: Unit): U
     appliedBy: { name: parent.fluxName, namespace: parent.namespace },
     suspended: spec.suspend === true,
     wait: spec.wait === true,
+    healthChecks: Array.isArray(spec.healthChecks)
+      ? (spec.healthChecks as { kind?: unknown; name?: unknown; namespace?: unknown }[]).flatMap((h) =>
+          typeof h.kind === 'string' && typeof h.name === 'string'
+            ? [{ kind: h.kind, name: h.name, ...(typeof h.namespace === 'string' ? { namespace: h.namespace } : {}) }]
+            : [],
+        )
+      : undefined,
   };
 }
 

@@ -64,4 +64,57 @@ describe('readFolderHistory: the promotions of a folder from its commits (emulat
     );
     assert.deepEqual(await readFolderHistory(conn, repo, { branch: 'main', folder: 'apps/prod/web' }), []);
   });
+
+  it('a promotion whose pull request was squash-merged by hand (default message, no trailers) is traced to the pull request: its source commit’s trailers, one query', async () => {
+    const { repo, bare } = await world.newRepo({ 'apps/dev/web/a.yaml': 'seed\n' });
+    const conn = world.connect();
+    await commitFolder(conn, repo, {
+      branch: 'promote/r1',
+      baseBranch: 'main',
+      folder: 'apps/dev/web',
+      files: { 'a.yaml': 'r1\n' },
+      message: withPromotionTrailers('Promote web r1 to dev', trailers('r1')),
+    });
+    const { pullRequest } = await findOrCreatePullRequest(conn, repo, { sourceBranch: 'promote/r1', targetBranch: 'main', title: 'Promote web r1 to dev' });
+    // A reviewer's squash with the service's default message (no mergeCommitMessage): no trailers on main.
+    await enableAutoComplete(conn, repo, pullRequest, { mergeStrategy: 'squash', deleteSourceBranch: true });
+    const merged = await waitForPullRequestMerge(conn, repo, pullRequest.id, { timeoutMs: 10_000, pollIntervalMs: 100 });
+    const hand = await commitFolder(conn, repo, { branch: 'main', folder: 'apps/dev/web', files: { 'a.yaml': 'hand\n' }, message: 'edit by hand' });
+    assert.equal(git(bare, 'log', '-1', '--format=%s', merged.commitId), `Merged PR ${pullRequest.id}: Promote web r1 to dev`);
+
+    world.emu.admin.clearRequests();
+    const history = await readFolderHistory(conn, repo, { branch: 'main', folder: 'apps/dev/web' });
+    assert.deepEqual(
+      history.map((e) => [e.commitId, e.subject, e.trailers?.release, e.viaPullRequest]),
+      [
+        [hand.commitId, 'edit by hand', undefined, undefined],
+        [merged.commitId, `Merged PR ${pullRequest.id}: Promote web r1 to dev`, 'r1', pullRequest.id],
+        [history[2].commitId, 'seed', undefined, undefined],
+      ],
+    );
+    assert.deepEqual(history[1].trailers, trailers('r1'));
+    // Commits list, one Pull Request Query for the three trailer-less commits, one read of the one traced pull request's source commit.
+    assert.deepEqual(
+      world.emu.admin
+        .requests()
+        .filter((r) => r.operation)
+        .map((r) => r.operation),
+      ['Commits_Get Commits', 'Pull Request Query_Get', 'Commits_Get'],
+    );
+
+    // traceTop bounds the tracing: the newest trailer-less commit only (the hand edit), so the squash stays untraced.
+    world.emu.admin.clearRequests();
+    const bounded = await readFolderHistory(conn, repo, { branch: 'main', folder: 'apps/dev/web', traceTop: 1 });
+    assert.deepEqual(
+      bounded.map((e) => e.trailers?.release),
+      [undefined, undefined, undefined],
+    );
+    assert.deepEqual(
+      world.emu.admin
+        .requests()
+        .filter((r) => r.operation)
+        .map((r) => r.operation),
+      ['Commits_Get Commits', 'Pull Request Query_Get'],
+    );
+  });
 });
