@@ -1,7 +1,7 @@
 import type { Agent } from '../agent/agent';
 import { azureServiceConnection, pipelineJobContext } from '../agent/endpoints';
 import { boolInput } from '../agent/inputs';
-import { AzureCredential, createAzureCredential } from '../azure/credential';
+import { AzureCredential, createAzureCredential, CredentialOptions } from '../azure/credential';
 import type { HelmDependencySettings } from '../render/helm-dependencies';
 import { acrCredentialSource, AcrAuthentication, HelmCredential, RegistryCredentialSource } from '../render/registry-auth';
 import { InputError } from '../util/errors';
@@ -12,10 +12,11 @@ import { InputError } from '../util/errors';
  * Helm repository (https://…) or an OCI registry (oci://host) and whose user name and password are
  * given to helm through temporary config files (registered as secrets first); and
  * helmRegistryAzureSubscription, an AzureRM connection whose Entra token is exchanged for a refresh
- * token of each Azure Container Registry the dependencies name. `acr` overrides which hosts are ACR
- * and where they exchange tokens (tests only: their registry is local).
+ * token of each Azure Container Registry the dependencies name. `acr` overrides which hosts are ACR,
+ * where they exchange tokens and which CA Entra's endpoint has (tests only: their registry and
+ * Entra are local).
  */
-export function readHelmDependencyInputs(agent: Agent, acr: Pick<AcrAuthentication, 'isRegistry' | 'exchangeEndpoint'> = {}): HelmDependencySettings {
+export function readHelmDependencyInputs(agent: Agent, acr: AcrOverrides = {}): HelmDependencySettings {
   const credentials: HelmCredential[] = [];
   const connection = agent.input('helmRepositoryConnection');
   if (connection !== '') credentials.push(genericConnectionCredential(agent, connection));
@@ -33,11 +34,17 @@ export function readHelmDependencyInputs(agent: Agent, acr: Pick<AcrAuthenticati
  * Azure SDK part loads here, only on runs with the input. Tokens are asked for when a dependency
  * names an Azure Container Registry.
  */
-function acrCredentials(agent: Agent, id: string, overrides: Pick<AcrAuthentication, 'isRegistry' | 'exchangeEndpoint'>): RegistryCredentialSource {
+export type AcrOverrides = Pick<AcrAuthentication, 'isRegistry' | 'exchangeEndpoint'> & { tlsOptions?: CredentialOptions['tlsOptions'] };
+
+function acrCredentials(agent: Agent, id: string, overrides: AcrOverrides): RegistryCredentialSource {
   const connection = azureServiceConnection(agent, 'helmRegistryAzureSubscription', id);
+  const { tlsOptions, ...registry } = overrides;
   let azure: AzureCredential;
   try {
-    azure = createAzureCredential(connection, pipelineJobContext(agent), { onSecret: (secret) => agent.setSecret(secret) });
+    azure = createAzureCredential(connection, pipelineJobContext(agent), {
+      onSecret: (secret) => agent.setSecret(secret),
+      ...(tlsOptions ? { tlsOptions } : {}),
+    });
   } catch (err) {
     throw new InputError('helmRegistryAzureSubscription', (err as Error).message);
   }
@@ -51,7 +58,7 @@ function acrCredentials(agent: Agent, id: string, overrides: Pick<AcrAuthenticat
       if (!token) throw new Error(`no token for ${azure.cloud.scope}`);
       return token.token;
     },
-    ...overrides,
+    ...registry,
   });
 }
 
