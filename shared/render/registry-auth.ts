@@ -162,21 +162,22 @@ export function acrCredentialSource(acr: AcrAuthentication): RegistryCredentialS
   const exchanged = new Map<string, Promise<HelmCredential>>();
   let aad: Promise<string> | undefined;
   const exchange = async (host: string): Promise<HelmCredential> => {
-    aad ??= acr.accessToken().then(
-      (token) => {
-        acr.onSecret(token);
-        return token;
-      },
-      (err: unknown) => {
-        throw new Error(
-          `Azure Container Registry ${host}: no Microsoft Entra token from the service connection "${acr.connection}" (helmRegistryAzureSubscription): ${(err as Error).message}`,
-          { cause: err },
-        );
-      },
-    );
+    aad ??= acr.accessToken().then((token) => {
+      acr.onSecret(token);
+      return token;
+    });
+    let aadAccessToken: string;
+    try {
+      aadAccessToken = await aad;
+    } catch (err) {
+      throw new Error(
+        `Azure Container Registry ${host}: no Microsoft Entra token from the service connection "${acr.connection}" (helmRegistryAzureSubscription): ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
     const credential = await exchangeAcrRefreshToken({
       registry: host,
-      aadAccessToken: await aad,
+      aadAccessToken,
       tenantId: acr.tenantId,
       endpoint: acr.exchangeEndpoint?.(host),
       connection: acr.connection,
