@@ -31,7 +31,7 @@ export const LAZY_PARTS = [
   },
   {
     name: 'azure-sdk',
-    why: 'only a Flux wait talks to Azure Resource Manager: its client, @azure/identity with MSAL, the OIDC request',
+    why: 'only a Flux wait talks to Azure Resource Manager (its client), and only an ACR dependency with helmRegistryAzureSubscription needs an Entra token: @azure/identity with MSAL, the OIDC request',
     packages: ['@azure/identity', '@azure/arm-kubernetesconfiguration', '@azure/core-rest-pipeline'],
   },
   {

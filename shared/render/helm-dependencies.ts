@@ -5,7 +5,7 @@ import type { Finding } from '../manifests/finding';
 import { InputError } from '../util/errors';
 import { toPosix } from '../util/paths';
 import { commonAncestor, isInside } from './kustomize-closure';
-import { writeHelmAuthConfig, HelmCredential } from './registry-auth';
+import { ociHost, writeHelmAuthConfig, HelmCredential, RegistryCredentialSource } from './registry-auth';
 import type { ToolRunner } from './tools';
 
 /** One entry of Chart.yaml's `dependencies` (or Chart.lock's). */
@@ -28,6 +28,8 @@ export interface HelmDependencySettings {
   mode: 'resolve' | 'bundled';
   allowUpdate?: boolean;
   credentials?: readonly HelmCredential[];
+  /** Credentials asked for per OCI registry without one in `credentials` (Azure Container Registry through an AzureRM connection). */
+  registryCredentials?: RegistryCredentialSource;
 }
 
 export const RESOLVE_DEPENDENCIES: HelmDependencySettings = { mode: 'resolve' };
@@ -241,7 +243,24 @@ export async function ensureHelmDependencies(chartDir: string, context: Dependen
     ];
   }
 
-  const auth = writeHelmAuthConfig(path.join(context.workDir, `helm-${visited.size}`), dependencies, context.settings.credentials ?? []);
+  const credentials = [...(context.settings.credentials ?? [])];
+  const source = context.settings.registryCredentials;
+  if (source) {
+    const hosts = [...new Set(dependencies.filter((d) => /^oci:\/\//i.test(d.repository)).map((d) => ociHost(d.repository)))];
+    for (const host of hosts.filter((h) => !credentials.some((c) => !/^https?:\/\//i.test(c.url) && ociHost(c.url) === h))) {
+      try {
+        const credential = await source(host);
+        if (credential) credentials.push(credential);
+      } catch (err) {
+        return dependencies
+          .filter((d) => /^oci:\/\//i.test(d.repository) && ociHost(d.repository) === host)
+          .map((d) =>
+            error(`Helm dependency "${d.name}" ${lock?.find((l) => l.name === d.name)?.version ?? d.version} from ${d.repository}: ${(err as Error).message}`),
+          );
+      }
+    }
+  }
+  const auth = writeHelmAuthConfig(path.join(context.workDir, `helm-${visited.size}`), dependencies, credentials);
   const args = ['dependency', command, resolved, ...auth.args];
   const run = await context.tools.exec(context.helm, args, { cwd: context.workDir });
   if (run.code === 0) return [];

@@ -93,6 +93,8 @@ export interface AcrExchange {
   tenantId?: string;
   /** The exchange endpoint; `https://<registry>/oauth2/exchange` unless given (tests point it at a double). */
   endpoint?: string;
+  /** The service connection the AAD token came from, named in the messages. */
+  connection?: string;
   signal?: AbortSignal;
 }
 
@@ -119,8 +121,9 @@ export async function exchangeAcrRefreshToken(exchange: AcrExchange): Promise<He
   }
   const text = await response.text();
   if (!response.ok) {
+    const principal = exchange.connection ? `the principal of the service connection "${exchange.connection}"` : "the service connection's principal";
     throw new Error(
-      `Azure Container Registry ${exchange.registry}: the token exchange was refused with HTTP ${response.status}${response.status === 401 || response.status === 403 ? " (give the service connection's principal the AcrPull role on the registry)" : ''}`,
+      `Azure Container Registry ${exchange.registry}: the token exchange was refused with HTTP ${response.status}${response.status === 401 || response.status === 403 ? ` (give ${principal} the AcrPull role on the registry)` : ''}`,
     );
   }
   let token: unknown;
@@ -131,4 +134,61 @@ export async function exchangeAcrRefreshToken(exchange: AcrExchange): Promise<He
   }
   if (typeof token !== 'string' || token === '') throw new Error(`Azure Container Registry ${exchange.registry}: the token exchange returned no refresh_token`);
   return { url: `oci://${exchange.registry}`, username: ACR_TOKEN_USERNAME, password: token };
+}
+
+export interface AcrAuthentication {
+  /** The AzureRM service connection (its id), named in the messages. */
+  connection: string;
+  /** An AAD access token of the connection's principal for Resource Manager (ACR's exchange accepts it). */
+  accessToken: (signal?: AbortSignal) => Promise<string>;
+  tenantId?: string;
+  /** Called with every token obtained (AAD and ACR), before anything could log it. */
+  onSecret: (value: string) => void;
+  /** Which registry hosts are ACR; `isAzureContainerRegistry` unless given (tests map their local registry). */
+  isRegistry?: (host: string) => boolean;
+  /** The exchange endpoint of a registry; `https://<registry>/oauth2/exchange` unless given (tests point it at a double). */
+  exchangeEndpoint?: (host: string) => string;
+}
+
+/** A registry's credential on demand, or undefined for a registry it does not serve. */
+export type RegistryCredentialSource = (host: string) => Promise<HelmCredential | undefined>;
+
+/**
+ * Credentials for Azure Container Registries from an AzureRM connection: one AAD token, exchanged
+ * once per registry (later charts of the run reuse it). Both tokens are registered as secrets.
+ */
+export function acrCredentialSource(acr: AcrAuthentication): RegistryCredentialSource {
+  const isRegistry = acr.isRegistry ?? isAzureContainerRegistry;
+  const exchanged = new Map<string, Promise<HelmCredential>>();
+  let aad: Promise<string> | undefined;
+  const exchange = async (host: string): Promise<HelmCredential> => {
+    aad ??= acr.accessToken().then((token) => {
+      acr.onSecret(token);
+      return token;
+    });
+    let aadAccessToken: string;
+    try {
+      aadAccessToken = await aad;
+    } catch (err) {
+      throw new Error(
+        `Azure Container Registry ${host}: no Microsoft Entra token from the service connection "${acr.connection}" (helmRegistryAzureSubscription): ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+    const credential = await exchangeAcrRefreshToken({
+      registry: host,
+      aadAccessToken,
+      tenantId: acr.tenantId,
+      endpoint: acr.exchangeEndpoint?.(host),
+      connection: acr.connection,
+    });
+    acr.onSecret(credential.password);
+    return { ...credential, url: `oci://${host}` };
+  };
+  return (host) => {
+    if (!isRegistry(host)) return Promise.resolve(undefined);
+    let pending = exchanged.get(host);
+    if (!pending) exchanged.set(host, (pending = exchange(host)));
+    return pending;
+  };
 }

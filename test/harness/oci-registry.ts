@@ -132,8 +132,9 @@ export interface AcrExchangeDouble {
   stop(): Promise<void>;
 }
 
-/** ACR's /oauth2/exchange as a test double: `aadToken` gets ACR_REFRESH_TOKEN, anything else 401. */
-export async function startAcrExchange(aadToken: string): Promise<AcrExchangeDouble> {
+/** ACR's /oauth2/exchange as a test double: `aadToken` (or a token it accepts) gets ACR_REFRESH_TOKEN, anything else 401. */
+export async function startAcrExchange(aadToken: string | ((token: string) => boolean)): Promise<AcrExchangeDouble> {
+  const accepts = typeof aadToken === 'string' ? (token: string) => token === aadToken : aadToken;
   const requests: URLSearchParams[] = [];
   const server = http.createServer((req, res) => {
     let body = '';
@@ -145,7 +146,7 @@ export async function startAcrExchange(aadToken: string): Promise<AcrExchangeDou
       }
       const form = new URLSearchParams(body);
       requests.push(form);
-      if (form.get('grant_type') !== 'access_token' || form.get('access_token') !== aadToken) {
+      if (form.get('grant_type') !== 'access_token' || !accepts(form.get('access_token') ?? '')) {
         res.writeHead(401, { 'content-type': 'application/json' }).end('{"errors":[{"code":"UNAUTHORIZED"}]}');
         return;
       }

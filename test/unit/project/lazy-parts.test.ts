@@ -132,9 +132,15 @@ describe('lazily loaded parts of the task folders', function () {
       [],
       'GitOpsPromote/v1/lazy-devops-git.js',
     );
-    // Only GitOpsPromote waits for Flux: the other folders do not carry the part at all.
-    assert.ok(!fs.existsSync(path.join(taskDir('GitOpsPrValidate'), 'lazy-azure-sdk.js')));
-    assert.ok(!fs.existsSync(path.join(taskDir('GitOpsCiPublish'), 'lazy-azure-sdk.js')));
+    // The gate and CI carry the Azure SDK part too, for helmRegistryAzureSubscription (ACR); the runs below show it does not load without that input.
+    for (const task of ['GitOpsPrValidate', 'GitOpsCiPublish']) {
+      const sdk = contents(task, 'lazy-azure-sdk.js');
+      assert.deepEqual(
+        ['@azure/identity', '@azure/msal-node'].filter((p) => !sdk.has(p)),
+        [],
+        `${task}/v1/lazy-azure-sdk.js`,
+      );
+    }
   });
 
   it('GitOpsPrValidate on plain YAML without Dockerfiles loads index.js, the YAML parser and the schema data only (no task-lib)', async () => {
@@ -162,6 +168,25 @@ describe('lazily loaded parts of the task folders', function () {
       'schema-kubernetes.json',
       'task.json',
     ]);
+  });
+
+  it('GitOpsPrValidate loads the Azure SDK part only with helmRegistryAzureSubscription (the ACR credential), and masks its secret', async () => {
+    const key = 'spn-secret-for-the-lazy-parts-test';
+    const { run: r, loaded } = await run('GitOpsPrValidate', {
+      inputs: { ...PLAIN, dockerfiles: '', helmRegistryAzureSubscription: 'acr' },
+      variables: { 'Build.SourcesDirectory': repo() },
+      endpoints: {
+        acr: {
+          url: 'https://management.azure.com/',
+          scheme: 'ServicePrincipal',
+          parameters: { tenantid: 'tenant-1', serviceprincipalid: 'client-1', authenticationType: 'spnKey', serviceprincipalkey: key },
+          data: { environment: 'AzureCloud', subscriptionId: 'sub-1' },
+        },
+      },
+    });
+    assert.equal(r.result, 'Succeeded', r.stdout);
+    assert.ok(r.stdout.includes(`##vso[task.setsecret]${key}`), 'the key is registered as a secret');
+    assert.deepEqual(loaded, ['index.js', 'lazy-azure-sdk.js', 'lazy-yaml.js', 'schema-flux.json', 'schema-kubernetes.json', 'task.json']);
   });
 
   describe('GitOpsPromote', () => {
