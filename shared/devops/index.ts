@@ -17,5 +17,5 @@ export * from './statuses';
 export * from './comment-thread';
 export * from './transient';
 export * from './repository-access';
-export * from './artifact-zip';
+export * from './zip-archive';
 export * from './last-successful-run';

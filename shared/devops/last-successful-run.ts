@@ -10,7 +10,7 @@ import { BuildApi } from 'azure-devops-node-api/BuildApi';
 import { BuildQueryOrder, BuildResult, BuildStatus } from 'azure-devops-node-api/interfaces/BuildInterfaces';
 import type { IncomingMessage } from 'node:http';
 import { RetriesExhaustedError, withRetry } from '../util/retry';
-import { readZipEntry } from './artifact-zip';
+import { readZipEntry } from './zip-archive';
 import { DevOpsError, maskSecrets, wrapFailure } from './errors';
 import { classifyIdempotent } from './transient';
 import type { IHttpClientResponse, IRequestHandler } from 'azure-devops-node-api/interfaces/common/VsoBaseInterfaces';

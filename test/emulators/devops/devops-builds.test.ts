@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as azdev from 'azure-devops-node-api';
 import type { BuildApi } from 'azure-devops-node-api/BuildApi';
 import { BuildQueryOrder, BuildResult, BuildStatus } from 'azure-devops-node-api/interfaces/BuildInterfaces';
-import { readZipEntry, zipEntryNames } from '../../../shared/devops/artifact-zip';
+import { readZipEntry, zipEntryNames } from '../../../shared/devops/zip-archive';
 import { DevOpsEmulator, startDevOpsEmulator } from './index';
 
 const P = 'voting';

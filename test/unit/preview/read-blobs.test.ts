@@ -71,7 +71,7 @@ describe('preview: reading the changed files in one request (Blobs - Get Blobs Z
     assert.equal(unzip(storedZip, 'test').get('y')!.toString(), 'plain');
     assert.throws(
       () => unzip(Buffer.from('{"message":"no"}'), 'reading'),
-      /^DevOpsError: reading: the answer is not a readable zip: no end of central directory$/,
+      /^DevOpsError: reading: the answer is not a readable zip: no end of central directory record$/,
     );
   });
 });

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { deflateRawSync } from 'node:zlib';
-import { readZipEntry, ZipFormatError, zipEntryNames } from '../../../shared/devops/artifact-zip';
+import { readZipEntry, ZipFormatError, zipEntryNames } from '../../../shared/devops/zip-archive';
 import { crc32, zipEntries } from '../../emulators/devops/zip';
 
 /** A zip with one stored (method 0) entry whose sizes are only in the central directory (data descriptor style). */

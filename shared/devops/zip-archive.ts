@@ -1,8 +1,9 @@
 /**
- * One file out of a build artifact downloaded as a zip (Artifacts - Get Artifact with
- * $format=zip): the service puts the artifact's files below a folder named after the artifact.
- * Reads the central directory, so entries written with data descriptors are found too; stored and
- * deflated entries; no zip64 (a release.json is small), no encryption.
+ * The one zip reader of the project, for the zips Azure DevOps answers with: a build artifact
+ * (Artifacts - Get Artifact with $format=zip, the files below a folder named after the artifact)
+ * and many blobs at once (Blobs - Get Blobs Zip, one entry per blob id). Reads the central
+ * directory, so entries written with data descriptors are found too; stored and deflated
+ * entries; no zip64, no encryption.
  */
 import { inflateRawSync } from 'node:zlib';
 
@@ -11,9 +12,13 @@ const DIRECTORY_ENTRY = 0x02014b50;
 const LOCAL_HEADER = 0x04034b50;
 
 export class ZipFormatError extends Error {
-  constructor(detail: string) {
-    super(`the artifact is not a readable zip: ${detail}`);
+  /** What is wrong, without the subject ("no end of central directory record"). */
+  readonly detail: string;
+
+  constructor(detail: string, subject = 'the artifact') {
+    super(`${subject} is not a readable zip: ${detail}`);
     this.name = 'ZipFormatError';
+    this.detail = detail;
   }
 }
 
@@ -28,7 +33,16 @@ export function zipEntryNames(zip: Buffer): string[] {
  */
 export function readZipEntry(zip: Buffer, name: string, maxBytes = 16 * 1024 * 1024): Buffer | undefined {
   const entry = directory(zip).find((e) => e.name === name);
-  if (!entry) return undefined;
+  return entry ? entryContent(zip, entry, maxBytes) : undefined;
+}
+
+/** Every entry's content by its name ("/" separators), in directory order; each at most `maxBytes` uncompressed. */
+export function readZipEntries(zip: Buffer, maxBytes = 16 * 1024 * 1024): Map<string, Buffer> {
+  return new Map(directory(zip).map((entry) => [entry.name, entryContent(zip, entry, maxBytes)]));
+}
+
+function entryContent(zip: Buffer, entry: DirectoryEntry, maxBytes: number): Buffer {
+  const { name } = entry;
   if (entry.size > maxBytes) throw new ZipFormatError(`${name} is ${entry.size} bytes, more than the ${maxBytes} allowed`);
   if (entry.offset + 30 > zip.length || zip.readUInt32LE(entry.offset) !== LOCAL_HEADER) throw new ZipFormatError(`no local header for ${name}`);
   const start = entry.offset + 30 + zip.readUInt16LE(entry.offset + 26) + zip.readUInt16LE(entry.offset + 28);
