@@ -13,6 +13,7 @@ import { InputError } from '../util/errors';
 import { toPosix } from '../util/paths';
 import { kustomizationClosure, kustomizationFile } from './kustomize-closure';
 import type { RenderedEnvironment, RenderRequest } from './render';
+import { locatedAt, matchingSource } from './locate-at-source';
 
 export const DEFAULT_HELM_OUTPUT = 'manifests.yaml';
 
@@ -87,21 +88,6 @@ function checkListed(output: string, kustomization: string, rel: (file: string) 
 
 /** An object of the Helm output located at its Helm template: the same kind and name (kustomize may prefix or suffix it). */
 function toHelmSource(obj: ManifestObject, helmObjects: readonly ManifestObject[]): ManifestObject {
-  const source =
-    helmObjects.find((h) => h.kind === obj.kind && h.name === obj.name) ??
-    helmObjects.find((h) => h.kind === obj.kind && obj.name.includes(h.name)) ??
-    helmObjects.find((h) => h.kind === obj.kind);
-  if (!source) return obj;
-  const { apiVersion, kind, name, namespace, body } = obj;
-  return {
-    apiVersion,
-    kind,
-    name,
-    namespace,
-    body,
-    get source() {
-      return source.source;
-    },
-    locate: (p) => source.locate(p),
-  };
+  const source = matchingSource(obj, helmObjects);
+  return source ? locatedAt(obj, source) : obj;
 }

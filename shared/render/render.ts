@@ -21,6 +21,7 @@ import { kustomizeHelmArgs } from './kustomize-helm-charts';
 import { unpinnedRemoteWarnings } from './kustomize-remote';
 import { MissingToolError, ToolRunner } from './tools';
 import { valuesFileMatcher } from './values-files';
+import { locatedAt, matchingSource } from './locate-at-source';
 
 export type RendererKind = 'helm' | 'kustomize' | 'plain' | 'helm-kustomize';
 
@@ -441,22 +442,8 @@ function relocate(obj: ManifestObject, file: string, repoRoot: string, cache: Ma
     candidates = fs.existsSync(absolute) ? parseManifests(fs.readFileSync(absolute, 'utf8'), file).objects : [];
     cache.set(file, candidates);
   }
-  const source =
-    candidates.find((c) => c.kind === obj.kind && c.name === obj.name) ??
-    candidates.find((c) => c.kind === obj.kind && obj.name.includes(c.name)) ??
-    candidates.find((c) => c.kind === obj.kind);
+  const source = matchingSource(obj, candidates);
+  if (source) return locatedAt(obj, source);
   const { apiVersion, kind, name, namespace, body } = obj;
-  if (!source) return { apiVersion, kind, name, namespace, body, source: { file }, locate: () => ({ file }) };
-  // Not a spread of obj: its source is a lazy getter over the whole kustomize output.
-  return {
-    apiVersion,
-    kind,
-    name,
-    namespace,
-    body,
-    get source() {
-      return source.source;
-    },
-    locate: (p: FieldPath) => source.locate(p),
-  };
+  return { apiVersion, kind, name, namespace, body, source: { file }, locate: () => ({ file }) };
 }
