@@ -159,6 +159,11 @@ export interface WaitForMergeOptions {
   explainPolicies?: boolean;
   /** Called when the observed state changes, e.g. to log it. */
   onProgress?: (pr: PullRequestInfo) => void;
+  /**
+   * The PR as the caller last saw it (e.g. the answer to setting auto-complete): what a timeout
+   * reports as last seen when no read of the wait answered at all.
+   */
+  lastKnown?: PullRequestInfo;
   /** Pauses (between polls, and between retries of a read); default a timer honouring `signal`. */
   wait?: (ms: number) => Promise<void>;
   /** Time source for the deadline (and the reads' retry budgets); default the connection's. */
@@ -205,7 +210,7 @@ export async function waitForPullRequestMerge(
   const wait = options.wait ?? ((ms: number) => sleep(ms, options.signal));
   const retry: RetrySettings = { ...(options.clock ? { clock: options.clock } : {}), ...(options.wait ? { wait: options.wait } : {}) };
   let lastSeen: string | undefined;
-  let lastPr: PullRequestInfo | undefined;
+  let lastPr: PullRequestInfo | undefined = options.lastKnown;
   let delay: number | undefined;
   const finalReadMs = Math.min(FINAL_READ_MS, Math.round(options.timeoutMs / 10));
   for (;;) {

@@ -66,7 +66,7 @@ export async function deliverByPullRequest(ctx: PromotionContext, steps: Promoti
     agent.progress(30, `Waiting for pull request ${pr.id} to be merged`);
     mergeBudget ??= new TimeBudget(inputs.pullRequest.mergeTimeoutMs, ctx.conn.clock);
     try {
-      const merged = await waitForMerge(ctx, pr.id, mergeBudget);
+      const merged = await waitForMerge(ctx, pr, mergeBudget);
       agent.progress(50, `Pull request ${pr.id} merged`);
       return { outcome: 'merged', deployedCommit: merged };
     } catch (err) {
@@ -277,13 +277,15 @@ async function setAutoComplete(ctx: PromotionContext, pr: PullRequestInfo): Prom
 }
 
 /** Waits for the merge within what is left of the budget; the merge commit (also the mergeCommitId output). */
-async function waitForMerge(ctx: PromotionContext, id: number, budget: TimeBudget): Promise<string> {
+async function waitForMerge(ctx: PromotionContext, pr: PullRequestInfo, budget: TimeBudget): Promise<string> {
   const { agent } = ctx;
+  const { id } = pr;
   const timeoutMs = budget.remainingMs();
   agent.info(`Waiting up to ${formatDuration(timeoutMs)} for pull request ${id} to be merged`);
   const merged = await waitForPullRequestMerge(ctx.conn, ctx.repo, id, {
     timeoutMs,
     explainPolicies: true,
+    lastKnown: pr,
     onProgress: (seen) => agent.info(`Pull request ${seen.id}: ${seen.status}${seen.mergeStatus ? `, merge ${seen.mergeStatus}` : ''}`),
   });
   agent.setOutput('mergeCommitId', merged.commitId);

@@ -6,6 +6,7 @@ import * as assert from 'node:assert/strict';
 import { GitPullRequest, PullRequestAsyncStatus, PullRequestStatus } from 'azure-devops-node-api/interfaces/GitInterfaces';
 import { connectWithJobToken, DevOpsConnection } from '../../../shared/devops/connection';
 import { nextPollDelay, PullRequestWaitTimeoutError, waitForPullRequestMerge, WaitForMergeOptions } from '../../../shared/devops/pull-request-wait';
+import type { PullRequestInfo } from '../../../shared/devops/pull-requests';
 import type { Repository } from '../../../shared/devops/repository';
 
 const repo: Repository = { id: 'r1', name: 'gitops', project: { id: 'p1', name: 'demo' }, display: 'demo/gitops' };
@@ -113,6 +114,39 @@ describe('waitForPullRequestMerge timing (injected clock and wait)', () => {
     assert.deepEqual(w.readsAt, [0, 4000, 8000, 9000]);
     assert.deepEqual(w.waits, [4000, 4000, 1000]);
     assert.equal(w.now(), 9_000, 'nothing ran past the timeout');
+  });
+
+  it('reports the state the caller last saw when no read of the wait answers at all', async () => {
+    // The PR as setting auto-complete answered it; every read of the wait then fails.
+    const lastKnown: PullRequestInfo = {
+      id: 7,
+      webUrl: 'https://dev.azure.com/contoso/demo/_git/gitops/pullrequest/7',
+      status: 'active',
+      mergeStatus: 'succeeded',
+      title: 'Promote',
+      description: '',
+      sourceRefName: 'refs/heads/promote/dev',
+      targetRefName: 'refs/heads/main',
+      isDraft: false,
+      autoComplete: true,
+      reviewers: [],
+      raw: active(),
+    };
+    const known = world([httpError(503)]);
+    await assert.rejects(known.run({ timeoutMs: 10_000, lastKnown }), (e: Error) => {
+      assert.ok(e instanceof PullRequestWaitTimeoutError, String(e));
+      assert.match(
+        e.message,
+        /^pull request 7 \(https:\/\/dev\.azure\.com\/contoso\/demo\/_git\/gitops\/pullrequest\/7\) was not merged within 10 s; last seen: active, merge status succeeded, auto-complete on; .*; the last read failed: reading pull request 7 of demo\/gitops: /,
+      );
+      return true;
+    });
+    const unknown = world([httpError(503)]);
+    await assert.rejects(unknown.run({ timeoutMs: 10_000 }), (e: Error) => {
+      assert.ok(!(e instanceof PullRequestWaitTimeoutError), 'without a known state the read failure itself is the error');
+      assert.match(e.message, /^reading pull request 7 of demo\/gitops: /);
+      return true;
+    });
   });
 
   it('retries a failing read with backoff inside the time left, never past it', async () => {
