@@ -10,7 +10,9 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { toolsBin } from './process-tools';
+import type { HelmDependencySettings } from '../../shared/render/helm-dependencies';
+import { renderEnvironment, RenderedEnvironment } from '../../shared/render/render';
+import { processTools, toolsBin } from './process-tools';
 
 export interface HelmRepositoryServer {
   /** The repository URL, e.g. http://127.0.0.1:41234/charts */
@@ -107,4 +109,32 @@ export async function lockedApp(repository: string, auth?: BasicAuth): Promise<s
   }
   fs.rmSync(path.join(chart, 'charts'), { recursive: true, force: true });
   return app;
+}
+
+/**
+ * Renders the chart of a `lockedApp` (deploy/chart, dev, REPLICAS=2) with the given dependency
+ * settings in a temporary work folder `cleanup` removes; the helm calls made are returned with it.
+ */
+export async function renderLockedApp(
+  repoRoot: string,
+  settings: HelmDependencySettings,
+  cleanup: (() => Promise<void> | void)[],
+): Promise<{ result: RenderedEnvironment; calls: string[][] }> {
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'render-locked-app-'));
+  cleanup.push(() => fs.rmSync(workDir, { recursive: true, force: true }));
+  const tools = processTools([toolsBin()]);
+  const result = await renderEnvironment({
+    repoRoot,
+    templates: path.join(repoRoot, 'deploy/chart'),
+    renderer: 'auto',
+    environment: 'dev',
+    variables: new Map([['REPLICAS', '2']]),
+    helmValuesFiles: [],
+    valuesFiles: [],
+    releaseName: 'web',
+    workDir,
+    tools,
+    helmDependencies: settings,
+  });
+  return { result, calls: tools.calls };
 }

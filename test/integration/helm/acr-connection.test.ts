@@ -6,17 +6,14 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { MemoryAgent } from '../../../shared/agent/memory-agent';
-import { renderEnvironment } from '../../../shared/render/render';
 import { readHelmDependencyInputs } from '../../../shared/workflows/helm-dependency-inputs';
 import { InputError } from '../../../shared/util/errors';
 import { ArmEmulator, startArmEmulator } from '../../emulators/arm';
 import { decodeJwt } from '../../emulators/arm/jwt';
-import { lockedApp } from '../../harness/helm-repository';
+import { lockedApp, renderLockedApp } from '../../harness/helm-repository';
 import { ACR_REFRESH_TOKEN, REGISTRY_USER, requireRegistry, startAcrExchange, startOciRegistry, pushChart } from '../../harness/oci-registry';
-import { processTools, toolsBin } from '../../harness/process-tools';
 
 const cacheChart = path.join(process.cwd(), 'test/fixtures/helm/cache');
 
@@ -67,22 +64,7 @@ describe('helmRegistryAzureSubscription: ACR credentials from the AzureRM connec
       exchangeEndpoint: () => exchange.endpoint,
       tlsOptions: { ca: arm.caCertPem },
     });
-    const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'render-acr-'));
-    cleanup.push(() => fs.rmSync(workDir, { recursive: true, force: true }));
-    const tools = processTools([toolsBin()]);
-    const result = await renderEnvironment({
-      repoRoot,
-      templates: path.join(repoRoot, 'deploy/chart'),
-      renderer: 'auto',
-      environment: 'dev',
-      variables: new Map([['REPLICAS', '2']]),
-      helmValuesFiles: [],
-      valuesFiles: [],
-      releaseName: 'web',
-      workDir,
-      tools,
-      helmDependencies: settings,
-    });
+    const { result, calls } = await renderLockedApp(repoRoot, settings, cleanup);
     assert.deepEqual(result.findings, []);
     assert.equal(result.objects.length, 3);
     assert.equal(exchange.requests.length, 1);
@@ -90,7 +72,7 @@ describe('helmRegistryAzureSubscription: ACR credentials from the AzureRM connec
     assert.equal(exchange.requests[0].get('tenant'), arm.tenantId);
     const aadToken = exchange.requests[0].get('access_token')!;
     for (const secret of [arm.clientSecret, aadToken, ACR_REFRESH_TOKEN]) assert.ok(a.secrets.has(secret), 'registered as a secret');
-    const logged = JSON.stringify([a.log, tools.calls, result.findings]);
+    const logged = JSON.stringify([a.log, calls, result.findings]);
     assert.deepEqual(
       [arm.clientSecret, aadToken, ACR_REFRESH_TOKEN].filter((s) => logged.includes(s)),
       [],
@@ -105,21 +87,7 @@ describe('helmRegistryAzureSubscription: ACR credentials from the AzureRM connec
     const repoRoot = await lockedApp(url, REGISTRY_USER);
     cleanup.push(() => fs.rmSync(repoRoot, { recursive: true, force: true }));
     const settings = readHelmDependencyInputs(agent('not-the-secret'), { isRegistry: (host) => host === oci.host, tlsOptions: { ca: arm.caCertPem } });
-    const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'render-acr-'));
-    cleanup.push(() => fs.rmSync(workDir, { recursive: true, force: true }));
-    const result = await renderEnvironment({
-      repoRoot,
-      templates: path.join(repoRoot, 'deploy/chart'),
-      renderer: 'auto',
-      environment: 'dev',
-      variables: new Map([['REPLICAS', '2']]),
-      helmValuesFiles: [],
-      valuesFiles: [],
-      releaseName: 'web',
-      workDir,
-      tools: processTools([toolsBin()]),
-      helmDependencies: settings,
-    });
+    const { result } = await renderLockedApp(repoRoot, settings, cleanup);
     assert.equal(result.findings.length, 1);
     assert.match(
       result.findings[0].message,

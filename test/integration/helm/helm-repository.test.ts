@@ -2,10 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { renderEnvironment, RenderRequest } from '../../../shared/render/render';
 import { bundleHelmDependencies } from '../../../shared/release/bundle-dependencies';
 import type { HelmDependencySettings } from '../../../shared/render/helm-dependencies';
-import { lockedApp, startHelmRepository, HelmRepositoryServer } from '../../harness/helm-repository';
+import { lockedApp, renderLockedApp, startHelmRepository, HelmRepositoryServer } from '../../harness/helm-repository';
 import { processTools, toolsBin } from '../../harness/process-tools';
 
 const cacheChart = path.join(process.cwd(), 'test/fixtures/helm/cache');
@@ -30,25 +29,7 @@ describe('Helm dependencies from an HTTP chart repository (served by the test)',
     return dir;
   }
 
-  function render(repoRoot: string, settings: HelmDependencySettings) {
-    const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'render-repo-'));
-    cleanup.push(() => fs.rmSync(workDir, { recursive: true, force: true }));
-    const tools = processTools([toolsBin()]);
-    const request: RenderRequest = {
-      repoRoot,
-      templates: path.join(repoRoot, 'deploy/chart'),
-      renderer: 'auto',
-      environment: 'dev',
-      variables: new Map([['REPLICAS', '2']]),
-      helmValuesFiles: [],
-      valuesFiles: [],
-      releaseName: 'web',
-      workDir,
-      tools,
-      helmDependencies: settings,
-    };
-    return renderEnvironment(request).then((result) => ({ result, calls: tools.calls }));
-  }
+  const render = (repoRoot: string, settings: HelmDependencySettings) => renderLockedApp(repoRoot, settings, cleanup);
 
   it('fetches the locked version from the repository and renders both dependencies', async () => {
     const server = await repository();

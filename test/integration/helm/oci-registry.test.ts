@@ -1,13 +1,10 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { HelmDependencySettings } from '../../../shared/render/helm-dependencies';
 import { ACR_TOKEN_USERNAME, acrCredentialSource, exchangeAcrRefreshToken } from '../../../shared/render/registry-auth';
-import { renderEnvironment } from '../../../shared/render/render';
-import { lockedApp } from '../../harness/helm-repository';
+import { lockedApp, renderLockedApp } from '../../harness/helm-repository';
 import { ACR_REFRESH_TOKEN, REGISTRY_USER, requireRegistry, startAcrExchange, startOciRegistry, pushChart, OciRegistry } from '../../harness/oci-registry';
-import { processTools, toolsBin } from '../../harness/process-tools';
 
 const cacheChart = path.join(process.cwd(), 'test/fixtures/helm/cache');
 
@@ -34,25 +31,7 @@ describe('Helm dependencies from an OCI registry (docker-registry started by the
     return dir;
   }
 
-  async function render(repoRoot: string, settings: HelmDependencySettings) {
-    const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'render-oci-'));
-    cleanup.push(() => fs.rmSync(workDir, { recursive: true, force: true }));
-    const tools = processTools([toolsBin()]);
-    const result = await renderEnvironment({
-      repoRoot,
-      templates: path.join(repoRoot, 'deploy/chart'),
-      renderer: 'auto',
-      environment: 'dev',
-      variables: new Map([['REPLICAS', '2']]),
-      helmValuesFiles: [],
-      valuesFiles: [],
-      releaseName: 'web',
-      workDir,
-      tools,
-      helmDependencies: settings,
-    });
-    return { result, calls: tools.calls };
-  }
+  const render = (repoRoot: string, settings: HelmDependencySettings) => renderLockedApp(repoRoot, settings, cleanup);
 
   it('pulls an oci:// dependency from a registry without authentication', async () => {
     const oci = await registry(false);
