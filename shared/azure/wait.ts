@@ -320,8 +320,12 @@ function progress(fleet: Fleet, cluster: string, phase: ProgressEvent['phase'], 
 }
 
 /** `promise`, or the signal's reason as soon as it aborts (what was asked may still finish; nobody waits for it). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    // Nobody waits for it, but its failure (the aborted request's own) must not surface as an unhandled rejection.
+    promise.catch(() => undefined);
+    return Promise.reject(signal.reason as Error);
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason as Error);
     signal.addEventListener('abort', onAbort, { once: true });
