@@ -109,6 +109,16 @@ export function readPromoteInputs(agent: Agent): PromoteInputs {
   const app = agent.input('app') || undefined;
   if (action === 'rollback' && !app && !agent.input('bundle'))
     throw new InputError('app', 'is required for action: rollback without a bundle (the application name of release.json, e.g. voting-app)');
+  // A rollback reads one folder's history: a folder per release has none to go back through.
+  if (action === 'rollback') {
+    for (const [name, pattern] of [
+      ['targetFolder', targetFolder],
+      ['templatesFolder', templatesFolder],
+    ] as const) {
+      if (pattern?.includes('{release}'))
+        throw new InputError(name, `must not contain {release} for a rollback: the folder has to be the same for every release`);
+    }
+  }
   return {
     action,
     app,

@@ -100,13 +100,17 @@ function countObjects(files: ReadonlyMap<string, string>): number {
   return n;
 }
 
-/** The rollback as a promotion subject: the app and environment, the restored release and files. */
+/**
+ * The rollback as a promotion subject: the app and environment, the restored release and files.
+ * With `templatesFolder` (the substituted templates written beside the manifests), that folder is
+ * restored from the same commit: a promotion wrote both in one commit, so both go back together.
+ */
 export async function rollbackSubject(
   conn: DevOpsConnection,
   repo: Repository,
-  request: { app: string; environment: string; folder: string; branch: string; version: string; log: (line: string) => void },
+  request: { app: string; environment: string; folder: string; templatesFolder?: string; branch: string; version: string; log: (line: string) => void },
 ): Promise<PromotionSubject & { plan: RollbackPlan }> {
-  const { app, environment, folder, branch } = request;
+  const { app, environment, folder, branch, templatesFolder } = request;
   const history = await readFolderHistory(conn, repo, { branch, folder });
   const where = `/${folder} on ${branch} of ${repo.display}`;
   const plan = planRollback(history, app, environment, where);
@@ -117,11 +121,15 @@ export async function rollbackSubject(
   );
   const files = await readFolderFiles(conn, repo, plan.restoredFrom, folder);
   if (files.size === 0) throw new Error(`/${folder} was empty at ${plan.restoredFrom.slice(0, 12)}: refusing to empty the environment folder`);
+  // Empty when that promotion wrote no templates: restoring the state then removes the later ones.
+  const templates =
+    templatesFolder === undefined ? undefined : { folder: templatesFolder, files: await readFolderFiles(conn, repo, plan.restoredFrom, templatesFolder) };
   return {
     names: { app, environment, release: plan.toRelease },
     sourceCommit: plan.toSourceCommit ?? '',
     folder,
     files,
+    ...(templates ? { templates } : {}),
     objects: countObjects(files),
     version: request.version,
     rollback: { fromRelease: plan.fromRelease, fromCommit: plan.fromCommit, restoredFrom: plan.restoredFrom },

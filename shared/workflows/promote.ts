@@ -147,6 +147,7 @@ async function rollBackAfterFailure(ctx: PromotionContext, azure: FluxAccess | u
       app: ctx.names.app,
       environment: ctx.names.environment,
       folder: ctx.folder,
+      ...(ctx.templates ? { templatesFolder: ctx.templates.folder } : {}),
       branch: inputs.targetBranch,
       version: ctx.version,
       log: (line) => agent.info(line),
@@ -176,10 +177,13 @@ async function rollBackAfterFailure(ctx: PromotionContext, azure: FluxAccess | u
  */
 async function rollback(agent: Agent, inputs: PromoteInputs, version: string): Promise<void> {
   const app = inputs.app ?? readReleaseBundle(inputs.bundle, 'bundle').manifest.app;
-  if (inputs.targetFolder.includes('{release}'))
-    throw new InputError('targetFolder', 'must not contain {release} for a rollback: the environment folder has to be the same for every release');
   const folder = normalizeFolder(fillPlaceholders(inputs.targetFolder, { app, environment: inputs.environment, release: '' }));
   if (folder === '') throw new InputError('targetFolder', 'must name a folder, not the repository root');
+  let templatesFolder: string | undefined;
+  if (inputs.templatesFolder !== undefined) {
+    checkTemplatesFolder(inputs.templatesFolder, inputs.targetFolder, inputs.environment, app);
+    templatesFolder = normalizeFolder(fillPlaceholders(inputs.templatesFolder, { app, environment: inputs.environment }));
+  }
   agent.progress(0, `Reading the history of /${folder}`);
   const conn = connect(agent, inputs);
   const repo = await resolveRepository(conn, inputs.repository, agent.variable('System.TeamProject'));
@@ -187,11 +191,13 @@ async function rollback(agent: Agent, inputs: PromoteInputs, version: string): P
     app,
     environment: inputs.environment,
     folder,
+    ...(templatesFolder !== undefined ? { templatesFolder } : {}),
     branch: inputs.targetBranch,
     version,
     log: (line) => agent.info(line),
   });
   agent.info(`${subject.files.size} file(s), ${subject.objects} object(s) of ${app} ${subject.names.release} to restore in /${folder}`);
+  if (subject.templates) agent.info(`${subject.templates.files.size} substituted template file(s) to restore in /${subject.templates.folder}`);
   await deliverPromotion(agent, inputs, subject);
 }
 

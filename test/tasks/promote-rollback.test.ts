@@ -40,7 +40,11 @@ describe('GitOpsPromote@1 bundle: history, rollback, onFailure rollback and smok
 
   const git = (...args: string[]) => execFileSync('git', ['--git-dir', bare, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   const head = () => git('rev-parse', 'refs/heads/main');
-  const folderTree = (commit = 'refs/heads/main') => git('rev-parse', `${commit}:${FOLDER}`);
+  const folderTree = (commit = 'refs/heads/main', folder = FOLDER) => git('rev-parse', `${commit}:${folder}`);
+  /** The substituted templates beside the manifests (templatesFolder), restored with them by a rollback. */
+  const TEMPLATES = { templatesFolder: 'templates/{environment}/{app}' };
+  const templatesTree = () => folderTree('refs/heads/main', 'templates/dev/voting-app');
+  const templateTrees = new Map<string, string>();
   const smokeUrl = () => `${arm.appsUrl}/arc-nonprod/voting-dev/`;
 
   async function run(inputs: Record<string, string>, bundle = bundles[0]): Promise<TaskRun> {
@@ -107,7 +111,7 @@ describe('GitOpsPromote@1 bundle: history, rollback, onFailure rollback and smok
   });
 
   it('promotes r1 with trailers on the merge commit, and refuses to roll back the first promotion', async () => {
-    const first = await promote(0);
+    const first = await promote(0, TEMPLATES);
     assert.equal(first.result, 'Succeeded', first.stdout);
     assert.equal(first.outputs.verified, 'skipped');
     const merge = first.outputs.mergeCommitId;
@@ -121,6 +125,7 @@ describe('GitOpsPromote@1 bundle: history, rollback, onFailure rollback and smok
       'GitOps-Flow-Build: ' + git('log', '-1', '--format=%B', merge).match(/^GitOps-Flow-Build: (.*)$/m)![1],
     ]);
     folderTrees.set(RELEASES[0].name, folderTree());
+    templateTrees.set(RELEASES[0].name, templatesTree());
 
     const before = head();
     const refused = await rollback();
@@ -133,7 +138,7 @@ describe('GitOpsPromote@1 bundle: history, rollback, onFailure rollback and smok
   });
 
   it('promotes r2 verified by the app endpoint, then rolls back to r1: folder bytes equal r1’s, another app’s later commit kept, Flux at the rollback’s merge', async () => {
-    const second = await promote(1, { verifyUrls: `${smokeUrl()} 200 ~voting/web:2\\.0\\.0`, verifyTimeoutMinutes: '1' });
+    const second = await promote(1, { ...TEMPLATES, verifyUrls: `${smokeUrl()} 200 ~voting/web:2\\.0\\.0`, verifyTimeoutMinutes: '1' });
     assert.equal(second.result, 'Succeeded', second.stdout);
     assert.equal(second.outputs.verified, 'true');
     // Both Kustomizations (the configuration's and voting-app-dev) wait for health: no "health not assessed" warning.
@@ -148,6 +153,7 @@ describe('GitOpsPromote@1 bundle: history, rollback, onFailure rollback and smok
     ]);
     folderTrees.set(RELEASES[1].name, folderTree());
     assert.notEqual(folderTrees.get(RELEASES[1].name), folderTrees.get(RELEASES[0].name));
+    assert.notEqual(templatesTree(), templateTrees.get(RELEASES[0].name), 'r2’s substituted templates differ from r1’s');
     // Another app's commit after the promotion: a rollback of voting-app must keep it.
     await devops.admin.seedFiles(
       PROJECT,
@@ -158,9 +164,10 @@ describe('GitOpsPromote@1 bundle: history, rollback, onFailure rollback and smok
     );
     const other = git('rev-parse', 'refs/heads/main:apps/dev/other-app');
 
-    const back = await rollback({ verifyUrls: `${smokeUrl()} ~voting/web:1\\.0\\.0`, verifyTimeoutMinutes: '1' });
+    const back = await rollback({ ...TEMPLATES, verifyUrls: `${smokeUrl()} ~voting/web:1\\.0\\.0`, verifyTimeoutMinutes: '1' });
     assert.equal(back.result, 'Succeeded', back.stdout);
     assert.equal(folderTree(), folderTrees.get(RELEASES[0].name), 'the folder holds r1’s bytes again');
+    assert.equal(templatesTree(), templateTrees.get(RELEASES[0].name), 'the templates folder holds r1’s substituted templates again');
     assert.equal(git('rev-parse', 'refs/heads/main:apps/dev/other-app'), other, 'the other app’s folder is kept');
     assert.equal(back.outputs.deployedCommitId, head());
     assert.equal(back.outputs.mergeCommitId, head());

@@ -63,4 +63,20 @@ describe('GitOpsPromote@1 validation expressions', () => {
       assert.equal(taskAccepts('workItems', value), false, value);
     }
   });
+
+  it('a rollback refuses {release} in the target or templates folder (a folder per release has no history to go back through)', () => {
+    const rollback = { ...BASE, action: 'rollback', app: 'web' };
+    for (const [name, value] of [
+      ['targetFolder', 'apps/{environment}/{app}/{release}'],
+      ['templatesFolder', 'templates/{release}'],
+    ]) {
+      assert.throws(
+        () => readPromoteInputs(new MemoryAgent({ inputs: { ...rollback, [name]: value } })),
+        new RegExp(`^InputError: Input "${name}": must not contain \\{release\\} for a rollback: the folder has to be the same for every release$`),
+      );
+    }
+    // A promotion may write a folder per release; a rollback without {release} is fine.
+    assert.equal(readPromoteInputs(new MemoryAgent({ inputs: { ...BASE, templatesFolder: 'templates/{release}' } })).templatesFolder, 'templates/{release}');
+    assert.equal(readPromoteInputs(new MemoryAgent({ inputs: { ...rollback, templatesFolder: 'templates/{environment}/{app}' } })).action, 'rollback');
+  });
 });
