@@ -44,6 +44,11 @@ export interface FluxStatus {
   sourceUpdatedAt?: Date | string | null;
   statusUpdatedAt?: Date | string | null;
   statuses?: FluxObjectStatus[] | null;
+  /**
+   * The Kustomizations the configuration defines (key -> definition); on the cluster each is named
+   * `<configuration>-<key>`. `wait` defaults to true.
+   */
+  kustomizations?: Record<string, { wait?: boolean | null } | null | undefined> | null;
   complianceState?: string | null;
   provisioningState?: string | null;
   errorMessage?: string | null;
@@ -86,7 +91,9 @@ export interface ObjectView {
   message?: string;
   /**
    * A Kustomization: whether Flux assessed the health of what it applied (`wait: true` or
-   * `healthChecks`, shown as a `Healthy` condition). Without it "Ready" only means applied.
+   * `healthChecks`). Without it "Ready" only means applied. Known from a `Healthy` condition, or,
+   * since Arc may report only the Ready condition (as the API's own example does), from the
+   * configuration's `wait` for the Kustomizations it defines.
    */
   healthAssessed?: boolean;
 }
@@ -128,7 +135,13 @@ export function selectObjects(
     if (owners.length > 0) kustomizations = owners;
     objects = objects.filter((o) => kustomizations.some((k) => k.raw.name === o.raw.appliedBy?.name));
   }
-  return { kustomizations: kustomizations.map((k) => k.view), objects: objects.map((o) => o.view), missing };
+  const waits = new Set(
+    Object.entries(status.kustomizations ?? {})
+      .filter(([, k]) => k?.wait !== false)
+      .map(([key]) => `${configName}-${key}`),
+  );
+  const assessed = (k: ObjectView) => (k.healthAssessed === false && waits.has(k.name) ? { ...k, healthAssessed: true } : k);
+  return { kustomizations: kustomizations.map((k) => assessed(k.view)), objects: objects.map((o) => o.view), missing };
 }
 
 function view(s: FluxObjectStatus): ObjectView {

@@ -36,6 +36,30 @@ describe('health: what "reconciled" meant for each Kustomization', () => {
     assert.equal(objects[0].healthAssessed, undefined, 'only Kustomizations are assessed or not');
   });
 
+  it('a Kustomization the configuration defines counts as assessed by its wait (default true), as Arc may report only Ready', () => {
+    // The shape of the API's own example (GetFluxConfiguration.json, 2025-04-01): statuses with Ready only.
+    const arc = {
+      kustomizations: { app: { wait: true }, infra: { wait: false }, defaults: {} },
+      statuses: ['app', 'infra', 'defaults', 'nested'].map((name) => ({
+        kind: 'Kustomization',
+        name: name === 'nested' ? name : `cluster-config-${name}`,
+        namespace: 'flux-system',
+        complianceState: 'Compliant',
+        statusConditions: [ready],
+      })),
+    };
+    assert.deepEqual(
+      selectObjects(arc, 'cluster-config', {}).kustomizations.map((k) => [k.name, k.healthAssessed]),
+      [
+        ['cluster-config-app', true],
+        ['cluster-config-infra', false],
+        ['cluster-config-defaults', true],
+        // Not defined by the configuration (applied from the repository): only a Healthy condition tells.
+        ['nested', false],
+      ],
+    );
+  });
+
   it('warns, in the log and the summary, about Kustomizations reconciled without a health assessment', () => {
     const { kustomizations, objects } = selectObjects(status, 'cluster-config', {});
     const r = {
