@@ -129,7 +129,8 @@ function fileDiff(
 
 function parseSide(text: string | undefined, path: string): Side | undefined {
   if (text === undefined) return undefined;
-  const result = parseManifests(text, path);
+  // Both sides are files of the GitOps repository: read as Flux reads them (YAML 1.2).
+  const result = parseManifests(text, path, { yaml: '1.2' });
   const first = result.errors[0];
   return { objects: result.objects, ...(first ? { problem: `${first.line ? `line ${first.line}: ` : ''}${first.message}` } : {}) };
 }

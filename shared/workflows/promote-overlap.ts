@@ -72,7 +72,8 @@ function identity(o: ManifestObject): string {
 
 /** Kubernetes objects of a file; kustomize configuration documents are not objects. */
 function objectsOf(text: string, file: string): { objects: ManifestObject[]; syntaxError?: string } {
-  const parsed = parseManifests(text, file);
+  // As Flux reads the repository: YAML 1.2 (`on`, `yes` are strings).
+  const parsed = parseManifests(text, file, { yaml: '1.2' });
   const syntax = parsed.errors.find((e) => e.rule.startsWith('yaml/'));
   if (syntax) return { objects: [], syntaxError: `${syntax.message}${syntax.line ? ` (line ${syntax.line})` : ''}` };
   return { objects: parsed.objects.filter((o) => apiGroup(o.apiVersion) !== 'kustomize.config.k8s.io') };

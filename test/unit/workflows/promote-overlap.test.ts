@@ -75,6 +75,13 @@ describe('promote overlap: objects another file under the Flux Kustomization pat
       ]);
     });
 
+    it('reads the files as Flux does (YAML 1.2): a ConfigMap named `on` in both is one object', () => {
+      const on = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: on\n  namespace: dev\n';
+      assert.deepEqual(findOverlaps(new Map([['apps/dev/web/configmap-on.yaml', on]]), new Map([['apps/dev/other/on.yaml', on]]), none), [
+        { object: 'ConfigMap dev/on', ours: 'apps/dev/web/configmap-on.yaml', theirs: 'apps/dev/other/on.yaml:1' },
+      ]);
+    });
+
     it('skips documents that are not Kubernetes objects, and a file that does not parse with a warning', () => {
       const warnings: string[] = [];
       const theirs = new Map([
