@@ -358,6 +358,15 @@ async function previewPullRequest(info, webTag) {
   if (comment) {
     fs.mkdirSync(stepDir, { recursive: true });
     fs.writeFileSync(path.join(stepDir, 'pull-request-comment.md'), comment);
+    // The pull request's statuses as the service lists them (scripts/screenshots.mjs shows them beside the comment).
+    fs.writeFileSync(
+      path.join(stepDir, 'pull-request.json'),
+      JSON.stringify(
+        { pullRequestId: pr.pullRequestId, title: pr.title, sourceRefName: pr.sourceRefName, targetRefName: pr.targetRefName, statuses: statuses.value },
+        null,
+        2,
+      ) + '\n',
+    );
     console.log(
       `\nThe comment on pull request ${pr.pullRequestId} (${path.relative(process.env.INIT_CWD ?? process.cwd(), stepDir)}/pull-request-comment.md), its tables:\n`,
     );

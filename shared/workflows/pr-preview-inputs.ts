@@ -3,6 +3,7 @@ import { boolInput, choiceInput } from '../agent/inputs';
 import { normalizeFolder } from '../devops/repo-paths';
 import { parseRepositoryRef } from '../devops/repository-ref';
 import { InputError } from '../util/errors';
+import { readGitOpsRepositoryChoice } from './gitops-location';
 import { fillPlaceholders } from './placeholders';
 import { FOLDER_LAYOUTS, FolderLayout } from './promote-layout';
 
@@ -22,12 +23,12 @@ export interface PreviewInputs {
 /** undefined when `preview` is off; every preview input checked before anything is rendered. */
 export function readPreviewInputs(agent: Agent, environments: readonly string[]): PreviewInputs | undefined {
   if (!boolInput(agent, 'preview', false)) return undefined;
-  const repository = agent.input('gitopsRepository');
-  if (!repository) throw new InputError('gitopsRepository', 'is required when preview is true (name, project/name or the clone URL of the GitOps repository)');
+  const { repository, repositoryInput, repositoryConnection, targetBranch } = readGitOpsRepositoryChoice(agent);
+  if (!repository) throw new InputError(repositoryInput, 'is required when preview is true (name, project/name or the clone URL of the GitOps repository)');
   try {
     parseRepositoryRef(repository);
   } catch (err) {
-    throw new InputError('gitopsRepository', (err as Error).message);
+    throw new InputError(repositoryInput, (err as Error).message);
   }
   const app = agent.input('appName') || agent.variable('Build.Repository.Name');
   if (!app) throw new InputError('appName', 'is required when the pipeline has no Build.Repository.Name');
@@ -43,8 +44,8 @@ export function readPreviewInputs(agent: Agent, environments: readonly string[])
   }
   return {
     repository,
-    repositoryConnection: agent.input('gitopsConnection') || undefined,
-    targetBranch: agent.input('targetBranch') || 'main',
+    repositoryConnection,
+    targetBranch: targetBranch || 'main',
     targetFolder,
     layout: choiceInput<FolderLayout>(agent, 'layout', FOLDER_LAYOUTS, 'filePerObject'),
     app,

@@ -122,7 +122,7 @@ async function findGitOpsRepository(conn: DevOpsConnection, inputs: PromoteInput
       repository: `${ref.project ?? pipelineProject ?? ''}/${ref.name}`,
       collectionUrl: conn.collectionUrl,
       pipelineProject,
-      repositoryInput: 'gitopsRepository',
+      repositoryInput: inputs.repositoryInput ?? 'gitopsRepository',
       connectionInput: 'gitopsConnection',
       viaServiceConnection: inputs.repositoryConnection !== undefined,
     });

@@ -7,6 +7,7 @@ import { normalizeFolder } from '../devops/repo-paths';
 import { parseReleaseDigest } from '../release/release-digest';
 import { InputError } from '../util/errors';
 import { fillPlaceholders } from './placeholders';
+import { readGitOpsRepositoryChoice } from './gitops-location';
 import { FOLDER_LAYOUTS, FolderLayout } from './promote-layout';
 import { readVariablesInput } from './variables-input';
 
@@ -38,6 +39,8 @@ export interface PromoteInputs {
   environment: string;
   variables: Map<string, string>;
   repository: string;
+  /** The input that named the repository (gitopsRepository, or gitopsConnectionRepository for another organization), for messages. */
+  repositoryInput?: string;
   /** Endpoint id of an Azure Repos/TFS service connection for a repository in another organization. */
   repositoryConnection?: string;
   targetBranch: string;
@@ -128,9 +131,7 @@ export function readPromoteInputs(agent: Agent): PromoteInputs {
     releaseDigest: parseReleaseDigest(agent.input('releaseDigest'), 'releaseDigest'),
     environment,
     variables,
-    repository: requiredInput(agent, 'gitopsRepository'),
-    repositoryConnection: agent.input('gitopsConnection') || undefined,
-    targetBranch: branchName(agent.input('targetBranch')) || 'main',
+    ...gitopsRepositoryInputs(agent),
     targetFolder,
     kustomizationPath: agent.input('kustomizationPath') || undefined,
     layout: choiceInput<FolderLayout>(agent, 'layout', FOLDER_LAYOUTS, 'filePerObject'),
@@ -285,4 +286,16 @@ function seconds(name: string, text: string, fallback: number): number {
   const value = text === '' ? fallback : DECIMAL.test(text) ? Number(text) : NaN;
   if (!Number.isFinite(value) || value < 0 || value > 3600) throw new InputError(name, `expected a number of seconds from 0 to 3600, got "${text}"`);
   return Math.round(value * 1000);
+}
+
+/** The GitOps repository, its connection and branch (see gitops-location.ts); the repository is required. */
+function gitopsRepositoryInputs(agent: Agent): Pick<PromoteInputs, 'repository' | 'repositoryInput' | 'repositoryConnection' | 'targetBranch'> {
+  const choice = readGitOpsRepositoryChoice(agent);
+  if (!choice.repository) throw new InputError(choice.repositoryInput, 'is required');
+  return {
+    repository: choice.repository,
+    repositoryInput: choice.repositoryInput,
+    repositoryConnection: choice.repositoryConnection,
+    targetBranch: branchName(choice.targetBranch) || 'main',
+  };
 }

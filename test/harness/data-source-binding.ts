@@ -1,13 +1,23 @@
 /**
  * Evaluates a task.json dataSourceBinding as the Azure DevOps service does for the classic
  * editor's pick lists, so a test can show the list a user would see:
- * - `$(input)` macros in `endpointUrl` and in `parameters` take the values of the other inputs
- *   (or of system variables such as `System.TeamProject`); a binding whose macros are not all
- *   filled is not called (the editor waits for those inputs);
+ * - `$(input)` macros in `endpointId`, `endpointUrl` and `parameters` take the values of the task's
+ *   other inputs; a binding whose macros are not all filled is not called (the editor waits for
+ *   those inputs). The editor sends only task inputs: a macro naming anything else (a variable such
+ *   as `$(System.TeamProject)`) reaches the service unfilled, so it is an error here; the service
+ *   itself offers `{{system.teamProject}}` (the editor's project) to the templates, as VsTest@2's
+ *   test plan binding uses it;
  * - `endpointUrl` is a Mustache template over `endpoint.url` (and `endpoint.subscriptionId` for an
- *   AzureRM connection), the parameters and the paging context; templates are not HTML-escaped;
+ *   AzureRM connection), `system.teamProject`, the parameters (under their own names and under the
+ *   names of the inputs they come from, as the editor sends both) and the paging context; templates
+ *   are not HTML-escaped;
  * - `resultSelector` (`jsonpath:...`) picks the items from the JSON answer; `resultTemplate` renders
- *   each one, a `{ "Value": ..., "DisplayValue": ... }` JSON object or plain text;
+ *   each one, a `{ "Value": ..., "DisplayValue": ... }` JSON object or plain text; the editor keeps
+ *   its options in a map keyed by Value, so a value listed twice shows once (in its first place, with
+ *   its last DisplayValue);
+ * - one binding per input: the editor gives an input the last binding whose `target` names it, so a
+ *   second binding for the same target replaces the first rather than adding a fallback
+ *   (`bindingFor`);
  * - paging: `initialContextTemplate` gives the first context; after each answer
  *   `callbackRequiredTemplate` (over `result` = the answer body and `headers`) says whether to call
  *   again, with the context `callbackContextTemplate` renders; at most 5 calls (the service's limit).
@@ -45,8 +55,8 @@ export interface BindingContext {
   endpoints: Record<string, BindingEndpoint>;
   /** The task's input values as set in the editor. */
   inputs: Record<string, string>;
-  /** System variables the editor knows (System.TeamProject, ...). */
-  variables?: Record<string, string>;
+  /** The project the editor is open in: `{{system.teamProject}}` of the templates. */
+  teamProject?: string;
 }
 
 export interface PickListEntry {
@@ -68,49 +78,69 @@ function render(template: string, view: unknown): string {
   return Mustache.render(template, view, {}, noEscape);
 }
 
-/** `$(name)` macros filled from the inputs and variables; undefined when one of them is empty. */
-export function fillMacros(text: string, ctx: BindingContext): string | undefined {
+/**
+ * `$(name)` macros filled from the task's inputs; undefined when one of them is empty. `taskInputs`
+ * names the inputs the task declares: a macro naming anything else is an error (see above).
+ */
+export function fillMacros(text: string, ctx: BindingContext, taskInputs?: ReadonlySet<string>, used?: Record<string, string>): string | undefined {
   let missing = false;
   const out = text.replace(/\$\(([^)]+)\)/g, (_, name: string) => {
-    const value = ctx.inputs[name] ?? ctx.variables?.[name] ?? '';
+    if (taskInputs && !taskInputs.has(name))
+      throw new Error(`$(${name}) is not an input of the task: the editor sends only input values (use {{system.teamProject}} for the project)`);
+    const value = (ctx.inputs[name] ?? '').trim();
     if (value === '') missing = true;
+    else if (used) used[name] = value;
     return value;
   });
   return missing ? undefined : out;
 }
 
-export async function evaluateBinding(binding: DataSourceBinding, ctx: BindingContext): Promise<BindingResult> {
+/** The binding the editor uses for an input: the last one whose target names it. */
+export function bindingFor(bindings: readonly DataSourceBinding[], target: string): DataSourceBinding | undefined {
+  return bindings.filter((b) => b.target === target).at(-1);
+}
+
+/** `taskInputs`: the names of the task's inputs, to reject macros the editor would not fill. */
+export async function evaluateBinding(binding: DataSourceBinding, ctx: BindingContext, taskInputs?: ReadonlySet<string>): Promise<BindingResult> {
   if (binding.dataSourceName)
     throw new Error(`${binding.target}: named data sources (${binding.dataSourceName}) are the service's own and cannot be evaluated here`);
   if (!binding.endpointUrl || !binding.resultSelector) throw new Error(`${binding.target}: endpointUrl and resultSelector are needed`);
-  const endpointId = fillMacros(binding.endpointId, ctx);
+  const sent: Record<string, string> = {};
+  const endpointId = fillMacros(binding.endpointId, ctx, taskInputs);
   if (endpointId === undefined) return { calls: [] };
   const endpoint = ctx.endpoints[endpointId];
   if (!endpoint) throw new Error(`${binding.target}: no endpoint ${endpointId}`);
-  const urlTemplate = fillMacros(binding.endpointUrl, ctx);
+  const urlTemplate = fillMacros(binding.endpointUrl, ctx, taskInputs, sent);
   const parameters: Record<string, string> = {};
   for (const [k, v] of Object.entries(binding.parameters ?? {})) {
-    const filled = fillMacros(v, ctx);
+    const filled = fillMacros(v, ctx, taskInputs, sent);
     if (filled === undefined) return { calls: [] };
     parameters[k] = filled;
   }
   if (urlTemplate === undefined) return { calls: [] };
+  Object.assign(parameters, { ...sent, ...parameters });
   const selector = /^jsonpath:(.+)$/.exec(binding.resultSelector)?.[1];
   if (!selector) throw new Error(`${binding.target}: resultSelector must be jsonpath:...`);
 
   const endpointView = { url: endpoint.url, subscriptionId: endpoint.subscriptionId };
+  const system = { teamProject: ctx.teamProject ?? '' };
   let context: Record<string, unknown> = binding.initialContextTemplate
-    ? (JSON.parse(render(binding.initialContextTemplate, { endpoint: endpointView, ...parameters })) as Record<string, unknown>)
+    ? (JSON.parse(render(binding.initialContextTemplate, { endpoint: endpointView, system, ...parameters })) as Record<string, unknown>)
     : {};
   const items: PickListEntry[] = [];
   const calls: string[] = [];
   for (;;) {
-    const url = render(urlTemplate, { endpoint: endpointView, ...parameters, ...context });
+    const url = render(urlTemplate, { endpoint: endpointView, system, ...parameters, ...context });
     calls.push(url);
     const answer = await getJson(url, endpoint);
     if (answer.status !== 200) throw new Error(`${binding.target}: GET ${url} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
     const selected = JSONPath<unknown[]>({ path: selector, json: answer.body as object, wrap: true });
-    for (const item of selected) items.push(entryOf(render(binding.resultTemplate ?? '{{{.}}}', item)));
+    for (const item of selected) {
+      const entry = entryOf(render(binding.resultTemplate ?? '{{{.}}}', item));
+      const seen = items.find((i) => i.value === entry.value);
+      if (seen) seen.displayValue = entry.displayValue;
+      else items.push(entry);
+    }
     if (!binding.callbackRequiredTemplate || !binding.callbackContextTemplate) break;
     const view = { result: answer.body, headers: answer.headers, ...context };
     if (render(binding.callbackRequiredTemplate, view).trim().toLowerCase() !== 'true') break;

@@ -90,6 +90,8 @@ describe('GitOpsPrValidate@1 pull request preview against the Azure DevOps emula
     return pr.pullRequestId!;
   }
 
+  const jobConnection = () => ({ SystemVssConnection: { url: `${devops.url}/`, scheme: 'OAuth', parameters: { AccessToken: devops.token } } });
+
   async function preview(
     appDir: string,
     app: string,
@@ -112,7 +114,7 @@ describe('GitOpsPrValidate@1 pull request preview against the Azure DevOps emula
           ? { 'Build.Reason': 'IndividualCI' }
           : { 'Build.Reason': 'PullRequest', 'System.PullRequest.PullRequestId': String(pullRequestId) }),
       },
-      endpoints: { SystemVssConnection: { url: `${devops.url}/`, scheme: 'OAuth', parameters: { AccessToken: devops.token } } },
+      endpoints: jobConnection(),
       env: { PATH: `${toolsBin()}${path.delimiter}${process.env.PATH}` },
       ...extra,
     });
@@ -193,6 +195,36 @@ describe('GitOpsPrValidate@1 pull request preview against the Azure DevOps emula
     assert.ok(comment.includes('**`dev`**: no change (2 files already as rendered).'));
     assert.ok(comment.includes('**`stage`**: no change (2 files already as rendered).'));
     assert.ok(comment.includes('-  replicas: 3\n+  replicas: 4\n'));
+    assert.equal((await latestStatus(pr)).description, '1 object change in prod');
+  });
+
+  it("gitopsLocation external: reads the GitOps repository through gitopsConnection's pickers, not the hidden gitopsRepository", async () => {
+    await promote('external', appCopy());
+    const pr = await newPullRequest();
+    const run = await preview(
+      appCopy((dir) => replaceIn(path.join(dir, 'deploy/environments/prod.yaml'), 'REPLICAS: 3', 'REPLICAS: 4')),
+      'external',
+      pr,
+      {
+        gitopsLocation: 'external',
+        gitopsConnection: 'gitops-org',
+        gitopsConnectionProject: PROJECT,
+        gitopsConnectionRepository: 'gitops',
+        gitopsConnectionBranch: 'main',
+        // What the editor keeps of this organization's pickers while they are hidden.
+        gitopsRepository: 'no-such-repository',
+        targetBranch: 'no-such-branch',
+      },
+      {
+        endpoints: {
+          ...jobConnection(),
+          'gitops-org': { url: devops.url, scheme: 'Token', parameters: { apitoken: devops.admin.mintJobToken(PROJECT, ['gitops']) } },
+        },
+      },
+    );
+    assert.equal(run.result, 'Succeeded', run.stdout);
+    const comment = await previewComment(pr);
+    assert.ok(comment.includes('| `prod` | `apps/prod/external` | 0 | 1 | 0 | 0 |'), comment);
     assert.equal((await latestStatus(pr)).description, '1 object change in prod');
   });
 

@@ -392,6 +392,30 @@ describe('GitOpsPromote@1 bundle against the Azure DevOps and ARM emulators', fu
     assert.equal(run.outputs.deployedCommitId, head());
   });
 
+  it("reads the classic editor's other-organization pickers with gitopsLocation: external, not the hidden gitopsRepository", async () => {
+    const before = head();
+    const run = await promote(
+      {
+        environment: 'prod',
+        deliveryMode: 'push',
+        waitForReconciliation: 'false',
+        gitopsLocation: 'external',
+        gitopsConnection: 'other-org',
+        gitopsConnectionProject: PROJECT,
+        gitopsConnectionRepository: 'gitops',
+        gitopsConnectionBranch: 'refs/heads/main',
+        // What the editor keeps of the other location's inputs while they are hidden.
+        gitopsRepository: 'no-such-repository',
+        targetBranch: 'no-such-branch',
+      },
+      { endpoints: { 'other-org': { url: devops.url, scheme: 'Token', parameters: { apitoken: devops.admin.mintJobToken(PROJECT, ['gitops']) } } } },
+    );
+    assert.equal(run.result, 'Succeeded', run.stdout);
+    // The previous test promoted the same release to prod: found through the connection, nothing to change.
+    assert.equal(head(), before);
+    assert.deepEqual(run.outputs, { changed: 'false', deployedCommitId: before, reconciled: 'false', verified: 'skipped' });
+  });
+
   it('fails fast when Flux reports the promoted objects Non-Compliant, and marks the commit failed', async () => {
     arm.flux.failObject({
       cluster: 'arc-nonprod',

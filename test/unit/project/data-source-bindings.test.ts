@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { ClientSecretCredential } from '@azure/identity';
 import { ArmEmulator, startArmEmulator } from '../../emulators/arm';
 import { DevOpsEmulator, startDevOpsEmulator } from '../../emulators/devops';
-import { BindingContext, DataSourceBinding, evaluateBinding, MAX_CALLS } from '../../harness/data-source-binding';
+import { BindingContext, bindingFor, DataSourceBinding, evaluateBinding, MAX_CALLS } from '../../harness/data-source-binding';
 
 const root = process.cwd();
 
@@ -19,6 +19,7 @@ interface TaskInput {
   type: string;
   properties?: Record<string, string>;
   options?: Record<string, string>;
+  visibleRule?: string;
 }
 interface TaskJson {
   name: string;
@@ -35,14 +36,23 @@ function taskJsons(): TaskJson[] {
 }
 
 const promote = taskJsons().find((t) => t.name === 'GitOpsPromote')!;
-const binding = (target: string) => {
-  const found = promote.dataSourceBindings?.find((b) => b.target === target);
-  assert.ok(found, `GitOpsPromote has a dataSourceBinding for ${target}`);
+const prValidate = taskJsons().find((t) => t.name === 'GitOpsPrValidate')!;
+/** The binding the editor uses for an input of the task (the last one naming it). */
+const bindingOf = (task: TaskJson, target: string) => {
+  const found = bindingFor(task.dataSourceBindings ?? [], target);
+  assert.ok(found, `${task.name} has a dataSourceBinding for ${target}`);
   return found;
 };
+const binding = (target: string) => bindingOf(promote, target);
+const inputNames = (task: TaskJson) => new Set(task.inputs.map((i) => i.name));
 
+/** The GitOps repository pickers both tasks have: through the job's connection, and through gitopsConnection. */
+const REPOSITORY_TARGETS = ['gitopsRepository', 'targetBranch', 'gitopsConnectionProject', 'gitopsConnectionRepository', 'gitopsConnectionBranch'];
 /** The targets this file shows lists for; a binding added without a test here fails the first test. */
-const TESTED_TARGETS = ['clusterResourceGroup', 'cluster', 'fluxConfiguration', 'kustomizations', 'gitopsRepository', 'targetBranch'];
+const TESTED_TARGETS = [
+  ...['clusterResourceGroup', 'cluster', 'fluxConfiguration', 'kustomizations', ...REPOSITORY_TARGETS].map((t) => `GitOpsPromote.${t}`),
+  ...REPOSITORY_TARGETS.map((t) => `GitOpsPrValidate.${t}`),
+];
 
 describe('dataSourceBindings (classic editor pick lists)', () => {
   it('bind existing inputs that are editable pick lists, from a connection input of the task or the collection, with inputs the task has', () => {
@@ -60,17 +70,36 @@ describe('dataSourceBindings (classic editor pick lists)', () => {
         const endpoint = /^\$\(([^)]+)\)$/.exec(b.endpointId)?.[1];
         if (endpoint) assert.match(inputs.get(endpoint)?.type ?? '', /^connectedService:/, `${where}: endpointId names a connection input`);
         else assert.equal(b.endpointId, 'tfs:teamfoundation', `${where}: endpointId`);
+        // The editor fills $(name) from the task's inputs only; the project is {{system.teamProject}}.
         const text = JSON.stringify(b);
-        for (const m of text.matchAll(/\$\(([^)]+)\)/g)) {
-          if (m[1].startsWith('System.')) continue;
-          assert.ok(inputs.has(m[1]), `${where}: $(${m[1]}) is not an input of ${task.name}`);
-        }
+        for (const m of text.matchAll(/\$\(([^)]+)\)/g)) assert.ok(inputs.has(m[1]), `${where}: $(${m[1]}) is not an input of ${task.name}`);
         assert.match(b.resultSelector ?? '', /^jsonpath:\$/, `${where}: resultSelector`);
         assert.ok(b.resultTemplate, `${where}: resultTemplate`);
         assert.equal(Boolean(b.callbackContextTemplate), Boolean(b.callbackRequiredTemplate), `${where}: paging needs both callback templates`);
       }
     }
-    assert.deepEqual(seen.sort(), TESTED_TARGETS.map((t) => `GitOpsPromote.${t}`).sort());
+    // The editor gives an input the last binding naming it: a second one would replace the first, not add a fallback.
+    assert.equal(new Set(seen).size, seen.length, `one binding per target: ${seen.join(', ')}`);
+    assert.deepEqual(seen.sort(), [...TESTED_TARGETS].sort());
+  });
+
+  it('offer the lists from the job connection or from gitopsConnection as Microsoft does for another organization (a location radio, one picker per list)', () => {
+    for (const task of [promote, prValidate]) {
+      const input = (name: string) => task.inputs.find((i) => i.name === name)!;
+      const when = task.name === 'GitOpsPrValidate' ? 'preview = true && ' : '';
+      assert.deepEqual(input('gitopsLocation').options, { internal: 'This organization/collection', external: 'Another organization/collection' });
+      assert.equal(input('gitopsLocation').type, 'radio');
+      for (const name of ['gitopsRepository', 'targetBranch']) {
+        assert.equal(bindingOf(task, name).endpointId, 'tfs:teamfoundation', `${task.name}.${name}`);
+        assert.equal(input(name).visibleRule, `${when}gitopsLocation = internal`, `${task.name}.${name}`);
+      }
+      for (const name of ['gitopsConnection', 'gitopsConnectionProject', 'gitopsConnectionRepository', 'gitopsConnectionBranch']) {
+        assert.equal(input(name).visibleRule, `${when}gitopsLocation = external`, `${task.name}.${name}`);
+        if (name !== 'gitopsConnection') assert.equal(bindingOf(task, name).endpointId, '$(gitopsConnection)', `${task.name}.${name}`);
+      }
+      // The preview's pickers are GitOpsPromote@1's, binding for binding.
+      for (const name of REPOSITORY_TARGETS) assert.deepEqual(bindingOf(task, name), bindingOf(promote, name));
+    }
   });
 
   describe('against the emulators', function () {
@@ -78,6 +107,7 @@ describe('dataSourceBindings (classic editor pick lists)', () => {
     let arm: ArmEmulator;
     let devops: DevOpsEmulator;
     let ctx: (inputs: Record<string, string>) => BindingContext;
+    let fabrikamUrl: string;
     const otherSubscription = '11111111-2222-3333-4444-555555555555';
     const id = (group: string, provider: string, type: string, name: string) =>
       `/subscriptions/${arm.subscriptionId}/resourceGroups/${group}/providers/${provider}/${type}/${name}`;
@@ -124,14 +154,37 @@ describe('dataSourceBindings (classic editor pick lists)', () => {
       await devops.admin.createRepository('other', 'other-repo', { defaultBranch: 'main' });
       const basic = `Basic ${Buffer.from(`editor:${devops.token}`).toString('base64')}`;
 
+      // Another organization of the same emulator, reached only through gitopsConnection with a token of its own.
+      fabrikamUrl = devops.admin.createOrganization('fabrikam').url;
+      const fabrikam = devops.admin.forOrganization('fabrikam');
+      for (const project of ['platform', 'tools', 'secret']) fabrikam.createProject(project);
+      for (const [project, name] of [
+        ['platform', 'fleet'],
+        ['platform', 'fleet-staging'],
+        ['tools', 'ops'],
+        ['secret', 'vault'],
+      ]) {
+        await fabrikam.createRepository(project, name, { defaultBranch: 'main' });
+        await fabrikam.seedFiles(project, name, 'main', { 'README.md': `${name}\n` }, 'seed');
+      }
+      await fabrikam.seedFiles('platform', 'fleet', 'live', { 'LIVE.md': 'live\n' }, 'live branch');
+      // What the connection's user may read: fleet, fleet-staging and ops, not secret/vault (a fabrikam token scoped to those).
+      fabrikam.pipelineSettings({ limitJobScopeToCurrentProject: false });
+      const fabrikamToken = fabrikam.mintJobToken('platform', ['platform/fleet', 'platform/fleet-staging', 'tools/ops']);
+      const votingToken = devops.admin.mintJobToken('voting', ['voting-gitops']);
+      const pat = (secret: string) => `Basic ${Buffer.from(`:${secret}`).toString('base64')}`;
+
       ctx = (inputs) => ({
         endpoints: {
           // An AzureRM connection's url ends with a slash (https://management.azure.com/).
           'arm-connection': { url: `${arm.armUrl}/`, subscriptionId: arm.subscriptionId, authorization: `Bearer ${token}`, ca: arm.caCertPem },
           'tfs:teamfoundation': { url: devops.url, authorization: basic },
+          // Azure Repos/TFS connections: the collection URL and a personal access token as basic password.
+          'fabrikam-connection': { url: fabrikamUrl, authorization: pat(fabrikamToken) },
+          'fabrikam-with-voting-token': { url: fabrikamUrl, authorization: pat(votingToken) },
         },
         inputs: { azureSubscription: 'arm-connection', ...inputs },
-        variables: { 'System.TeamProject': 'voting' },
+        teamProject: 'voting',
       });
     });
     after(async () => {
@@ -198,10 +251,74 @@ describe('dataSourceBindings (classic editor pick lists)', () => {
       assert.deepEqual(teamA.items, [{ value: 'team-a', displayValue: 'team-a' }]);
     });
 
-    it('repositories: those of the project, not of other projects', async () => {
-      const result = await evaluateBinding(binding('gitopsRepository'), ctx({}));
-      assert.deepEqual(result.items?.map((i) => i.value).sort(), ['voting-app', 'voting-gitops']);
-      assert.equal(result.calls[0], `${devops.url}/voting/_apis/git/repositories?api-version=7.1`);
+    it("repositories (job connection): those of the editor's project, not of other projects, in both tasks", async () => {
+      for (const task of [promote, prValidate]) {
+        const result = await evaluateBinding(bindingOf(task, 'gitopsRepository'), ctx({}), inputNames(task));
+        assert.deepEqual(result.items?.map((i) => i.value).sort(), ['voting-app', 'voting-gitops'], task.name);
+        assert.deepEqual(result.calls, [`${devops.url}/voting/_apis/git/repositories?api-version=7.1`], task.name);
+      }
+    });
+
+    it('the project comes from {{system.teamProject}}: the editor does not fill $(System.TeamProject) (it sends task inputs only)', async () => {
+      const old = {
+        ...binding('gitopsRepository'),
+        endpointUrl: '{{endpoint.url}}/{{project}}/_apis/git/repositories?api-version=7.1',
+        parameters: { project: '$(System.TeamProject)' },
+      };
+      await assert.rejects(evaluateBinding(old, ctx({}), inputNames(promote)), /\$\(System\.TeamProject\) is not an input of the task/);
+    });
+
+    const external = { gitopsLocation: 'external', gitopsConnection: 'fabrikam-connection' };
+
+    it("projects (gitopsConnection): those of the connection's organization whose repositories its token reads, each once", async () => {
+      for (const task of [promote, prValidate]) {
+        const result = await evaluateBinding(bindingOf(task, 'gitopsConnectionProject'), ctx(external), inputNames(task));
+        assert.deepEqual(result.items, [
+          { value: 'platform', displayValue: 'platform' },
+          { value: 'tools', displayValue: 'tools' },
+        ]);
+        assert.deepEqual(result.calls, [`${fabrikamUrl}/_apis/git/repositories?api-version=7.1`]);
+      }
+      assert.deepEqual(
+        await evaluateBinding(binding('gitopsConnectionProject'), ctx({ gitopsLocation: 'external' })),
+        { calls: [] },
+        'no connection chosen: no call',
+      );
+    });
+
+    it('repositories (gitopsConnection): those of the chosen project that the token reads', async () => {
+      const platform = await evaluateBinding(
+        binding('gitopsConnectionRepository'),
+        ctx({ ...external, gitopsConnectionProject: 'platform' }),
+        inputNames(promote),
+      );
+      assert.deepEqual(platform.items?.map((i) => i.value).sort(), ['fleet', 'fleet-staging']);
+      assert.deepEqual(platform.calls, [`${fabrikamUrl}/platform/_apis/git/repositories?api-version=7.1`]);
+      const tools = await evaluateBinding(
+        bindingOf(prValidate, 'gitopsConnectionRepository'),
+        ctx({ ...external, gitopsConnectionProject: 'tools' }),
+        inputNames(prValidate),
+      );
+      assert.deepEqual(tools.items, [{ value: 'ops', displayValue: 'ops' }]);
+      const secret = await evaluateBinding(binding('gitopsConnectionRepository'), ctx({ ...external, gitopsConnectionProject: 'secret' }));
+      assert.deepEqual(secret.items, [], 'a project whose repositories the token cannot read lists none');
+      assert.deepEqual(await evaluateBinding(binding('gitopsConnectionRepository'), ctx(external)), { calls: [] }, 'no project chosen: no call');
+    });
+
+    it('branches (gitopsConnection): those of the chosen repository, as refs/heads/<name>', async () => {
+      const fleet = { ...external, gitopsConnectionProject: 'platform', gitopsConnectionRepository: 'fleet' };
+      for (const task of [promote, prValidate]) {
+        const result = await evaluateBinding(bindingOf(task, 'gitopsConnectionBranch'), ctx(fleet), inputNames(task));
+        assert.deepEqual(result.items?.map((i) => i.value).sort(), ['refs/heads/live', 'refs/heads/main']);
+        assert.match(result.calls[0], new RegExp(`^${fabrikamUrl}/platform/_apis/git/repositories/fleet/refs\\?filter=heads/&\\$top=100&`));
+      }
+      assert.deepEqual(await evaluateBinding(binding('gitopsConnectionBranch'), ctx({ ...external, gitopsConnectionProject: 'platform' })), { calls: [] });
+    });
+
+    it("gitopsConnection's lists use that connection's own credential: another organization's token is refused", async () => {
+      const wrong = { gitopsLocation: 'external', gitopsConnection: 'fabrikam-with-voting-token' };
+      await assert.rejects(evaluateBinding(binding('gitopsConnectionProject'), ctx(wrong)), /answered 401/);
+      await assert.rejects(evaluateBinding(binding('gitopsConnectionRepository'), ctx({ ...wrong, gitopsConnectionProject: 'platform' })), /answered 401/);
     });
 
     it('branches: those of the chosen repository, paged by continuation token, as refs/heads/<name>', async () => {

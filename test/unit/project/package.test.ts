@@ -63,6 +63,18 @@ describe('npm run package', function () {
     assert.equal(asset('Microsoft.VisualStudio.Services.Content.License'), 'LICENSE');
     assert.match(entries.get('LICENSE')?.toString('utf8') ?? '', /^MIT License/);
     assert.equal(asset('Microsoft.VisualStudio.Services.Icons.Default'), 'images/extension-icon.png');
+    // The listing's pictures (scripts/screenshots.mjs makes them from a demo run): the gallery's screenshots, shown on the details page too.
+    const pictures = ['images/summary-tab.png', 'images/pr-statuses.png'];
+    assert.deepEqual(
+      pictures.map((_, i) => asset(`Microsoft.VisualStudio.Services.Screenshots.${i + 1}`)),
+      pictures,
+    );
+    for (const picture of pictures) {
+      const png = entries.get(picture);
+      assert.ok(png && png.subarray(1, 4).toString('latin1') === 'PNG', `${picture} is a PNG in the .vsix`);
+      assert.ok(png.length <= 200 * 1024, `${picture}: ${png.length} bytes, keep it under 200 KiB`);
+      assert.ok(fs.readFileSync(path.join(root, 'overview.md'), 'utf8').includes(`](${picture})`), `overview.md shows ${picture}`);
+    }
     assert.match(manifest, /<GalleryFlags>Preview<\/GalleryFlags>/);
     assert.match(manifest, /<InstallationTarget Id="Microsoft.VisualStudio.Services.Cloud"/);
     assert.doesNotMatch(
