@@ -4,7 +4,7 @@ import { normalizeFolder } from '../devops/repo-paths';
 import { parseRepositoryRef } from '../devops/repository-ref';
 import { InputError } from '../util/errors';
 import { fillPlaceholders } from './placeholders';
-import { FOLDER_LAYOUTS, FolderLayout } from './promote-layout';
+import { FOLDER_LAYOUTS, FolderLayout } from './folder-layout';
 
 /** The preview inputs of GitOpsPrValidate@1 (names and forms as GitOpsPromote@1's). */
 export interface PreviewInputs {
