@@ -198,37 +198,32 @@ export async function lazyPartsPlugin() {
       });
       build.onLoad({ filter: /.*/, namespace: 'lazy-stub' }, (args) => {
         const { part, key, names } = args.pluginData;
-        const require = `require(${JSON.stringify(`./${partFile(part)}`)})[${JSON.stringify(key)}]`;
         // A stand-in: each export a getter that loads the part at its first use, not at the import.
-        const lines = [
-          'let loaded;',
-          `const load = () => (loaded ??= ${require});`,
-          ...names.map((n) =>
-            n === '__esModule'
-              ? "Object.defineProperty(exports, '__esModule', { value: true });"
-              : `Object.defineProperty(exports, ${JSON.stringify(n)}, { enumerable: true, get: () => load()[${JSON.stringify(n)}] });`,
-          ),
-        ];
-        return { contents: lines.join('\n'), loader: 'js', resolveDir: root };
+        return { contents: standIn(`require(${JSON.stringify(`./${partFile(part)}`)})[${JSON.stringify(key)}]`, names), loader: 'js', resolveDir: root };
       });
       build.onLoad({ filter: /.*/, namespace: 'lazy-host' }, async (args) => {
         const { file, key } = args.pluginData;
         // index.js is loaded (it loads the part): require() gives its exports, the run's one copy of the module.
-        const lines = [
-          'let loaded;',
-          `const load = () => (loaded ??= require('./index.js').${HOST_EXPORT}(${JSON.stringify(key)}));`,
-          ...(await exportNames(file)).map((n) =>
-            n === '__esModule'
-              ? "Object.defineProperty(exports, '__esModule', { value: true });"
-              : `Object.defineProperty(exports, ${JSON.stringify(n)}, { enumerable: true, get: () => load()[${JSON.stringify(n)}] });`,
-          ),
-        ];
-        return { contents: lines.join('\n'), loader: 'js', resolveDir: root };
+        return { contents: standIn(`require('./index.js').${HOST_EXPORT}(${JSON.stringify(key)})`, await exportNames(file)), loader: 'js', resolveDir: root };
       });
     },
   });
   // A part gets the stand-ins of the other parts too (the Git client's REST client loads NTLM only when asked).
   return { main: stubs(undefined), part: (own, host) => stubs(own, host), used, data, hostUsed };
+}
+
+/**
+ * A stand-in module: its exports `names`, each a getter that evaluates `load` (once) at the first use
+ * of any. A loop over the names, not a statement each: index.js compiles and runs these as it starts.
+ */
+function standIn(load, names) {
+  return [
+    'let loaded;',
+    `const load = () => (loaded ??= ${load});`,
+    ...(names.includes('__esModule') ? ["Object.defineProperty(exports, '__esModule', { value: true });"] : []),
+    `for (const name of ${JSON.stringify(names.filter((n) => n !== '__esModule'))})`,
+    '  Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });',
+  ].join('\n');
 }
 
 /** The function index.js exports for its parts: a project source's module object by its path from the root. */

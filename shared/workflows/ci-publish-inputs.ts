@@ -3,7 +3,7 @@ import type { Agent } from '../agent/agent';
 import { boolInput, choiceInput } from '../agent/inputs';
 import { ImageSpec, parseImageList } from '../images/image-list';
 import { isValidTag } from '../images/reference';
-import { TAG_STRATEGIES, TagStrategy } from '../images/tags';
+import { TAG_STRATEGIES, TagStrategy } from '../images/tag-strategy';
 import { InputError } from '../util/errors';
 import { readRenderAndValidateInputs } from './pr-validate-inputs';
 import { readReportingInputs, ReportingOptions } from './reporting-inputs';
