@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { root, taskJsonFiles, versionMismatches } from './lib/versions.mjs';
-import { COPYABLE_MODULES, DATA_FILES, LAZY_PARTS, lazyPartsPlugin, partEntry, partFile } from './lib/lazy-parts.mjs';
+import { COPYABLE_MODULES, DATA_FILES, hostEntry, LAZY_PARTS, lazyPartsPlugin, partEntry, partFile } from './lib/lazy-parts.mjs';
 
 const started = Date.now();
 const mismatches = versionMismatches();
@@ -47,20 +47,39 @@ for (const taskJson of taskJsonFiles()) {
   const taskDir = path.dirname(taskJson);
   const rel = path.relative(path.join(root, 'tasks'), taskDir);
   const out = path.join(dist, rel);
-  const plugin = await lazyPartsPlugin();
-  const main = await esbuild.build({ ...common, entryPoints: [path.join(taskDir, 'index.ts')], outfile: path.join(out, 'index.js'), plugins: [plugin.main] });
-  const metafiles = [main.metafile];
-  // Only the parts this task's code asks for are built into its folder, and those they ask for in turn.
-  const built = new Set();
-  for (let next; (next = LAZY_PARTS.find((p) => plugin.used.has(p.name) && !built.has(p.name)));) {
-    built.add(next.name);
-    const result = await esbuild.build({
-      ...common,
-      stdin: { contents: partEntry(next), resolveDir: root, sourcefile: `lazy part ${next.name}`, loader: 'js' },
-      outfile: path.join(out, partFile(next)),
-      plugins: [plugin.part(next)],
-    });
-    metafiles.push(result.metafile);
+  const entry = path.join(taskDir, 'index.ts');
+  // index.js first; then its parts, which take the project sources index.js holds from it (hostEntry
+  // exports them); then index.js again, exporting those, until both sides agree on what index.js holds.
+  let exposed = new Set();
+  let plugin;
+  let main = await buildMain(entry, out, exposed);
+  let metafiles;
+  for (;;) {
+    plugin = main.plugin;
+    const host = new Map(projectSources(main.result.metafile).map((key) => [path.join(root, key), key]));
+    metafiles = [main.result.metafile];
+    // Only the parts this task's code asks for are built into its folder, and those they ask for in turn.
+    const built = new Set();
+    for (let next; (next = LAZY_PARTS.find((p) => plugin.used.has(p.name) && !built.has(p.name)));) {
+      built.add(next.name);
+      const result = await esbuild.build({
+        ...common,
+        stdin: { contents: partEntry(next), resolveDir: root, sourcefile: `lazy part ${next.name}`, loader: 'js' },
+        outfile: path.join(out, partFile(next)),
+        plugins: [plugin.part(next, host)],
+      });
+      metafiles.push(result.metafile);
+    }
+    if ([...plugin.hostUsed].every((key) => exposed.has(key))) break;
+    exposed = new Set([...exposed, ...plugin.hostUsed]);
+    const again = await buildMain(entry, out, exposed);
+    const same = projectSources(again.result.metafile).join('\n') === [...host.values()].join('\n');
+    // Exporting a module whole may bring in what esbuild had left out: then the parts are built again.
+    if (same) {
+      metafiles[0] = again.result.metafile;
+      break;
+    }
+    main = again;
   }
   for (const data of DATA_FILES.filter((d) => plugin.data.has(d.source))) fs.copyFileSync(path.join(root, data.source), path.join(out, data.file));
   checkSingleCopies(metafiles, rel);
@@ -78,6 +97,25 @@ for (const taskJson of taskJsonFiles()) {
   );
 }
 console.log(`build done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+/** index.js of a task: its entry, exporting the project sources in `exposed` for the parts (hostEntry). */
+async function buildMain(entry, out, exposed) {
+  const plugin = await lazyPartsPlugin();
+  const result = await esbuild.build({
+    ...common,
+    stdin: { contents: hostEntry(entry, exposed), resolveDir: root, sourcefile: `index.js of ${path.relative(root, path.dirname(entry))}`, loader: 'js' },
+    outfile: path.join(out, 'index.js'),
+    plugins: [plugin.main],
+  });
+  return { plugin, result };
+}
+
+/** The project's own sources in a bundle, by their path from the root, sorted. */
+function projectSources(metafile) {
+  return Object.keys(metafile.inputs)
+    .filter((input) => /^(shared|tasks)\//.test(input))
+    .sort();
+}
 
 /**
  * Packages with module state (task-lib's secret vault) must be bundled once, never from two

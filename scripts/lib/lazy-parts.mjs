@@ -15,6 +15,21 @@ import { root } from './versions.mjs';
 
 export const LAZY_PARTS = [
   {
+    name: 'pr-validate',
+    why: "GitOpsPrValidate@1's workflow (rendering, validation, reports, the preview) loads once the task has read and checked its inputs",
+    modules: ['shared/workflows/pr-validate.ts'],
+  },
+  {
+    name: 'ci-publish',
+    why: "GitOpsCiPublish@1's workflow (image tags, rendering, validation, the release bundle) loads once the task has read and checked its inputs",
+    modules: ['shared/workflows/ci-publish.ts'],
+  },
+  {
+    name: 'promote',
+    why: "GitOpsPromote@1's workflow (rendering, the GitOps repository, Flux) loads once the task has read and checked its inputs",
+    modules: ['shared/workflows/promote.ts'],
+  },
+  {
     name: 'task-lib',
     why: 'the agent speaks the logging protocol itself (shared/agent); task-lib only matches files and runs tools',
     packages: ['azure-pipelines-task-lib/task'],
@@ -84,8 +99,21 @@ export const partFile = (part) => `lazy-${part.name}.js`;
 /** The key a part exports an entry under: the package name, or the module's path from the root. */
 const entries = (part) => [...(part.packages ?? []).map((p) => [p, p]), ...(part.modules ?? []).map((m) => [m, path.join(root, m)])];
 
-/** The entry of a part's own bundle: each package or module behind a getter, loaded when first asked for. */
+/**
+ * The entry of a part's own bundle. A part of project modules imports them: esbuild hoists their
+ * code into the part's top level, and they run as the part loads (at the first use of one of their
+ * exports); a require() of each would have esbuild wrap every module they import in a lazy
+ * initializer, which costs a run a few milliseconds. A part of packages holds each behind a getter,
+ * loaded when first asked for (task-lib logs as it loads).
+ */
 export function partEntry(part) {
+  if (!part.packages?.length) {
+    const modules = part.modules.map((m, i) => [`module${i}`, m]);
+    return [
+      ...modules.map(([id, m]) => `import * as ${id} from ${JSON.stringify(path.join(root, m))};`),
+      `export { ${modules.map(([id, m]) => `${id} as ${JSON.stringify(m)}`).join(', ')} };`,
+    ].join('\n');
+  }
   const lines = ['const part = {};'];
   for (const [key, spec] of entries(part)) {
     lines.push(`Object.defineProperty(part, ${JSON.stringify(key)}, { enumerable: true, get: () => require(${JSON.stringify(spec)}) });`);
@@ -129,6 +157,7 @@ async function exportNames(file) {
 export async function lazyPartsPlugin() {
   const used = new Set();
   const data = new Set();
+  const hostUsed = new Set();
   const packageParts = new Map();
   const moduleParts = new Map();
   for (const part of LAZY_PARTS) {
@@ -158,35 +187,76 @@ export async function lazyPartsPlugin() {
       return { path: `./${d.file}`, external: true };
     });
 
-  /** Stand-ins for every part's packages and modules but those of `own` (the part being built, if any). */
-  const stubs = (own) => ({
+  /**
+   * Stand-ins for every part's packages and modules but those of `own` (the part being built, if any).
+   * In a part, a project source index.js holds (`host`: its path from the root, by file) is a stand-in
+   * too, for index.js's own copy (hostEntry): one copy of each source, its classes and state, per run.
+   */
+  const stubs = (own, host = new Map()) => ({
     name: own ? `lazy-parts-in-${own.name}` : 'lazy-parts',
     setup(build) {
       dataExternal(build);
       build.onResolve({ filter: /^\.\/lazy-[a-z0-9-]+\.js$/, namespace: 'lazy-stub' }, (args) => ({ path: args.path, external: true }));
+      build.onResolve({ filter: /^\.\/index\.js$/, namespace: 'lazy-host' }, (args) => ({ path: args.path, external: true }));
       build.onResolve({ filter: /.*/ }, (args) => {
-        const lazy = packageParts.get(args.path) ?? moduleParts.get(local(args) ?? '');
+        const file = local(args) ?? '';
+        if (own && host.has(file)) {
+          hostUsed.add(host.get(file));
+          return { path: `${host.get(file)}#host`, namespace: 'lazy-host', pluginData: { file, key: host.get(file) } };
+        }
+        const lazy = packageParts.get(args.path) ?? moduleParts.get(file);
         if (!lazy || lazy.part === own) return undefined;
         used.add(lazy.part.name);
         return { path: `${lazy.key}#lazy`, namespace: 'lazy-stub', pluginData: lazy };
       });
       build.onLoad({ filter: /.*/, namespace: 'lazy-stub' }, (args) => {
         const { part, key, names } = args.pluginData;
-        const require = `require(${JSON.stringify(`./${partFile(part)}`)})[${JSON.stringify(key)}]`;
         // A stand-in: each export a getter that loads the part at its first use, not at the import.
-        const lines = [
-          'let loaded;',
-          `const load = () => (loaded ??= ${require});`,
-          ...names.map((n) =>
-            n === '__esModule'
-              ? "Object.defineProperty(exports, '__esModule', { value: true });"
-              : `Object.defineProperty(exports, ${JSON.stringify(n)}, { enumerable: true, get: () => load()[${JSON.stringify(n)}] });`,
-          ),
-        ];
-        return { contents: lines.join('\n'), loader: 'js', resolveDir: root };
+        return { contents: standIn(`require(${JSON.stringify(`./${partFile(part)}`)})[${JSON.stringify(key)}]`, names), loader: 'js', resolveDir: root };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'lazy-host' }, async (args) => {
+        const { file, key } = args.pluginData;
+        // index.js is loaded (it loads the part): require() gives its exports, the run's one copy of the module.
+        return { contents: standIn(`require('./index.js').${HOST_EXPORT}(${JSON.stringify(key)})`, await exportNames(file)), loader: 'js', resolveDir: root };
       });
     },
   });
   // A part gets the stand-ins of the other parts too (the Git client's REST client loads NTLM only when asked).
-  return { main: stubs(undefined), part: (own) => stubs(own), used, data };
+  return { main: stubs(undefined), part: (own, host) => stubs(own, host), used, data, hostUsed };
+}
+
+/**
+ * A stand-in module: its exports `names`, each a getter that evaluates `load` (once) at the first use
+ * of any. A loop over the names, not a statement each: index.js compiles and runs these as it starts.
+ */
+function standIn(load, names) {
+  return [
+    'let loaded;',
+    `const load = () => (loaded ??= ${load});`,
+    ...(names.includes('__esModule') ? ["Object.defineProperty(exports, '__esModule', { value: true });"] : []),
+    `for (const name of ${JSON.stringify(names.filter((n) => n !== '__esModule'))})`,
+    '  Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });',
+  ].join('\n');
+}
+
+/** The function index.js exports for its parts: a project source's module object by its path from the root. */
+const HOST_EXPORT = '__lazyPartsHost';
+
+/**
+ * The entry of a task's index.js: the task's own entry, then (for the parts that use them) the
+ * modules it holds, by their path from the root. esbuild sets module.exports before any module runs
+ * and the function is hoisted, so a part loaded while index.js still runs finds them.
+ */
+export function hostEntry(taskEntry, exposed) {
+  const keys = [...exposed].sort();
+  return [
+    `import ${JSON.stringify(taskEntry)};`,
+    ...keys.map((key, i) => `import * as host${i} from ${JSON.stringify(path.join(root, key))};`),
+    `export function ${HOST_EXPORT}(key) {`,
+    '  switch (key) {',
+    ...keys.map((key, i) => `    case ${JSON.stringify(key)}: return host${i};`),
+    '  }',
+    '  throw new Error(`index.js holds no module ${key}`);',
+    '}',
+  ].join('\n');
 }

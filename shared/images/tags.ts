@@ -3,9 +3,10 @@ import { InputError } from '../util/errors';
 import { GitHistory } from './git-history';
 import { ImageSpec, ImageVariableSuffix, imageVariable } from './image-list';
 import { isValidTag } from './reference';
+import type { TagStrategy } from './tag-strategy';
 
-export const TAG_STRATEGIES = ['content', 'buildNumber', 'fixed'] as const;
-export type TagStrategy = (typeof TAG_STRATEGIES)[number];
+export { TAG_STRATEGIES } from './tag-strategy';
+export type { TagStrategy } from './tag-strategy';
 
 export interface TagRequest {
   repoRoot: string;

@@ -1,5 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isInside } from '../util/paths';
+
+export { isInside } from '../util/paths';
 import { parse } from 'yaml';
 
 export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
@@ -83,9 +86,4 @@ export function commonAncestor(paths: string[]): string {
     while (!isInside(dir, common)) common = path.dirname(common);
   }
   return common;
-}
-
-export function isInside(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }

@@ -13,9 +13,12 @@
 
 export type Variables = ReadonlyMap<string, string>;
 
-/** `flux`: only `${NAME}` is substituted; `envsubst`: `$NAME` as well. */
-export type VariableSyntax = 'flux' | 'envsubst';
-export const VARIABLE_SYNTAXES: readonly VariableSyntax[] = ['flux', 'envsubst'];
+import { VARIABLE_NAME, VariableSyntax } from './variable-syntax';
+
+export { VARIABLE_NAME } from './variable-syntax';
+
+export { VARIABLE_SYNTAXES } from './variable-syntax';
+export type { VariableSyntax } from './variable-syntax';
 
 export interface SubstituteOptions {
   syntax?: VariableSyntax;
@@ -38,7 +41,6 @@ export interface SubstitutionResult {
   used: string[];
 }
 
-export const VARIABLE_NAME = /^[_a-zA-Z][_a-zA-Z0-9]*$/;
 const DISABLE_MARKER = /kustomize\.toolkit\.fluxcd\.io\/substitute["']?\s*:\s*["']?disabled\b/;
 
 /**

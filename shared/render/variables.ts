@@ -1,6 +1,6 @@
 import { isMap, isPair, isScalar, parseDocument, Scalar } from 'yaml';
 import type { Finding } from '../manifests/finding';
-import { VARIABLE_NAME } from './substitute';
+import { VARIABLE_NAME } from './variable-syntax';
 
 export interface VariablesResult {
   variables: Map<string, string>;

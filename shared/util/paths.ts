@@ -9,3 +9,9 @@ export function toPosix(p: string): string {
 export function forEnvironment(pattern: string, environment: string): string {
   return pattern.split('{environment}').join(environment);
 }
+
+/** Whether `child` is `parent` or a path inside it. */
+export function isInside(child: string, parent: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}

@@ -1,44 +1,12 @@
 import { apiGroup, describeObject, FieldPath, ManifestObject, ObjectRef } from '../manifests/model';
-import type { Finding, Severity } from '../manifests/finding';
+import type { Finding } from '../manifests/finding';
 import { imagesWithRepository, imageVariable, ImageVariableSuffix } from '../images/image-list';
 import { splitImageReference } from '../images/reference';
 
-export type PolicyRuleId = 'policy/image-tag' | 'policy/resources' | 'policy/privileged' | 'policy/run-as-root' | 'policy/host-path' | 'policy/probes';
+import { DEFAULT_POLICY_SEVERITIES, POLICY_RULES, PolicySetting, PolicySeverities } from './policy-settings';
 
-export type PolicySeverity = Severity | 'off';
-
-/** The configuration name of each rule (what the task inputs and settings use). */
-export type PolicySetting = 'imageTag' | 'resources' | 'privileged' | 'runAsRoot' | 'hostPath' | 'probes';
-
-export type PolicySeverities = Record<PolicySetting, PolicySeverity>;
-
-/** Setting name to rule id, in the order the rules run. */
-export const POLICY_RULES: Readonly<Record<PolicySetting, PolicyRuleId>> = Object.freeze({
-  imageTag: 'policy/image-tag',
-  resources: 'policy/resources',
-  privileged: 'policy/privileged',
-  runAsRoot: 'policy/run-as-root',
-  hostPath: 'policy/host-path',
-  probes: 'policy/probes',
-});
-
-/**
- * Defaults: what gives a container more power over its node than an ordinary workload needs
- * (privileged mode, privilege escalation, SYS_ADMIN or ALL capabilities) is an error. The rest is
- * a warning, because common charts trip it for reasons the reviewer may accept: node agents
- * legitimately mount host paths, many upstream images still run as root, and tags, requests and
- * probes are reliability hygiene rather than security boundaries.
- */
-export const DEFAULT_POLICY_SEVERITIES: Readonly<PolicySeverities> = Object.freeze({
-  // A mutable tag makes the same GitOps commit deploy different code over time.
-  imageTag: 'error',
-  resources: 'warning',
-  privileged: 'error',
-  runAsRoot: 'warning',
-  hostPath: 'warning',
-  probes: 'warning',
-});
-
+export { DEFAULT_POLICY_SEVERITIES, POLICY_RULES } from './policy-settings';
+export type { PolicyRuleId, PolicySetting, PolicySeverities, PolicySeverity } from './policy-settings';
 /** What the policy rules know besides the objects. */
 export interface PolicyContext {
   /** The environment's variables, to name the image variable an untagged image came from. */

@@ -3,8 +3,27 @@ import type { Agent } from '../agent/agent';
 import { boolInput, choiceInput } from '../agent/inputs';
 import { ImageSpec, parseImageList } from '../images/image-list';
 import { isValidTag } from '../images/reference';
-import { TAG_STRATEGIES, TagStrategy } from '../images/tags';
+import { TAG_STRATEGIES, TagStrategy } from '../images/tag-strategy';
 import { InputError } from '../util/errors';
+import { readRenderAndValidateInputs } from './pr-validate-inputs';
+import { readReportingInputs, ReportingOptions } from './reporting-inputs';
+
+/** Every input of GitOpsCiPublish@1, read and checked before anything is tagged or rendered. */
+export interface CiPublishInputs {
+  build: BuildContext;
+  options: ReturnType<typeof readRenderAndValidateInputs>;
+  reporting: ReportingOptions;
+  publish: PublishInputs;
+}
+
+/** Reads GitOpsCiPublish@1's inputs: the task reads them before it loads the code that tags, renders and publishes. */
+export function readCiPublishInputs(agent: Agent): CiPublishInputs {
+  const build = readBuildContext(agent);
+  const options = readRenderAndValidateInputs(agent, build.sourcesDirectory);
+  const reporting = readReportingInputs(agent, build.sourcesDirectory);
+  const publish = readPublishInputs(agent, build);
+  return { build, options, reporting, publish };
+}
 
 /** The build this task runs in, from the Build.* and System.* pipeline variables (YAML and classic alike). */
 export interface BuildContext {

@@ -15,10 +15,9 @@ import { InputError } from '../util/errors';
 import { forEnvironment, toPosix } from '../util/paths';
 import { lintDockerfile } from '../validate/dockerfile';
 import { previousImages } from './ci-previous-release';
-import { BuildContext, PublishInputs, readBuildContext, readPublishInputs } from './ci-publish-inputs';
+import { BuildContext, CiPublishInputs, PublishInputs, readCiPublishInputs } from './ci-publish-inputs';
 import { bundleKustomizeRemotes } from './ci-publish-kustomize';
-import { readRenderAndValidateInputs } from './pr-validate-inputs';
-import { readReportingInputs, reportValidation } from './pr-validate-report';
+import { reportValidation } from './pr-validate-report';
 import { renderAndValidate, ValidationReport } from './render-and-validate';
 import { provideRenderTools } from './render-tools';
 import { repositoryRelative } from './repository-path';
@@ -27,14 +26,12 @@ import { repositoryRelative } from './repository-path';
  * GitOpsCiPublish@1: compute the image tags, render and validate every environment from the
  * release bundle's own copy of the templates (so what is validated is exactly what ships), then
  * complete the bundle (images.yaml, release.json), publish it and set the output variables.
- * Nothing is left behind when anything fails.
+ * Nothing is left behind when anything fails. The task's entry reads the inputs first
+ * (readCiPublishInputs) and passes them in.
  */
-export async function ciPublish(agent: Agent, version: string): Promise<void> {
-  const build = readBuildContext(agent);
+export async function ciPublish(agent: Agent, version: string, inputs: CiPublishInputs = readCiPublishInputs(agent)): Promise<void> {
+  const { build, options, reporting, publish } = inputs;
   const repoRoot = build.sourcesDirectory;
-  const options = readRenderAndValidateInputs(agent, repoRoot);
-  const reporting = readReportingInputs(agent, repoRoot);
-  const publish = readPublishInputs(agent, build);
   const templates = repositoryRelative(options.templates, repoRoot, 'templates');
   const valuesFile = repositoryRelative(options.valuesFile, repoRoot, 'valuesFile');
   const helmValuesFiles = options.helmValuesFiles.map((f) => repositoryRelative(f, repoRoot, 'helmValuesFiles'));

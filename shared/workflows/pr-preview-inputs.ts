@@ -5,7 +5,7 @@ import { parseRepositoryRef } from '../devops/repository-ref';
 import { InputError } from '../util/errors';
 import { readGitOpsRepositoryChoice } from './gitops-location';
 import { fillPlaceholders } from './placeholders';
-import { FOLDER_LAYOUTS, FolderLayout } from './promote-layout';
+import { FOLDER_LAYOUTS, FolderLayout } from './folder-layout';
 
 /** The preview inputs of GitOpsPrValidate@1 (names and forms as GitOpsPromote@1's). */
 export interface PreviewInputs {

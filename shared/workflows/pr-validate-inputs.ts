@@ -1,13 +1,15 @@
 import * as path from 'node:path';
 import type { Agent } from '../agent/agent';
-import { boolInput, choiceInput, listInput, requiredInput } from '../agent/inputs';
+import { boolInput, choiceInput, listInput, requiredInput, sourcesDirectory } from '../agent/inputs';
 import type { RendererKind } from '../render/render';
-import { VARIABLE_SYNTAXES, VariableSyntax } from '../render/substitute';
+import { VARIABLE_SYNTAXES, VariableSyntax } from '../render/variable-syntax';
 import { InputError } from '../util/errors';
 import type { DockerfileLintOptions, DockerfileRuleSeverity } from '../validate/dockerfile';
-import { DEFAULT_POLICY_SEVERITIES, PolicySeverities } from '../validate/policy';
-import { parseKubernetesVersion } from '../validate/deprecated-apis';
+import { DEFAULT_POLICY_SEVERITIES, PolicySeverities } from '../validate/policy-settings';
+import { parseKubernetesVersion } from '../validate/kubernetes-version';
 import type { RenderAndValidateOptions } from './render-and-validate';
+import { PreviewInputs, readPreviewInputs } from './pr-preview-inputs';
+import { readReportingInputs, ReportingOptions } from './reporting-inputs';
 import { repositoryRelative } from './repository-path';
 import { readHelmDependencyInputs } from './helm-dependency-inputs';
 import { readVariablesInput } from './variables-input';
@@ -24,6 +26,23 @@ export const POLICY_INPUTS: Record<keyof PolicySeverities, string> = {
   hostPath: 'policyHostPath',
   probes: 'policyProbes',
 };
+
+/** Every input of GitOpsPrValidate@1, read and checked before anything is rendered. */
+export interface PrValidateInputs {
+  repoRoot: string;
+  options: ReturnType<typeof readRenderAndValidateInputs>;
+  reporting: ReportingOptions;
+  preview: PreviewInputs | undefined;
+}
+
+/** Reads GitOpsPrValidate@1's inputs: the task reads them before it loads the code that renders and validates. */
+export function readPrValidateInputs(agent: Agent): PrValidateInputs {
+  const repoRoot = sourcesDirectory(agent);
+  const options = readRenderAndValidateInputs(agent, repoRoot);
+  const reporting = readReportingInputs(agent, repoRoot);
+  const preview = readPreviewInputs(agent, options.environments);
+  return { repoRoot, options, reporting, preview };
+}
 
 /** Reads the rendering and validation inputs shared by GitOpsPrValidate and GitOpsCiPublish. */
 export function readRenderAndValidateInputs(agent: Agent, repoRoot: string): Omit<RenderAndValidateOptions, 'tools' | 'workDir' | 'onProgress'> {

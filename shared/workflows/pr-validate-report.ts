@@ -1,44 +1,22 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Agent } from '../agent/agent';
-import { choiceInput, tempDirectory } from '../agent/inputs';
 import { logFinding } from '../agent/report';
 import { junitReport } from '../report/junit';
 import { markdownSummary } from '../report/markdown-summary';
 import { countBySeverity, MergedFinding, mergeFindings, messageWithEnvironments } from '../report/merge-findings';
 import { sarifReport } from '../report/sarif';
-import { InputError } from '../util/errors';
 import type { ValidationReport } from './render-and-validate';
+import type { ReportingOptions } from './reporting-inputs';
+
+// The reporting inputs are read apart (reporting-inputs.ts): the tasks read them before they load this module.
+export { readReportingInputs } from './reporting-inputs';
+export type { ReportingOptions } from './reporting-inputs';
 
 /**
  * Reporting of a validation report, shared by GitOpsPrValidate and GitOpsCiPublish: the same
  * log lines, issues, summary tab, JUnit/SARIF file and output variables.
  */
-const FAIL_ON = ['error', 'warning'] as const;
-const RESULT_FORMATS = ['none', 'junit', 'sarif'] as const;
-
-export interface ReportingOptions {
-  failOn: (typeof FAIL_ON)[number];
-  resultsFormat: (typeof RESULT_FORMATS)[number];
-  /** Absolute path of the results file, empty for none. */
-  resultsFile: string;
-}
-
-/** Reads failOn, testResultsFormat and testResultsFile (checked before anything is rendered). */
-export function readReportingInputs(agent: Agent, repoRoot: string): ReportingOptions {
-  const failOn = choiceInput(agent, 'failOn', FAIL_ON, 'error');
-  const resultsFormat = choiceInput(agent, 'testResultsFormat', RESULT_FORMATS, 'junit');
-  const resultsFile =
-    resultsFormat === 'none'
-      ? ''
-      : path.resolve(
-          repoRoot,
-          agent.input('testResultsFile') || path.join(tempDirectory(agent), `gitops-validation.${resultsFormat === 'sarif' ? 'sarif' : 'xml'}`),
-        );
-  if (resultsFile && fs.existsSync(resultsFile) && fs.statSync(resultsFile).isDirectory())
-    throw new InputError('testResultsFile', `"${resultsFile}" is a folder`);
-  return { failOn, resultsFormat, resultsFile };
-}
 
 export interface ValidationOutcome {
   findings: MergedFinding[];

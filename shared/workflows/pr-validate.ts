@@ -1,20 +1,19 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Agent } from '../agent/agent';
-import { sourcesDirectory, tempDirectory } from '../agent/inputs';
+import { tempDirectory } from '../agent/inputs';
 import { collectRenderedFiles, previewPullRequest, RenderedFiles } from './pr-preview';
-import { readPreviewInputs } from './pr-preview-inputs';
-import { readRenderAndValidateInputs } from './pr-validate-inputs';
-import { readReportingInputs, reportValidation } from './pr-validate-report';
+import { PrValidateInputs, readPrValidateInputs } from './pr-validate-inputs';
+import { reportValidation } from './pr-validate-report';
 import { renderAndValidate } from './render-and-validate';
 import { provideRenderTools } from './render-tools';
 
-/** GitOpsPrValidate@1: render every environment, validate, lint Dockerfiles, report, pass or fail the gate. */
-export async function prValidate(agent: Agent, version: string): Promise<void> {
-  const repoRoot = sourcesDirectory(agent);
-  const options = readRenderAndValidateInputs(agent, repoRoot);
-  const reporting = readReportingInputs(agent, repoRoot);
-  const preview = readPreviewInputs(agent, options.environments);
+/**
+ * GitOpsPrValidate@1: render every environment, validate, lint Dockerfiles, report, pass or fail the
+ * gate. The task's entry reads the inputs first (readPrValidateInputs) and passes them in.
+ */
+export async function prValidate(agent: Agent, version: string, inputs: PrValidateInputs = readPrValidateInputs(agent)): Promise<void> {
+  const { repoRoot, options, reporting, preview } = inputs;
   const rendered: RenderedFiles = new Map();
 
   const tools = agent.toolRunner();

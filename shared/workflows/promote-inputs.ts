@@ -1,14 +1,13 @@
 import type { Agent } from '../agent/agent';
 import { boolInput, choiceInput, listInput, requiredInput } from '../agent/inputs';
-import type { ClusterRef, ClusterType } from '../azure/wait';
-import { parseClusterRef } from '../azure/wait';
+import { ClusterRef, ClusterType, parseClusterRef } from '../azure/cluster-ref';
 import type { MergeStrategy } from '../devops/pull-requests';
 import { normalizeFolder } from '../devops/repo-paths';
 import { parseReleaseDigest } from '../release/release-digest';
 import { InputError } from '../util/errors';
 import { fillPlaceholders } from './placeholders';
 import { readGitOpsRepositoryChoice } from './gitops-location';
-import { FOLDER_LAYOUTS, FolderLayout } from './promote-layout';
+import { FOLDER_LAYOUTS, FolderLayout } from './folder-layout';
 import { readVariablesInput } from './variables-input';
 
 const DELIVERY_MODES = ['pullRequest', 'push'] as const;

@@ -2,9 +2,10 @@ import * as path from 'node:path';
 import { apiGroup, ManifestObject } from '../manifests/model';
 import { manifestFiles, serializeObject } from '../manifests/serialize';
 
-/** How the rendered objects are laid out in the environment folder. */
-export type FolderLayout = 'filePerObject' | 'singleFile';
-export const FOLDER_LAYOUTS: readonly FolderLayout[] = ['filePerObject', 'singleFile'];
+import type { FolderLayout } from './folder-layout';
+
+export { FOLDER_LAYOUTS } from './folder-layout';
+export type { FolderLayout } from './folder-layout';
 
 /**
  * The files of the environment folder: one per object (`deployment-web.yaml`), or for teams

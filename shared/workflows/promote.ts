@@ -34,8 +34,7 @@ import { provideRenderTools } from './render-tools';
  * commit, mirroring progress as commit statuses. Nothing reaches the repository unless the
  * rendering is valid; a re-run with the same release changes nothing twice.
  */
-export async function promote(agent: Agent, version: string): Promise<void> {
-  const inputs = readPromoteInputs(agent);
+export async function promote(agent: Agent, version: string, inputs: PromoteInputs = readPromoteInputs(agent)): Promise<void> {
   if (inputs.action === 'rollback') return rollback(agent, inputs, version);
   const pinned = inputs.releaseDigest ? { digest: inputs.releaseDigest, inputName: 'releaseDigest' } : undefined;
   const bundle = readReleaseBundle(inputs.bundle, 'bundle', pinned);

@@ -1,7 +1,6 @@
 import * as path from 'node:path';
-import { isInside } from '../render/kustomize-closure';
 import { InputError } from '../util/errors';
-import { toPosix } from '../util/paths';
+import { isInside, toPosix } from '../util/paths';
 
 /**
  * A repository path input (templates, values files) as a repository-relative path with forward

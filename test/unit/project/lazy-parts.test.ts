@@ -143,10 +143,34 @@ describe('lazily loaded parts of the task folders', function () {
     }
   });
 
-  it('GitOpsPrValidate on plain YAML without Dockerfiles loads index.js, the YAML parser and the schema data only (no task-lib)', async () => {
+  it("hold each task's inputs and agent in index.js and its workflow in a part, which uses index.js's copy of the modules both need", () => {
+    const workflows = { GitOpsPrValidate: 'pr-validate', GitOpsCiPublish: 'ci-publish', GitOpsPromote: 'promote' };
+    for (const [task, name] of Object.entries(workflows)) {
+      const main = contents(task, 'index.js');
+      const part = contents(task, `lazy-${name}.js`);
+      // What a run needs only after its inputs are read: the workflow, rendering, validation, the YAML serializer.
+      assert.deepEqual(
+        [`shared/workflows/${name}.ts`, 'shared/workflows/render-and-validate.ts', 'shared/validate/schema.ts', 'js-yaml'].filter((p) => main.has(p)),
+        [],
+        `${task}/v1/index.js`,
+      );
+      assert.deepEqual(
+        [`shared/workflows/${name}.ts`, 'shared/workflows/render-and-validate.ts', 'js-yaml'].filter((p) => !part.has(p)),
+        [],
+        `${task}/v1/lazy-${name}.js`,
+      );
+      // One copy of a class per run: the part takes InputError (runTask's instanceof) and the agent's helpers from index.js.
+      for (const source of ['shared/util/errors.ts', 'shared/agent/inputs.ts']) {
+        assert.ok(main.has(source), `${task}/v1/index.js holds ${source}`);
+        assert.ok(!part.has(source) && part.has(`lazy-host:${source}#host`), `${task}/v1/lazy-${name}.js takes ${source} from index.js`);
+      }
+    }
+  });
+
+  it('GitOpsPrValidate on plain YAML without Dockerfiles loads index.js, its workflow part, the YAML parser and the schema data only (no task-lib)', async () => {
     const { run: r, loaded } = await run('GitOpsPrValidate', { inputs: { ...PLAIN, dockerfiles: '' }, variables: { 'Build.SourcesDirectory': repo() } });
     assert.equal(r.result, 'Succeeded', r.stdout);
-    assert.deepEqual(loaded, ['index.js', 'lazy-yaml.js', 'schema-flux.json', 'schema-kubernetes.json', 'task.json']);
+    assert.deepEqual(loaded, ['index.js', 'lazy-pr-validate.js', 'lazy-yaml.js', 'schema-flux.json', 'schema-kubernetes.json', 'task.json']);
   });
 
   it('GitOpsPrValidate loads the Dockerfile linter when there is a Dockerfile (task-lib to match it), and it reports its findings', async () => {
@@ -162,6 +186,7 @@ describe('lazily loaded parts of the task folders', function () {
     assert.deepEqual(loaded, [
       'index.js',
       'lazy-dockerfile-lint.js',
+      'lazy-pr-validate.js',
       'lazy-task-lib.js',
       'lazy-yaml.js',
       'schema-flux.json',
@@ -186,7 +211,15 @@ describe('lazily loaded parts of the task folders', function () {
     });
     assert.equal(r.result, 'Succeeded', r.stdout);
     assert.ok(r.stdout.includes(`##vso[task.setsecret]${key}`), 'the key is registered as a secret');
-    assert.deepEqual(loaded, ['index.js', 'lazy-azure-sdk.js', 'lazy-yaml.js', 'schema-flux.json', 'schema-kubernetes.json', 'task.json']);
+    assert.deepEqual(loaded, [
+      'index.js',
+      'lazy-azure-sdk.js',
+      'lazy-pr-validate.js',
+      'lazy-yaml.js',
+      'schema-flux.json',
+      'schema-kubernetes.json',
+      'task.json',
+    ]);
   });
 
   describe('GitOpsPromote', () => {
@@ -205,7 +238,7 @@ describe('lazily loaded parts of the task folders', function () {
         },
       });
       assert.equal(published.run.result, 'Succeeded', published.run.stdout);
-      assert.deepEqual(published.loaded, ['index.js', 'lazy-yaml.js', 'schema-flux.json', 'schema-kubernetes.json', 'task.json']);
+      assert.deepEqual(published.loaded, ['index.js', 'lazy-ci-publish.js', 'lazy-yaml.js', 'schema-flux.json', 'schema-kubernetes.json', 'task.json']);
       bundle = published.run.outputs.bundlePath;
       devops = await startDevOpsEmulator({ org: 'lazy', dataDir: work });
       devops.admin.createProject('Lazy');
@@ -221,11 +254,19 @@ describe('lazily loaded parts of the task folders', function () {
         endpoints: { SystemVssConnection: { url: `${devops.url}/`, scheme: 'OAuth', parameters: { AccessToken: devops.token } } },
       });
 
-    it('without a Flux wait nor work items loads none of its parts but the Git client and the YAML parser', async () => {
+    it('without a Flux wait nor work items loads none of its parts but the workflow, the Git client and the YAML parser', async () => {
       const { run: r, loaded } = await promote({ deliveryMode: 'push' });
       assert.equal(r.result, 'Succeeded', r.stdout);
       assert.equal(r.outputs.changed, 'true');
-      assert.deepEqual(loaded, ['index.js', 'lazy-devops-git.js', 'lazy-yaml.js', 'schema-flux.json', 'schema-kubernetes.json', 'task.json']);
+      assert.deepEqual(loaded, [
+        'index.js',
+        'lazy-devops-git.js',
+        'lazy-promote.js',
+        'lazy-yaml.js',
+        'schema-flux.json',
+        'schema-kubernetes.json',
+        'task.json',
+      ]);
     });
 
     it('loads the work item client to check the work items to link', async () => {
@@ -236,6 +277,7 @@ describe('lazily loaded parts of the task folders', function () {
         'index.js',
         'lazy-devops-git.js',
         'lazy-devops-work-items.js',
+        'lazy-promote.js',
         'lazy-yaml.js',
         'schema-flux.json',
         'schema-kubernetes.json',
