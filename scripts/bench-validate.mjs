@@ -1,7 +1,9 @@
 // Part of npm run bench (scripts/bench.mjs runs every scripts/bench-*.mjs): figures for the closing notes,
 // each against a baseline measured in the same run.
 //  render + validate throughput on a generated repository of >= 10,000 objects (plain YAML with
-//     ${VAR} placeholders, 3 kinds), and validation time against YAML parse time of the same text.
+//     ${VAR} placeholders, 3 kinds), and validation time against YAML parse time of the same text;
+//  the cost of locating findings: parse + validate of the same text with a finding in every Deployment,
+//     against the clean text's.
 // Bundle sizes and cold start: scripts/bench-startup.mjs.
 // Options: --objects N (default 12000).
 import { execFileSync } from 'node:child_process';
@@ -144,6 +146,14 @@ const parseMs = performance.now() - t;
 t = performance.now();
 const validation = validateManifests(objects, { kubernetesVersion: '1.32', policy: DEFAULT_POLICY_SEVERITIES });
 const validateMs = performance.now() - t;
+// Findings need field locations (file:line:column): the same text with a policy error in every Deployment, so
+// that every file has findings to locate, against the parse + validate of the clean text above.
+const flagged = substituted.map((text) => text.replace(/allowPrivilegeEscalation: false/g, 'allowPrivilegeEscalation: true'));
+t = performance.now();
+const flaggedObjects = flagged.flatMap((text, i) => parseManifests(text, `deploy/manifests/part-${i}.yaml`, { yaml: '1.2' }).objects);
+const flaggedFindings = validateManifests(flaggedObjects, { kubernetesVersion: '1.32', policy: DEFAULT_POLICY_SEVERITIES }).findings;
+const locatedMs = performance.now() - t;
+if (flaggedFindings.some((f) => f.line === undefined)) throw new Error('a finding without a line');
 const bytes = files.reduce((n, s) => n + Buffer.byteLength(s), 0);
 fs.rmSync(repo, { recursive: true, force: true });
 
@@ -158,3 +168,6 @@ console.log(
     .join(', ')}`,
 );
 console.log(`  ratio validation / YAML parse: ${(validateMs / parseMs).toFixed(3)}`);
+console.log(
+  `with a finding in every Deployment (${flaggedFindings.length} findings to locate, in all ${files.length} files): parse + validate ${ms(locatedMs)}, ${(locatedMs / (parseMs + validateMs)).toFixed(2)}x the clean text's`,
+);
