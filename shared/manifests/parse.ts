@@ -2,7 +2,7 @@ import { CORE_SCHEMA, defineScalarTag, intCoreTag, loadAll, mergeTag, NOT_RESOLV
 import { Document, LineCounter, parseAllDocuments } from 'yaml';
 import type { Finding } from './finding';
 import { eventOffsets, isEmptyNode, lineColumn, syntaxTreeOffsets, treeOffset } from './locations';
-import { FieldPath, ManifestObject, SourceLocation } from './model';
+import { FieldPath, LazilyLocatedObject, ManifestObject, SourceLocation } from './model';
 
 export interface ParseResult {
   objects: ManifestObject[];
@@ -194,19 +194,7 @@ function collectObjects(body: Record<string, unknown>, prefix: FieldPath, locate
     return;
   }
   const namespace = typeof metadata.namespace === 'string' && metadata.namespace !== '' ? metadata.namespace : undefined;
-  let source: SourceLocation | undefined;
-  objects.push({
-    apiVersion,
-    kind,
-    name,
-    namespace,
-    body,
-    // Computed on first use: most objects never need a location, and the syntax tree is the slow part.
-    get source() {
-      return (source ??= locate([]));
-    },
-    locate,
-  });
+  objects.push(new LazilyLocatedObject(apiVersion, kind, name, namespace, body, locate));
 }
 
 function firstLine(message: string): string {
