@@ -121,7 +121,10 @@ describe('field offsets from js-yaml events', () => {
       'anchored-root: 1',
       '',
     ].join('\n');
-    for (const yaml of ['1.1', '1.2'] as const) assert.ok(compare(text, yaml, 'edge cases'));
+    for (const yaml of ['1.1', '1.2'] as const) {
+      assert.ok(compare(text, yaml, 'edge cases'));
+      assert.ok(compare(text.replace(/\n/g, '\r\n'), yaml, 'edge cases with CRLF line ends'));
+    }
   });
 
   it('are the syntax tree offsets for YAML written in every style (property)', () => {
