@@ -1,9 +1,11 @@
 // Part of npm run bench (scripts/bench.mjs runs every scripts/bench-*.mjs): figures for the closing notes,
 // each against a baseline measured in the same run.
 //  render + validate throughput on a generated repository of >= 10,000 objects (plain YAML with
-//     ${VAR} placeholders, 3 kinds), and validation time against YAML parse time of the same text.
+//     ${VAR} placeholders, 3 kinds), and validation time against YAML parse time of the same text;
+//  the cost of locating findings: parse + validate of the same text with a finding in every Deployment,
+//     against the clean text's.
 // Bundle sizes and cold start: scripts/bench-startup.mjs.
-// Options: --objects N (default 12000).
+// Options: --objects N (default 12000), --runs N (end-to-end runs, default 5).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -116,11 +118,20 @@ const options = {
   tools: noTools,
 };
 
-// Warm up the JIT and the schema tables once, then measure.
+// Warm up the JIT and the schema tables once, then measure RUNS times: on a shared machine one run says more about
+// the neighbours than about the code, so the best run is the figure and the median is printed beside it.
+const RUNS = arg('runs', 5);
 await renderAndValidate({ ...options, workDir: fs.mkdtempSync(path.join(os.tmpdir(), 'bench-')) });
-const t0 = performance.now();
-const report = await renderAndValidate({ ...options, workDir: fs.mkdtempSync(path.join(os.tmpdir(), 'bench-')) });
-const endToEnd = performance.now() - t0;
+const runs = [];
+let report;
+for (let r = 0; r < RUNS; r++) {
+  const t0 = performance.now();
+  report = await renderAndValidate({ ...options, workDir: fs.mkdtempSync(path.join(os.tmpdir(), 'bench-')) });
+  runs.push(performance.now() - t0);
+}
+runs.sort((a, b) => a - b);
+const endToEnd = runs[0];
+const endToEndMedian = runs[runs.length >> 1];
 const env = report.environments[0];
 if (env.objects !== OBJECTS) throw new Error(`rendered ${env.objects} objects, expected ${OBJECTS}`);
 const findings = env.findings.length;
@@ -135,22 +146,39 @@ const files = fs
   .readdirSync(path.join(repo, 'deploy/manifests'))
   .sort()
   .map((f) => fs.readFileSync(path.join(repo, 'deploy/manifests', f), 'utf8'));
-let t = performance.now();
-const substituted = files.map((text) => substituteYaml(text, vars).text);
-const substituteMs = performance.now() - t;
-t = performance.now();
-const objects = substituted.flatMap((text, i) => parseManifests(text, `deploy/manifests/part-${i}.yaml`, { yaml: '1.2' }).objects);
-const parseMs = performance.now() - t;
-t = performance.now();
-const validation = validateManifests(objects, { kubernetesVersion: '1.32', policy: DEFAULT_POLICY_SEVERITIES });
-const validateMs = performance.now() - t;
+// Each phase RUNS times too, its best run kept (and the check timings of the best validation).
+const best = (work) => {
+  let fastest;
+  for (let r = 0; r < RUNS; r++) {
+    const start = performance.now();
+    const value = work();
+    const took = performance.now() - start;
+    if (!fastest || took < fastest.ms) fastest = { ms: took, value };
+  }
+  return fastest;
+};
+const { ms: substituteMs, value: substituted } = best(() => files.map((text) => substituteYaml(text, vars).text));
+const { ms: parseMs, value: objects } = best(() =>
+  substituted.flatMap((text, i) => parseManifests(text, `deploy/manifests/part-${i}.yaml`, { yaml: '1.2' }).objects),
+);
+const { ms: validateMs, value: validation } = best(() => validateManifests(objects, { kubernetesVersion: '1.32', policy: DEFAULT_POLICY_SEVERITIES }));
+// Findings need field locations (file:line:column): the same text with a policy error in every Deployment, so
+// that every file has findings to locate, against the parse + validate of the clean text above.
+const flagged = substituted.map((text) => text.replace(/allowPrivilegeEscalation: false/g, 'allowPrivilegeEscalation: true'));
+const t = performance.now();
+const flaggedObjects = flagged.flatMap((text, i) => parseManifests(text, `deploy/manifests/part-${i}.yaml`, { yaml: '1.2' }).objects);
+const flaggedFindings = validateManifests(flaggedObjects, { kubernetesVersion: '1.32', policy: DEFAULT_POLICY_SEVERITIES }).findings;
+const locatedMs = performance.now() - t;
+if (flaggedFindings.some((f) => f.line === undefined)) throw new Error('a finding without a line');
 const bytes = files.reduce((n, s) => n + Buffer.byteLength(s), 0);
 fs.rmSync(repo, { recursive: true, force: true });
 
 console.log(
   `\n== render + validate: ${OBJECTS} objects in ${files.length} files (${(bytes / 1024 / 1024).toFixed(1)} MiB), Kubernetes 1.32, default policy ==`,
 );
-console.log(`end to end (read, substitute, parse, validate): ${ms(endToEnd)}  -> ${Math.round(OBJECTS / (endToEnd / 1000))} objects/s  (${findings} findings)`);
+console.log(
+  `end to end (read, substitute, parse, validate), best of ${RUNS}: ${ms(endToEnd)}  -> ${Math.round(OBJECTS / (endToEnd / 1000))} objects/s  (median ${ms(endToEndMedian)}, ${Math.round(OBJECTS / (endToEndMedian / 1000))} objects/s; ${findings} findings)`,
+);
 console.log(`  substitute ${ms(substituteMs)} | YAML parse ${ms(parseMs)} | validate ${ms(validateMs)}`);
 console.log(
   `  validate by check: ${Object.entries(validation.timings)
@@ -158,3 +186,6 @@ console.log(
     .join(', ')}`,
 );
 console.log(`  ratio validation / YAML parse: ${(validateMs / parseMs).toFixed(3)}`);
+console.log(
+  `with a finding in every Deployment (${flaggedFindings.length} findings to locate, in all ${files.length} files): parse + validate ${ms(locatedMs)}, ${(locatedMs / (parseMs + validateMs)).toFixed(2)}x the clean text's`,
+);

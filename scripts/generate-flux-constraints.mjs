@@ -11,11 +11,13 @@
 //
 // Layout: { format, sources: { "<file>": "<sha256 of the CRD file>" },
 //   kinds: { "<apiVersion> <Kind>": [[path, constraint], ...] },
-//   cel: { "<apiVersion> <Kind>": [[path, rule, message], ...] } }   (x-kubernetes-validations: not evaluated)
+//   cel: { "<apiVersion> <Kind>": [[path, rule, message, defaults?], ...] } }   (x-kubernetes-validations)
 // A path is the fields joined with `.`, `[]` standing for every item of a list and `{}` for every value of a
 // map, e.g. `spec.install.timeout`, `spec.dependsOn[].name`. A constraint holds what the schema node says among
 // pattern, enum, minimum, maximum, minLength, maxLength, minItems, maxItems, mapKeys (x-kubernetes-list-map-keys
-// of an x-kubernetes-list-type: map list).
+// of an x-kubernetes-list-type: map list). A CEL rule's defaults are the `default` values of the schema below
+// the node it is attached to, which the API server fills in before it evaluates the rule: { "<field>": { d: value }
+// or { p: defaults of the field's own fields } or { i: defaults of each item } }; absent when there are none.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -34,7 +36,10 @@ function walk(node, at, out, cel) {
   for (const key of KEYS) if (node[key] !== undefined) constraint[key] = node[key];
   if (node['x-kubernetes-list-type'] === 'map' && Array.isArray(node['x-kubernetes-list-map-keys'])) constraint.mapKeys = node['x-kubernetes-list-map-keys'];
   if (Object.keys(constraint).length > 0 && at !== '') out.push([at, constraint]);
-  for (const v of node['x-kubernetes-validations'] ?? []) cel.push([at, v.rule, v.message ?? v.messageExpression ?? '']);
+  for (const v of node['x-kubernetes-validations'] ?? []) {
+    const defaults = defaultsBelow(node);
+    cel.push(defaults ? [at, v.rule, v.message ?? v.messageExpression ?? '', defaults] : [at, v.rule, v.message ?? v.messageExpression ?? '']);
+  }
   for (const name of Object.keys(node.properties ?? {}).sort()) {
     // apiVersion/kind/metadata are checked elsewhere (the kind lookup, the API rules of every object).
     if (at === '' && (name === 'apiVersion' || name === 'kind' || name === 'metadata' || name === 'status')) continue;
@@ -42,6 +47,24 @@ function walk(node, at, out, cel) {
   }
   if (node.items) walk(node.items, `${at}[]`, out, cel);
   if (node.additionalProperties && typeof node.additionalProperties === 'object') walk(node.additionalProperties, `${at}{}`, out, cel);
+}
+
+/** The defaults of a schema node's fields, nested as the CEL rules' data holds them; undefined when there are none. */
+function defaultsBelow(node) {
+  const out = {};
+  for (const name of Object.keys(node.properties ?? {}).sort()) {
+    const child = node.properties[name];
+    if (child.default !== undefined) out[name] = { d: child.default };
+    else {
+      const nested = defaultsBelow(child);
+      if (nested) out[name] = { p: nested };
+      else if (child.items) {
+        const items = defaultsBelow(child.items);
+        if (items) out[name] = { i: items };
+      }
+    }
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 function build() {

@@ -75,6 +75,11 @@ export const LAZY_PARTS = [
     modules: ['shared/agent/tool-installer.ts'],
   },
   {
+    name: 'cel',
+    why: 'only a Flux object whose CRD has x-kubernetes-validations rules needs the CEL evaluator (@marcbachmann/cel-js)',
+    packages: ['@marcbachmann/cel-js'],
+  },
+  {
     name: 'dockerfile-lint',
     why: 'only a run with Dockerfiles to lint needs dockerfile-utils, dockerfile-ast and the language-server types',
     modules: ['shared/validate/dockerfile/index.ts'],

@@ -1,7 +1,8 @@
 import { CORE_SCHEMA, defineScalarTag, intCoreTag, loadAll, mergeTag, NOT_RESOLVED, Schema, timestampTag, YAML11_SCHEMA } from 'js-yaml';
-import { Document, LineCounter, Node, isMap, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
+import { Document, LineCounter, parseAllDocuments } from 'yaml';
 import type { Finding } from './finding';
-import { FieldPath, ManifestObject, SourceLocation } from './model';
+import { eventOffsets, isEmptyNode, lineColumn, syntaxTreeOffsets, treeOffset } from './locations';
+import { FieldPath, LazilyLocatedObject, ManifestObject, SourceLocation } from './model';
 
 export interface ParseResult {
   objects: ManifestObject[];
@@ -56,25 +57,27 @@ type Locator = (path: FieldPath) => SourceLocation;
 
 /**
  * Parses a multi-document YAML stream into Kubernetes objects. Values come from js-yaml (an order
- * of magnitude faster than building a syntax tree); the syntax tree, which knows the line of every
- * field, is built only when a finding asks where something is, or when the text has an error.
+ * of magnitude faster than building a syntax tree); where a field is (its line and column) is worked
+ * out only when a finding asks, from js-yaml's events of the same text (see ./locations).
  */
 export function parseManifests(text: string, file: string, options: ParseOptions = {}): ParseResult {
+  const schema = options.yaml === '1.2' ? FLUX_YAML : KUBERNETES_YAML;
   let values: unknown[];
   try {
-    values = loadAll(text, { schema: options.yaml === '1.2' ? FLUX_YAML : KUBERNETES_YAML });
+    values = loadAll(text, { schema });
   } catch {
     return parseWithSyntaxTree(text, file, options);
   }
   const objects: ManifestObject[] = [];
   const errors: Finding[] = [];
-  let tree: SyntaxTree | undefined;
-  const syntaxTree = () => (tree ??= buildSyntaxTree(text, file, options));
-  let contentIndex = -1;
-  for (const value of values) {
+  const contentDocuments: number[] = [];
+  let locations: Locations | undefined;
+  const at = () => (locations ??= buildLocations(text, file, schema, contentDocuments, options));
+  for (let document = 0; document < values.length; document++) {
+    const value = values[document];
     if (isEmptyDocument(value)) continue;
-    const index = ++contentIndex;
-    const locate: Locator = (path) => syntaxTree().locate(index, path);
+    const index = contentDocuments.push(document) - 1;
+    const locate: Locator = (path) => at().locate(index, path);
     if (!isPlainObject(value)) {
       errors.push({
         rule: 'manifest/not-an-object',
@@ -89,23 +92,19 @@ export function parseManifests(text: string, file: string, options: ParseOptions
   return { objects, errors };
 }
 
-interface SyntaxTree {
+interface Locations {
   /** Location of a field of the index-th document that has content. */
   locate(index: number, path: FieldPath): SourceLocation;
 }
 
-function buildSyntaxTree(text: string, file: string, options: ParseOptions): SyntaxTree {
-  const lineCounter = new LineCounter();
-  const documents = Array.from(parseAllDocuments(text, { lineCounter, ...syntaxTreeVersion(options) }) as Iterable<Document.Parsed>).filter(
-    (d) => !isEmptyNode(d.contents),
-  );
+function buildLocations(text: string, file: string, schema: Schema, contentDocuments: readonly number[], options: ParseOptions): Locations {
+  const offsets = eventOffsets(text, schema, contentDocuments, () => syntaxTreeOffsets(text, syntaxTreeVersion(options)));
+  const position = lineColumn(text);
   const map = options.mapLocation ?? ((location: SourceLocation) => location);
   return {
     locate(index, path) {
-      const doc = documents[index];
-      const offset = doc ? offsetOf(doc, path) : 0;
-      const pos = lineCounter.linePos(offset);
-      return map({ file, line: pos.line, column: pos.col }, path);
+      const { line, column } = position(offsets.offsetOf(index, path));
+      return map({ file, line, column }, path);
     },
   };
 }
@@ -139,7 +138,7 @@ function parseWithSyntaxTree(text: string, file: string, options: ParseOptions):
     }
     if (isEmptyNode(doc.contents)) continue;
     const value = doc.toJS({ maxAliasCount: 1000 }) as unknown;
-    const locate: Locator = (path) => at(offsetOf(doc, path), path);
+    const locate: Locator = (path) => at(treeOffset(doc, path), path);
     if (!isPlainObject(value)) {
       errors.push({
         rule: 'manifest/not-an-object',
@@ -161,10 +160,6 @@ function syntaxTreeVersion(options: ParseOptions): { version: '1.1' } | { versio
 
 function isEmptyDocument(value: unknown): boolean {
   return value === null || value === undefined || value === '';
-}
-
-function isEmptyNode(node: unknown): boolean {
-  return node === null || (isScalar(node) && (node.value === null || node.value === ''));
 }
 
 function collectObjects(body: Record<string, unknown>, prefix: FieldPath, locateInDocument: Locator, objects: ManifestObject[], errors: Finding[]): void {
@@ -199,46 +194,7 @@ function collectObjects(body: Record<string, unknown>, prefix: FieldPath, locate
     return;
   }
   const namespace = typeof metadata.namespace === 'string' && metadata.namespace !== '' ? metadata.namespace : undefined;
-  let source: SourceLocation | undefined;
-  objects.push({
-    apiVersion,
-    kind,
-    name,
-    namespace,
-    body,
-    // Computed on first use: most objects never need a location, and the syntax tree is the slow part.
-    get source() {
-      return (source ??= locate([]));
-    },
-    locate,
-  });
-}
-
-/** Offset of the deepest node of `path` that exists: the key of a map entry, or the item of a list. */
-function offsetOf(doc: Document.Parsed, path: FieldPath): number {
-  let node: unknown = doc.contents;
-  let offset = rangeStart(node) ?? 0;
-  for (const part of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(part));
-      if (!pair) break;
-      offset = rangeStart(pair.key) ?? offset;
-      node = pair.value;
-    } else if (isSeq(node) && typeof part === 'number') {
-      const item = node.items[part];
-      if (item === undefined) break;
-      offset = rangeStart(item) ?? offset;
-      node = item;
-    } else {
-      break;
-    }
-  }
-  return offset;
-}
-
-function rangeStart(node: unknown): number | undefined {
-  const range = (node as Node | null)?.range;
-  return range ? range[0] : undefined;
+  objects.push(new LazilyLocatedObject(apiVersion, kind, name, namespace, body, locate));
 }
 
 function firstLine(message: string): string {

@@ -1,4 +1,4 @@
-import type { FieldPath, ManifestObject } from '../manifests/model';
+import { LazilyLocatedObject, type FieldPath, type ManifestObject } from '../manifests/model';
 
 /**
  * The object among `candidates` a rendered object came from: the same kind and name, else the same
@@ -14,16 +14,13 @@ export function matchingSource(obj: ManifestObject, candidates: readonly Manifes
 
 /** `obj` with its locations pointed at `source`'s (not a spread of obj: its source may be a lazy getter over a whole render output). */
 export function locatedAt(obj: ManifestObject, source: ManifestObject): ManifestObject {
-  const { apiVersion, kind, name, namespace, body } = obj;
-  return {
-    apiVersion,
-    kind,
-    name,
-    namespace,
-    body,
-    get source() {
-      return source.source;
-    },
-    locate: (p: FieldPath) => source.locate(p),
-  };
+  return new LazilyLocatedObject(
+    obj.apiVersion,
+    obj.kind,
+    obj.name,
+    obj.namespace,
+    obj.body,
+    (p: FieldPath) => source.locate(p),
+    () => source.source,
+  );
 }

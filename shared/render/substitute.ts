@@ -55,7 +55,8 @@ export function substituteYaml(text: string, variables: Variables, options: Subs
   const out: string[] = [];
   let lineOffset = 0;
   for (const doc of splitDocuments(text)) {
-    if (DISABLE_MARKER.test(doc)) {
+    // A document without `$` has nothing to substitute: skip the comment scan and the copy.
+    if (!doc.includes('$') || DISABLE_MARKER.test(doc)) {
       out.push(doc);
     } else {
       const result = substitute(doc, variables, yamlCommentRanges(doc), options);
@@ -79,6 +80,7 @@ export function substitute(
   const actions = text.includes('{{') ? templateActionRanges(text) : [];
   const errors: SubstitutionError[] = [];
   const used = new Set<string>();
+  const position = lineTracker(text);
   let out = '';
   let i = 0;
   let nextSkip = 0;
@@ -119,7 +121,7 @@ export function substitute(
         i = dollar + 1;
         continue;
       }
-      const { line, column } = position(text, dollar);
+      const { line, column } = position(dollar);
       const value = variables.get(bare);
       used.add(bare);
       if (syntax === 'envsubst') {
@@ -147,7 +149,7 @@ export function substitute(
       continue;
     }
     const close = findClosingBrace(text, dollar + 2);
-    const { line, column } = position(text, dollar);
+    const { line, column } = position(dollar);
     if (close < 0) {
       errors.push({ variable: '', message: 'unterminated "${": no closing "}" on the same line', line, column });
       out += text.slice(dollar);
@@ -286,14 +288,24 @@ function findClosingBrace(text: string, from: number): number {
   return -1;
 }
 
-function position(text: string, offset: number): { line: number; column: number } {
+/**
+ * 1-based line and column of an offset, for offsets asked in increasing order (each `$` after the last): the
+ * scan goes on from the previous answer, so a large document with many references stays linear.
+ */
+function lineTracker(text: string): (offset: number) => { line: number; column: number } {
   let line = 1;
   let lineStart = 0;
-  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
-    line++;
-    lineStart = i + 1;
-  }
-  return { line, column: offset - lineStart + 1 };
+  return (offset) => {
+    if (offset < lineStart) {
+      line = 1;
+      lineStart = 0;
+    }
+    for (let i = text.indexOf('\n', lineStart); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+      line++;
+      lineStart = i + 1;
+    }
+    return { line, column: offset - lineStart + 1 };
+  };
 }
 
 function countNewlines(text: string): number {
@@ -321,22 +333,59 @@ export function splitDocuments(text: string): string[] {
  */
 export function yamlCommentRanges(text: string): [number, number][] {
   const ranges: [number, number][] = [];
+  // Without a `#` there is no comment (the block-scalar tracking below only serves to find them).
+  if (!text.includes('#')) return ranges;
   let blockParentIndent = -1;
-  let offset = 0;
-  for (const line of text.split('\n')) {
-    const indent = line.search(/\S/);
+  for (let offset = 0; offset <= text.length;) {
+    const newline = text.indexOf('\n', offset);
+    const end = newline < 0 ? text.length : newline;
+    const indent = firstNonSpace(text, offset, end);
     if (blockParentIndent >= 0 && (indent < 0 || indent > blockParentIndent)) {
-      offset += line.length + 1;
+      offset = end + 1;
       continue;
     }
     blockParentIndent = -1;
-    const hash = commentStart(line);
-    if (hash >= 0) ranges.push([offset + hash, offset + line.length]);
-    const code = hash >= 0 ? line.slice(0, hash) : line;
-    if (/(?:^|[:?-])\s*[|>][0-9+-]*\s*$/.test(code)) blockParentIndent = Math.max(indent, 0);
-    offset += line.length + 1;
+    const hashAt = text.indexOf('#', offset);
+    const hash = hashAt >= 0 && hashAt < end ? commentStart(text.slice(offset, end)) : -1;
+    if (hash >= 0) ranges.push([offset + hash, end]);
+    if (opensBlockScalar(text, offset, hash >= 0 ? offset + hash : end)) blockParentIndent = Math.max(indent, 0);
+    offset = end + 1;
   }
   return ranges;
+}
+
+/** Column of the first character of text[start, end) that is not white space (JavaScript's \s), or -1. */
+function firstNonSpace(text: string, start: number, end: number): number {
+  for (let i = start; i < end; i++) if (!isSpace(text.charCodeAt(i))) return i - start;
+  return -1;
+}
+
+/**
+ * Whether text[start, end) ends with a block scalar indicator: line start or one of `:?-`, white space, `|` or
+ * `>`, chomping/indentation indicators `[0-9+-]`, white space. Scanned backwards (each part's characters differ
+ * from the next one's, so there is one way to match): a per-line regular expression was the slow part.
+ */
+function opensBlockScalar(text: string, start: number, end: number): boolean {
+  let i = end - 1;
+  while (i >= start && isSpace(text.charCodeAt(i))) i--;
+  while (i >= start && isIndicatorDigit(text.charCodeAt(i))) i--;
+  if (i < start || (text[i] !== '|' && text[i] !== '>')) return false;
+  i--;
+  while (i >= start && isSpace(text.charCodeAt(i))) i--;
+  return i < start || text[i] === ':' || text[i] === '?' || text[i] === '-';
+}
+
+function isIndicatorDigit(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || c === 0x2b /* + */ || c === 0x2d; /* - */
+}
+
+/** JavaScript's \s: ASCII white space, NBSP, the Unicode space separators, line/paragraph separators, BOM. */
+function isSpace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return (
+    c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+  );
 }
 
 function commentStart(line: string): number {

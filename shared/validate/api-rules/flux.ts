@@ -4,7 +4,7 @@
  * `minLength`/`maxLength`, `minimum`/`maximum`, `minItems`/`maxItems`, and duplicate keys in map lists.
  * The data (schemas/flux-constraints.json) is generated from the CRDs of the controllers' releases by
  * scripts/generate-flux-constraints.mjs. Not here: enums (the Flux schema of schema.ts reports them),
- * `x-kubernetes-validations` CEL rules (listed in the data, not evaluated: README names them).
+ * `x-kubernetes-validations` CEL rules (./flux-rules.ts evaluates them).
  */
 import type { FieldPath } from '../../manifests/model';
 import constraintData from '../schemas/flux-constraints.json';

@@ -22,11 +22,14 @@ const NO_ERRORS: readonly string[] = Object.freeze([]);
 
 /**
  * The same names and labels come back on every object (`app`, `app.kubernetes.io/name`, a namespace): each check
- * runs once per distinct text. Bounded, so a huge repository cannot grow it without end.
+ * runs once per distinct text. Bounded, so a huge repository cannot grow it without end. `valid` answers first
+ * for what it can say is valid at once (one length test and one regular expression): object names are mostly
+ * distinct, and caching each of them cost more than the check (the cache filled and emptied every 10,000).
  */
-function memoized(check: (value: string) => string[]): (value: string) => readonly string[] {
+function memoized(check: (value: string) => string[], valid: (value: string) => boolean): (value: string) => readonly string[] {
   const cache = new Map<string, readonly string[]>();
   return (value) => {
+    if (valid(value)) return NO_ERRORS;
     let errs = cache.get(value);
     if (errs === undefined) {
       const found = check(value);
@@ -82,56 +85,71 @@ const ENV_VAR_NAME_MESSAGE = regexError(
   'MyEnvName1',
 );
 
-export const isDns1123Label = memoized(function isDns1123Label(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > 63) errs.push(maxLengthError(63));
-  if (!dns1123LabelRe.test(value)) errs.push(DNS1123_LABEL_MESSAGE);
-  return errs;
-});
+export const isDns1123Label = memoized(
+  function isDns1123Label(value: string): string[] {
+    const errs: string[] = [];
+    if (value.length > 63) errs.push(maxLengthError(63));
+    if (!dns1123LabelRe.test(value)) errs.push(DNS1123_LABEL_MESSAGE);
+    return errs;
+  },
+  (value) => value.length <= 63 && dns1123LabelRe.test(value),
+);
 
-export const isDns1123Subdomain = memoized(function isDns1123Subdomain(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > 253) errs.push(maxLengthError(253));
-  if (!dns1123SubdomainRe.test(value)) errs.push(DNS1123_SUBDOMAIN_MESSAGE);
-  return errs;
-});
+export const isDns1123Subdomain = memoized(
+  function isDns1123Subdomain(value: string): string[] {
+    const errs: string[] = [];
+    if (value.length > 253) errs.push(maxLengthError(253));
+    if (!dns1123SubdomainRe.test(value)) errs.push(DNS1123_SUBDOMAIN_MESSAGE);
+    return errs;
+  },
+  (value) => value.length <= 253 && dns1123SubdomainRe.test(value),
+);
 
-export const isDns1035Label = memoized(function isDns1035Label(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > 63) errs.push(maxLengthError(63));
-  if (!dns1035LabelRe.test(value)) errs.push(DNS1035_LABEL_MESSAGE);
-  return errs;
-});
+export const isDns1035Label = memoized(
+  function isDns1035Label(value: string): string[] {
+    const errs: string[] = [];
+    if (value.length > 63) errs.push(maxLengthError(63));
+    if (!dns1035LabelRe.test(value)) errs.push(DNS1035_LABEL_MESSAGE);
+    return errs;
+  },
+  (value) => value.length <= 63 && dns1035LabelRe.test(value),
+);
 
 /** Label and annotation keys: an optional DNS subdomain prefix and `/`, then a name of at most 63 characters. */
-export const isQualifiedName = memoized(function isQualifiedName(value: string): string[] {
-  const errs: string[] = [];
-  const parts = value.split('/');
-  let name: string;
-  if (parts.length === 1) {
-    name = parts[0];
-  } else if (parts.length === 2) {
-    const prefix = parts[0];
-    name = parts[1];
-    if (prefix.length === 0) errs.push(`prefix part ${EMPTY}`);
-    else for (const e of isDns1123Subdomain(prefix)) errs.push(`prefix part ${e}`);
-  } else {
-    return [
-      `a qualified name ${regexError(QUALIFIED_NAME_TEXT, QUALIFIED_NAME, 'MyName', 'my.name', '123-abc')} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
-    ];
-  }
-  if (name.length === 0) errs.push(`name part ${EMPTY}`);
-  else if (name.length > 63) errs.push(`name part ${maxLengthError(63)}`);
-  if (!qualifiedNameRe.test(name)) errs.push(`name part ${regexError(QUALIFIED_NAME_TEXT, QUALIFIED_NAME, 'MyName', 'my.name', '123-abc')}`);
-  return errs;
-});
+export const isQualifiedName = memoized(
+  function isQualifiedName(value: string): string[] {
+    const errs: string[] = [];
+    const parts = value.split('/');
+    let name: string;
+    if (parts.length === 1) {
+      name = parts[0];
+    } else if (parts.length === 2) {
+      const prefix = parts[0];
+      name = parts[1];
+      if (prefix.length === 0) errs.push(`prefix part ${EMPTY}`);
+      else for (const e of isDns1123Subdomain(prefix)) errs.push(`prefix part ${e}`);
+    } else {
+      return [
+        `a qualified name ${regexError(QUALIFIED_NAME_TEXT, QUALIFIED_NAME, 'MyName', 'my.name', '123-abc')} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+      ];
+    }
+    if (name.length === 0) errs.push(`name part ${EMPTY}`);
+    else if (name.length > 63) errs.push(`name part ${maxLengthError(63)}`);
+    if (!qualifiedNameRe.test(name)) errs.push(`name part ${regexError(QUALIFIED_NAME_TEXT, QUALIFIED_NAME, 'MyName', 'my.name', '123-abc')}`);
+    return errs;
+  },
+  (value) => value.length <= 63 && !value.includes('/') && qualifiedNameRe.test(value),
+);
 
-export const isLabelValue = memoized(function isLabelValue(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > 63) errs.push(maxLengthError(63));
-  if (!labelValueRe.test(value)) errs.push(LABEL_VALUE_MESSAGE);
-  return errs;
-});
+export const isLabelValue = memoized(
+  function isLabelValue(value: string): string[] {
+    const errs: string[] = [];
+    if (value.length > 63) errs.push(maxLengthError(63));
+    if (!labelValueRe.test(value)) errs.push(LABEL_VALUE_MESSAGE);
+    return errs;
+  },
+  (value) => value.length <= 63 && labelValueRe.test(value),
+);
 
 /** IANA_SVC_NAME (RFC 6335): the names of container ports and the named ports probes and Services refer to. */
 export function isPortName(value: string): string[] {

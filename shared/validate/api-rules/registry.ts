@@ -31,6 +31,7 @@ import type { ManifestObject } from '../../manifests/model';
 import { BUILTIN, type RuleContext } from './context';
 import { checkCrossObject } from './cross-object';
 import { checkFluxConstraints, isFluxKind } from './flux';
+import { checkFluxValidationRules } from './flux-rules';
 import { checkMetadata } from './metadata';
 import { checkIngress, checkNetworkPolicy, checkService } from './service';
 import { checkPodTemplate, checkSelector, checkWorkloadSpec } from './workloads';
@@ -97,7 +98,10 @@ export function checkApiRules(objects: readonly ManifestObject[], options: ApiRu
     checkMetadata(ctx);
     const checks = CHECKS.get(obj.apiVersion)?.get(obj.kind);
     if (checks) for (const check of checks) check(ctx);
-    else if (isFluxKind(obj.apiVersion)) checkFluxConstraints(ctx);
+    else if (isFluxKind(obj.apiVersion)) {
+      checkFluxConstraints(ctx);
+      checkFluxValidationRules(ctx);
+    }
   }
   for (const f of checkCrossObject(objects, minor)) findings.push(f);
   return findings;

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { LazilyLocatedObject } from '../../../shared/manifests/model';
 import { parseManifests } from '../../../shared/manifests/parse';
 
 const deployment = `apiVersion: apps/v1
@@ -105,5 +106,28 @@ describe('parseManifests', () => {
       bad.errors.map((e) => [e.rule, e.line]),
       [['yaml/syntax', 7]],
     );
+  });
+});
+
+describe('LazilyLocatedObject', () => {
+  it('works out its source once, on first use, from locate([]) or the given source', () => {
+    const asked: unknown[] = [];
+    const locate = (path: readonly (string | number)[]) => {
+      asked.push(path);
+      return { file: 'a.yaml', line: path.length + 1 };
+    };
+    const obj = new LazilyLocatedObject('v1', 'ConfigMap', 'a', undefined, {}, locate);
+    assert.deepEqual(asked, []);
+    assert.deepEqual(
+      [obj.source, obj.source],
+      [
+        { file: 'a.yaml', line: 1 },
+        { file: 'a.yaml', line: 1 },
+      ],
+    );
+    assert.deepEqual(asked, [[]]);
+    const elsewhere = new LazilyLocatedObject('v1', 'ConfigMap', 'a', 'ns', {}, locate, () => ({ file: 'b.yaml', line: 9 }));
+    assert.deepEqual(elsewhere.source, { file: 'b.yaml', line: 9 });
+    assert.deepEqual(elsewhere.locate(['data']), { file: 'a.yaml', line: 2 });
   });
 });
