@@ -39,7 +39,7 @@ describe('waitForReconciliation against the ARM emulator and the Flux simulation
    * A wait whose deadline passes once its `reads`-th read has answered: the timeout comes after a known number of
    * reads however slow the machine is (a real 600 ms budget could end before a loaded machine's first answer).
    */
-  const timingOutAfter = (reads: number, target: string, extra: Partial<WaitRequest> = {}) => {
+  const timingOutAfter = (reads: number, target: string) => {
     const read = createFluxConfigurationReader(access);
     let count = 0;
     let skewMs = 0;
@@ -48,7 +48,7 @@ describe('waitForReconciliation against the ARM emulator and the Flux simulation
       read(cluster, name, options).finally(() => {
         if (++count === reads) skewMs = timeoutMs;
       });
-    return waitForReconciliation(request(target, { timeoutMs, now: () => Date.now() + skewMs, ...extra }), counted);
+    return waitForReconciliation(request(target, { timeoutMs, now: () => Date.now() + skewMs }), counted);
   };
   const syncSoon = (cluster = 'arc-nonprod', ms = 150) => {
     const t = setTimeout(() => void emu.flux.reconcileNow(cluster, 'cluster-config').catch(() => undefined), ms);
