@@ -4,6 +4,7 @@
 //     ${VAR} placeholders, 3 kinds), and validation time against YAML parse time of the same text;
 //  the cost of locating findings: parse + validate of the same text with a finding in every Deployment,
 //     against the clean text's.
+//  Dockerfile lint time of a 2040-line file against one 34-line copy of it.
 // Bundle sizes and cold start: scripts/bench-startup.mjs.
 // Options: --objects N (default 12000), --runs N (end-to-end runs, default 5).
 import { execFileSync } from 'node:child_process';
@@ -189,3 +190,24 @@ console.log(`  ratio validation / YAML parse: ${(validateMs / parseMs).toFixed(3
 console.log(
   `with a finding in every Deployment (${flaggedFindings.length} findings to locate, in all ${files.length} files): parse + validate ${ms(locatedMs)}, ${(locatedMs / (parseMs + validateMs)).toFixed(2)}x the clean text's`,
 );
+
+// ---- 2. Dockerfile lint on a long file ------------------------------------------------------------
+// 60 copies of the clean multi-stage fixture (2040 lines) against one copy, median of 5 each: the ratio
+// at most 60 says the lint grows no faster than the lines (a fixed cost per file keeps it lower).
+const { lintDockerfile } = require(path.join(root, 'build/shared/validate/dockerfile/index.js'));
+const goodDockerfile = fs.readFileSync(path.join(root, 'test/fixtures/dockerfiles/Dockerfile.good'), 'utf8');
+const medianLintMs = (text) => {
+  lintDockerfile('Dockerfile', text); // warm-up
+  const times = [];
+  for (let i = 0; i < 5; i++) {
+    const started = performance.now();
+    lintDockerfile('Dockerfile', text);
+    times.push(performance.now() - started);
+  }
+  return times.sort((a, b) => a - b)[2];
+};
+const oneCopyMs = medianLintMs(goodDockerfile);
+const longDockerfile = Array.from({ length: 60 }, () => goodDockerfile).join('\n');
+const longMs = medianLintMs(longDockerfile);
+console.log(`\n== Dockerfile lint: ${longDockerfile.split('\n').length} lines (60 copies) against ${goodDockerfile.split('\n').length} lines (1 copy) ==`);
+console.log(`60 copies ${ms(longMs)} | 1 copy ${ms(oneCopyMs)} | ratio ${(longMs / oneCopyMs).toFixed(1)} (60 would be linear)`);

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ClientSecretCredential } from '@azure/identity';
 import { FluxConfiguration, SourceControlConfigurationClient } from '@azure/arm-kubernetesconfiguration';
-import { ArmAccess, ClusterRef, waitForReconciliation, WaitRequest } from '../../../shared/azure/wait';
+import { ArmAccess, ClusterRef, createFluxConfigurationReader, waitForReconciliation, WaitRequest } from '../../../shared/azure/wait';
 import { ArmEmulator, startArmEmulator } from '../../emulators/arm';
 import { createTestRepo, sampleGitOpsFiles, TestRepo } from '../../emulators/flux/test-repo';
 
@@ -409,8 +409,15 @@ describe('ARM emulator: failed long-running operations and source kinds, through
         fleetOther.outcomes[0].message,
         `Flux configuration "fleet-other" on rg-gitops/aks-prod (managedClusters): syncs https://dev.azure.com/contoso/fleet/_git/other, not https://dev.azure.com/contoso/fleet/_git/gitops where ${sha} was committed: it will never show that commit`,
       );
-      const fleetSame = await waitForReconciliation(request('fleet-same', { clusters: [aks], expectedSource: azureRepos, timeoutMs: 300 }), access);
+      // Its deadline passes once the first read has answered (a real 300 ms could pass before it on a loaded machine).
+      const read = createFluxConfigurationReader(access);
+      let skewMs = 0;
+      const fleetSame = await waitForReconciliation(
+        request('fleet-same', { clusters: [aks], expectedSource: azureRepos, now: () => Date.now() + skewMs }),
+        (cluster, name, options) => read(cluster, name, options).finally(() => (skewMs = 10_000)),
+      );
       assert.equal(fleetSame.outcomes[0].state, 'timed-out');
+      assert.equal(fleetSame.outcomes[0].requests, 1);
       assert.equal(fleetSame.outcomes[0].last!.phase, 'waiting-for-source');
     });
   });

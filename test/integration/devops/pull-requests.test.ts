@@ -107,11 +107,16 @@ describe('devops library against the emulator: pull requests', function () {
     await world.emu.admin.setRequiredReviewers(PROJECT, name, 'main', 1);
     const { pullRequest } = await findOrCreatePullRequest(conn, repo, { sourceBranch: 'promote/dev', targetBranch: 'main', title: 'Promote' });
     await enableAutoComplete(conn, repo, pullRequest, { mergeStrategy: 'noFastForward', deleteSourceBranch: false });
-    await assert.rejects(waitForPullRequestMerge(conn, repo, pullRequest.id, { timeoutMs: 800, pollIntervalMs: 100, explainPolicies: true }), (e: Error) => {
+    // Time passes only in the wait's pauses, so the deadline falls between reads: with a real 800 ms timeout the last
+    // read had 80 ms, and on a loaded machine the message ended in "the last read failed: ... no answer within 80 ms".
+    let now = Date.now();
+    const paused = { clock: () => now, wait: (ms: number) => ((now += ms), Promise.resolve()) };
+    const timeout = { timeoutMs: 60_000, initialPollMs: 20_000, pollIntervalMs: 20_000, explainPolicies: true, ...paused };
+    await assert.rejects(waitForPullRequestMerge(conn, repo, pullRequest.id, timeout), (e: Error) => {
       assert.ok(e instanceof PullRequestWaitTimeoutError, String(e));
       assert.match(
         e.message,
-        new RegExp(`^pull request ${pullRequest.id} \\(.*\\) was not merged within 800 ms; last seen: active, merge status succeeded, auto-complete on`),
+        new RegExp(`^pull request ${pullRequest.id} \\(.*\\) was not merged within 1 min; last seen: active, merge status succeeded, auto-complete on`),
       );
       assert.match(e.message, /; held by: policy "Minimum number of reviewers" rejected$/);
       return true;

@@ -695,18 +695,14 @@ metadata:
       assert.ok(size < 512 * 1024, `schema data is ${size} bytes`);
     });
 
-    it('validates 10,000 objects in well under two seconds', function () {
+    it('validates 10,000 objects', function () {
+      // How fast: `npm run bench -- validate` ("schema" among the checks' times), not a wall-clock bound here.
       this.timeout(20000);
       const objects = parse(`${DEPLOYMENT}---\n${VALID_OTHERS}`);
       const many: ManifestObject[] = [];
       while (many.length < 10000) many.push(...objects);
       many.length = 10000;
-      validateSchemas(many.slice(0, 100), { kubernetesVersion: '1.33' }); // warm up
-      const start = process.hrtime.bigint();
-      const findings = validateSchemas(many, { kubernetesVersion: '1.33' });
-      const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      assert.deepEqual(findings, []);
-      assert.ok(ms < 1500, `took ${ms.toFixed(0)} ms`);
+      assert.deepEqual(validateSchemas(many, { kubernetesVersion: '1.33' }), []);
     });
   });
 });
