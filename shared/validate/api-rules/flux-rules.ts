@@ -15,6 +15,7 @@ import type { FieldPath } from '../../manifests/model';
 import constraintData from '../schemas/flux-constraints.json';
 import { asRecord, report, type RuleContext } from './context';
 import { invalid } from './messages';
+import { forEachAtSchemaPath, schemaPathSteps } from './schema-path';
 
 /** Defaults of a node's fields: `d` the field's default, `p` its own fields' defaults, `i` its items' defaults. */
 type Defaults = Record<string, { d?: unknown; p?: Defaults; i?: Defaults }>;
@@ -42,7 +43,7 @@ function rulesOf(apiVersion: string, kind: string): CompiledRule[] {
   let list = compiled.get(key);
   if (list) return list;
   list = (RULES[key] ?? []).map(([path, rule, message, defaults]) => {
-    const entry: CompiledRule = { steps: path.replace(/\[\]/g, '.[]').replace(/\{\}/g, '.{}').split('.'), rule, message, defaults };
+    const entry: CompiledRule = { steps: schemaPathSteps(path), rule, message, defaults };
     if (!isTransitionRule(rule)) {
       try {
         entry.evaluate = parse(rule);
@@ -63,25 +64,8 @@ export function hasValidationRules(apiVersion: string, kind: string): boolean {
 
 export function checkFluxValidationRules(ctx: RuleContext): void {
   if (!hasValidationRules(ctx.obj.apiVersion, ctx.obj.kind)) return;
-  for (const rule of rulesOf(ctx.obj.apiVersion, ctx.obj.kind)) if (rule.evaluate) visit(ctx, ctx.obj.body, rule, 0, []);
-}
-
-function visit(ctx: RuleContext, value: unknown, rule: CompiledRule, step: number, path: (string | number)[]): void {
-  if (value === undefined || value === null) return;
-  if (step === rule.steps.length) {
-    evaluateAt(ctx, value, rule, path);
-    return;
-  }
-  const name = rule.steps[step];
-  if (name === '[]') {
-    if (Array.isArray(value)) value.forEach((item, i) => visit(ctx, item, rule, step + 1, [...path, i]));
-  } else if (name === '{}') {
-    const map = asRecord(value);
-    if (map) for (const key of Object.keys(map)) visit(ctx, map[key], rule, step + 1, [...path, key]);
-  } else {
-    const parent = asRecord(value);
-    if (parent) visit(ctx, parent[name], rule, step + 1, [...path, name]);
-  }
+  for (const rule of rulesOf(ctx.obj.apiVersion, ctx.obj.kind))
+    if (rule.evaluate) forEachAtSchemaPath(ctx.obj.body, rule.steps, (value, path) => evaluateAt(ctx, value, rule, path));
 }
 
 function evaluateAt(ctx: RuleContext, value: unknown, rule: CompiledRule, path: FieldPath): void {

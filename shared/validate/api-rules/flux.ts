@@ -10,6 +10,7 @@ import type { FieldPath } from '../../manifests/model';
 import constraintData from '../schemas/flux-constraints.json';
 import { asRecord, report, scalarText, type RuleContext } from './context';
 import { duplicate, invalid } from './messages';
+import { forEachAtSchemaPath, schemaPathSteps } from './schema-path';
 import { formatPath } from '../../manifests/model';
 
 interface Constraint {
@@ -63,7 +64,7 @@ function constraintsOf(apiVersion: string, kind: string): Compiled[] {
         delete constraint.pattern; // a Go RE2 construct JavaScript lacks: not checked
       }
     }
-    list.push({ steps: path.replace(/\[\]/g, '.[]').replace(/\{\}/g, '.{}').split('.'), constraint, pattern });
+    list.push({ steps: schemaPathSteps(path), constraint, pattern });
   }
   compiled.set(exact, list);
   return list;
@@ -74,25 +75,8 @@ export function isFluxKind(apiVersion: string): boolean {
 }
 
 export function checkFluxConstraints(ctx: RuleContext): void {
-  for (const entry of constraintsOf(ctx.obj.apiVersion, ctx.obj.kind)) visit(ctx, ctx.obj.body, entry, 0, []);
-}
-
-function visit(ctx: RuleContext, value: unknown, entry: Compiled, step: number, path: (string | number)[]): void {
-  if (value === undefined || value === null) return;
-  if (step === entry.steps.length) {
-    check(ctx, value, entry, path);
-    return;
-  }
-  const name = entry.steps[step];
-  if (name === '[]') {
-    if (Array.isArray(value)) value.forEach((item, i) => visit(ctx, item, entry, step + 1, [...path, i]));
-  } else if (name === '{}') {
-    const map = asRecord(value);
-    if (map) for (const key of Object.keys(map)) visit(ctx, map[key], entry, step + 1, [...path, key]);
-  } else {
-    const parent = asRecord(value);
-    if (parent) visit(ctx, parent[name], entry, step + 1, [...path, name]);
-  }
+  for (const entry of constraintsOf(ctx.obj.apiVersion, ctx.obj.kind))
+    forEachAtSchemaPath(ctx.obj.body, entry.steps, (value, path) => check(ctx, value, entry, path));
 }
 
 function check(ctx: RuleContext, value: unknown, { constraint: c, pattern }: Compiled, path: FieldPath): void {
