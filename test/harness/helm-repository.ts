@@ -104,6 +104,9 @@ export async function lockedApp(repository: string, auth?: BasicAuth): Promise<s
     if (/^oci:/.test(repository)) args.push('--plain-http');
     // Not execFileSync: the repository server runs in this very process and must answer.
     await promisify(execFile)(helm, args);
+  } catch (err) {
+    fs.rmSync(app, { recursive: true, force: true }); // the caller never gets the folder to remove
+    throw err;
   } finally {
     fs.rmSync(config, { recursive: true, force: true });
   }

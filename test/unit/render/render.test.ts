@@ -8,6 +8,17 @@ import { processTools, toolsBin } from '../../harness/process-tools';
 
 const fixtures = path.join(process.cwd(), 'test/fixtures/repos');
 
+/** Each render's work folder, removed after the file's tests. */
+const workDirs: string[] = [];
+function workDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'render-test-'));
+  workDirs.push(dir);
+  return dir;
+}
+after(() => {
+  for (const dir of workDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 function request(repo: string, templates: string, environment: string, extra: Partial<RenderRequest> = {}): RenderRequest {
   const repoRoot = path.join(fixtures, repo);
   const values = parseValuesFile(fs.readFileSync(path.join(repoRoot, 'deploy/environments', `${environment}.yaml`), 'utf8'), 'env');
@@ -20,7 +31,7 @@ function request(repo: string, templates: string, environment: string, extra: Pa
     helmValuesFiles: [],
     valuesFiles: [],
     releaseName: 'web',
-    workDir: fs.mkdtempSync(path.join(os.tmpdir(), 'render-test-')),
+    workDir: workDir(),
     tools: processTools([toolsBin()]),
     ...extra,
   };

@@ -14,6 +14,17 @@ import { processTools, toolsBin } from '../../harness/process-tools';
 const fixtures = path.join(process.cwd(), 'test/fixtures/repos');
 const POLICY_OFF: PolicySeverities = { imageTag: 'off', resources: 'off', privileged: 'off', runAsRoot: 'off', hostPath: 'off', probes: 'off' };
 
+/** Each render's work folder, removed after the file's tests. */
+const workDirs: string[] = [];
+function workDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'validate-test-'));
+  workDirs.push(dir);
+  return dir;
+}
+after(() => {
+  for (const dir of workDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 function options(repo: string, overrides: Partial<RenderAndValidateOptions> = {}): RenderAndValidateOptions {
   return {
     repoRoot: repo.startsWith('/') ? repo : path.join(fixtures, repo),
@@ -27,7 +38,7 @@ function options(repo: string, overrides: Partial<RenderAndValidateOptions> = {}
     policy: POLICY_OFF,
     dockerfiles: [],
     tools: processTools([toolsBin()]),
-    workDir: fs.mkdtempSync(path.join(os.tmpdir(), 'validate-test-')),
+    workDir: workDir(),
     ...overrides,
   };
 }
