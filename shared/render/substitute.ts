@@ -10,15 +10,13 @@
  * default `flux` syntax a bare `$NAME` naming a defined variable is reported: it would reach the
  * cluster unsubstituted.
  */
-
-export type Variables = ReadonlyMap<string, string>;
-
 import { VARIABLE_NAME, VariableSyntax } from './variable-syntax';
 
-export { VARIABLE_NAME } from './variable-syntax';
-
-export { VARIABLE_SYNTAXES } from './variable-syntax';
+// The names the input readers need live in ./variable-syntax (small, loaded at a task's start); here for the rest.
+export { VARIABLE_NAME, VARIABLE_SYNTAXES } from './variable-syntax';
 export type { VariableSyntax } from './variable-syntax';
+
+export type Variables = ReadonlyMap<string, string>;
 
 export interface SubstituteOptions {
   syntax?: VariableSyntax;
