@@ -213,8 +213,6 @@ export class FluxSimulator {
   private readonly buildCache = new Map<string, Promise<BuildResult>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly wakers = new Map<NodeJS.Timeout, () => void>();
-  /** The timers of relay lags in progress (see releaseRelays). */
-  private readonly relayTimers = new Set<NodeJS.Timeout>();
   private stopped = false;
 
   constructor(private readonly options: FluxSimulatorOptions) {
@@ -412,34 +410,17 @@ export class FluxSimulator {
     state.timer.unref?.();
   }
 
-  private later(ms: number, group?: Set<NodeJS.Timeout>): Promise<void> {
+  private later(ms: number): Promise<void> {
     if (ms <= 0) return Promise.resolve();
     return new Promise((resolve) => {
       const t = setTimeout(() => {
         this.timers.delete(t);
         this.wakers.delete(t);
-        group?.delete(t);
         resolve();
       }, ms);
       this.timers.add(t);
       this.wakers.set(t, resolve);
-      group?.add(t);
     });
-  }
-
-  /**
-   * Ends every relay lag in progress now: the statuses follow the source fields at once. A test that must
-   * see the source fields first sets a long relayLagMs and releases it once it has seen them, instead of
-   * racing a short lag with real time.
-   */
-  releaseRelays(): void {
-    for (const t of this.relayTimers) {
-      clearTimeout(t);
-      this.timers.delete(t);
-      this.wakers.get(t)?.();
-      this.wakers.delete(t);
-    }
-    this.relayTimers.clear();
   }
 
   private run(state: ConfigState, forced: boolean): Promise<void> {
@@ -713,7 +694,7 @@ export class FluxSimulator {
         sha,
         complianceState: state.published.complianceState,
       });
-      await this.later(scenario.relayLagMs, this.relayTimers);
+      await this.later(scenario.relayLagMs);
       if (state.removed || this.stopped) return;
     }
     state.published = { ...state.published, ...sourceFields, statuses, complianceState, statusUpdatedAt: now(), errorMessage: '' };
