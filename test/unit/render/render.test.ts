@@ -5,19 +5,12 @@ import * as path from 'node:path';
 import { detectRenderer, findKeyLine, renderEnvironment, RenderRequest } from '../../../shared/render/render';
 import { parseValuesFile } from '../../../shared/render/variables';
 import { processTools, toolsBin } from '../../harness/process-tools';
+import { tempFolders } from '../../harness/temp-folders';
 
 const fixtures = path.join(process.cwd(), 'test/fixtures/repos');
 
 /** Each render's work folder, removed after the file's tests. */
-const workDirs: string[] = [];
-function workDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'render-test-'));
-  workDirs.push(dir);
-  return dir;
-}
-after(() => {
-  for (const dir of workDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
+const workDir = tempFolders('render-test-');
 
 function request(repo: string, templates: string, environment: string, extra: Partial<RenderRequest> = {}): RenderRequest {
   const repoRoot = path.join(fixtures, repo);

@@ -3,27 +3,18 @@
  * through the same render-and-validate path the tasks use (real helm and kubectl).
  */
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_POLICY_SEVERITIES, PolicySeverities } from '../../../shared/validate/policy';
 import type { Finding } from '../../../shared/manifests/finding';
 import { allFindings, renderAndValidate, RenderAndValidateOptions } from '../../../shared/workflows/render-and-validate';
 import { processTools, toolsBin } from '../../harness/process-tools';
+import { tempFolders } from '../../harness/temp-folders';
 
 const fixtures = path.join(process.cwd(), 'test/fixtures/repos');
 const POLICY_OFF: PolicySeverities = { imageTag: 'off', resources: 'off', privileged: 'off', runAsRoot: 'off', hostPath: 'off', probes: 'off' };
 
 /** Each render's work folder, removed after the file's tests. */
-const workDirs: string[] = [];
-function workDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'validate-test-'));
-  workDirs.push(dir);
-  return dir;
-}
-after(() => {
-  for (const dir of workDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
+const workDir = tempFolders('validate-test-');
 
 function options(repo: string, overrides: Partial<RenderAndValidateOptions> = {}): RenderAndValidateOptions {
   return {
