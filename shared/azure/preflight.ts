@@ -16,7 +16,7 @@ import { errorMessage, InputError } from '../util/errors';
 import { RetriesExhaustedError, withRetry } from '../util/retry';
 import { Clock, formatDuration, sleep, systemClock, TimeBudget } from '../util/time-budget';
 import { authenticationFailure, describeAuthenticationFailure } from './auth-failure';
-import { boundedCredential } from './bounded-credential';
+import { boundedCredential, TokenTimeoutError } from './bounded-credential';
 import { ClusterRef, clusterLabel } from './cluster-ref';
 import { AUTHENTICATION_FAILED, FluxConfigurationReader, FluxReadError } from './flux-reader';
 
@@ -143,5 +143,7 @@ function problemKind(error: FluxReadError): ReadProblem['kind'] {
 function lastMessage(error: unknown, signal: AbortSignal): string {
   const last = error instanceof RetriesExhaustedError ? error.cause : error;
   const text = errorMessage(last);
-  return signal.aborted ? `no answer in time${/abort/i.test(text) ? '' : `; last: ${text}`}` : `last: ${text}`;
+  // A token attempt's limit is what was left of the budget: its timer and the budget's fire in either order.
+  const outOfTime = signal.aborted || last instanceof TokenTimeoutError;
+  return outOfTime ? `no answer in time${/abort/i.test(text) ? '' : `; last: ${text}`}` : `last: ${text}`;
 }

@@ -198,6 +198,14 @@ describe('Flux access checked before anything is written (preflight)', () => {
     });
   });
 
+  it("says the budget ran out when the token attempt's own limit (what was left of it) fires before the budget's signal", async () => {
+    const cred = credential([() => Promise.reject(new TokenTimeoutError(49))]);
+    await assert.rejects(checkFluxAccess(check({ credential: cred, budgetMs: 50 })), {
+      message:
+        'No access token for Azure Resource Manager from the Azure service connection "azure-prod" within 50 ms (no answer in time; last: no access token from Microsoft Entra within 49 ms); nothing was pushed',
+    });
+  });
+
   it('ends by its budget when the token endpoint never answers, even if the credential ignores the abort signal', async () => {
     const cred = credential([() => new Promise<AccessToken>(() => undefined)]);
     await assert.rejects(checkFluxAccess(check({ credential: cred, budgetMs: 50 })), (e: Error) => {
