@@ -1,5 +1,5 @@
-// A zip archive as the service sends an artifact with $format=zip: deflated entries below a folder
-// named after the artifact, a central directory, no zip64 (the emulator's artifacts are small).
+// A zip archive as the service sends an artifact with $format=zip (entries below a folder named after the
+// artifact) and Get Blobs Zip (one entry per blob id): deflated entries, a central directory, no zip64.
 import { deflateRawSync } from 'node:zlib';
 
 const CRC_TABLE = (() => {

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { deflateRawSync } from 'node:zlib';
 import { DevOpsEmulator, startDevOpsEmulator } from '../../emulators/devops';
-import { zipArchive } from '../../emulators/devops/routes/blobs';
+import { zipEntries } from '../../emulators/devops/zip';
 import { connectWithJobToken } from '../../../shared/devops/connection';
 import { gitBlobId } from '../../../shared/devops/git-blob';
 import { readBlobs, unzip } from '../../../shared/devops/read-blobs';
@@ -53,11 +53,11 @@ describe('preview: reading the changed files in one request (Blobs - Get Blobs Z
   });
 
   it('reads stored and deflated entries, and refuses what is not a zip', () => {
-    const stored = zipArchive([{ name: 'x', content: Buffer.from('deflated') }]);
+    const stored = zipEntries([['x', Buffer.from('deflated')]]);
     assert.equal(unzip(stored, 'test').get('x')!.toString(), 'deflated');
     // The same archive with the entry stored: method 0, the raw bytes.
     const raw = Buffer.from('plain');
-    const z = zipArchive([{ name: 'y', content: raw }]);
+    const z = zipEntries([['y', raw]]);
     const deflatedLength = deflateRawSync(raw).length;
     const storedZip = Buffer.concat([z.subarray(0, 30 + 1), raw, z.subarray(30 + 1 + deflatedLength)]);
     const fix = (at: number) => {
