@@ -104,16 +104,18 @@ try {
   git('add', '-A');
   git('commit', '-q', '-m', 'voting app');
   const commit = git('rev-parse', 'HEAD');
+  // GitOpsCiPublish@1's inputs in every CI run of the demo (the good release and the bad one).
+  const CI_INPUTS = {
+    images: 'WEB=contosoacr.azurecr.io/voting/web:src/web',
+    tagStrategy: 'content',
+    humanTag: '1.4.$(Build.BuildId)',
+    templates: 'deploy/kustomize/overlays/{environment}',
+    renderer: 'kustomize',
+    dockerfiles: 'src/**/Dockerfile',
+    publishArtifact: 'false',
+  };
   const ci = await task('CI: GitOpsCiPublish@1 (image tags, render, validate, release bundle)', 'GitOpsCiPublish', {
-    inputs: {
-      images: 'WEB=contosoacr.azurecr.io/voting/web:src/web',
-      tagStrategy: 'content',
-      humanTag: '1.4.$(Build.BuildId)',
-      templates: 'deploy/kustomize/overlays/{environment}',
-      renderer: 'kustomize',
-      dockerfiles: 'src/**/Dockerfile',
-      publishArtifact: 'false',
-    },
+    inputs: CI_INPUTS,
     variables: {
       // The bundle outlives the CI run's agent folder, as a published artifact would.
       'Build.ArtifactStagingDirectory': path.join(temp, 'staging'),
@@ -223,15 +225,7 @@ try {
   fs.appendFileSync(path.join(repo, 'src/web/server.js'), '\n// a change that breaks the web image\n');
   git('commit', '-q', '-am', 'web: a bad change');
   const ciBad = await task('CI: GitOpsCiPublish@1 for a bad release', 'GitOpsCiPublish', {
-    inputs: {
-      images: 'WEB=contosoacr.azurecr.io/voting/web:src/web',
-      tagStrategy: 'content',
-      humanTag: '1.4.$(Build.BuildId)',
-      templates: 'deploy/kustomize/overlays/{environment}',
-      renderer: 'kustomize',
-      dockerfiles: 'src/**/Dockerfile',
-      publishArtifact: 'false',
-    },
+    inputs: CI_INPUTS,
     variables: {
       'Build.ArtifactStagingDirectory': path.join(temp, 'staging-bad'),
       'Build.SourcesDirectory': repo,
