@@ -20,8 +20,8 @@
 // flux.json layout (the layout schema.ts reads; type codes are described there):
 //   { format, sources: { "<file>": "<sha256 of the CRD file>" }, release: { extension, flux },
 //     defs: { name: definition }, kinds: [[apiVersion, kind, name], ...],
-//     removed: [[apiVersion, kind, replacement apiVersion], ...],
-//     deprecated: [[apiVersion, kind, deprecationWarning, replacement apiVersion], ...] }
+//     removed: [[apiVersion, kind, replacement apiVersion, note on the replacement or ''], ...],
+//     deprecated: [[apiVersion, kind, deprecationWarning, replacement apiVersion, note on the replacement or ''], ...] }
 //   A definition is `field:code` entries joined by `,`, sorted by field, `!` after a required field's name
 //   (as scripts/generate-k8s-schemas.mjs encodes them). Type codes from the schema nodes: string `s` (`t` with
 //   format date-time, `=a|b` with an enum), integer `i`, number `n`, boolean `b`, x-kubernetes-int-or-string
@@ -71,6 +71,18 @@ const REMOVED = {
   'helm.toolkit.fluxcd.io/v2beta2': ['HelmRelease'],
   'notification.toolkit.fluxcd.io/v1beta1': ['Alert', 'Provider', 'Receiver'],
   'image.toolkit.fluxcd.io/v1beta1': ['ImagePolicy', 'ImageRepository', 'ImageUpdateAutomation'],
+};
+
+/**
+ * Replacement apiVersions that the extension's previous supported releases do not serve yet (N-2 support: 1.22.x runs
+ * Flux 2.6.4, whose image-reflector v0.35.2 and image-automation v0.41.2 CRDs serve image v1beta1/v1beta2 only):
+ * the deprecation warning says so, since moving a manifest shared by several clusters would break those.
+ */
+const NOT_IN_PREVIOUS_RELEASES = {
+  'image.toolkit.fluxcd.io/v1': {
+    deprecated: 'microsoft.flux 1.22.x (Flux 2.6) does not serve it: move once every cluster runs 1.23.0',
+    removed: 'microsoft.flux 1.22.x (Flux 2.6) does not serve it: image.toolkit.fluxcd.io/v1beta2 works on both',
+  },
 };
 
 function fail(message) {
@@ -253,7 +265,9 @@ function build() {
         constraintKinds[key] = out;
         if (rules.length > 0) cel[key] = rules;
         kinds.push([apiVersion, names.kind, rootDef(version.schema?.openAPIV3Schema, `${names.kind}.${version.name}`, defs)]);
-        if (version.deprecated) deprecated.push([apiVersion, names.kind, version.deprecationWarning ?? '', `${group}/${stored.name}`]);
+        const replacement = `${group}/${stored.name}`;
+        if (version.deprecated)
+          deprecated.push([apiVersion, names.kind, version.deprecationWarning ?? '', replacement, NOT_IN_PREVIOUS_RELEASES[replacement]?.deprecated ?? '']);
       }
     }
   }
@@ -263,7 +277,7 @@ function build() {
     for (const kind of kindNames) {
       const replacement = storage.get(`${group} ${kind}`);
       if (!replacement) fail(`REMOVED ${apiVersion} ${kind}: no CRD for ${group} ${kind}`);
-      removed.push([apiVersion, kind, replacement]);
+      removed.push([apiVersion, kind, replacement, NOT_IN_PREVIOUS_RELEASES[replacement]?.removed ?? '']);
     }
   }
   for (const r of removed)

@@ -176,19 +176,21 @@ export interface FluxApiLifecycle {
   warning?: string;
   /** The CRD's storage version: the apiVersion to move to. */
   replacement: string;
+  /** What to know before moving (e.g. the extension's older supported releases do not serve the replacement). */
+  note?: string;
 }
 
 /** The extension and Flux release the Flux data describes, e.g. `microsoft.flux 1.23.0 (Flux 2.7)`. */
 export const FLUX_RELEASE = `${fluxData.release.extension} (Flux ${fluxData.release.flux})`;
 
 const fluxByGvk = new Map<string, FluxApiLifecycle>([
-  ...(fluxData.removed as [string, string, string][]).map(([apiVersion, kind, replacement]): [string, FluxApiLifecycle] => [
+  ...(fluxData.removed as [string, string, string, string][]).map(([apiVersion, kind, replacement, note]): [string, FluxApiLifecycle] => [
     `${apiVersion}|${kind}`,
-    { apiVersion, kind, removed: true, replacement },
+    note ? { apiVersion, kind, removed: true, replacement, note } : { apiVersion, kind, removed: true, replacement },
   ]),
-  ...(fluxData.deprecated as [string, string, string, string][]).map(([apiVersion, kind, warning, replacement]): [string, FluxApiLifecycle] => [
+  ...(fluxData.deprecated as [string, string, string, string, string][]).map(([apiVersion, kind, warning, replacement, note]): [string, FluxApiLifecycle] => [
     `${apiVersion}|${kind}`,
-    { apiVersion, kind, removed: false, warning, replacement },
+    note ? { apiVersion, kind, removed: false, warning, replacement, note } : { apiVersion, kind, removed: false, warning, replacement },
   ]),
 ]);
 
@@ -206,7 +208,7 @@ function fluxApiFinding(obj: ManifestObject, entry: FluxApiLifecycle): Finding {
     return {
       rule: 'api/removed',
       severity: 'error',
-      message: `${what} was removed in ${FLUX_RELEASE}: the cluster answers 'no matches for kind "${obj.kind}" in version "${obj.apiVersion}"'; use ${entry.replacement} (${describeObject(obj)})`,
+      message: `${what} was removed in ${FLUX_RELEASE}: the cluster answers 'no matches for kind "${obj.kind}" in version "${obj.apiVersion}"'; use ${entry.replacement}${entry.note ? `; ${entry.note}` : ''} (${describeObject(obj)})`,
       object,
       ...where,
     };
@@ -214,7 +216,7 @@ function fluxApiFinding(obj: ManifestObject, entry: FluxApiLifecycle): Finding {
   return {
     rule: 'api/deprecated',
     severity: 'warning',
-    message: `${what} is deprecated in ${FLUX_RELEASE} (${entry.warning}); use ${entry.replacement} (${describeObject(obj)})`,
+    message: `${what} is deprecated in ${FLUX_RELEASE} (${entry.warning}); use ${entry.replacement}${entry.note ? `; ${entry.note}` : ''} (${describeObject(obj)})`,
     object,
     ...where,
   };

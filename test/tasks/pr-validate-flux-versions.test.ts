@@ -47,7 +47,7 @@ describe('GitOpsPrValidate@1 bundle: Flux apiVersions and fields of microsoft.fl
     assert.ok(run.stdout.includes('unknown field spec.waitStrategy (not in the Flux 2.7 schema of helm.toolkit.fluxcd.io/v2 HelmRelease)'), run.stdout);
     assert.ok(
       run.stdout.includes(
-        'image.toolkit.fluxcd.io/v1beta2 ImagePolicy is deprecated in microsoft.flux 1.23.0 (Flux 2.7) (v1beta2 ImagePolicy is deprecated, upgrade to v1); use image.toolkit.fluxcd.io/v1 (ImagePolicy flux-system/web)',
+        'image.toolkit.fluxcd.io/v1beta2 ImagePolicy is deprecated in microsoft.flux 1.23.0 (Flux 2.7) (v1beta2 ImagePolicy is deprecated, upgrade to v1); use image.toolkit.fluxcd.io/v1; microsoft.flux 1.22.x (Flux 2.6) does not serve it: move once every cluster runs 1.23.0 (ImagePolicy flux-system/web)',
       ),
       run.stdout,
     );

@@ -266,6 +266,11 @@ kind: Alert
 metadata:
   name: teams
 ---
+apiVersion: image.toolkit.fluxcd.io/v1beta1
+kind: ImageRepository
+metadata:
+  name: web
+---
 apiVersion: image.toolkit.fluxcd.io/v1beta2
 kind: ImagePolicy
 metadata:
@@ -285,7 +290,8 @@ metadata:
             `api/removed error apps/web.yaml:1:1 source.toolkit.fluxcd.io/v1beta1 HelmRepository was removed in microsoft.flux 1.23.0 (Flux 2.7): the cluster answers 'no matches for kind "HelmRepository" in version "source.toolkit.fluxcd.io/v1beta1"'; use source.toolkit.fluxcd.io/v1 (HelmRepository flux-system/bitnami)`,
             `api/removed error apps/web.yaml:7:1 helm.toolkit.fluxcd.io/v2beta2 HelmRelease was removed in microsoft.flux 1.23.0 (Flux 2.7): the cluster answers 'no matches for kind "HelmRelease" in version "helm.toolkit.fluxcd.io/v2beta2"'; use helm.toolkit.fluxcd.io/v2 (HelmRelease web)`,
             `api/removed error apps/web.yaml:12:1 notification.toolkit.fluxcd.io/v1beta1 Alert was removed in microsoft.flux 1.23.0 (Flux 2.7): the cluster answers 'no matches for kind "Alert" in version "notification.toolkit.fluxcd.io/v1beta1"'; use notification.toolkit.fluxcd.io/v1beta3 (Alert teams)`,
-            `api/deprecated warning apps/web.yaml:17:1 image.toolkit.fluxcd.io/v1beta2 ImagePolicy is deprecated in microsoft.flux 1.23.0 (Flux 2.7) (v1beta2 ImagePolicy is deprecated, upgrade to v1); use image.toolkit.fluxcd.io/v1 (ImagePolicy web)`,
+            `api/removed error apps/web.yaml:17:1 image.toolkit.fluxcd.io/v1beta1 ImageRepository was removed in microsoft.flux 1.23.0 (Flux 2.7): the cluster answers 'no matches for kind "ImageRepository" in version "image.toolkit.fluxcd.io/v1beta1"'; use image.toolkit.fluxcd.io/v1; microsoft.flux 1.22.x (Flux 2.6) does not serve it: image.toolkit.fluxcd.io/v1beta2 works on both (ImageRepository web)`,
+            `api/deprecated warning apps/web.yaml:22:1 image.toolkit.fluxcd.io/v1beta2 ImagePolicy is deprecated in microsoft.flux 1.23.0 (Flux 2.7) (v1beta2 ImagePolicy is deprecated, upgrade to v1); use image.toolkit.fluxcd.io/v1; microsoft.flux 1.22.x (Flux 2.6) does not serve it: move once every cluster runs 1.23.0 (ImagePolicy web)`,
           ],
           version,
         );
