@@ -1,6 +1,7 @@
 import { describeObject, ManifestObject } from '../manifests/model';
 import type { Finding } from '../manifests/finding';
 import { KubernetesVersion, parseKubernetesVersion } from './kubernetes-version';
+import fluxData from './schemas/flux.json';
 
 export { parseKubernetesVersion } from './kubernetes-version';
 export type { KubernetesVersion } from './kubernetes-version';
@@ -163,17 +164,81 @@ function instead(entry: ApiLifecycle): string {
 }
 
 /**
+ * A Flux apiVersion the microsoft.flux extension removed or deprecated (schemas/flux.json, from the CRDs of the
+ * extension's controller versions and its release notes: scripts/generate-flux-schemas.mjs). Independent of the
+ * Kubernetes version: the extension installs the CRDs.
+ */
+export interface FluxApiLifecycle {
+  apiVersion: string;
+  kind: string;
+  removed: boolean;
+  /** The CRD's deprecationWarning (deprecated versions only). */
+  warning?: string;
+  /** The CRD's storage version: the apiVersion to move to. */
+  replacement: string;
+  /** What to know before moving (e.g. the extension's older supported releases do not serve the replacement). */
+  note?: string;
+}
+
+/** The extension and Flux release the Flux data describes, e.g. `microsoft.flux 1.23.0 (Flux 2.7)`. */
+export const FLUX_RELEASE = `${fluxData.release.extension} (Flux ${fluxData.release.flux})`;
+
+const fluxByGvk = new Map<string, FluxApiLifecycle>([
+  ...(fluxData.removed as [string, string, string, string][]).map(([apiVersion, kind, replacement, note]): [string, FluxApiLifecycle] => [
+    `${apiVersion}|${kind}`,
+    note ? { apiVersion, kind, removed: true, replacement, note } : { apiVersion, kind, removed: true, replacement },
+  ]),
+  ...(fluxData.deprecated as [string, string, string, string, string][]).map(([apiVersion, kind, warning, replacement, note]): [string, FluxApiLifecycle] => [
+    `${apiVersion}|${kind}`,
+    note ? { apiVersion, kind, removed: false, warning, replacement, note } : { apiVersion, kind, removed: false, warning, replacement },
+  ]),
+]);
+
+/** The Flux lifecycle entry for an apiVersion and kind, if the data has one. */
+export function findFluxApiLifecycle(apiVersion: string, kind: string): FluxApiLifecycle | undefined {
+  return fluxByGvk.get(`${apiVersion}|${kind}`);
+}
+
+/** `api/removed` (error) or `api/deprecated` (warning) for a Flux object, as the extension's cluster would see it. */
+function fluxApiFinding(obj: ManifestObject, entry: FluxApiLifecycle): Finding {
+  const what = `${obj.apiVersion} ${obj.kind}`;
+  const object = { apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.namespace, name: obj.name };
+  const where = obj.locate(['apiVersion']);
+  if (entry.removed) {
+    return {
+      rule: 'api/removed',
+      severity: 'error',
+      message: `${what} was removed in ${FLUX_RELEASE}: the cluster answers 'no matches for kind "${obj.kind}" in version "${obj.apiVersion}"'; use ${entry.replacement}${entry.note ? `; ${entry.note}` : ''} (${describeObject(obj)})`,
+      object,
+      ...where,
+    };
+  }
+  return {
+    rule: 'api/deprecated',
+    severity: 'warning',
+    message: `${what} is deprecated in ${FLUX_RELEASE} (${entry.warning}); use ${entry.replacement}${entry.note ? `; ${entry.note}` : ''} (${describeObject(obj)})`,
+    object,
+    ...where,
+  };
+}
+
+/**
  * Built-in objects whose apiVersion the target cluster no longer serves (`api/removed`, an
  * error: the apply fails) or has deprecated (`api/deprecated`, a warning with the removal release
  * when one is scheduled). When the release that deprecated an API is not recorded, an API with a
- * scheduled removal is reported as deprecated for every version before that removal.
+ * scheduled removal is reported as deprecated for every version before that removal. Flux objects of an apiVersion
+ * the microsoft.flux extension removed or deprecated get the same rules, whatever the Kubernetes version.
  */
 export function checkApiVersions(objects: ManifestObject[], kubernetesVersion: string): Finding[] {
   const target = parseKubernetesVersion(kubernetesVersion);
   const findings: Finding[] = [];
   for (const obj of objects) {
     const entry = findApiLifecycle(obj.apiVersion, obj.kind);
-    if (!entry) continue;
+    if (!entry) {
+      const flux = findFluxApiLifecycle(obj.apiVersion, obj.kind);
+      if (flux) findings.push(fluxApiFinding(obj, flux));
+      continue;
+    }
     const what = `${obj.apiVersion} ${obj.kind}`;
     const object = { apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.namespace, name: obj.name };
     const where = obj.locate(['apiVersion']);

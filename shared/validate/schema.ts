@@ -5,7 +5,8 @@
  *
  * The data comes from `scripts/generate-k8s-schemas.mjs` (see there for sources and layout):
  *   schemas/kubernetes.json  per Kubernetes minor version, the OpenAPI definitions of the built-in kinds
- *   schemas/flux.json        the Flux CRD definitions; their `metadata` etc. refer to the Kubernetes models
+ *   schemas/flux.json        the Flux CRD definitions (from the CRDs: scripts/generate-flux-schemas.mjs); their
+ *                            `metadata` refers to the Kubernetes models
  *
  * Type codes of a field (from the generator):
  *   s string, t date-time (string), i integer, n number, b boolean, a anything,
@@ -358,7 +359,7 @@ function validateWith(set: SchemaSet, requested: string, obj: ManifestObject): F
     findings,
     path: [],
   };
-  checkObject(root(), obj.body, ctx, isFluxGroup(apiVersion) ? 'the Flux schema' : `the Kubernetes ${requested} schema`);
+  checkObject(root(), obj.body, ctx, isFluxGroup(apiVersion) ? `the Flux ${fluxData.release.flux} schema` : `the Kubernetes ${requested} schema`);
   return findings;
 }
 
@@ -373,6 +374,8 @@ function unknownKindMessage(set: SchemaSet, requested: string, apiVersion: strin
     return `${apiVersion} has no kind ${kind} in Kubernetes ${requested}${suggestion ? ` (did you mean ${suggestion}?)` : ''}; not validated`;
   }
   if (isFluxGroup(apiVersion)) {
+    // An apiVersion the microsoft.flux extension removed: the deprecations module reports it (api/removed), once.
+    if (fluxData.removed.some((r) => r[0] === apiVersion && r[1] === kind)) return undefined;
     const known = fluxData.kinds.filter((k) => k[0] === apiVersion).map((k) => k[1]);
     const suggestion = closest(kind, known);
     return `no Flux schema for ${apiVersion} ${kind}${suggestion ? ` (did you mean ${suggestion}?)` : ''}; not validated`;

@@ -2,7 +2,7 @@
  * The Flux CRDs' `x-kubernetes-validations` rules (CEL), evaluated as the API server does for custom resources: at
  * the field the rule is attached to, with `self` bound to that field's value after the schema's defaults are filled
  * in and null fields dropped, a rule that yields `false` rejecting the object with the CRD's message. The data
- * (`cel` of schemas/flux-constraints.json) comes from the CRDs through scripts/generate-flux-constraints.mjs; the
+ * (`cel` of schemas/flux-constraints.json) comes from the CRDs through scripts/generate-flux-schemas.mjs; the
  * evaluator is @marcbachmann/cel-js (a lazy part of the bundles: it loads with the first Flux object that has rules).
  *
  * Never reported as passed when not evaluated: a transition rule (it compares with `oldSelf`, the object in the

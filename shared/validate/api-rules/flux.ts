@@ -3,7 +3,7 @@
  * `pattern` (e.g. every duration field: `interval: 5 minutes` gets `spec.interval in body should match ...`),
  * `minLength`/`maxLength`, `minimum`/`maximum`, `minItems`/`maxItems`, and duplicate keys in map lists.
  * The data (schemas/flux-constraints.json) is generated from the CRDs of the controllers' releases by
- * scripts/generate-flux-constraints.mjs. Not here: enums (the Flux schema of schema.ts reports them),
+ * scripts/generate-flux-schemas.mjs. Not here: enums (the Flux schema of schema.ts reports them),
  * `x-kubernetes-validations` CEL rules (./flux-rules.ts evaluates them).
  */
 import type { FieldPath } from '../../manifests/model';
@@ -33,24 +33,14 @@ interface Compiled {
 
 const KINDS = constraintData.kinds as unknown as Record<string, [string, Constraint & { enum?: unknown[] }][]>;
 
-/** `group Kind` -> the apiVersion the data has for it (objects of other versions get its patterns only). */
-const DATA_VERSION = new Map<string, string>();
-for (const key of Object.keys(KINDS)) {
-  const [apiVersion, kind] = key.split(' ');
-  DATA_VERSION.set(`${apiVersion.slice(0, apiVersion.lastIndexOf('/'))} ${kind}`, key);
-}
-
 const compiled = new Map<string, Compiled[]>();
 
 function constraintsOf(apiVersion: string, kind: string): Compiled[] {
   const exact = `${apiVersion} ${kind}`;
   let list = compiled.get(exact);
   if (list) return list;
-  const own = KINDS[exact];
-  // Another version of the kind (v1beta2 when the data has v1): its duration patterns have not changed, other
-  // constraints may have, so only the patterns apply.
-  const other = own ? undefined : DATA_VERSION.get(`${apiVersion.slice(0, apiVersion.lastIndexOf('/'))} ${kind}`);
-  const entries = own ?? (other ? KINDS[other].map(([p, c]): [string, Constraint] => [p, c.pattern ? { pattern: c.pattern } : {}]) : []);
+  // Every apiVersion the extension serves has its own data; a removed one has none (deprecated-apis reports it).
+  const entries = KINDS[exact] ?? [];
   list = [];
   for (const [path, raw] of entries) {
     const constraint: Constraint = { ...raw };

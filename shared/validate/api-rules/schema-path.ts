@@ -1,5 +1,5 @@
 /**
- * Paths of the Flux constraint data (`spec.rules[].matches{}.name`, as scripts/generate-flux-constraints.mjs
+ * Paths of the Flux constraint data (`spec.rules[].matches{}.name`, as scripts/generate-flux-schemas.mjs
  * writes them) and the walk to every value an object holds at one: `[]` is each item of a list, `{}` each
  * value of a map. Shared by the CRD constraints (flux.ts) and the CRD validation rules (flux-rules.ts).
  */

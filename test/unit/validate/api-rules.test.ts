@@ -88,7 +88,7 @@ spec:
       assert.deepEqual(run(flux('10m0.5s')), []);
     });
 
-    it('other Flux CRD constraints: lengths, list sizes, map-list keys; older apiVersions get the patterns', () => {
+    it('other Flux CRD constraints: lengths, list sizes; a deprecated apiVersion has its own, a removed one none', () => {
       const kustomization = `apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization
 metadata:
@@ -108,49 +108,39 @@ spec:
         `schema/length error ${FILE}:7:3 spec.targetNamespace: Too long: may not be more than 63 bytes`,
       ]);
       assert.deepEqual(run(kustomization.replace('n'.repeat(64), 'apps').replace('namePrefix: ""', 'namePrefix: dev-')), []);
-      const receiver = `apiVersion: notification.toolkit.fluxcd.io/v1
-kind: Receiver
+      // The CRDs of microsoft.flux 1.23.0's controllers have no map lists and no minItems; ImageRepository has a maxItems,
+      // in its deprecated v1beta2 (still served) as in v1.
+      const repository = (apiVersion: string, exclusions: number) => `apiVersion: ${apiVersion}
+kind: ImageRepository
 metadata:
-  name: hook
+  name: web
 spec:
-  type: generic-oidc
-  resources:
-    - kind: GitRepository
-      name: flux-system
-  oidcProviders:
-    - issuerURL: https://issuer.example.com
-      validations: []
-    - issuerURL: https://issuer.example.com
+  image: ghcr.io/example/web
+  interval: 5 minutes
+  exclusionList: [${Array.from({ length: exclusions }, (_, i) => `"^${i}$"`).join(', ')}]
 `;
-      assert.deepEqual(run(receiver), [
-        `schema/duplicate-key error ${FILE}:13:7 spec.oidcProviders[1]: Duplicate value: map[string]interface {}{"issuerURL":"https://issuer.example.com"}`,
-        `schema/items error ${FILE}:12:7 spec.oidcProviders[0].validations: Invalid value: 0: spec.oidcProviders[0].validations in body should have at least 1 items`,
-      ]);
-      const release = (timeout: string) => `apiVersion: helm.toolkit.fluxcd.io/v2beta2
+      for (const apiVersion of ['image.toolkit.fluxcd.io/v1', 'image.toolkit.fluxcd.io/v1beta2']) {
+        assert.deepEqual(run(repository(apiVersion, 26)), [
+          `schema/items error ${FILE}:8:3 spec.exclusionList: Too many: 26: must have at most 25 items`,
+          `schema/pattern error ${FILE}:7:3 spec.interval: Invalid value: "5 minutes": spec.interval in body should match '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$'`,
+        ]);
+        assert.deepEqual(run(repository(apiVersion, 25).replace('5 minutes', '5m')), []);
+      }
+      // A removed apiVersion (helm.toolkit.fluxcd.io/v2beta2) has no constraints: its finding is api/removed.
+      const release = `apiVersion: helm.toolkit.fluxcd.io/v2beta2
 kind: HelmRelease
 metadata:
   name: web
 spec:
-  interval: 10m
-  install:
-    timeout: ${timeout}
-  chart:
-    spec:
-      chart: web
-      sourceRef:
-        kind: HelmRepository
-        name: charts
+  interval: ten minutes
 `;
-      assert.deepEqual(run(release('ten minutes')), [
-        `schema/pattern error ${FILE}:8:5 spec.install.timeout: Invalid value: "ten minutes": spec.install.timeout in body should match '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$'`,
-      ]);
-      assert.deepEqual(run(release('10m')), []);
+      assert.deepEqual(run(release), []);
     });
 
-    it('the Flux constraint data is what the committed CRDs give (generate-flux-constraints.mjs --check)', function () {
+    it('the Flux schema and constraint data are what the committed CRDs give (generate-flux-schemas.mjs --check)', function () {
       this.timeout(30_000); // a Node process reading 300 KB of CRDs, on a loaded machine
-      const out = execFileSync(process.execPath, [path.join(process.cwd(), 'scripts/generate-flux-constraints.mjs'), '--check'], { encoding: 'utf8' });
-      assert.equal(out, 'shared/validate/schemas/flux-constraints.json is what the CRDs give\n');
+      const out = execFileSync(process.execPath, [path.join(process.cwd(), 'scripts/generate-flux-schemas.mjs'), '--check'], { encoding: 'utf8' });
+      assert.equal(out, 'shared/validate/schemas/flux.json is what the CRDs give\nshared/validate/schemas/flux-constraints.json is what the CRDs give\n');
     });
 
     it('GitRepository timeout in hours: source timeouts take ms, s and m only', () => {

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { parseManifests } from '../../../shared/manifests/parse';
 import type { ManifestObject } from '../../../shared/manifests/model';
-import { API_LIFECYCLES, checkApiVersions, findApiLifecycle, parseKubernetesVersion } from '../../../shared/validate/deprecated-apis';
+import { API_LIFECYCLES, checkApiVersions, findApiLifecycle, findFluxApiLifecycle, parseKubernetesVersion } from '../../../shared/validate/deprecated-apis';
 
 function parse(text: string): ManifestObject[] {
   const result = parseManifests(text, 'apps/web.yaml');
@@ -246,6 +246,84 @@ items:
         [['api/removed', 4, 5]],
       );
       assert.match(findings[0].message, /use policy\/v1 /);
+    });
+  });
+
+  describe('Flux apiVersions of the microsoft.flux extension', () => {
+    const FLUX = `apiVersion: source.toolkit.fluxcd.io/v1beta1
+kind: HelmRepository
+metadata:
+  name: bitnami
+  namespace: flux-system
+---
+apiVersion: helm.toolkit.fluxcd.io/v2beta2
+kind: HelmRelease
+metadata:
+  name: web
+---
+apiVersion: notification.toolkit.fluxcd.io/v1beta1
+kind: Alert
+metadata:
+  name: teams
+---
+apiVersion: image.toolkit.fluxcd.io/v1beta1
+kind: ImageRepository
+metadata:
+  name: web
+---
+apiVersion: image.toolkit.fluxcd.io/v1beta2
+kind: ImagePolicy
+metadata:
+  name: web
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata:
+  name: current
+`;
+
+    it('reports the apiVersions microsoft.flux 1.23.0 removed as errors, and its deprecated ones as warnings, at any Kubernetes version', () => {
+      for (const version of ['1.30', '1.36']) {
+        assert.deepEqual(
+          checkApiVersions(parse(FLUX), version).map((f) => `${f.rule} ${f.severity} ${f.file}:${f.line}:${f.column} ${f.message}`),
+          [
+            `api/removed error apps/web.yaml:1:1 source.toolkit.fluxcd.io/v1beta1 HelmRepository was removed in microsoft.flux 1.23.0 (Flux 2.7): the cluster answers 'no matches for kind "HelmRepository" in version "source.toolkit.fluxcd.io/v1beta1"'; use source.toolkit.fluxcd.io/v1 (HelmRepository flux-system/bitnami)`,
+            `api/removed error apps/web.yaml:7:1 helm.toolkit.fluxcd.io/v2beta2 HelmRelease was removed in microsoft.flux 1.23.0 (Flux 2.7): the cluster answers 'no matches for kind "HelmRelease" in version "helm.toolkit.fluxcd.io/v2beta2"'; use helm.toolkit.fluxcd.io/v2 (HelmRelease web)`,
+            `api/removed error apps/web.yaml:12:1 notification.toolkit.fluxcd.io/v1beta1 Alert was removed in microsoft.flux 1.23.0 (Flux 2.7): the cluster answers 'no matches for kind "Alert" in version "notification.toolkit.fluxcd.io/v1beta1"'; use notification.toolkit.fluxcd.io/v1beta3 (Alert teams)`,
+            `api/removed error apps/web.yaml:17:1 image.toolkit.fluxcd.io/v1beta1 ImageRepository was removed in microsoft.flux 1.23.0 (Flux 2.7): the cluster answers 'no matches for kind "ImageRepository" in version "image.toolkit.fluxcd.io/v1beta1"'; use image.toolkit.fluxcd.io/v1; microsoft.flux 1.22.x (Flux 2.6) does not serve it: image.toolkit.fluxcd.io/v1beta2 works on both (ImageRepository web)`,
+            `api/deprecated warning apps/web.yaml:22:1 image.toolkit.fluxcd.io/v1beta2 ImagePolicy is deprecated in microsoft.flux 1.23.0 (Flux 2.7) (v1beta2 ImagePolicy is deprecated, upgrade to v1); use image.toolkit.fluxcd.io/v1; microsoft.flux 1.22.x (Flux 2.6) does not serve it: move once every cluster runs 1.23.0 (ImagePolicy web)`,
+          ],
+          version,
+        );
+      }
+    });
+
+    it('knows every removed apiVersion of the extension release notes, with the CRD storage version to move to', () => {
+      const removed = (apiVersion: string, kind: string) => {
+        const entry = findFluxApiLifecycle(apiVersion, kind);
+        return entry?.removed ? entry.replacement : undefined;
+      };
+      for (const kind of ['Bucket', 'GitRepository', 'HelmChart', 'HelmRepository'])
+        assert.equal(removed('source.toolkit.fluxcd.io/v1beta1', kind), 'source.toolkit.fluxcd.io/v1');
+      for (const kind of ['Bucket', 'GitRepository', 'HelmChart', 'HelmRepository', 'OCIRepository'])
+        assert.equal(removed('source.toolkit.fluxcd.io/v1beta2', kind), 'source.toolkit.fluxcd.io/v1');
+      assert.equal(removed('kustomize.toolkit.fluxcd.io/v1beta1', 'Kustomization'), 'kustomize.toolkit.fluxcd.io/v1');
+      assert.equal(removed('kustomize.toolkit.fluxcd.io/v1beta2', 'Kustomization'), 'kustomize.toolkit.fluxcd.io/v1');
+      assert.equal(removed('helm.toolkit.fluxcd.io/v2beta1', 'HelmRelease'), 'helm.toolkit.fluxcd.io/v2');
+      assert.equal(removed('notification.toolkit.fluxcd.io/v1beta1', 'Provider'), 'notification.toolkit.fluxcd.io/v1beta3');
+      assert.equal(removed('notification.toolkit.fluxcd.io/v1beta1', 'Receiver'), 'notification.toolkit.fluxcd.io/v1');
+      for (const kind of ['ImagePolicy', 'ImageRepository', 'ImageUpdateAutomation'])
+        assert.equal(removed('image.toolkit.fluxcd.io/v1beta1', kind), 'image.toolkit.fluxcd.io/v1');
+      // Served by the extension (deprecated or current): not removed.
+      for (const [apiVersion, kind] of [
+        ['notification.toolkit.fluxcd.io/v1beta2', 'Alert'],
+        ['notification.toolkit.fluxcd.io/v1beta2', 'Receiver'],
+        ['image.toolkit.fluxcd.io/v1beta2', 'ImageUpdateAutomation'],
+        ['source.toolkit.fluxcd.io/v1', 'OCIRepository'],
+        ['notification.toolkit.fluxcd.io/v1beta3', 'Alert'],
+      ])
+        assert.equal(removed(apiVersion, kind), undefined, `${apiVersion} ${kind}`);
+      assert.equal(findFluxApiLifecycle('source.toolkit.fluxcd.io/v1', 'OCIRepository'), undefined);
     });
   });
 });

@@ -49,6 +49,7 @@ describe('API server rules: no false positives', () => {
   const cases: [string, string, string[]][] = [
     ['duplicate-object', 'deploy/manifests', ['dev']],
     ['everything-in-deploy', 'deploy', ['dev', 'stage', 'prod']],
+    ['flux-api-versions', 'deploy/manifests', ['dev']],
     ['flux-layout', 'clusters/dev', ['dev']],
     ['helm-chart', 'deploy/chart', ['dev', 'prod']],
     ['kustomize-overlays', 'deploy/overlays/{environment}', ['dev', 'prod']],

@@ -250,16 +250,16 @@ spec:
   interval: 1h
   url: https://charts.bitnami.com/bitnami
 ---
-apiVersion: source.toolkit.fluxcd.io/v1beta2
-kind: HelmRepository
+apiVersion: image.toolkit.fluxcd.io/v1beta2
+kind: ImageRepository
 metadata:
   name: legacy
   namespace: flux-system
 spec:
   interval: 1h
-  url: https://charts.example.com
+  image: ghcr.io/example/legacy
 ---
-apiVersion: source.toolkit.fluxcd.io/v1beta2
+apiVersion: source.toolkit.fluxcd.io/v1
 kind: OCIRepository
 metadata:
   name: podinfo
@@ -325,19 +325,18 @@ spec:
     name: podinfo-chart
     namespace: flux-system
 ---
-apiVersion: helm.toolkit.fluxcd.io/v2beta2
-kind: HelmRelease
+apiVersion: notification.toolkit.fluxcd.io/v1beta2
+kind: Alert
 metadata:
   name: old
   namespace: prod
 spec:
-  interval: 10m
-  chart:
-    spec:
-      chart: old
-      sourceRef:
-        kind: HelmRepository
-        name: bitnami
+  providerRef:
+    name: teams
+  eventSeverity: error
+  eventSources:
+    - kind: HelmRelease
+      name: '*'
 `;
 
 /** A Pod with a 1.29+ sidecar (restartPolicy: Always on an init container) and in-place resize policy. */
@@ -384,7 +383,7 @@ describe('schema', () => {
       });
     }
 
-    it('accepts Flux Kustomization, HelmRelease (v2, v2beta2), GitRepository, OCIRepository, HelmRepository', () => {
+    it('accepts Flux Kustomization, HelmRelease, GitRepository, OCIRepository, HelmRepository and deprecated, still served ImageRepository and Alert v1beta2', () => {
       const objects = parse(VALID_FLUX);
       assert.equal(objects.length, 9);
       assert.deepEqual(brief(validateSchemas(objects, { kubernetesVersion: '1.30' })), []);
@@ -530,11 +529,62 @@ spec:
     name: platform
 `;
       assert.deepEqual(brief(validate(text)), [
-        `schema/unknown-field error ${FILE}:5 unknown field metadata.lables (not in the Flux schema of kustomize.toolkit.fluxcd.io/v1 Kustomization); did you mean labels?`,
-        `schema/unknown-field error ${FILE}:8 unknown field spec.pth (not in the Flux schema of kustomize.toolkit.fluxcd.io/v1 Kustomization); did you mean path?`,
+        `schema/unknown-field error ${FILE}:5 unknown field metadata.lables (not in the Flux 2.7 schema of kustomize.toolkit.fluxcd.io/v1 Kustomization); did you mean labels?`,
+        `schema/unknown-field error ${FILE}:8 unknown field spec.pth (not in the Flux 2.7 schema of kustomize.toolkit.fluxcd.io/v1 Kustomization); did you mean path?`,
         `schema/type error ${FILE}:10 spec.sourceRef.kind: expected one of OCIRepository, GitRepository, Bucket, ExternalArtifact, got string "GitRepo"`,
         `schema/required error ${FILE}:6 missing required field spec.prune (kustomize.toolkit.fluxcd.io/v1 Kustomization)`,
       ]);
+    });
+    it('reports fields that only Flux releases newer than the CRDs (2.7) have as unknown', () => {
+      // spec.waitStrategy (helm-controller v1.5) and spec.ignore (kustomize-controller v1.8) are not in the CRDs
+      // of microsoft.flux 1.23.0's controllers: the cluster rejects them.
+      const text = `apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: web
+spec:
+  interval: 10m
+  chartRef:
+    kind: OCIRepository
+    name: web
+  waitStrategy:
+    name: poller
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: apps
+spec:
+  interval: 10m
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: platform
+  ignore:
+    - paths: ["/spec/replicas"]
+`;
+      assert.deepEqual(brief(validate(text)), [
+        `schema/unknown-field error ${FILE}:10 unknown field spec.waitStrategy (not in the Flux 2.7 schema of helm.toolkit.fluxcd.io/v2 HelmRelease)`,
+        `schema/unknown-field error ${FILE}:23 unknown field spec.ignore (not in the Flux 2.7 schema of kustomize.toolkit.fluxcd.io/v1 Kustomization)`,
+      ]);
+    });
+
+    it('says nothing about Flux apiVersions microsoft.flux 1.23.0 removed (the deprecations module reports them)', () => {
+      const text = `apiVersion: source.toolkit.fluxcd.io/v1beta2
+kind: HelmRepository
+metadata:
+  name: legacy
+spec:
+  whatever: true
+---
+apiVersion: helm.toolkit.fluxcd.io/v2beta1
+kind: HelmRelease
+metadata:
+  name: old
+`;
+      assert.deepEqual(brief(validate(text)), []);
+      assert.equal(hasSchema('source.toolkit.fluxcd.io/v1beta2', 'HelmRepository', '1.32'), false);
+      assert.equal(hasSchema('image.toolkit.fluxcd.io/v1beta2', 'ImagePolicy', '1.32'), true);
     });
   });
 
