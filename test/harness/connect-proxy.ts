@@ -11,6 +11,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import * as tls from 'node:tls';
+import { createSelfSignedCertificate } from '../emulators/arm/certificate';
 
 export interface ProxyConnect {
   /** host:port of the CONNECT request. */
@@ -132,4 +133,17 @@ export async function startConnectProxy(options: ConnectProxyOptions = {}): Prom
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** A test CA and a certificate for *.azurecr.io it signed (what a TLS-inspecting proxy shows for ACR). */
+export function azurecrCertificates(): { caPem: string; certPem: string; keyPem: string } {
+  const ca = createSelfSignedCertificate({ commonName: 'GitOps Flow test CA', keyType: 'ec' });
+  const leaf = createSelfSignedCertificate({
+    commonName: '*.azurecr.io',
+    dnsNames: ['*.azurecr.io'],
+    keyType: 'ec',
+    isCa: false,
+    issuer: { commonName: 'GitOps Flow test CA', privateKey: ca.privateKey },
+  });
+  return { caPem: ca.certPem, certPem: leaf.certPem, keyPem: leaf.keyPem };
 }

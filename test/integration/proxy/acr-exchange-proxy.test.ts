@@ -13,26 +13,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { ProxyConfiguration } from '../../../shared/util/proxy-settings';
-import { createSelfSignedCertificate } from '../../emulators/arm/certificate';
-import { ConnectProxy, startConnectProxy } from '../../harness/connect-proxy';
+import { azurecrCertificates, ConnectProxy, startConnectProxy } from '../../harness/connect-proxy';
 import { ACR_REFRESH_TOKEN, AcrExchangeDouble, startAcrExchange } from '../../harness/oci-registry';
 
 const registryAuth = path.join(__dirname, '../../../shared/render/registry-auth.js');
 const PROXY_USER = { username: 'build-agent', password: 'Pr0xy p@ss:w/rd' };
 const AAD_TOKEN = 'aad-token-for-the-exchange';
-
-/** A test CA and a certificate for *.azurecr.io it signed. */
-export function azurecrCertificates(): { caPem: string; certPem: string; keyPem: string } {
-  const ca = createSelfSignedCertificate({ commonName: 'GitOps Flow test CA', keyType: 'ec' });
-  const leaf = createSelfSignedCertificate({
-    commonName: '*.azurecr.io',
-    dnsNames: ['*.azurecr.io'],
-    keyType: 'ec',
-    isCa: false,
-    issuer: { commonName: 'GitOps Flow test CA', privateKey: ca.privateKey },
-  });
-  return { caPem: ca.certPem, certPem: leaf.certPem, keyPem: leaf.keyPem };
-}
 
 describe('ACR token exchange through a web proxy (CONNECT, TLS terminated for *.azurecr.io)', function () {
   this.timeout(60_000);
