@@ -8,6 +8,7 @@
  * method, host, path and Authorization. Any other target is tunnelled to host:port as asked.
  */
 import * as http from 'node:http';
+import * as https from 'node:https';
 import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import * as tls from 'node:tls';
@@ -37,8 +38,9 @@ export interface ConnectProxyOptions {
     hosts: (host: string) => boolean;
     certPem: string;
     keyPem: string;
-    /** The local base URL (http://127.0.0.1:port) that serves a path, or undefined for 404. */
-    route: (path: string) => string | undefined;
+    /** The local base URL (http://127.0.0.1:port, or https:// trusted through `upstreamCa`) that serves a path, or undefined for 404. */
+    route: (path: string, host: string) => string | undefined;
+    upstreamCa?: string;
   };
 }
 
@@ -67,14 +69,18 @@ export async function startConnectProxy(options: ConnectProxyOptions = {}): Prom
       ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
     };
     requests.push(record);
-    const base = options.intercept?.route(record.path);
+    const base = options.intercept?.route(record.path, record.host);
     if (!base) {
       record.status = 404;
       res.writeHead(404).end('no route in the test proxy');
       return;
     }
     const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !HOP_BY_HOP.includes(name.toLowerCase())));
-    const upstream = http.request(new URL(record.path, base), { method: req.method, headers }, (answer) => {
+    const target = new URL(record.path, base);
+    const send = target.protocol === 'https:' ? https.request : http.request;
+    // An https upstream is verified by its own name (Node takes the Host header for it otherwise).
+    if (target.protocol === 'https:') headers.host = target.host;
+    const upstream = send(target, { method: req.method, headers, ...(options.intercept?.upstreamCa ? { ca: options.intercept.upstreamCa } : {}) }, (answer) => {
       record.status = answer.statusCode;
       const back = Object.fromEntries(Object.entries(answer.headers).filter(([name]) => !HOP_BY_HOP.includes(name.toLowerCase())));
       res.writeHead(answer.statusCode ?? 502, back);
@@ -135,12 +141,12 @@ export async function startConnectProxy(options: ConnectProxyOptions = {}): Prom
   };
 }
 
-/** A test CA and a certificate for *.azurecr.io it signed (what a TLS-inspecting proxy shows for ACR). */
-export function azurecrCertificates(): { caPem: string; certPem: string; keyPem: string } {
+/** A test CA and a certificate for *.azurecr.io (and `extraNames`) it signed (what a TLS-inspecting proxy shows for ACR). */
+export function azurecrCertificates(extraNames: string[] = []): { caPem: string; certPem: string; keyPem: string } {
   const ca = createSelfSignedCertificate({ commonName: 'GitOps Flow test CA', keyType: 'ec' });
   const leaf = createSelfSignedCertificate({
     commonName: '*.azurecr.io',
-    dnsNames: ['*.azurecr.io'],
+    dnsNames: ['*.azurecr.io', ...extraNames],
     keyType: 'ec',
     isCa: false,
     issuer: { commonName: 'GitOps Flow test CA', privateKey: ca.privateKey },
