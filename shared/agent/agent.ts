@@ -6,6 +6,7 @@
  */
 import type { ToolDownload } from '../render/tool-downloads';
 import type { ToolRunner } from '../render/tools';
+import type { ProxyConfiguration } from '../util/proxy-settings';
 
 /** An issue on the build (an error or warning annotation), with its place in the repository when known. */
 export interface AgentIssue {
@@ -37,6 +38,12 @@ export interface Agent {
   endpointAuthorization(id: string): EndpointAuthorization | undefined;
   /** One data parameter of a service connection (ENDPOINT_DATA_<id>_<KEY>). */
   endpointData(id: string, key: string): string | undefined;
+  /**
+   * The agent's web proxy (Agent.ProxyUrl, ProxyUsername, ProxyPassword, ProxyBypassList), its
+   * password registered as a secret; undefined when the agent has none. The tool runner gives it to
+   * every child; the Azure clients and the ACR exchange take it from here (shared/util/proxy-settings.ts).
+   */
+  proxy(): ProxyConfiguration | undefined;
 
   /** A log line. Text from repositories, tools and clusters cannot start a `##vso[` command. */
   info(message: string): void;
@@ -72,7 +79,7 @@ export interface Agent {
 
   /** Files matching minimatch patterns (with `!` exclusions) under root, sorted. */
   findFiles(root: string, patterns: string[]): string[];
-  /** Runs external tools: argument lists, no shell, output captured. */
+  /** Runs external tools: argument lists, no shell, output captured; with the agent's proxy in their environment. */
   toolRunner(): ToolRunner;
   /**
    * Downloads a tool into the agent's tool cache (or takes it from there), checks its SHA-256

@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ToolDownload } from '../render/tool-downloads';
 import type { ToolResult, ToolRunner } from '../render/tools';
+import { childProxyEnvironment, ProxyConfiguration, proxySecrets } from '../util/proxy-settings';
 import type { Agent, AgentIssue, EndpointAuthorization, TaskResultKind } from './agent';
 import { Masker } from './masking';
 import { secretLines } from './secret-lines';
@@ -27,7 +28,9 @@ export interface MemoryAgentOptions {
   /** Secret pipeline variables by name (also readable through variable(), as task-lib reads them). */
   secrets?: Record<string, string>;
   endpoints?: Record<string, MemoryEndpoint>;
-  /** Tool runner; by default tools are found on PATH and run as child processes. */
+  /** The agent's proxy; its password is registered as a secret when the task asks for it. */
+  proxy?: ProxyConfiguration;
+  /** Tool runner; by default tools are found on PATH and run as child processes (with the proxy's environment). */
   tools?: ToolRunner;
   /** File matcher for findFiles; without one findFiles throws (tests that need it say how files match). */
   findFiles?: (root: string, patterns: string[]) => string[];
@@ -85,6 +88,11 @@ export class MemoryAgent implements Agent {
     const data = this.endpoint(id)?.data ?? {};
     const hit = Object.keys(data).find((k) => k.toLowerCase() === key.toLowerCase());
     return hit === undefined ? undefined : data[hit];
+  }
+
+  proxy(): ProxyConfiguration | undefined {
+    for (const secret of proxySecrets(this.options.proxy)) this.setSecret(secret);
+    return this.options.proxy;
   }
 
   info(message: string): void {
@@ -154,7 +162,11 @@ export class MemoryAgent implements Agent {
   }
 
   toolRunner(): ToolRunner {
-    return this.options.tools ?? processToolRunner;
+    if (this.options.tools) return this.options.tools;
+    const { env, untranslated } = childProxyEnvironment(this.proxy(), process.env);
+    for (const pattern of untranslated)
+      this.warning(`The agent's proxy bypass entry "${pattern}" is not a host name: helm, kustomize and git send requests for it through the proxy`);
+    return processToolRunner(env);
   }
 
   installTool(download: ToolDownload): Promise<string> {
@@ -175,8 +187,8 @@ export class MemoryAgent implements Agent {
   }
 }
 
-/** Tools from PATH, run without a shell, output captured. */
-const processToolRunner: ToolRunner = {
+/** Tools from PATH, run without a shell, output captured, with `extraEnv` over the process's environment. */
+const processToolRunner = (extraEnv: Record<string, string>): ToolRunner => ({
   which(tool) {
     const extensions = process.platform === 'win32' ? ['.exe', '.cmd', ''] : [''];
     for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter((d) => d !== '')) {
@@ -189,7 +201,7 @@ const processToolRunner: ToolRunner = {
   },
   exec: (toolPath, args, options) =>
     new Promise<ToolResult>((resolve, reject) => {
-      const child = spawn(toolPath, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(toolPath, args, { cwd: options.cwd, env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
@@ -197,4 +209,4 @@ const processToolRunner: ToolRunner = {
       child.on('error', reject);
       child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
     }),
-};
+});

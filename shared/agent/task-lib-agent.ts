@@ -18,6 +18,7 @@ import * as path from 'node:path';
 import type * as TaskLib from 'azure-pipelines-task-lib/task';
 import type { ToolDownload } from '../render/tool-downloads';
 import type { ToolResult, ToolRunner } from '../render/tools';
+import { childProxyEnvironment, ProxyConfiguration, proxySecrets, readProxyConfiguration } from '../util/proxy-settings';
 import type { Agent, AgentIssue, EndpointAuthorization, TaskResultKind } from './agent';
 import { tempDirectory } from './inputs';
 import { JobEnvironment } from './job-environment';
@@ -61,6 +62,8 @@ export class TaskLibAgent implements Agent {
   private secretVars: Map<string, string> | undefined;
   private masker: Masker | undefined;
   private taskLib: typeof TaskLib | undefined;
+  private proxyConfiguration: { value: ProxyConfiguration | undefined } | undefined;
+  private childEnvironment: Record<string, string> | undefined;
   /** task.debug lines are written unless the job skips them when system.debug is off (as task-lib decides when it loads). */
   private readonly writeDebug: boolean;
 
@@ -113,6 +116,17 @@ export class TaskLibAgent implements Agent {
     const value = this.job.endpointData(id, key);
     this.debug(`${id} data ${key} = ${value}`);
     return value;
+  }
+
+  /** Read once, as task-lib reads it (getHttpProxyConfiguration), without writing the values to the debug log. */
+  proxy(): ProxyConfiguration | undefined {
+    if (!this.proxyConfiguration) {
+      const value = readProxyConfiguration((name) => this.job.variable(name).value);
+      for (const secret of proxySecrets(value)) this.setSecret(secret);
+      this.proxyConfiguration = { value };
+      if (value) this.debug(`agent proxy ${value.url}${value.username ? ` (user ${value.username})` : ''}, ${value.bypass.length} bypass entries`);
+    }
+    return this.proxyConfiguration.value;
   }
 
   info(message: string): void {
@@ -240,10 +254,25 @@ export class TaskLibAgent implements Agent {
         runner.on('stdout', (data: Buffer) => (stdout += data.toString('utf8')));
         runner.on('stderr', (data: Buffer) => (stderr += data.toString('utf8')));
         console.log(`##[command]${this.text([toolPath, ...args].join(' '))}`);
-        const code = await runner.execAsync({ cwd: options.cwd, silent: true, ignoreReturnCode: true, failOnStdErr: false });
+        const code = await runner.execAsync({ cwd: options.cwd, env: this.toolEnvironment(), silent: true, ignoreReturnCode: true, failOnStdErr: false });
         return { code, stdout, stderr };
       },
     };
+  }
+
+  /**
+   * The task's environment as it is now (an installed tool may have been put on PATH) with the
+   * agent's proxy for helm, kustomize and git; a bypass entry they cannot take is a warning, once.
+   */
+  private toolEnvironment(): Record<string, string> {
+    if (!this.childEnvironment) {
+      const { env, untranslated } = childProxyEnvironment(this.proxy(), this.env);
+      for (const pattern of untranslated)
+        this.warning(`The agent's proxy bypass entry "${pattern}" is not a host name: helm, kustomize and git send requests for it through the proxy`);
+      this.childEnvironment = env;
+    }
+    const inherited = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+    return { ...inherited, ...this.childEnvironment };
   }
 
   /**

@@ -12,6 +12,7 @@
  * register with the agent for masking, and loads @azure/identity only when called.
  */
 import type { TokenCredential } from '@azure/core-auth';
+import { ProxyConfiguration, sdkProxyOptions } from '../util/proxy-settings';
 import { boundedCredential } from './bounded-credential';
 import { AzureCloud, resolveCloud } from './clouds';
 
@@ -42,6 +43,8 @@ export interface CredentialOptions {
   tlsOptions?: { ca?: string | string[] };
   /** Called with every secret value obtained later (each OIDC token), for the agent's setSecret. */
   onSecret?: (value: string) => void;
+  /** The agent's proxy, for the token requests to Entra and the OIDC request (not Managed Identity's local endpoint). */
+  proxy?: ProxyConfiguration;
   retryOptions?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
   /** The longest one token acquisition may take (with the SDK's own retries), default 60 s; a caller's abortSignal ends it sooner. */
   tokenTimeoutMs?: number;
@@ -57,6 +60,8 @@ export interface AzureCredential {
   clientId?: string;
   /** Values to register with the agent (setSecret) before anything is logged. */
   secrets: string[];
+  /** The agent's proxy it was made with, for the Resource Manager clients that use the credential. */
+  proxy?: ProxyConfiguration;
 }
 
 /** Case-insensitive lookup, as task-lib reads ENDPOINT_* variables. */
@@ -93,7 +98,11 @@ export const TOKEN_TIMEOUT_MS = 60_000;
 
 export function createAzureCredential(connection: AzureServiceConnection, job: PipelineJobContext = {}, options: CredentialOptions = {}): AzureCredential {
   const made = credentialFor(connection, job, options);
-  return { ...made, credential: boundedCredential(made.credential, options.tokenTimeoutMs ?? TOKEN_TIMEOUT_MS) };
+  return {
+    ...made,
+    credential: boundedCredential(made.credential, options.tokenTimeoutMs ?? TOKEN_TIMEOUT_MS),
+    ...(options.proxy ? { proxy: options.proxy } : {}),
+  };
 }
 
 function credentialFor(connection: AzureServiceConnection, job: PipelineJobContext, options: CredentialOptions): AzureCredential {
@@ -107,8 +116,10 @@ function credentialFor(connection: AzureServiceConnection, job: PipelineJobConte
   const subscriptionId = pick(connection.data, 'subscriptionId')?.trim();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const identity = require('@azure/identity') as Identity;
+  const proxyOptions = sdkProxyOptions(options.proxy, cloud.authorityHost);
   const common = {
     authorityHost: cloud.authorityHost,
+    ...(proxyOptions ? { proxyOptions } : {}),
     // outside the Microsoft clouds MSAL would ask login.microsoftonline.com to validate the authority
     disableInstanceDiscovery: !cloud.knownAuthority,
     ...(options.tlsOptions ? { tlsOptions: options.tlsOptions } : {}),
@@ -197,8 +208,10 @@ export async function requestOidcToken(
 ): Promise<string> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const rest = require('@azure/core-rest-pipeline') as typeof import('@azure/core-rest-pipeline');
+  const proxyOptions = sdkProxyOptions(options.proxy, oidcRequestUri);
   const pipeline = rest.createPipelineFromOptions({
     ...(options.tlsOptions ? { tlsOptions: options.tlsOptions } : {}),
+    ...(proxyOptions ? { proxyOptions } : {}),
     retryOptions: { maxRetries: 3, ...(options.retryOptions ?? {}) },
   });
   const separator = oidcRequestUri.includes('?') ? '&' : '?';

@@ -4,6 +4,7 @@
  * the poller needs to decide (HTTP status, ARM error code, Retry-After).
  */
 import type { TokenCredential } from '@azure/core-auth';
+import { ProxyConfiguration, sdkProxyOptions } from '../util/proxy-settings';
 import { parseRetryAfter } from '../util/retry';
 import { authenticationFailure, describeAuthenticationFailure } from './auth-failure';
 import { CLUSTER_PROVIDERS, ClusterRef } from './cluster-ref';
@@ -43,6 +44,8 @@ export interface ArmAccess {
   subscriptionId: string;
   /** Resource Manager URL (the cloud's, or the connection's own). */
   armUrl: string;
+  /** The agent's proxy: the client's proxyOptions unless the agent bypasses it for armUrl. */
+  proxy?: ProxyConfiguration;
   /** Extra client options: tlsOptions for a private CA, retryOptions, apiVersion. */
   clientOptions?: {
     tlsOptions?: { ca?: string | string[] };
@@ -60,8 +63,10 @@ export function createFluxConfigurationReader(access: ArmAccess): FluxConfigurat
     if (!c) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const sdk = require('@azure/arm-kubernetesconfiguration') as typeof import('@azure/arm-kubernetesconfiguration');
+      const proxyOptions = sdkProxyOptions(access.proxy, access.armUrl);
       c = new sdk.SourceControlConfigurationClient(access.credential, subscriptionId, {
         endpoint: access.armUrl,
+        ...(proxyOptions ? { proxyOptions } : {}),
         userAgentOptions: { userAgentPrefix: 'gitops-flow' },
         ...(access.clientOptions ?? {}),
       });

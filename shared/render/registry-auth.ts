@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
+import { ProxyConfiguration, sdkProxyOptions } from '../util/proxy-settings';
 import type { ChartDependency } from './helm-dependencies';
 
 /**
@@ -95,36 +96,54 @@ export interface AcrExchange {
   endpoint?: string;
   /** The service connection the AAD token came from, named in the messages. */
   connection?: string;
+  /** The agent's proxy; without one HTTPS_PROXY/NO_PROXY apply, as for the Azure SDK's own requests. */
+  proxy?: ProxyConfiguration;
   signal?: AbortSignal;
 }
 
 /**
  * ACR's token exchange: an AAD access token for an ACR refresh token, used with helm as the
- * password of the user 00000000-0000-0000-0000-000000000000 (ACR's documented OAuth2 flow).
+ * password of the user 00000000-0000-0000-0000-000000000000 (ACR's documented OAuth2 flow). Sent
+ * with the Azure SDK's HTTP pipeline (already loaded for the Entra token): the agent's proxy or
+ * HTTPS_PROXY/NO_PROXY, retries of 429/5xx and network errors, NODE_EXTRA_CA_CERTS.
  */
 export async function exchangeAcrRefreshToken(exchange: AcrExchange): Promise<HelmCredential> {
   const endpoint = exchange.endpoint ?? `https://${exchange.registry}/oauth2/exchange`;
   const body = new URLSearchParams({ grant_type: 'access_token', service: exchange.registry, access_token: exchange.aadAccessToken });
   if (exchange.tenantId) body.set('tenant', exchange.tenantId);
-  let response: Response;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const rest = require('@azure/core-rest-pipeline') as typeof import('@azure/core-rest-pipeline');
+  const proxyOptions = sdkProxyOptions(exchange.proxy, endpoint);
+  const pipeline = rest.createPipelineFromOptions({ retryOptions: { maxRetries: 2 }, ...(proxyOptions ? { proxyOptions } : {}) });
+  let status: number;
+  let text: string;
   try {
-    response = await fetch(endpoint, {
+    const request = rest.createPipelineRequest({
+      url: endpoint,
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      headers: rest.createHttpHeaders({ 'content-type': 'application/x-www-form-urlencoded' }),
       body: body.toString(),
-      signal: exchange.signal,
+      abortSignal: exchange.signal,
+      // Only a given endpoint (a test double) can be http://; ACR's own is https://.
+      allowInsecureConnection: endpoint.startsWith('http://'),
     });
+    const response = await pipeline.sendRequest(rest.createDefaultHttpClient(), request);
+    status = response.status;
+    text = response.bodyAsText ?? '';
   } catch (err) {
     throw new Error(`Azure Container Registry ${exchange.registry}: the token exchange at ${endpoint} could not be reached (${(err as Error).message})`, {
       cause: err,
     });
   }
-  const text = await response.text();
-  if (!response.ok) {
+  if (status < 200 || status > 299) {
     const principal = exchange.connection ? `the principal of the service connection "${exchange.connection}"` : "the service connection's principal";
-    throw new Error(
-      `Azure Container Registry ${exchange.registry}: the token exchange was refused with HTTP ${response.status}${response.status === 401 || response.status === 403 ? ` (give ${principal} the AcrPull role on the registry)` : ''}`,
-    );
+    const hint =
+      status === 401 || status === 403
+        ? ` (give ${principal} the AcrPull role on the registry)`
+        : status === 407
+          ? " by the proxy (check the agent's proxy user name and password)"
+          : '';
+    throw new Error(`Azure Container Registry ${exchange.registry}: the token exchange was refused with HTTP ${status}${hint}`);
   }
   let token: unknown;
   try {
@@ -148,6 +167,8 @@ export interface AcrAuthentication {
   isRegistry?: (host: string) => boolean;
   /** The exchange endpoint of a registry; `https://<registry>/oauth2/exchange` unless given (tests point it at a double). */
   exchangeEndpoint?: (host: string) => string;
+  /** The agent's proxy, for the exchange. */
+  proxy?: ProxyConfiguration;
 }
 
 /** A registry's credential on demand, or undefined for a registry it does not serve. */
@@ -181,6 +202,7 @@ export function acrCredentialSource(acr: AcrAuthentication): RegistryCredentialS
       tenantId: acr.tenantId,
       endpoint: acr.exchangeEndpoint?.(host),
       connection: acr.connection,
+      proxy: acr.proxy,
     });
     acr.onSecret(credential.password);
     return { ...credential, url: `oci://${host}` };

@@ -39,10 +39,12 @@ export type AcrOverrides = Pick<AcrAuthentication, 'isRegistry' | 'exchangeEndpo
 function acrCredentials(agent: Agent, id: string, overrides: AcrOverrides): RegistryCredentialSource {
   const connection = azureServiceConnection(agent, 'helmRegistryAzureSubscription', id);
   const { tlsOptions, ...registry } = overrides;
+  const proxy = agent.proxy();
   let azure: AzureCredential;
   try {
     azure = createAzureCredential(connection, pipelineJobContext(agent), {
       onSecret: (secret) => agent.setSecret(secret),
+      proxy,
       ...(tlsOptions ? { tlsOptions } : {}),
     });
   } catch (err) {
@@ -58,6 +60,7 @@ function acrCredentials(agent: Agent, id: string, overrides: AcrOverrides): Regi
       if (!token) throw new Error(`no token for ${azure.cloud.scope}`);
       return token.token;
     },
+    proxy,
     ...registry,
   });
 }

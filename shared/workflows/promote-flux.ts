@@ -24,9 +24,10 @@ export type FluxAccess = AzureCredential & { connectionId: string };
  */
 export function prepareFluxAccess(agent: Agent, flux: NonNullable<PromoteInputs['flux']>): FluxAccess {
   const connection = azureServiceConnection(agent, 'azureSubscription', flux.azureConnection);
+  const proxy = agent.proxy();
   let azure: AzureCredential;
   try {
-    azure = createAzureCredential(connection, pipelineJobContext(agent), { onSecret: (secret) => agent.setSecret(secret) });
+    azure = createAzureCredential(connection, pipelineJobContext(agent), { onSecret: (secret) => agent.setSecret(secret), proxy });
   } catch (err) {
     throw new InputError('azureSubscription', (err as Error).message);
   }
@@ -61,7 +62,12 @@ export async function preflightFlux(agent: Agent, flux: NonNullable<PromoteInput
   await checkFluxAccess({
     credential: azure.credential,
     scope: azure.cloud.scope,
-    read: createFluxConfigurationReader({ credential: azure.credential, subscriptionId: azure.subscriptionId ?? '', armUrl: azure.cloud.armUrl }),
+    read: createFluxConfigurationReader({
+      credential: azure.credential,
+      subscriptionId: azure.subscriptionId ?? '',
+      armUrl: azure.cloud.armUrl,
+      proxy: azure.proxy,
+    }),
     clusters: flux.clusters,
     fluxConfigurationName: flux.fluxConfiguration,
     connectionName: flux.azureConnection,
@@ -110,7 +116,7 @@ export async function waitForFlux(
           agent.info(line);
         },
       },
-      { credential: azure.credential, subscriptionId: subscriptionId ?? '', armUrl: azure.cloud.armUrl },
+      { credential: azure.credential, subscriptionId: subscriptionId ?? '', armUrl: azure.cloud.armUrl, proxy: azure.proxy },
     );
     agent.info(result.message);
     return result;

@@ -72,8 +72,9 @@ export async function startHelmRepository(options: { charts: string[]; auth?: Ba
  * A copy of test/fixtures/helm/app with `repository` written into Chart.yaml and Chart.lock made by
  * `helm dependency update` (as a developer commits it), charts/ removed again. helm's config lives
  * in a temporary folder; the caller removes the returned folder. Async: the server may run in this process.
+ * `helmEnv` is added to helm's environment (a proxy and the CA that reach an `oci://<name>.azurecr.io`).
  */
-export async function lockedApp(repository: string, auth?: BasicAuth): Promise<string> {
+export async function lockedApp(repository: string, auth?: BasicAuth, helmEnv?: Record<string, string | undefined>): Promise<string> {
   const helm = path.join(toolsBin(), 'helm');
   const app = fs.mkdtempSync(path.join(os.tmpdir(), 'helm-app-'));
   fs.cpSync(path.join(process.cwd(), 'test/fixtures/helm/app'), app, { recursive: true });
@@ -101,9 +102,10 @@ export async function lockedApp(repository: string, auth?: BasicAuth): Promise<s
       path.join(config, 'cache'),
     ];
     args.push('--registry-config', path.join(config, 'registry.json'));
-    if (/^oci:/.test(repository)) args.push('--plain-http');
+    // A registry on this machine speaks plain HTTP; a named one (ACR reached through a test proxy) TLS.
+    if (/^oci:\/\/(127\.|localhost[:/])/.test(repository)) args.push('--plain-http');
     // Not execFileSync: the repository server runs in this very process and must answer.
-    await promisify(execFile)(helm, args);
+    await promisify(execFile)(helm, args, helmEnv ? { env: { ...process.env, ...helmEnv } } : {});
   } catch (err) {
     fs.rmSync(app, { recursive: true, force: true }); // the caller never gets the folder to remove
     throw err;

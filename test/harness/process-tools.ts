@@ -5,9 +5,13 @@ import type { ToolRunner } from '../../shared/render/tools';
 
 /**
  * A ToolRunner on child_process for tests and benchmarks (the task uses the agent's tool runner).
- * `pathDirs` replaces PATH lookup, so a test can pretend a tool is not installed.
+ * `pathDirs` replaces PATH lookup, so a test can pretend a tool is not installed; `env` is added to
+ * the tools' environment (a proxy, a CA file).
  */
-export function processTools(pathDirs: string[] = (process.env.PATH ?? '').split(path.delimiter)): ToolRunner & { calls: string[][] } {
+export function processTools(
+  pathDirs: string[] = (process.env.PATH ?? '').split(path.delimiter),
+  env?: Record<string, string | undefined>,
+): ToolRunner & { calls: string[][] } {
   const calls: string[][] = [];
   return {
     calls,
@@ -26,14 +30,19 @@ export function processTools(pathDirs: string[] = (process.env.PATH ?? '').split
     exec(toolPath, args, options) {
       calls.push([path.basename(toolPath), ...args]);
       return new Promise((resolve) => {
-        execFile(toolPath, args, { cwd: options.cwd, maxBuffer: 512 * 1024 * 1024 }, (error, stdout, stderr) => {
-          const code = error
-            ? typeof (error as NodeJS.ErrnoException & { code?: unknown }).code === 'number'
-              ? (error as unknown as { code: number }).code
-              : 1
-            : 0;
-          resolve({ code, stdout, stderr });
-        });
+        execFile(
+          toolPath,
+          args,
+          { cwd: options.cwd, maxBuffer: 512 * 1024 * 1024, ...(env ? { env: { ...process.env, ...env } } : {}) },
+          (error, stdout, stderr) => {
+            const code = error
+              ? typeof (error as NodeJS.ErrnoException & { code?: unknown }).code === 'number'
+                ? (error as unknown as { code: number }).code
+                : 1
+              : 0;
+            resolve({ code, stdout, stderr });
+          },
+        );
       });
     },
   };

@@ -4,9 +4,11 @@
  * (examples/gitops) as files to seed the Azure DevOps emulator with, and both emulators started.
  */
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { parse } from 'yaml';
 import { ArmEmulator, startArmEmulator } from '../emulators/arm';
 import { DevOpsEmulator, startDevOpsEmulator } from '../emulators/devops';
 import { toolsBin } from './process-tools';
@@ -153,4 +155,30 @@ export function promoteRunOptions(
     },
     env: { PATH: `${toolsBin()}${path.delimiter}${process.env.PATH}`, NODE_EXTRA_CA_CERTS: arm.caCertFile },
   };
+}
+
+/**
+ * GitOpsPromote@1 (built) pushes `bundle` to dev of the emulated `gitops` repository of `project`
+ * (emulators started here, stopped by `cleanup`), with every chart repository and registry the
+ * caller stopped: the run, and the objects it committed under apps/dev/voting-app, parsed.
+ */
+export async function promoteBundleOffline(
+  project: string,
+  bundle: string,
+  cleanup: (() => Promise<void> | void)[],
+): Promise<{ run: TaskRun; objects: unknown[] }> {
+  const world = await startGitOpsEmulators(project);
+  cleanup.push(async () => {
+    await world.arm.stop();
+    await world.devops.stop();
+  });
+  const run = await runBuiltTask(promoteRunOptions(world, project, bundle, { deliveryMode: 'push', waitForReconciliation: 'false' }));
+  cleanup.push(() => fs.rmSync(run.folders.work, { recursive: true, force: true }));
+  const git = (...args: string[]) => execFileSync('git', ['--git-dir', world.bare, ...args], { encoding: 'utf8' }).trim();
+  const folder = 'apps/dev/voting-app';
+  const files = run.result === 'Succeeded' ? git('ls-tree', '-r', '--name-only', 'refs/heads/main', '--', folder).split('\n') : [];
+  const objects = files
+    .filter((f) => f.endsWith('.yaml') && !f.endsWith('/kustomization.yaml'))
+    .map((f) => parse(git('show', `refs/heads/main:${f}`)) as unknown);
+  return { run, objects };
 }

@@ -5,17 +5,15 @@
  * bundle offline: the committed files are the objects the gate rendered with the repository up.
  */
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parse } from 'yaml';
 import { sha256 } from '../../shared/release/bundle';
 import type { ReleaseManifest } from '../../shared/release/release-manifest';
 import { renderEnvironment } from '../../shared/render/render';
 import { lockedApp, startHelmRepository, HelmRepositoryServer } from '../harness/helm-repository';
 import { processTools, toolsBin } from '../harness/process-tools';
-import { promoteRunOptions, startGitOpsEmulators } from '../harness/sample-release';
+import { promoteBundleOffline } from '../harness/sample-release';
 import { runBuiltTask } from '../harness/task-runner';
 
 const root = process.cwd();
@@ -113,23 +111,11 @@ describe('Helm dependencies: GitOpsCiPublish@1 bundles them, GitOpsPromote@1 ren
     serverUp = false;
     server.requests.length = 0;
 
-    const world = await startGitOpsEmulators(PROJECT);
-    cleanup.push(async () => {
-      await world.arm.stop();
-      await world.devops.stop();
-    });
-    const promote = await runBuiltTask(promoteRunOptions(world, PROJECT, bundle, { deliveryMode: 'push', waitForReconciliation: 'false' }));
-    cleanup.push(() => fs.rmSync(promote.folders.work, { recursive: true, force: true }));
+    const { run: promote, objects: promoted } = await promoteBundleOffline(PROJECT, bundle, cleanup);
     assert.equal(promote.result, 'Succeeded', promote.stdout);
     assert.ok(!/helm.* dependency /.test(promote.stdout), 'Promote never runs helm dependency');
     assert.deepEqual(server.requests, [], 'nothing reached the chart repository');
 
-    const git = (...args: string[]) => execFileSync('git', ['--git-dir', world.bare, ...args], { encoding: 'utf8' }).trim();
-    const folder = 'apps/dev/voting-app';
-    const files = git('ls-tree', '-r', '--name-only', 'refs/heads/main', '--', folder).split('\n');
-    const promoted = files
-      .filter((f) => f.endsWith('.yaml') && !f.endsWith('/kustomization.yaml'))
-      .map((f) => parse(git('show', `refs/heads/main:${f}`)) as unknown);
     const byName = (list: unknown[]) => [...list].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
     assert.deepEqual(byName(promoted), byName(gate.objects.map((o) => o.body)));
     assert.deepEqual(

@@ -2,7 +2,8 @@
  * Self-signed X.509 certificates for the emulators, made with node:crypto alone (Node can sign but
  * cannot build a certificate, and `openssl` is not on every machine). A small DER writer encodes
  * exactly the structures RFC 5280 needs for a TLS server certificate and a client certificate:
- * version 3, serial, sha256WithRSAEncryption or ecdsa-with-SHA256, issuer = subject (CN), validity,
+ * version 3, serial, sha256WithRSAEncryption or ecdsa-with-SHA256, issuer = subject (CN) or a test
+ * CA's name when a CA signs it (`issuer`), validity,
  * subjectPublicKeyInfo (exported by node:crypto), and the extensions basicConstraints, keyUsage,
  * extKeyUsage, subjectAltName (DNS names, IPv4/IPv6 addresses) and subjectKeyIdentifier.
  * Tests check the result with node's own X509Certificate parser and a real TLS handshake.
@@ -101,6 +102,8 @@ export interface CertificateOptions {
   isCa?: boolean;
   /** Reuse a key pair instead of generating one. */
   privateKey?: crypto.KeyObject;
+  /** Signed by this CA (its name as issuer, its key signs) instead of self-signed: a server certificate of a test CA. */
+  issuer?: { commonName: string; organization?: string; privateKey: crypto.KeyObject };
 }
 
 export interface SelfSignedCertificate {
@@ -148,7 +151,10 @@ export function createSelfSignedCertificate(options: CertificateOptions): SelfSi
   const spki = publicKey.export({ type: 'spki', format: 'der' });
   const isRsa = privateKey.asymmetricKeyType === 'rsa';
   if (!isRsa && privateKey.asymmetricKeyType !== 'ec') throw new Error(`unsupported key type ${privateKey.asymmetricKeyType}`);
-  const signatureAlgorithm = isRsa ? der.sequence(der.oid(OID.sha256WithRSA), der.null()) : der.sequence(der.oid(OID.ecdsaWithSha256));
+  const signingKey = options.issuer?.privateKey ?? privateKey;
+  if (!['rsa', 'ec'].includes(signingKey.asymmetricKeyType ?? '')) throw new Error(`unsupported issuer key type ${signingKey.asymmetricKeyType}`);
+  const signatureAlgorithm =
+    signingKey.asymmetricKeyType === 'rsa' ? der.sequence(der.oid(OID.sha256WithRSA), der.null()) : der.sequence(der.oid(OID.ecdsaWithSha256));
 
   const notBefore = options.validFrom ?? new Date(Date.now() - 60 * 60 * 1000);
   const notAfter = new Date(notBefore.getTime() + (options.validDays ?? 30) * 24 * 60 * 60 * 1000);
@@ -175,17 +181,18 @@ export function createSelfSignedCertificate(options: CertificateOptions): SelfSi
     ...(altNames.length ? [extension(OID.subjectAltName, false, der.sequence(...altNames))] : []),
   ];
   const subject = name(options.commonName, options.organization);
+  const issuer = options.issuer ? name(options.issuer.commonName, options.issuer.organization) : subject;
   const tbs = der.sequence(
     der.explicit(0, der.smallInteger(2)),
     der.unsignedInteger(serial),
     signatureAlgorithm,
-    subject,
+    issuer,
     der.sequence(der.time(notBefore), der.time(notAfter)),
     subject,
     spki,
     der.explicit(3, der.sequence(...extensions)),
   );
-  const signature = crypto.sign('sha256', tbs, privateKey); // RSA PKCS#1 v1.5, or DER ECDSA-Sig-Value
+  const signature = crypto.sign('sha256', tbs, signingKey); // RSA PKCS#1 v1.5, or DER ECDSA-Sig-Value
   const certDer = der.sequence(tbs, signatureAlgorithm, der.bitString(signature));
   const certPem = `-----BEGIN CERTIFICATE-----\n${certDer
     .toString('base64')

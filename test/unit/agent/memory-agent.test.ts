@@ -7,6 +7,38 @@ import { secretLines } from '../../../shared/agent/secret-lines';
 import { InputError } from '../../../shared/util/errors';
 
 describe('MemoryAgent', () => {
+  it("gives the agent's proxy, masks its password in both forms, and runs tools with the proxy's environment (a bypass entry they cannot take is a warning)", async () => {
+    const agent = new MemoryAgent({
+      proxy: { url: 'http://proxy.test:3128', username: 'agent', password: 'pa ss/1', bypass: ['git\\.contoso\\.com', '(a|b)\\.example'] },
+    });
+    assert.deepEqual(new MemoryAgent().proxy(), undefined);
+    assert.equal(agent.proxy()?.url, 'http://proxy.test:3128');
+    assert.deepEqual([...agent.secrets], ['pa ss/1', 'pa%20ss%2F1']);
+    const print = 'process.stdout.write(JSON.stringify([process.env.HTTPS_PROXY, process.env.no_proxy]))';
+    const run = await agent.toolRunner().exec(process.execPath, ['-e', print], { cwd: process.cwd() });
+    assert.deepEqual(JSON.parse(run.stdout), [
+      'http://agent:pa%20ss%2F1@proxy.test:3128',
+      [
+        'localhost',
+        '127.0.0.1',
+        '::1',
+        ...(process.env.NO_PROXY ?? process.env.no_proxy ?? '')
+          .split(',')
+          .filter((e) => e.trim() !== '' && !['localhost', '127.0.0.1', '::1'].includes(e.trim()))
+          .map((e) => e.trim()),
+        'git.contoso.com',
+      ].join(','),
+    ]);
+    assert.deepEqual(agent.log, [
+      {
+        kind: 'warning',
+        text: 'The agent\'s proxy bypass entry "(a|b)\\.example" is not a host name: helm, kustomize and git send requests for it through the proxy',
+      },
+    ]);
+    agent.info('proxy at http://agent:pa%20ss%2F1@proxy.test:3128 with pa ss/1');
+    assert.equal(agent.infoLines[0], 'proxy at http://agent:***@proxy.test:3128 with ***');
+  });
+
   it('masks registered secrets in log lines, issues, progress, summaries and the result, not in outputs', () => {
     const agent = new MemoryAgent();
     agent.setSecret('s3cr3t-token');

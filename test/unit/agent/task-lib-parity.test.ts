@@ -243,4 +243,51 @@ require('fs').writeFileSync(process.env.RESULT_FILE, JSON.stringify({
     for (const gone of ['INPUT_TEMPLATES', 'SECRET_MY_SECRET', 'SECRET_AGENT_PROXYPASSWORD', 'ENDPOINT_AUTH_SYSTEMVSSCONNECTION'])
       assert.ok(!proxied.envLeft.includes(gone), gone);
   });
+  it("reads the agent's proxy as task-lib's getHttpProxyConfiguration does, masks its password and gives it to every tool it runs", () => {
+    const script = `
+const a = require(${JSON.stringify(agentModule)}).createTaskLibAgent(${JSON.stringify(taskJson)});
+const tl = require('azure-pipelines-task-lib/task');
+const ours = a.proxy();
+const ref = tl.getHttpProxyConfiguration('https://contoso.azurecr.io');
+const print = 'const e = process.env; process.stdout.write(JSON.stringify([e.HTTPS_PROXY, e.http_proxy, e.NO_PROXY]))';
+a.toolRunner().exec(process.execPath, ['-e', print], { cwd: process.cwd() }).then((r) => {
+  require('fs').writeFileSync(process.env.RESULT_FILE, JSON.stringify({
+    read: { ours, ref: { url: ref.proxyUrl, username: ref.proxyUsername, password: ref.proxyPassword, bypass: ref.proxyBypassHosts }, child: JSON.parse(r.stdout) },
+    envLeft: Object.keys(process.env),
+  }));
+});`;
+    const password = 'proxy p@ss-9';
+    const proxied = run(script, {
+      AGENT_PROXYURL: 'http://proxy.example:8080',
+      AGENT_PROXYUSERNAME: 'proxy-user',
+      AGENT_PROXYBYPASSLIST: JSON.stringify(['dev\\.azure\\.com']),
+      SECRET_AGENT_PROXYPASSWORD: password,
+      VSTS_SECRET_VARIABLES: JSON.stringify(['My.Secret', 'Agent.ProxyPassword']),
+    });
+    const expected = { url: 'http://proxy.example:8080', username: 'proxy-user', password, bypass: ['dev\\.azure\\.com'] };
+    assert.deepEqual(proxied.read, {
+      ours: expected,
+      ref: expected,
+      child: [
+        'http://proxy-user:proxy%20p%40ss-9@proxy.example:8080',
+        'http://proxy-user:proxy%20p%40ss-9@proxy.example:8080',
+        'localhost,127.0.0.1,::1,dev.azure.com',
+      ],
+    });
+    const lines = proxied.stdout.split('\n');
+    assert.deepEqual(
+      lines.filter((l) => l.startsWith('##vso[task.setsecret]')),
+      ['##vso[task.setsecret]proxy p@ss-9', '##vso[task.setsecret]proxy%AZP2520p%AZP2540ss-9'],
+    );
+    // task-lib's own getVariable (the reference call above) writes the secret variable in a debug line for the agent to mask; nothing else may.
+    const reference = `##vso[task.debug]Agent.ProxyPassword=${password}`;
+    assert.ok(lines.includes(reference));
+    assert.deepEqual(
+      lines.filter(
+        (l) => l !== reference && !l.startsWith('##vso[task.setsecret]') && (l.includes(password) || l.includes('p%40ss') || l.includes('p%AZP2540ss')),
+      ),
+      [],
+      'the password in no other line',
+    );
+  });
 });

@@ -125,6 +125,52 @@ describe('emulator certificates and JWTs', () => {
     });
   }
 
+  it("a certificate a test CA signs: the CA's name as issuer, its key's signature, trusted through the CA alone (a wildcard name)", async () => {
+    const ca = createSelfSignedCertificate({ commonName: 'Test CA', organization: 'Tests', keyType: 'ec' });
+    const leaf = createSelfSignedCertificate({
+      commonName: '*.azurecr.io',
+      dnsNames: ['*.azurecr.io'],
+      isCa: false,
+      issuer: { commonName: 'Test CA', organization: 'Tests', privateKey: ca.privateKey },
+    });
+    const x = new crypto.X509Certificate(leaf.certPem);
+    assert.equal(x.issuer, 'O=Tests\nCN=Test CA');
+    assert.equal(x.subject, 'CN=*.azurecr.io');
+    assert.equal(x.ca, false);
+    assert.ok(x.checkIssued(new crypto.X509Certificate(ca.certPem)));
+    assert.ok(x.verify(ca.publicKey));
+    assert.ok(!x.verify(leaf.publicKey));
+    assert.equal(x.checkHost('contoso.azurecr.io'), '*.azurecr.io');
+    assert.equal(x.checkHost('azurecr.io'), undefined);
+    const server = https.createServer({ cert: leaf.certPem, key: leaf.keyPem }, (_q, r) => r.end('ok'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const get = (ca: string) =>
+        new Promise<string>((resolve, reject) => {
+          https
+            .get(
+              {
+                host: '127.0.0.1',
+                servername: 'contoso.azurecr.io',
+                port: (server.address() as AddressInfo).port,
+                ca,
+                headers: { host: 'contoso.azurecr.io' },
+              },
+              (res) => {
+                let b = '';
+                res.on('data', (d) => (b += d));
+                res.on('end', () => resolve(b));
+              },
+            )
+            .on('error', reject);
+        });
+      assert.equal(await get(ca.certPem), 'ok');
+      await assert.rejects(get(createSelfSignedCertificate({ commonName: 'Other CA', keyType: 'ec' }).certPem), /unable to verify|self.signed|certificate/i);
+    } finally {
+      server.close();
+    }
+  });
+
   it('signs and verifies RS256, PS256 and ES256; a changed payload or another key fails', () => {
     const rsa = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
     const ec = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
