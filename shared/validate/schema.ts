@@ -552,7 +552,9 @@ function check(node: Node, value: unknown, ctx: Context, schemaName: string): vo
       if (typeof value !== 'boolean') typeError(ctx, 'boolean', value);
       return;
     case T.IntOrString:
-      if (typeof value !== 'string' && !(typeof value === 'number' && Number.isInteger(value)) && typeof value !== 'bigint') {
+      if ((typeof value === 'number' && Number.isInteger(value)) || typeof value === 'bigint') {
+        if (ctx.builtin) formatError(ctx, value, int32Problem(value)); // intstr's integer is an int32
+      } else if (typeof value !== 'string') {
         typeError(ctx, 'integer or string', value);
       }
       return;

@@ -138,6 +138,24 @@ spec:
       assert.deepEqual(findings(text.replace('replicas: 3000000000', 'progressDeadlineSeconds: 600\n  revisionHistoryLimit: 10')), []);
     });
 
+    it('reports a port beyond int32 once, as the decoder does (schema/format), and one beyond 65535 once (k8s/port)', () => {
+      const service = (port: string, targetPort: string) =>
+        `apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n    - port: ${port}\n      targetPort: ${targetPort}\n`;
+      const errors = (text: string) => {
+        const parsed = parseManifests(text, FILE, { yaml: '1.2' });
+        const { findings: all } = validateManifests(parsed.objects, { kubernetesVersion: '1.32', policy: DEFAULT_POLICY_SEVERITIES });
+        return brief(all.filter((f) => f.severity === 'error'));
+      };
+      assert.deepEqual(errors(service('3000000000', '4000000000')), [
+        `schema/format ${FILE}:7:7 spec.ports[0].port: Invalid value: 3000000000: must fit in a 32-bit integer (-2147483648 to 2147483647)`,
+        `schema/format ${FILE}:8:7 spec.ports[0].targetPort: Invalid value: 4000000000: must fit in a 32-bit integer (-2147483648 to 2147483647)`,
+      ]);
+      assert.deepEqual(errors(service('70000', '80000')), [
+        `k8s/port ${FILE}:7:7 spec.ports[0].port: Invalid value: 70000: must be between 1 and 65535, inclusive`,
+        `k8s/port ${FILE}:8:7 spec.ports[0].targetPort: Invalid value: 80000: must be between 1 and 65535, inclusive`,
+      ]);
+    });
+
     it('reports a date-time that is not RFC 3339 in a built-in kind, accepts RFC 3339 and null', () => {
       const text = (value: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  creationTimestamp: ${value}\n`;
       assert.deepEqual(findings(text('"2024-01-31"')), [
