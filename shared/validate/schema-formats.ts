@@ -78,6 +78,81 @@ function base64ErrorOffset(src: string): number | undefined {
   }
 }
 
+/**
+ * Index pairs [later, first] of the items of `items` whose key (the `keys` fields of an object item, or the item
+ * itself for `set`) an earlier item `first` has; undefined when there are none (the usual case: no allocation).
+ * Items of a map list that are not objects are skipped (the type check reports them). A missing key field equals
+ * only a missing (or null) one; `80` and `"80"` differ.
+ */
+export function duplicateItems(items: readonly unknown[], unique: readonly string[] | 'set'): [number, number][] | undefined {
+  const n = items.length;
+  const m = unique === 'set' ? 1 : unique.length;
+  if (n > MAX_PAIRWISE || m > SCRATCH.length) return duplicateItemsHashed(items, unique);
+  // Short lists (env vars, ports, mounts, finalizers): each key field read once into reused arrays, then compared
+  // pairwise; nothing allocated. (Reading `item[key]` for every pair cost more than the rest of the schema check.)
+  for (let i = 0; i < n; i++) {
+    const item = items[i];
+    if (unique === 'set') SCRATCH[0][i] = item;
+    else if (!isRecord(item)) SCRATCH[0][i] = NOT_AN_ITEM;
+    else for (let k = 0; k < m; k++) SCRATCH[k][i] = item[unique[k]];
+  }
+  let out: [number, number][] | undefined;
+  const first = SCRATCH[0];
+  for (let i = 1; i < n; i++) {
+    const a = first[i];
+    if (a === NOT_AN_ITEM) continue;
+    for (let j = 0; j < i; j++) {
+      const b = first[j];
+      if (b === NOT_AN_ITEM || (a !== b && (typeof a === 'string' || !sameValue(a, b)))) continue;
+      let same = true;
+      for (let k = 1; k < m && same; k++) same = sameValue(SCRATCH[k][i], SCRATCH[k][j]);
+      if (same) {
+        (out ??= []).push([i, j]);
+        break;
+      }
+    }
+  }
+  for (let k = 0; k < m; k++) SCRATCH[k].fill(undefined, 0, n); // hold no references to the objects
+  return out;
+}
+
+const MAX_PAIRWISE = 32;
+/** One reused array per key field (map lists have at most 4 today). */
+const SCRATCH: unknown[][] = Array.from({ length: 4 }, () => new Array<unknown>(MAX_PAIRWISE).fill(undefined));
+const NOT_AN_ITEM = Symbol('not an object');
+
+function duplicateItemsHashed(items: readonly unknown[], unique: readonly string[] | 'set'): [number, number][] | undefined {
+  let out: [number, number][] | undefined;
+  const seen = new Map<string, number>();
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    let key: string;
+    if (unique === 'set') {
+      key = identity(item);
+    } else {
+      if (!isRecord(item)) continue;
+      key = unique.map((k) => identity(item[k])).join('\u0001');
+    }
+    const first = seen.get(key);
+    if (first === undefined) seen.set(key, i);
+    else (out ??= []).push([i, first]);
+  }
+  return out;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === undefined || a === null || b === undefined || b === null) return (a === undefined || a === null) && (b === undefined || b === null);
+  const ta = typeof a;
+  const tb = typeof b;
+  if (ta !== 'object' && tb !== 'object' && ta !== 'bigint' && tb !== 'bigint') return false; // distinct scalars
+  return identity(a) === identity(b); // 1 and 1n; objects and lists by their JSON
+}
+
 /** A key that no scalar value prints to, for a missing key field (two items both without it are duplicates). */
 const ABSENT = '\u0000';
 
@@ -86,27 +161,4 @@ function identity(value: unknown): string {
   if (typeof value === 'string') return `s${value}`;
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return `v${value}`;
   return `o${JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`;
-}
-
-/**
- * Calls `duplicate(i, first)` for each item of `items` whose key (the `keys` fields of an object item, or the
- * item itself for `set`) an earlier item `first` has. Items of a map list that are not objects are skipped (the
- * type check reports them).
- */
-export function checkUniqueItems(items: readonly unknown[], unique: readonly string[] | 'set', duplicate: (index: number, first: number) => void): void {
-  const seen = new Map<string, number>();
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i];
-    let key: string;
-    if (unique === 'set') {
-      key = identity(item);
-    } else {
-      if (typeof item !== 'object' || item === null || Array.isArray(item)) continue;
-      const record = item as Record<string, unknown>;
-      key = unique.length === 1 ? identity(record[unique[0]]) : unique.map((k) => identity(record[k])).join('\u0001');
-    }
-    const first = seen.get(key);
-    if (first === undefined) seen.set(key, i);
-    else duplicate(i, first);
-  }
 }

@@ -41,7 +41,7 @@ import type { Finding } from '../manifests/finding';
 
 import kubernetesData from './schemas/kubernetes.json';
 import fluxData from './schemas/flux.json';
-import { base64Problem, checkUniqueItems, dateTimeProblem, int32Problem } from './schema-formats';
+import { base64Problem, dateTimeProblem, duplicateItems, int32Problem } from './schema-formats';
 
 export interface SchemaOptions {
   /** Target cluster version: `1.30`, `v1.30.4`, `1.31.2-gke.100`, ... */
@@ -482,7 +482,9 @@ function formatError(ctx: Context, value: string | number | bigint, problem: str
  * the two silently.
  */
 function checkUnique(unique: readonly string[] | 'set', items: unknown[], ctx: Context): void {
-  checkUniqueItems(items, unique, (i, first) => {
+  const pairs = duplicateItems(items, unique);
+  if (pairs === undefined) return;
+  for (const [i, first] of pairs) {
     const path = [...ctx.path, i];
     const list = String(ctx.path[ctx.path.length - 1]);
     let message: string;
@@ -499,7 +501,7 @@ function checkUnique(unique: readonly string[] | 'set', items: unknown[], ctx: C
         `${list} is a list keyed by ${unique.join(', ')}: server-side apply, as Flux applies, rejects duplicate keys)`;
     }
     report(ctx, 'schema/duplicate-key', message, path);
-  });
+  }
 }
 
 function printScalar(value: unknown): string {

@@ -3,7 +3,7 @@ import type { Finding } from '../../../shared/manifests/finding';
 import { parseManifests } from '../../../shared/manifests/parse';
 import { DEFAULT_POLICY_SEVERITIES } from '../../../shared/validate/policy';
 import { validateSchemas } from '../../../shared/validate/schema';
-import { base64Problem, checkUniqueItems, dateTimeProblem, int32Problem } from '../../../shared/validate/schema-formats';
+import { base64Problem, dateTimeProblem, duplicateItems, int32Problem } from '../../../shared/validate/schema-formats';
 import { validateManifests } from '../../../shared/validate/validate-manifests';
 
 const FILE = 'deploy/app.yaml';
@@ -218,15 +218,35 @@ spec:
     });
 
     it('unique items: keys compared with their types, a missing key equal only to a missing key', () => {
-      const dup = (items: unknown[], unique: readonly string[] | 'set') => {
-        const out: string[] = [];
-        checkUniqueItems(items, unique, (i, first) => out.push(`${i}=${first}`));
-        return out;
+      const dup = (items: unknown[], unique: readonly string[] | 'set') => (duplicateItems(items, unique) ?? []).map(([i, first]) => `${i}=${first}`);
+      // a long list takes the hashed path: the same answers
+      const long = (items: unknown[], unique: readonly string[] | 'set') => {
+        const padded = [...items, ...Array.from({ length: 40 }, (_, i) => (unique === 'set' ? `pad-${i}` : { [unique[0]]: `pad-${i}` }))];
+        return dup(padded, unique);
       };
       assert.deepEqual(dup([{ port: 80 }, { port: '80' }, { port: 80, protocol: 'TCP' }], ['port', 'protocol']), []);
       assert.deepEqual(dup([{ port: 80 }, { port: 80 }, { port: 80, protocol: 'TCP' }, { port: 80, protocol: 'TCP' }], ['port', 'protocol']), ['1=0', '3=2']);
       assert.deepEqual(dup(['a', 1, '1', 'a', true, 'true'], 'set'), ['3=0']);
       assert.deepEqual(dup(['x', { name: 'a' }, { name: 'a' }], ['name']), ['2=1']);
+      assert.deepEqual(dup([1, 1n, { a: 1 }, { a: 1 }], 'set'), ['1=0', '3=2']);
+      for (const [items, unique] of [
+        [
+          [{ port: 80 }, { port: '80' }, { port: 80, protocol: 'TCP' }],
+          ['port', 'protocol'],
+        ],
+        [
+          [{ port: 80 }, { port: 80 }, { port: 80, protocol: 'TCP' }, { port: 80, protocol: 'TCP' }],
+          ['port', 'protocol'],
+        ],
+        [['a', 1, '1', 'a', true, 'true'], 'set'],
+        [[1, 1n, { a: 1 }, { a: 1 }], 'set'],
+      ] as [unknown[], readonly string[] | 'set'][]) {
+        assert.deepEqual(
+          long(items, unique),
+          dup(items, unique),
+          JSON.stringify(items, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v)),
+        );
+      }
     });
   });
 });
