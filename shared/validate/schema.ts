@@ -1,32 +1,38 @@
 /**
  * Offline schema validation of rendered Kubernetes objects, strict like `kubeconform -strict`:
- * unknown fields, wrong types and missing required fields of built-in kinds (Kubernetes 1.30 and later) and of
- * Flux kinds.
+ * unknown fields, wrong types and missing required fields of built-in kinds (Kubernetes 1.30 to 1.36, each
+ * minor version exactly) and of Flux kinds, plus what the Kubernetes OpenAPI documents add (see ./schema-formats.ts):
+ * value formats and duplicate items in map and set lists.
  *
- * The data comes from `scripts/generate-k8s-schemas.mjs` (see there for sources and layout):
- *   schemas/kubernetes.json  per Kubernetes minor version, the OpenAPI definitions of the built-in kinds
- *   schemas/flux.json        the Flux CRD definitions (from the CRDs: scripts/generate-flux-schemas.mjs); their
- *                            `metadata` refers to the Kubernetes models
+ * The data:
+ *   schemas/kubernetes.json  per Kubernetes minor version, the definitions of the built-in kinds, from the
+ *                            Kubernetes OpenAPI document of that version (scripts/generate-k8s-schemas.mjs)
+ *   schemas/flux.json        the Flux CRD definitions, from the CRDs (scripts/generate-flux-schemas.mjs); their
+ *                            `metadata` refers to the Kubernetes data
  *
- * Type codes of a field (from the generator):
- *   s string, t date-time (string), i integer, n number, b boolean, a anything,
- *   o IntOrString (integer or string), q Quantity-like (string or number),
- *   []X array of X, {}X map (any keys) of X, =a|b|c one of these strings, Name a definition,
- *   @Name (Flux data) a definition of the Kubernetes data.
+ * Type codes of a field (from the generators):
+ *   s string, t date-time (string), y base64 (string), i integer, i32 32-bit integer, n number, b boolean,
+ *   a anything, o IntOrString (integer or string), q Quantity (string or number),
+ *   []X array of X, [=]X set of X (no duplicates), [k1|k2]X map list of X keyed by k1, k2 (no two items with one
+ *   key), {}X map (any keys) of X, =a|b|c one of these strings, Name a definition,
+ *   @Name (Flux data) a definition of the Kubernetes data (through its `refAliases`: @V1ObjectMeta).
  * `null` is accepted for any field (the API server treats it as unset) but does not satisfy `required`.
  *
  * Rules:
  *   schema/unknown-field        error    a field the schema does not have (with a suggestion when one is close)
  *   schema/type                 error    a value of the wrong type
  *   schema/required             error    a required field is missing
+ *   schema/format               error    an int32 out of range, a date-time that is not RFC 3339, base64 that
+ *                                        does not decode (what the API server's decoder rejects)
+ *   schema/duplicate-key        error    two items of a map list with the same key fields (two env vars of
+ *                                        one name), or the same item twice in a set list: server-side apply,
+ *                                        which Flux uses, rejects them. Not for the lists whose duplicate names
+ *                                        the API rules report (containers, volumes: k8s/duplicate-name)
  *   schema/unknown-kind         warning  no schema for this apiVersion/kind (custom resources): not validated
  *   schema/unsupported-version  warning  the requested Kubernetes version is outside the data: validated against
  *                                        the nearest version the data has (reported once, by validateSchemas)
  *                               error    the requested version is not a `1.N` version: validated against the
  *                                        newest data (so the other findings are still useful)
- * Minor versions with no data of their own (1.31, 1.35) use the next newer minor's data, with no finding:
- * fields added in that newer minor are accepted.
- *
  * An apiVersion of a built-in group that the chosen version does not serve (e.g. `extensions/v1beta1`,
  * `flowcontrol.apiserver.k8s.io/v1beta3` on 1.32) gets no finding here at all: whether an apiVersion is
  * deprecated or removed is reported by the deprecations module, once. See `hasBuiltinGroup`.
@@ -36,6 +42,7 @@ import type { Finding } from '../manifests/finding';
 
 import kubernetesData from './schemas/kubernetes.json';
 import fluxData from './schemas/flux.json';
+import { base64Problem, dateTimeProblem, duplicateItems, int32Problem } from './schema-formats';
 
 export interface SchemaOptions {
   /** Target cluster version: `1.30`, `v1.30.4`, `1.31.2-gke.100`, ... */
@@ -45,7 +52,7 @@ export interface SchemaOptions {
 export interface SchemaVersion {
   /** `1.31` for `v1.31.4`; the input as given when it is malformed. */
   requested: string;
-  /** The version of the data used, e.g. `1.32` for 1.31. */
+  /** The version of the data used: the requested one, or the nearest when the data has not got it. */
   dataVersion: string;
   /** `schema/unsupported-version` finding, when the requested version is outside the data or malformed. */
   finding?: Finding;
@@ -67,6 +74,8 @@ const enum T {
   Map,
   Object,
   Enum,
+  Int32,
+  Bytes,
 }
 
 interface ObjectNode {
@@ -74,9 +83,16 @@ interface ObjectNode {
   fields: Map<string, Node>;
   required: string[];
 }
+interface ArrayNode {
+  t: T.Array;
+  item: Node;
+  /** A map list's key fields (x-kubernetes-list-map-keys), or `set` for a set list; undefined: any items. */
+  unique?: readonly string[] | 'set';
+}
 type Node =
-  | { t: T.Any | T.String | T.Time | T.Integer | T.Number | T.Boolean | T.IntOrString | T.Quantity }
-  | { t: T.Array | T.Map; item: Node }
+  | { t: T.Any | T.String | T.Time | T.Integer | T.Number | T.Boolean | T.IntOrString | T.Quantity | T.Int32 | T.Bytes }
+  | ArrayNode
+  | { t: T.Map; item: Node }
   | ObjectNode
   | { t: T.Enum; values: Set<string>; text: string };
 
@@ -84,17 +100,32 @@ const SCALARS: Record<string, Node> = {
   a: { t: T.Any },
   s: { t: T.String },
   t: { t: T.Time },
+  y: { t: T.Bytes },
   i: { t: T.Integer },
+  i32: { t: T.Int32 },
   n: { t: T.Number },
   b: { t: T.Boolean },
   o: { t: T.IntOrString },
   q: { t: T.Quantity },
 };
 
+/**
+ * Map lists whose duplicates the API rules report already (k8s/duplicate-name, at the name, across init, app and
+ * ephemeral containers): checked here as plain lists, so that one problem gives one finding.
+ */
+const UNIQUE_CHECKED_BY_API_RULES = new Set([
+  'core.v1.PodSpec.containers',
+  'core.v1.PodSpec.initContainers',
+  'core.v1.PodSpec.ephemeralContainers',
+  'core.v1.PodSpec.volumes',
+]);
+
 const EXPECTED: Record<number, string> = {
   [T.String]: 'string',
   [T.Time]: 'date-time string',
+  [T.Bytes]: 'base64 string',
   [T.Integer]: 'integer',
+  [T.Int32]: 'integer',
   [T.Number]: 'number',
   [T.Boolean]: 'boolean',
   [T.IntOrString]: 'integer or string',
@@ -132,7 +163,7 @@ class SchemaSet {
     if (index === undefined || index < 0) throw new Error(`schema data: no model ${name} in ${this.dataVersion}`);
     node = { t: T.Object, fields: new Map(), required: [] };
     this.k8sNodes.set(name, node);
-    this.fill(node, kubernetesData.defs[index], (ref) => this.k8s(ref));
+    this.fill(node, kubernetesData.defs[index], (ref) => this.k8s(ref), name);
     return node;
   }
 
@@ -143,11 +174,11 @@ class SchemaSet {
     if (def === undefined) throw new Error(`schema data: no Flux definition ${name}`);
     node = { t: T.Object, fields: new Map(), required: [] };
     this.fluxNodes.set(name, node);
-    this.fill(node, def, (ref) => (ref.startsWith('@') ? this.k8s(ref.slice(1)) : this.flux(ref)));
+    this.fill(node, def, (ref) => (ref.startsWith('@') ? this.k8s(K8S_REF_ALIASES[ref.slice(1)] ?? ref.slice(1)) : this.flux(ref)), name);
     return node;
   }
 
-  private fill(node: ObjectNode, def: string, resolve: (ref: string) => ObjectNode): void {
+  private fill(node: ObjectNode, def: string, resolve: (ref: string) => ObjectNode, owner: string): void {
     if (def === '') return;
     for (const entry of def.split(',')) {
       const colon = entry.indexOf(':');
@@ -156,12 +187,21 @@ class SchemaSet {
         name = name.slice(0, -1);
         node.required.push(name);
       }
-      node.fields.set(name, this.compile(entry.slice(colon + 1), resolve));
+      const field = this.compile(entry.slice(colon + 1), resolve);
+      if (field.t === T.Array && field.unique !== undefined && UNIQUE_CHECKED_BY_API_RULES.has(`${owner}.${name}`)) delete field.unique;
+      node.fields.set(name, field);
     }
   }
 
   private compile(code: string, resolve: (ref: string) => ObjectNode): Node {
-    if (code.startsWith('[]')) return { t: T.Array, item: this.compile(code.slice(2), resolve) };
+    if (code.startsWith('[')) {
+      const close = code.indexOf(']');
+      const inner = code.slice(1, close);
+      const node: ArrayNode = { t: T.Array, item: this.compile(code.slice(close + 1), resolve) };
+      if (inner === '=') node.unique = 'set';
+      else if (inner !== '') node.unique = inner.split('|');
+      return node;
+    }
     if (code.startsWith('{}')) return { t: T.Map, item: this.compile(code.slice(2), resolve) };
     if (code.startsWith('=')) {
       const values = code.slice(1).split('|');
@@ -174,8 +214,8 @@ class SchemaSet {
 }
 
 const K8S_NAME_INDEX = new Map<string, number>(kubernetesData.names.map((n, i) => [n, i]));
+const K8S_REF_ALIASES = kubernetesData.refAliases as Record<string, string>;
 const DATA_VERSIONS: readonly string[] = kubernetesData.versions;
-const DATA_ALIASES = kubernetesData.aliases as Record<string, string>;
 const schemaSets = new Map<string, SchemaSet>();
 
 function schemaSet(dataVersion: string): SchemaSet {
@@ -187,8 +227,8 @@ function schemaSet(dataVersion: string): SchemaSet {
   return set;
 }
 
-/** Kubernetes minor versions the data covers (`1.30` ... `1.36`), including those served by a neighbour's data. */
-export const SCHEMA_KUBERNETES_VERSIONS: readonly string[] = [...DATA_VERSIONS, ...Object.keys(DATA_ALIASES)].sort((a, b) => minorOf(a) - minorOf(b));
+/** Kubernetes minor versions the data covers (`1.30` ... `1.36`), each with its own data. */
+export const SCHEMA_KUBERNETES_VERSIONS: readonly string[] = [...DATA_VERSIONS].sort((a, b) => minorOf(a) - minorOf(b));
 
 function minorOf(version: string): number {
   return Number(version.split('.')[1]);
@@ -270,7 +310,6 @@ function resolveUncached(kubernetesVersion: string): SchemaVersion {
   const minor = Number(m[2]);
   const requested = `1.${minor}`;
   if (DATA_VERSIONS.includes(requested)) return { requested, dataVersion: requested };
-  if (DATA_ALIASES[requested]) return { requested, dataVersion: DATA_ALIASES[requested] };
   const covered = `${oldest}–${newest}`;
   if (minor < minorOf(oldest)) {
     return {
@@ -294,7 +333,7 @@ function resolveUncached(kubernetesVersion: string): SchemaVersion {
       },
     };
   }
-  // A gap inside the range that the data has no alias for: use the next newer version (lenient on new fields).
+  // A gap inside the range (none today): use the next newer version (lenient on new fields).
   const next = DATA_VERSIONS.find((v) => minorOf(v) > minor) ?? newest;
   return { requested, dataVersion: next };
 }
@@ -308,6 +347,11 @@ interface Context {
   where: string;
   findings: Finding[];
   path: (string | number)[];
+  /**
+   * A built-in kind: its date-time fields decode with Go's RFC 3339 parser. (A custom resource's are checked by the
+   * CRD's more lenient `format: date-time`, which this module does not copy: Flux objects get no date-time check.)
+   */
+  builtin: boolean;
 }
 
 /**
@@ -358,8 +402,9 @@ function validateWith(set: SchemaSet, requested: string, obj: ManifestObject): F
     where: `${apiVersion} ${kind}`,
     findings,
     path: [],
+    builtin: !isFluxGroup(apiVersion),
   };
-  checkObject(root(), obj.body, ctx, isFluxGroup(apiVersion) ? `the Flux ${fluxData.release.flux} schema` : `the Kubernetes ${requested} schema`);
+  checkObject(root(), obj.body, ctx, ctx.builtin ? `the Kubernetes ${requested} schema` : `the Flux ${fluxData.release.flux} schema`);
   return findings;
 }
 
@@ -422,6 +467,51 @@ function typeError(ctx: Context, expected: string, value: unknown): void {
   report(ctx, 'schema/type', `${formatPath(path) || '(object)'}: expected ${expected}, got ${got}`, path);
 }
 
+/** `Invalid value: <value>: <problem>` at the current path, when there is a problem; never a Secret's value. */
+function formatError(ctx: Context, value: string | number | bigint, problem: string | undefined): void {
+  if (problem === undefined) return;
+  const path = ctx.path.slice();
+  const shown = isSecretData(ctx.obj, path)
+    ? '(value not shown)'
+    : typeof value === 'string'
+      ? JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value)
+      : String(value);
+  report(ctx, 'schema/format', `${formatPath(path)}: Invalid value: ${shown}: ${problem}`, path);
+}
+
+/**
+ * Duplicate keys in a map list (`[name|...]`) or items in a set list, at the later item, in the API server's
+ * field-error wording. Server-side apply (Flux's) rejects the object; client-side `kubectl apply` would keep one of
+ * the two silently.
+ */
+function checkUnique(unique: readonly string[] | 'set', items: unknown[], ctx: Context): void {
+  const pairs = duplicateItems(items, unique);
+  if (pairs === undefined) return;
+  for (const [i, first] of pairs) {
+    const path = [...ctx.path, i];
+    const list = String(ctx.path[ctx.path.length - 1]);
+    let message: string;
+    if (unique === 'set') {
+      message = `${formatPath(path)}: Duplicate value: ${printScalar(items[i])} (the same as ${list}[${first}]; ${list} is a set: server-side apply, as Flux applies, rejects duplicates)`;
+    } else {
+      const item = items[i] as Record<string, unknown>;
+      const keys = unique
+        .filter((k) => item[k] !== undefined && item[k] !== null)
+        .map((k) => `${JSON.stringify(k)}:${printScalar(item[k])}`)
+        .join(', ');
+      message =
+        `${formatPath(path)}: Duplicate value: map[string]interface {}{${keys}} (the same key as ${list}[${first}]; ` +
+        `${list} is a list keyed by ${unique.join(', ')}: server-side apply, as Flux applies, rejects duplicate keys)`;
+    }
+    report(ctx, 'schema/duplicate-key', message, path);
+  }
+}
+
+function printScalar(value: unknown): string {
+  if (typeof value === 'bigint' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? String(v) : v)) ?? String(value);
+}
+
 /** A value under a v1 Secret's data or stringData: a message names its type, never the value. */
 function isSecretData(obj: ManifestObject, path: FieldPath): boolean {
   return obj.apiVersion === 'v1' && obj.kind === 'Secret' && (path[0] === 'data' || path[0] === 'stringData');
@@ -445,10 +535,20 @@ function check(node: Node, value: unknown, ctx: Context, schemaName: string): vo
       if (typeof value !== 'string' && !(value instanceof Date)) typeError(ctx, 'string', value);
       return;
     case T.Time:
-      if (typeof value !== 'string' && !(value instanceof Date)) typeError(ctx, 'date-time string', value);
+      if (typeof value === 'string') {
+        if (ctx.builtin) formatError(ctx, value, dateTimeProblem(value));
+      } else if (!(value instanceof Date)) typeError(ctx, 'date-time string', value);
+      return;
+    case T.Bytes:
+      if (typeof value === 'string') formatError(ctx, value, base64Problem(value));
+      else if (!(value instanceof Date)) typeError(ctx, 'base64 string', value);
       return;
     case T.Integer:
       if (!(typeof value === 'number' && Number.isInteger(value)) && typeof value !== 'bigint') typeError(ctx, 'integer', value);
+      return;
+    case T.Int32:
+      if ((typeof value === 'number' && Number.isInteger(value)) || typeof value === 'bigint') formatError(ctx, value, int32Problem(value));
+      else typeError(ctx, 'integer', value);
       return;
     case T.Number:
       if (!(typeof value === 'number' && Number.isFinite(value)) && typeof value !== 'bigint') typeError(ctx, 'number', value);
@@ -457,7 +557,9 @@ function check(node: Node, value: unknown, ctx: Context, schemaName: string): vo
       if (typeof value !== 'boolean') typeError(ctx, 'boolean', value);
       return;
     case T.IntOrString:
-      if (typeof value !== 'string' && !(typeof value === 'number' && Number.isInteger(value)) && typeof value !== 'bigint') {
+      if ((typeof value === 'number' && Number.isInteger(value)) || typeof value === 'bigint') {
+        if (ctx.builtin) formatError(ctx, value, int32Problem(value)); // intstr's integer is an int32
+      } else if (typeof value !== 'string') {
         typeError(ctx, 'integer or string', value);
       }
       return;
@@ -480,6 +582,7 @@ function check(node: Node, value: unknown, ctx: Context, schemaName: string): vo
         check(node.item, value[i], ctx, schemaName);
         path.pop();
       }
+      if (node.unique !== undefined && value.length > 1) checkUnique(node.unique, value, ctx);
       return;
     }
     case T.Map: {

@@ -169,6 +169,14 @@ export function isPortNumber(value: number): boolean {
 }
 
 /**
+ * A port number to report as out of range: not a port, but one the API server's decoder takes (port fields are
+ * int32). Beyond the int32 range the decoder fails first, and that is the schema check's finding (schema/format).
+ */
+export function isBadPortNumber(value: number): boolean {
+  return !isPortNumber(value) && value >= -2147483648 && value <= 2147483647;
+}
+
+/**
  * Environment variable names. Kubernetes 1.32 turned on RelaxedEnvironmentVariableValidation by default (GA in
  * 1.34): any printable ASCII character but `=`. Before, the C-like rule with `.` and `-`.
  */

@@ -1,7 +1,7 @@
 import type { FieldPath } from '../../manifests/model';
 import { asArray, asRecord, report, scalarText, type RuleContext } from './context';
 import { checkEnum, ENUMS } from './enums';
-import { duplicate, invalid, isDns1123Label, isEnvVarName, isPortName, isPortNumber, notFound, PORT_RANGE } from './messages';
+import { duplicate, invalid, isDns1123Label, isEnvVarName, isPortName, isBadPortNumber, notFound, PORT_RANGE } from './messages';
 import { parseQuantity, QUANTITY_MESSAGE } from './quantity';
 
 const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
@@ -65,10 +65,11 @@ function checkContainer(ctx: RuleContext, container: Record<string, unknown>, pa
     if (!port) return;
     const at: FieldPath = [...path, 'ports', i];
     const containerPort = port.containerPort;
-    if (typeof containerPort === 'number' && !isPortNumber(containerPort))
+    if (typeof containerPort === 'number' && isBadPortNumber(containerPort))
       report(ctx, 'k8s/port', [...at, 'containerPort'], invalid(containerPort, PORT_RANGE));
     const hostPort = port.hostPort;
-    if (typeof hostPort === 'number' && hostPort !== 0 && !isPortNumber(hostPort)) report(ctx, 'k8s/port', [...at, 'hostPort'], invalid(hostPort, PORT_RANGE));
+    if (typeof hostPort === 'number' && hostPort !== 0 && isBadPortNumber(hostPort))
+      report(ctx, 'k8s/port', [...at, 'hostPort'], invalid(hostPort, PORT_RANGE));
     checkEnum(ctx, port, 'protocol', at, ENUMS.protocol);
     const name = port.name;
     if (typeof name === 'string') {
@@ -118,7 +119,7 @@ function checkContainer(ctx: RuleContext, container: Record<string, unknown>, pa
  */
 function checkProbePort(ctx: RuleContext, port: unknown, path: FieldPath, portNames: ReadonlySet<string>): void {
   if (typeof port === 'number') {
-    if (!isPortNumber(port)) report(ctx, 'k8s/port', path, invalid(port, PORT_RANGE));
+    if (isBadPortNumber(port)) report(ctx, 'k8s/port', path, invalid(port, PORT_RANGE));
     return;
   }
   if (typeof port !== 'string') return;

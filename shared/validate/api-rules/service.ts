@@ -2,7 +2,7 @@ import type { FieldPath } from '../../manifests/model';
 import { asArray, asRecord, report, type RuleContext } from './context';
 import { checkEnum, checkEnumValue, ENUMS } from './enums';
 import { checkLabelMap } from './metadata';
-import { duplicate, invalid, isDns1123Label, isPortName, isPortNumber, PORT_RANGE, REQUIRED } from './messages';
+import { duplicate, invalid, isDns1123Label, isPortName, isBadPortNumber, PORT_RANGE, REQUIRED } from './messages';
 
 /** v1 Service (ValidateService): type and policy enums, ports, port names, the selector's labels. */
 export function checkService(ctx: RuleContext): void {
@@ -34,8 +34,8 @@ export function checkService(ctx: RuleContext): void {
     } else if (ports.length > 1) {
       report(ctx, 'k8s/port-name', [...at, 'name'], REQUIRED);
     }
-    if (typeof port.port === 'number' && !isPortNumber(port.port)) report(ctx, 'k8s/port', [...at, 'port'], invalid(port.port, PORT_RANGE));
-    if (typeof port.nodePort === 'number' && port.nodePort !== 0 && !isPortNumber(port.nodePort)) {
+    if (typeof port.port === 'number' && isBadPortNumber(port.port)) report(ctx, 'k8s/port', [...at, 'port'], invalid(port.port, PORT_RANGE));
+    if (typeof port.nodePort === 'number' && port.nodePort !== 0 && isBadPortNumber(port.nodePort)) {
       report(ctx, 'k8s/port', [...at, 'nodePort'], invalid(port.nodePort, PORT_RANGE));
     }
     checkPortOrName(ctx, port.targetPort, [...at, 'targetPort']);
@@ -46,7 +46,7 @@ export function checkService(ctx: RuleContext): void {
 /** An IntOrString port: a number in range or an IANA_SVC_NAME (ValidatePortNumOrName). */
 export function checkPortOrName(ctx: RuleContext, port: unknown, path: FieldPath): void {
   if (typeof port === 'number') {
-    if (port !== 0 && !isPortNumber(port)) report(ctx, 'k8s/port', path, invalid(port, PORT_RANGE));
+    if (port !== 0 && isBadPortNumber(port)) report(ctx, 'k8s/port', path, invalid(port, PORT_RANGE));
   } else if (typeof port === 'string') {
     const errs = isPortName(port);
     if (errs.length > 0) report(ctx, 'k8s/port-name', path, invalid(port, errs.join('; ')));
@@ -60,7 +60,7 @@ export function checkIngress(ctx: RuleContext): void {
   const backend = (value: unknown, path: FieldPath) => {
     const port = asRecord(asRecord(asRecord(value)?.service)?.port);
     if (!port) return;
-    if (typeof port.number === 'number' && !isPortNumber(port.number))
+    if (typeof port.number === 'number' && isBadPortNumber(port.number))
       report(ctx, 'k8s/port', [...path, 'service', 'port', 'number'], invalid(port.number, PORT_RANGE));
     if (typeof port.name === 'string') {
       const errs = isPortName(port.name);
@@ -89,7 +89,7 @@ export function checkNetworkPolicy(ctx: RuleContext): void {
         checkEnum(ctx, p, 'protocol', at, ENUMS.protocol);
         checkPortOrName(ctx, asRecord(p)?.port, [...at, 'port']);
         const endPort = asRecord(p)?.endPort;
-        if (typeof endPort === 'number' && !isPortNumber(endPort)) report(ctx, 'k8s/port', [...at, 'endPort'], invalid(endPort, PORT_RANGE));
+        if (typeof endPort === 'number' && isBadPortNumber(endPort)) report(ctx, 'k8s/port', [...at, 'endPort'], invalid(endPort, PORT_RANGE));
       });
     });
   }

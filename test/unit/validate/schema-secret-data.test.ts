@@ -14,7 +14,7 @@ describe('schema type errors in Secret data', () => {
     assert.deepEqual(
       messages('apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: 73915502\n  flag: true\ndata:\n  key: 12.5\n').sort(),
       [
-        'schema/type data.key: expected string, got number',
+        'schema/type data.key: expected base64 string, got number',
         'schema/type stringData.flag: expected string, got boolean',
         'schema/type stringData.password: expected string, got integer',
       ].sort(),

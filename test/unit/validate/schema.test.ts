@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseManifests } from '../../../shared/manifests/parse';
@@ -375,6 +376,26 @@ spec:
             values: [42]
 `;
 
+/** Fields of a Pod added in 1.31 (volumes[].image), 1.32 (spec.resources) and 1.36 (spec.schedulingGroup). */
+const NEWER_FIELDS_POD = `apiVersion: v1
+kind: Pod
+metadata:
+  name: newer
+spec:
+  resources:
+    limits:
+      cpu: 2
+  schedulingGroup:
+    podGroupName: training
+  containers:
+    - name: app
+      image: app:1
+  volumes:
+    - name: model
+      image:
+        reference: registry.example.com/model:v1
+`;
+
 describe('schema', () => {
   describe('valid manifests', () => {
     for (const version of ['1.30', '1.31', '1.32', '1.33', '1.34', '1.35', '1.36']) {
@@ -442,6 +463,27 @@ spec:
       assert.deepEqual(brief(validate(RESTART_RULES_POD, '1.33')), [
         `schema/unknown-field error ${FILE}:11 unknown field spec.containers[0].restartPolicyRules (not in the Kubernetes 1.33 schema of v1 Pod)`,
       ]);
+    });
+
+    it('checks each minor version against its own OpenAPI document: 1.31 and 1.35 are no longer read as 1.32 and 1.36', () => {
+      const unknown = (version: string, line: number, field: string) =>
+        `schema/unknown-field error ${FILE}:${line} unknown field spec.${field} (not in the Kubernetes ${version} schema of v1 Pod)`;
+      assert.deepEqual(brief(validate(NEWER_FIELDS_POD, '1.36')), []);
+      assert.deepEqual(brief(validate(NEWER_FIELDS_POD, '1.35')), [unknown('1.35', 9, 'schedulingGroup')]);
+      assert.deepEqual(brief(validate(NEWER_FIELDS_POD, '1.32')), [unknown('1.32', 9, 'schedulingGroup')]);
+      assert.deepEqual(brief(validate(NEWER_FIELDS_POD, '1.31')), [unknown('1.31', 6, 'resources'), unknown('1.31', 9, 'schedulingGroup')]);
+      assert.deepEqual(brief(validate(NEWER_FIELDS_POD, '1.30')), [
+        unknown('1.30', 6, 'resources'),
+        unknown('1.30', 9, 'schedulingGroup'),
+        unknown('1.30', 16, 'volumes[0].image'),
+      ]);
+    });
+
+    it('serves each apiVersion in the minor versions that have it (flowcontrol v1beta3 up to 1.31, resource.k8s.io/v1 from 1.34)', () => {
+      assert.equal(hasSchema('flowcontrol.apiserver.k8s.io/v1beta3', 'FlowSchema', '1.31'), true);
+      assert.equal(hasSchema('flowcontrol.apiserver.k8s.io/v1beta3', 'FlowSchema', '1.32'), false);
+      assert.equal(hasSchema('resource.k8s.io/v1', 'ResourceClaim', '1.33'), false);
+      assert.equal(hasSchema('resource.k8s.io/v1', 'ResourceClaim', '1.34'), true);
     });
   });
 
@@ -666,11 +708,11 @@ metadata:
   });
 
   describe('versions', () => {
-    it('resolves versions, using the next newer data for minors without their own', () => {
+    it('resolves every minor version from 1.30 to 1.36 to its own data', () => {
       assert.deepEqual(resolveSchemaVersion('1.30'), { requested: '1.30', dataVersion: '1.30' });
-      assert.deepEqual(resolveSchemaVersion('v1.31.4'), { requested: '1.31', dataVersion: '1.32' });
+      assert.deepEqual(resolveSchemaVersion('v1.31.4'), { requested: '1.31', dataVersion: '1.31' });
       assert.deepEqual(resolveSchemaVersion('1.33.2-aks.1'), { requested: '1.33', dataVersion: '1.33' });
-      assert.deepEqual(resolveSchemaVersion('1.35'), { requested: '1.35', dataVersion: '1.36' });
+      assert.deepEqual(resolveSchemaVersion('1.35'), { requested: '1.35', dataVersion: '1.35' });
       assert.deepEqual(SCHEMA_KUBERNETES_VERSIONS, ['1.30', '1.31', '1.32', '1.33', '1.34', '1.35', '1.36']);
     });
 
@@ -740,9 +782,33 @@ metadata:
     it('is small and covers 1.30 to 1.36', () => {
       const dir = path.join(process.cwd(), 'shared', 'validate', 'schemas');
       const k8s = JSON.parse(fs.readFileSync(path.join(dir, 'kubernetes.json'), 'utf8')) as { versions: string[] };
-      assert.deepEqual(k8s.versions, ['1.30', '1.32', '1.33', '1.34', '1.36']);
+      assert.deepEqual(k8s.versions, ['1.30', '1.31', '1.32', '1.33', '1.34', '1.35', '1.36']);
       const size = fs.statSync(path.join(dir, 'kubernetes.json')).size + fs.statSync(path.join(dir, 'flux.json')).size;
       assert.ok(size < 512 * 1024, `schema data is ${size} bytes`);
+    });
+
+    it('resolves every Kubernetes definition flux.json refers to (@V1ObjectMeta, ...) in every version', () => {
+      const dir = path.join(process.cwd(), 'shared', 'validate', 'schemas');
+      const k8s = JSON.parse(fs.readFileSync(path.join(dir, 'kubernetes.json'), 'utf8')) as {
+        versions: string[];
+        names: string[];
+        refAliases: Record<string, string>;
+        tables: Record<string, number[]>;
+      };
+      const flux = fs.readFileSync(path.join(dir, 'flux.json'), 'utf8');
+      const refs = [...new Set([...flux.matchAll(/[:\]}]@([A-Za-z]\w*)/g)].map((m) => m[1]))].sort();
+      assert.ok(refs.includes('V1ObjectMeta'), refs.join(', '));
+      for (const ref of refs) {
+        const name = k8s.refAliases[ref] ?? ref;
+        for (const version of k8s.versions) assert.ok(k8s.tables[version][k8s.names.indexOf(name)] >= 0, `@${ref} (${name}) in ${version}`);
+      }
+    });
+
+    it('is what the pinned OpenAPI documents give (generate-k8s-schemas.mjs --check, offline, blob ids verified)', function () {
+      this.timeout(60000);
+      const result = spawnSync(process.execPath, [path.join('scripts', 'generate-k8s-schemas.mjs'), '--check'], { encoding: 'utf8' });
+      assert.equal(result.stderr, '');
+      assert.equal(result.status, 0);
     });
 
     it('validates 10,000 objects', function () {
