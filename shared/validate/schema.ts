@@ -39,6 +39,7 @@
  */
 import { formatPath, type FieldPath, type ManifestObject, type ObjectRef } from '../manifests/model';
 import type { Finding } from '../manifests/finding';
+import { hasSopsMetadata, isSopsValue } from '../manifests/sops';
 
 import kubernetesData from './schemas/kubernetes.json';
 import fluxData from './schemas/flux.json';
@@ -352,6 +353,8 @@ interface Context {
    * CRD's more lenient `format: date-time`, which this module does not copy: Flux objects get no date-time check.)
    */
   builtin: boolean;
+  /** SOPS-encrypted: Flux decrypts each `ENC[...]` value (whatever its type after decryption) and drops `sops`. */
+  sops: boolean;
 }
 
 /**
@@ -379,6 +382,12 @@ function schemaLabel(version: SchemaVersion): string {
   return version.finding ? version.dataVersion : version.requested;
 }
 
+/** The object as kustomize-controller applies it after decrypting: without the `sops` metadata block. */
+function withoutSopsBlock(body: Record<string, unknown>): Record<string, unknown> {
+  const { sops: _sops, ...rest } = body;
+  return rest;
+}
+
 function refOf(obj: ManifestObject): ObjectRef {
   const ref: ObjectRef = { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.name };
   if (obj.namespace !== undefined) ref.namespace = obj.namespace;
@@ -403,8 +412,10 @@ function validateWith(set: SchemaSet, requested: string, obj: ManifestObject): F
     findings,
     path: [],
     builtin: !isFluxGroup(apiVersion),
+    sops: hasSopsMetadata(obj.body),
   };
-  checkObject(root(), obj.body, ctx, ctx.builtin ? `the Kubernetes ${requested} schema` : `the Flux ${fluxData.release.flux} schema`);
+  const body = ctx.sops ? withoutSopsBlock(obj.body) : obj.body;
+  checkObject(root(), body, ctx, ctx.builtin ? `the Kubernetes ${requested} schema` : `the Flux ${fluxData.release.flux} schema`);
   return findings;
 }
 
@@ -527,6 +538,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 function check(node: Node, value: unknown, ctx: Context, schemaName: string): void {
   if (value === null || value === undefined) return;
+  if (ctx.sops && isSopsValue(value)) return; // its type and format are known only after decryption
   switch (node.t) {
     case T.Any:
       return;

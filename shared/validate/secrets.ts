@@ -1,21 +1,13 @@
 import { describeObject, ManifestObject, ObjectRef } from '../manifests/model';
 import type { Finding } from '../manifests/finding';
+import { hasSopsMetadata, isSopsValue } from '../manifests/sops';
 
 const ADVICE = 'GitOps repositories must not hold plaintext secrets: encrypt it with SOPS or use a SealedSecret / external secret';
-
-/** A value SOPS wrote: `ENC[AES256_GCM,data:...,iv:...,tag:...,type:str]`. */
-const SOPS_VALUE = /^ENC\[[A-Z0-9_]+,data:[^,\]]*,.*type:[a-z]+\]$/;
 
 const SECRET_FIELDS = ['data', 'stringData'] as const;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** A top-level `sops` block carrying SOPS metadata (its MAC, version or last-modified stamp). */
-function hasSopsMetadata(body: Record<string, unknown>): boolean {
-  const sops = body.sops;
-  return isObject(sops) && ('mac' in sops || 'version' in sops || 'lastmodified' in sops);
 }
 
 /** An empty value gives nothing away, so it does not count as a plaintext secret. */
@@ -47,7 +39,7 @@ export function checkSecrets(objects: ManifestObject[]): Finding[] {
       if (sops) {
         for (const key of keys) {
           const value = values[key];
-          if (typeof value === 'string' && SOPS_VALUE.test(value)) continue;
+          if (isSopsValue(value)) continue;
           findings.push({
             rule: 'secret/plaintext',
             severity: 'error',

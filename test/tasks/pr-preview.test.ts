@@ -307,11 +307,11 @@ describe('GitOpsPrValidate@1 pull request preview against the Azure DevOps emula
       pr,
       { environments: 'dev' },
     );
-    // The Kubernetes schema does not know SOPS's `sops` block: validation fails the run, the preview is posted all the same.
-    assert.equal(run.result, 'Failed', run.stdout);
+    // Validated as kustomize-controller applies it once decrypted (no `sops` block, ENC[...] values opaque): no finding.
+    assert.equal(run.result, 'Succeeded', run.stdout);
     assert.deepEqual(
       run.issues.filter((i) => i.code).map((i) => i.code),
-      ['schema/unknown-field'],
+      [],
     );
     const comment = await previewComment(pr);
     assert.ok(comment.includes('| `Secret web-dev/db` | changed | `data.password`, `sops` (added) |'), comment);

@@ -177,6 +177,26 @@ spec:
       const configMap = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\nbinaryData:\n  blob: abc\n  ok: |\n    YWJj\n    ZA==\n';
       assert.deepEqual(findings(configMap), [`schema/format ${FILE}:6:3 binaryData.blob: Invalid value: "abc": illegal base64 data at input byte 0`]);
     });
+
+    it('validates a SOPS-encrypted document as Flux applies it once decrypted: ENC[...] values and the sops block pass, plaintext is still checked', () => {
+      const enc = (type: string) => `ENC[AES256_GCM,data:bmV3LWNpcGhlcnRleHQ=,iv:aXY=,tag:dGFn,type:${type}]`;
+      const sops = 'sops:\n  mac: ENC[AES256_GCM,data:bWFj,iv:aXY=,tag:dGFn,type:str]\n  version: 3.9.0\n';
+      const secret = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n  password: ${enc('str')}\n  plain: not base64!\n`;
+      assert.deepEqual(findings(secret + sops), [
+        `schema/format ${FILE}:7:3 data.plain: Invalid value: (value not shown): illegal base64 data at input byte 3`,
+      ]);
+      // Without the sops block Flux decrypts nothing: the ENC[...] text reaches the API server as it is.
+      assert.deepEqual(findings(secret), [
+        `schema/format ${FILE}:6:3 data.password: Invalid value: (value not shown): illegal base64 data at input byte 3`,
+        `schema/format ${FILE}:7:3 data.plain: Invalid value: (value not shown): illegal base64 data at input byte 3`,
+      ]);
+      const replicas = deployment('        - name: web\n          image: nginx:1.27\n').replace(
+        'spec:\n  selector',
+        `spec:\n  replicas: ${enc('int')}\n  selector`,
+      );
+      assert.deepEqual(findings(replicas + sops), []);
+      assert.deepEqual(findings(replicas), [`schema/type ${FILE}:6:3 spec.replicas: expected integer, got string "ENC[AES256_GCM,data:bmV3LWNpcGhlcnRle..."`]);
+    });
   });
 
   describe('the checks themselves', () => {
