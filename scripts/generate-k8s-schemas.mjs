@@ -222,7 +222,7 @@ function typeCode(doc, schema, where, refs) {
  * (`=a|b`, `[]=a|b`, `{}=a|b`), from the Go types' enum fields. A field whose struct the document has must be
  * there as a string property (or an array of strings, a map of strings for []X, map[K]X fields).
  */
-function enumProperties(doc, version, enums) {
+export function enumProperties(doc, version, enums) {
   const out = new Map();
   for (const [key, fields] of enums) {
     const [dir, struct] = key.split(' ');
