@@ -2,11 +2,12 @@
  * Offline schema validation of rendered Kubernetes objects, strict like `kubeconform -strict`:
  * unknown fields, wrong types and missing required fields of built-in kinds (Kubernetes 1.30 to 1.36, each
  * minor version exactly) and of Flux kinds, plus what the Kubernetes OpenAPI documents add (see ./schema-formats.ts):
- * value formats and duplicate items in map and set lists.
+ * value formats and duplicate items in map and set lists; and the enums of the built-in kinds.
  *
  * The data:
  *   schemas/kubernetes.json  per Kubernetes minor version, the definitions of the built-in kinds, from the
- *                            Kubernetes OpenAPI document of that version (scripts/generate-k8s-schemas.mjs)
+ *                            Kubernetes OpenAPI document of that version, with the enums of that version's Go API
+ *                            types (k8s.io/api `+enum`; scripts/generate-k8s-schemas.mjs)
  *   schemas/flux.json        the Flux CRD definitions, from the CRDs (scripts/generate-flux-schemas.mjs); their
  *                            `metadata` refers to the Kubernetes data
  *
