@@ -187,17 +187,6 @@ export function readEnums(files) {
       pkg.enumTypes.set(t, new Set());
     }
   }
-  for (const [, pkg] of packages) {
-    for (const { file, constants } of pkg.parsed) {
-      for (const c of constants) {
-        const values = c.type === undefined ? undefined : pkg.enumTypes.get(c.type);
-        if (!values) continue; // (constants of an alias are the aliased type's own constants again)
-        const value = c.value === undefined ? undefined : stringLiteral(c.value);
-        if (value === undefined) fail(file, c.line, `constant ${c.name} of +enum type ${c.type} is not a string literal`);
-        values.add(value);
-      }
-    }
-  }
   const enumOf = (dir, parsed, type, file, line) => {
     const dot = type.indexOf('.');
     if (dot < 0) {
@@ -216,6 +205,26 @@ export function readEnums(files) {
     }
     return enumOf(other, undefined, name, file, line);
   };
+  for (const [dir, pkg] of packages) {
+    for (const parsed of pkg.parsed) {
+      for (const c of parsed.constants) {
+        if (c.type === undefined) continue;
+        let values = pkg.enumTypes.get(c.type);
+        if (!values && pkg.aliases.has(c.type)) {
+          // A constant of an alias of an enum type (`NeverReinvocationPolicy ReinvocationPolicyType = "Never"`, with
+          // `type ReinvocationPolicyType = v1.ReinvocationPolicyType`) is one of the aliased type's; one that names the
+          // aliased package's constant (`ClusterScope ScopeType = v1.ClusterScope`) is that constant again.
+          const e = enumOf(dir, parsed, c.type, parsed.file, c.line);
+          if (!e || /^\w+\.\w+$/.test(c.value?.trim() ?? '')) continue;
+          values = packages.get(e.dir).enumTypes.get(e.name);
+        }
+        if (!values) continue;
+        const value = c.value === undefined ? undefined : stringLiteral(c.value);
+        if (value === undefined) fail(parsed.file, c.line, `constant ${c.name} of +enum type ${c.type} is not a string literal`);
+        values.add(value);
+      }
+    }
+  }
   const result = new Map();
   for (const [dir, pkg] of packages) {
     for (const parsed of pkg.parsed) {

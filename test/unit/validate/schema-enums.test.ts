@@ -272,6 +272,31 @@ console.log(JSON.stringify([...r].map(([k, m]) => [k, [...m].map(([f, e]) => [f,
       ]);
     });
 
+    it("an alias of an enum type (type Mode = v1.Mode) is that type: its fields get v1's enum, its literal constants join it", () => {
+      const lib = path.join(process.cwd(), 'scripts/lib/go-enums.mjs');
+      const beta = `package v1beta1
+
+import v1 "k8s.io/api/widgets/v1"
+
+// +enum
+type Mode = v1.Mode
+
+const (
+\tModeFast Mode = v1.ModeFast
+\tModeLegacy Mode = "Legacy"
+)
+
+type Gadget struct {
+\tMode Mode \`json:"mode"\`
+}
+`;
+      const out = runModule(`import { readEnums } from ${JSON.stringify(lib)};
+const r = readEnums([{ dir: 'widgets/v1', file: 'widgets.go', source: ${JSON.stringify(GO)} }, { dir: 'core/v1', file: 'core.go', source: ${JSON.stringify(CORE)} }, { dir: 'widgets/v1beta1', file: 'beta.go', source: ${JSON.stringify(beta)} }]);
+const e = r.get('widgets/v1beta1 Gadget').get('mode');
+console.log(JSON.stringify([e.type, e.values.join('|')]));`);
+      assert.deepEqual(out, ['widgets/v1.Mode', 'Fast|Legacy|Off|Safe']);
+    });
+
     it('fails on what it cannot read: a +enum on a non-string type, a constant that is not a string literal', () => {
       const lib = path.join(process.cwd(), 'scripts/lib/go-enums.mjs');
       const attempt = (source: string) =>
