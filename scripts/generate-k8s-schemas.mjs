@@ -12,7 +12,10 @@
 // Sources: the Kubernetes project's own OpenAPI document (Swagger 2.0, api/openapi-spec/swagger.json) of each
 // minor version, committed gzipped in scripts/schema-sources/kubernetes-openapi/ (origin, tag, commit and blob
 // id of each in SOURCES.md there). Before a document is read, the git blob id of its decompressed bytes is
-// checked against SOURCES below. Runs offline, from the committed files only.
+// checked against SOURCES below. And for the enums, which the Swagger 2.0 documents do not carry: the Go API
+// types of each version (k8s.io/api's types.go files, scripts/schema-sources/kubernetes-api-types/, pinned and
+// verified by scripts/lib/kubernetes-api-types.mjs, read by scripts/lib/go-enums.mjs). Runs offline, from the
+// committed files only.
 //
 // What is taken from each document:
 //   kinds        definitions with one `x-kubernetes-group-version-kind` that the API serves for create or
@@ -22,20 +25,26 @@
 //   definitions  only those reachable from a kind (plus REF_ALIASES' targets); per property its type code
 //                (below), `required`, and `x-kubernetes-list-type` (map with its
 //                `x-kubernetes-list-map-keys`, set)
+//   enums        from the Go types, as the OpenAPI v3 documents get them: a field of a `+enum` string type (X,
+//                *X, []X, map[K]X) has as enum the string constants of that type in its package. Each such field
+//                of a definition the document has must be a string property there (items or values for lists and
+//                maps), or the generator fails: a mapping that does not hold is never skipped silently.
 //   Not carried: descriptions, `x-kubernetes-patch-*` (strategic merge patch), `x-kubernetes-map-type`,
-//   `x-kubernetes-unions` (not checked). The documents have no enum, pattern or minimum/maximum.
+//   `x-kubernetes-unions` (not checked). The documents have no pattern or minimum/maximum.
 //
 // Type codes (shared/validate/schema.ts reads them):
 //   s string, t date-time (Time, MicroTime), y base64 (format byte), i integer (int64), i32 int32, n number,
 //   b boolean, a anything (RawExtension, JSON, FieldsV1, objects without properties), o IntOrString,
 //   q Quantity (string or number),
 //   []X list of X, [=]X set of X (no duplicate items), [k1|k2]X map list of X keyed by k1, k2 (no two items
-//   with the same keys), {}X map of X, other: a definition's name.
+//   with the same keys), {}X map of X, =v1|v2 one of these strings (an enum, values sorted; `=|v1` allows ""),
+//   other: a definition's name.
 // Definition names are the OpenAPI names' last three parts: io.k8s.api.apps.v1.Deployment -> apps.v1.Deployment,
 // io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta -> meta.v1.ObjectMeta.
 //
 // kubernetes.json layout:
-//   { format, sources: { "<version>": "<origin>" }, versions: ["1.30", ...],
+//   { format, sources: { "<version>": "<origin>" }, enumSources: { "<version>": "kubernetes/api@<tag> (commit ...)" },
+//     versions: ["1.30", ...],
 //     refAliases: { "V1ObjectMeta": "meta.v1.ObjectMeta", ... }   (names flux.json refers to as @V1ObjectMeta)
 //     names: [definition names, sorted], defs: [definition string (see encodeDef), ...],
 //     tables: { "<version>": [index into defs per entry of names, or -1] },
@@ -48,9 +57,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 
+import { readEnums } from './lib/go-enums.mjs';
+import { API_TYPES, API_TYPES_REPOSITORY, readApiTypes } from './lib/kubernetes-api-types.mjs';
+
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outFile = path.join(repoRoot, 'shared', 'validate', 'schemas', 'kubernetes.json');
 const sourceDir = path.join(repoRoot, 'scripts', 'schema-sources', 'kubernetes-openapi');
+const typesDir = path.join(repoRoot, 'scripts', 'schema-sources', 'kubernetes-api-types');
 
 const ORIGIN = 'kubernetes-client/python';
 const ORIGIN_PATH = 'kubernetes/swagger.json.unprocessed';
@@ -205,6 +218,45 @@ function typeCode(doc, schema, where, refs) {
 }
 
 /**
+ * The enum properties of the document's definitions: Map OpenAPI definition name -> Map property -> type code
+ * (`=a|b`, `[]=a|b`, `{}=a|b`), from the Go types' enum fields. A field whose struct the document has must be
+ * there as a string property (or an array of strings, a map of strings for []X, map[K]X fields).
+ */
+export function enumProperties(doc, version, enums) {
+  const out = new Map();
+  for (const [key, fields] of enums) {
+    const [dir, struct] = key.split(' ');
+    const name = `io.k8s.api.${dir.replace('/', '.')}.${struct}`;
+    const def = doc.definitions[name];
+    if (!def) continue; // a Go struct the API does not serve as a definition (internal, or a group not in this version)
+    const props = new Map();
+    for (const [json, e] of fields) {
+      const where = `${version} ${name}.${json} (${e.type}, ${e.file}:${e.line})`;
+      const prop = def.properties?.[json];
+      if (!prop) fail(`${where}: the OpenAPI document has no such property`);
+      const inner = e.shape === 'list' ? prop.items : e.shape === 'map' ? prop.additionalProperties : prop;
+      const outer = e.shape === 'list' ? 'array' : e.shape === 'map' ? 'object' : 'string';
+      if (prop.type !== outer || inner?.type !== 'string' || inner.$ref !== undefined || inner.format !== undefined) {
+        fail(`${where}: not a ${e.shape === 'value' ? 'string' : `${outer} of strings`} in the OpenAPI document: ${JSON.stringify(prop).slice(0, 200)}`);
+      }
+      for (const v of e.values) if (/[,|]/.test(v)) fail(`${where}: cannot encode enum value ${JSON.stringify(v)}`);
+      props.set(json, `${e.shape === 'list' ? '[]' : e.shape === 'map' ? '{}' : ''}=${e.values.join('|')}`);
+    }
+    out.set(name, props);
+  }
+  return out;
+}
+
+/** A property's type code with its enum: `s` -> `=a|b`, `[]s` (or `[=]s`) -> `[]=a|b`, `{}s` -> `{}=a|b`. */
+function withEnum(code, enumCode, where) {
+  const values = enumCode.slice(enumCode.indexOf('='));
+  if (enumCode.startsWith('[]') && /^\[=?\]s$/.test(code)) return `${code.slice(0, -1)}${values}`;
+  if (enumCode.startsWith('{}') && code === '{}s') return `{}${values}`;
+  if (enumCode.startsWith('=') && code === 's') return values;
+  return fail(`${where}: enum ${enumCode} for a property of type code ${code}`);
+}
+
+/**
  * One definition as a string: `field:code` entries joined by `,`, sorted by field, with `!` after the name of a
  * required field, e.g. `image:s,name!:s,ports:[containerPort|protocol]core.v1.ContainerPort`. (Strings keep the
  * JSON cheap to load and to type-check.)
@@ -222,7 +274,7 @@ function encodeDef(fields, required, where) {
 }
 
 /** Definition short name -> encoded definition, for every definition reachable from `roots`. */
-function reachableDefs(doc, version, roots) {
+function reachableDefs(doc, version, roots, enumProps) {
   const out = new Map();
   const fullNames = new Map();
   const queue = [...roots];
@@ -237,7 +289,12 @@ function reachableDefs(doc, version, roots) {
     const def = doc.definitions[name];
     if (!def?.properties) fail(`${version}: ${name} is not an object definition`);
     const fields = {};
-    for (const [field, schema] of Object.entries(def.properties)) fields[field] = typeCode(doc, schema, `${version} ${name}.${field}`, queue);
+    const enums = enumProps.get(name);
+    for (const [field, schema] of Object.entries(def.properties)) {
+      const code = typeCode(doc, schema, `${version} ${name}.${field}`, queue);
+      const enumCode = enums?.get(field);
+      fields[field] = enumCode === undefined ? code : withEnum(code, enumCode, `${version} ${name}.${field}`);
+    }
     out.set(short, encodeDef(fields, def.required ?? [], `${version} ${name}`));
   }
   return out;
@@ -249,7 +306,8 @@ export function buildKubernetes() {
     const doc = readSource(version);
     const kinds = readKinds(doc, version);
     const aliasTargets = Object.values(REF_ALIASES).map((short) => `io.k8s.apimachinery.pkg.apis.${short}`);
-    const defs = reachableDefs(doc, version, [...kinds.map((k) => k[2]), ...aliasTargets]);
+    const enumProps = enumProperties(doc, version, readEnums(readApiTypes(typesDir, version, repoRoot)));
+    const defs = reachableDefs(doc, version, [...kinds.map((k) => k[2]), ...aliasTargets], enumProps);
     return { version, kinds: kinds.map(([apiVersion, kind, name]) => [apiVersion, kind, shortName(name)]), defs };
   });
 
@@ -281,7 +339,19 @@ export function buildKubernetes() {
   });
   const kinds = [...kindMap.values()].sort((a, b) => (a.slice(0, 3).join(' ') < b.slice(0, 3).join(' ') ? -1 : 1));
   const sources = Object.fromEntries(versions.map((v) => [v, `${ORIGIN}@${SOURCES[v].tag}:${ORIGIN_PATH} (blob ${SOURCES[v].blob})`]));
-  return { format: 2, sources, versions, refAliases: REF_ALIASES, names, defs: pool, tables, kinds };
+  const enumSources = Object.fromEntries(versions.map((v) => [v, `${API_TYPES_REPOSITORY}@${API_TYPES[v].tag} (commit ${API_TYPES[v].commit})`]));
+  return { format: 2, sources, enumSources, versions, refAliases: REF_ALIASES, names, defs: pool, tables, kinds };
+}
+
+/** `1.30 87, 1.31 89, ...`: the properties with an enum (in the definitions each version's kinds reach). */
+function enumCounts(data) {
+  return data.versions
+    .map((v) => {
+      let count = 0;
+      for (const index of data.tables[v]) if (index >= 0) count += (data.defs[index].match(/:(?:\[=?\]|\{\})?=/g) ?? []).length;
+      return `${v} ${count}`;
+    })
+    .join(', ');
 }
 
 function main() {
@@ -298,7 +368,7 @@ function main() {
   }
   mkdirSync(path.dirname(outFile), { recursive: true });
   writeFileSync(outFile, content);
-  process.stdout.write(`${relative}: ${Buffer.byteLength(content)} bytes\n`);
+  process.stdout.write(`${relative}: ${Buffer.byteLength(content)} bytes; enum fields: ${enumCounts(JSON.parse(content))}\n`);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -2,11 +2,12 @@
  * Offline schema validation of rendered Kubernetes objects, strict like `kubeconform -strict`:
  * unknown fields, wrong types and missing required fields of built-in kinds (Kubernetes 1.30 to 1.36, each
  * minor version exactly) and of Flux kinds, plus what the Kubernetes OpenAPI documents add (see ./schema-formats.ts):
- * value formats and duplicate items in map and set lists.
+ * value formats and duplicate items in map and set lists; and the enums of the built-in kinds.
  *
  * The data:
  *   schemas/kubernetes.json  per Kubernetes minor version, the definitions of the built-in kinds, from the
- *                            Kubernetes OpenAPI document of that version (scripts/generate-k8s-schemas.mjs)
+ *                            Kubernetes OpenAPI document of that version, with the enums of that version's Go API
+ *                            types (k8s.io/api `+enum`; scripts/generate-k8s-schemas.mjs)
  *   schemas/flux.json        the Flux CRD definitions, from the CRDs (scripts/generate-flux-schemas.mjs); their
  *                            `metadata` refers to the Kubernetes data
  *
@@ -24,6 +25,10 @@
  *   schema/required             error    a required field is missing
  *   schema/format               error    an int32 out of range, a date-time that is not RFC 3339, base64 that
  *                                        does not decode (what the API server's decoder rejects)
+ *   k8s/enum                    error    a built-in kind's enum field (from the Kubernetes API types) with another
+ *                                        value: `Unsupported value: "X": supported values: ...`, the API
+ *                                        server's wording and the API rules' rule id (they check the enums
+ *                                        that depend on the owner, such as a Deployment's restartPolicy)
  *   schema/duplicate-key        error    two items of a map list with the same key fields (two env vars of
  *                                        one name), or the same item twice in a set list: server-side apply,
  *                                        which Flux uses, rejects them. Not for the lists whose duplicate names
@@ -95,7 +100,15 @@ type Node =
   | ArrayNode
   | { t: T.Map; item: Node }
   | ObjectNode
-  | { t: T.Enum; values: Set<string>; text: string };
+  | EnumNode;
+
+/** `=a|b|c`: one of these strings. `text` lists them for the Flux message, `quoted` for the API server's wording. */
+interface EnumNode {
+  t: T.Enum;
+  values: Set<string>;
+  text: string;
+  quoted: string;
+}
 
 const SCALARS: Record<string, Node> = {
   a: { t: T.Any },
@@ -206,7 +219,7 @@ class SchemaSet {
     if (code.startsWith('{}')) return { t: T.Map, item: this.compile(code.slice(2), resolve) };
     if (code.startsWith('=')) {
       const values = code.slice(1).split('|');
-      return { t: T.Enum, values: new Set(values), text: values.join(', ') };
+      return { t: T.Enum, values: new Set(values), text: values.join(', '), quoted: values.map((v) => JSON.stringify(v)).join(', ') };
     }
     const scalar = SCALARS[code];
     if (scalar) return scalar;
@@ -581,7 +594,8 @@ function check(node: Node, value: unknown, ctx: Context, schemaName: string): vo
       }
       return;
     case T.Enum:
-      if (typeof value !== 'string' || !node.values.has(value)) typeError(ctx, `one of ${node.text}`, value);
+      if (ctx.builtin) checkBuiltinEnum(node, value, ctx);
+      else if (typeof value !== 'string' || !node.values.has(value)) typeError(ctx, `one of ${node.text}`, value);
       return;
     case T.Array: {
       if (!Array.isArray(value)) {
@@ -615,6 +629,29 @@ function check(node: Node, value: unknown, ctx: Context, schemaName: string): vo
       checkObject(node, value, ctx, schemaName);
       return;
   }
+}
+
+/**
+ * An enum field of a built-in kind (from the Kubernetes API types' `+enum`), as the API server's validation reports
+ * it: `spec.type: Unsupported value: "LoadBalancr": supported values: "ClusterIP", ...` (rule k8s/enum, as the
+ * API rules' context-dependent sets). Not reported: "" (the server defaults it or treats it as unset), a YAML
+ * timestamp (no enum value looks like one), and anything under `status` (ignored on create and apply).
+ */
+function checkBuiltinEnum(node: EnumNode, value: unknown, ctx: Context): void {
+  if (typeof value !== 'string') {
+    if (!(value instanceof Date)) typeError(ctx, 'string', value);
+    return;
+  }
+  if (value === '' || node.values.has(value)) return;
+  const path = ctx.path.slice();
+  if (inStatus(path)) return;
+  report(ctx, 'k8s/enum', `${formatPath(path)}: Unsupported value: ${JSON.stringify(value)}: supported values: ${node.quoted}`, path);
+}
+
+/** Whether a field path is in a `status` subtree: the object's own, or a nested object's (a claim template's). */
+function inStatus(path: FieldPath): boolean {
+  for (let i = 0; i < path.length - 1; i++) if (path[i] === 'status') return true;
+  return false;
 }
 
 function checkObject(node: ObjectNode, value: unknown, ctx: Context, schemaName: string): void {

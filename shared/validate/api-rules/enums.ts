@@ -4,27 +4,16 @@ import type { FieldPath } from '../../manifests/model';
 
 /**
  * Closed sets of values the API server accepts (pkg/apis/core/validation and its apps, batch, networking
- * siblings): `Unsupported value: "LoadBalancr": supported values: ...`. The OpenAPI documents of the built-in
- * kinds list some of these as enums but the client models the schema data comes from do not, so they are here.
+ * siblings) that the schema data does not carry: `Unsupported value: "Sometimes": supported values: ...`.
+ * The enums of the Kubernetes API types (`+enum`: Service type, protocol, imagePullPolicy, dnsPolicy, strategy
+ * types, accessModes, ... ) are the schema data's (schema.ts reports them under this rule id, k8s/enum); here are
+ * only the sets that depend on the owning kind (a Deployment's pods restart Always) and those whose Go types are
+ * not `+enum` (Ingress pathType, a label selector's operator).
  */
 export const ENUMS = {
-  serviceType: ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'],
-  protocol: ['SCTP', 'TCP', 'UDP'],
-  imagePullPolicy: ['Always', 'IfNotPresent', 'Never'],
+  /** Every restartPolicy of a pod (core/v1 RestartPolicy): the schema data reports any other value. */
   podRestartPolicy: ['Always', 'OnFailure', 'Never'],
-  terminationMessagePolicy: ['File', 'FallbackToLogsOnError'],
-  dnsPolicy: ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None'],
-  sessionAffinity: ['ClientIP', 'None'],
-  trafficPolicy: ['Cluster', 'Local'],
-  ipFamilyPolicy: ['PreferDualStack', 'RequireDualStack', 'SingleStack'],
-  deploymentStrategy: ['Recreate', 'RollingUpdate'],
-  setUpdateStrategy: ['OnDelete', 'RollingUpdate'],
-  podManagementPolicy: ['OrderedReady', 'Parallel'],
-  concurrencyPolicy: ['Allow', 'Forbid', 'Replace'],
-  completionMode: ['Indexed', 'NonIndexed'],
   pathType: ['Exact', 'ImplementationSpecific', 'Prefix'],
-  policyType: ['Egress', 'Ingress'],
-  accessMode: ['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod'],
   selectorOperator: ['DoesNotExist', 'Exists', 'In', 'NotIn'],
 } as const;
 
@@ -35,8 +24,13 @@ export function checkEnum(ctx: RuleContext, parent: unknown, field: string, path
   report(ctx, 'k8s/enum', [...path, field], unsupported(value, allowed));
 }
 
-/** Reports a value (a string) that is not one of `allowed`, at `path`. */
-export function checkEnumValue(ctx: RuleContext, value: unknown, path: FieldPath, allowed: readonly string[]): void {
-  if (typeof value !== 'string' || allowed.includes(value)) return;
-  report(ctx, 'k8s/enum', path, unsupported(value, allowed));
+/**
+ * A pod's restartPolicy against what its owner allows (`allowed`: Always for a Deployment's pods, OnFailure or
+ * Never for a Job's). Only a value that some pod may have is reported here: any other value is not a
+ * restartPolicy at all, which the schema data's enum reports, once.
+ */
+export function checkRestartPolicy(ctx: RuleContext, spec: Record<string, unknown>, path: FieldPath, allowed: readonly string[]): void {
+  const value = spec.restartPolicy;
+  if (typeof value !== 'string' || allowed.includes(value) || !(ENUMS.podRestartPolicy as readonly string[]).includes(value)) return;
+  report(ctx, 'k8s/enum', [...path, 'restartPolicy'], unsupported(value, allowed));
 }

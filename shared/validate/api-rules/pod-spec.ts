@@ -1,6 +1,6 @@
 import type { FieldPath } from '../../manifests/model';
 import { asArray, asRecord, report, scalarText, type RuleContext } from './context';
-import { checkEnum, ENUMS } from './enums';
+import { checkRestartPolicy } from './enums';
 import { duplicate, invalid, isDns1123Label, isEnvVarName, isPortName, isBadPortNumber, notFound, PORT_RANGE } from './messages';
 import { parseQuantity, QUANTITY_MESSAGE } from './quantity';
 
@@ -8,7 +8,7 @@ const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] 
 const PROBES = ['livenessProbe', 'readinessProbe', 'startupProbe'] as const;
 
 /**
- * A pod spec (a Pod's, or a workload's template): container and volume names, ports, enums, environment
+ * A pod spec (a Pod's, or a workload's template): container and volume names, ports, restartPolicy, environment
  * variable names, resource quantities, volume mounts and probes. `restartPolicies` is what the owning kind
  * allows (a Deployment's pods must restart Always, a Job's must not); `claimTemplates`, a StatefulSet's
  * volumeClaimTemplates names.
@@ -20,8 +20,7 @@ export function checkPodSpec(
   restartPolicies: readonly string[],
   claimTemplates: readonly string[] = [],
 ): void {
-  checkEnum(ctx, spec, 'restartPolicy', path, restartPolicies);
-  checkEnum(ctx, spec, 'dnsPolicy', path, ENUMS.dnsPolicy);
+  checkRestartPolicy(ctx, spec, path, restartPolicies);
 
   // A StatefulSet's volumeClaimTemplates are volumes of its pods too.
   const volumes = new Set<string>(claimTemplates);
@@ -56,9 +55,6 @@ export function checkPodSpec(
 }
 
 function checkContainer(ctx: RuleContext, container: Record<string, unknown>, path: FieldPath, volumes: ReadonlySet<string>): void {
-  checkEnum(ctx, container, 'imagePullPolicy', path, ENUMS.imagePullPolicy);
-  checkEnum(ctx, container, 'terminationMessagePolicy', path, ENUMS.terminationMessagePolicy);
-
   const portNames = new Set<string>();
   asArray(container.ports).forEach((p, i) => {
     const port = asRecord(p);
@@ -70,7 +66,6 @@ function checkContainer(ctx: RuleContext, container: Record<string, unknown>, pa
     const hostPort = port.hostPort;
     if (typeof hostPort === 'number' && hostPort !== 0 && isBadPortNumber(hostPort))
       report(ctx, 'k8s/port', [...at, 'hostPort'], invalid(hostPort, PORT_RANGE));
-    checkEnum(ctx, port, 'protocol', at, ENUMS.protocol);
     const name = port.name;
     if (typeof name === 'string') {
       const errs = isPortName(name);

@@ -8,7 +8,9 @@
  *                                 label for Services, path segment for RBAC), CronJob names ≤ 52
  *   k8s/label            error    label keys and values (metadata, templates, selectors)
  *   k8s/annotation       error    annotation keys, total annotation size
- *   k8s/enum             error    closed value sets (Service type, protocol, imagePullPolicy, restartPolicy, ...)
+ *   k8s/enum             error    closed value sets that depend on the owner (a pod's restartPolicy) or are not in the
+ *                                 schema data (Ingress pathType, selector operators); the schema check reports
+ *                                 the API types' enums (Service type, protocol, imagePullPolicy, ...) under this id
  *   k8s/quantity         error    resource quantities that do not parse, or are negative
  *   k8s/requests-limits  error    a request above its limit
  *   k8s/selector         error    a workload's selector that does not select its template's labels; empty selectors

@@ -1,18 +1,13 @@
 import type { FieldPath } from '../../manifests/model';
 import { asArray, asRecord, report, type RuleContext } from './context';
-import { checkEnum, checkEnumValue, ENUMS } from './enums';
+import { checkEnum, ENUMS } from './enums';
 import { checkLabelMap } from './metadata';
 import { duplicate, invalid, isDns1123Label, isPortName, isBadPortNumber, PORT_RANGE, REQUIRED } from './messages';
 
-/** v1 Service (ValidateService): type and policy enums, ports, port names, the selector's labels. */
+/** v1 Service (ValidateService): ports, port names, the selector's labels. (Its enums are the schema data's.) */
 export function checkService(ctx: RuleContext): void {
   const spec = asRecord(ctx.obj.body.spec);
   if (!spec) return;
-  checkEnum(ctx, spec, 'type', ['spec'], ENUMS.serviceType);
-  checkEnum(ctx, spec, 'sessionAffinity', ['spec'], ENUMS.sessionAffinity);
-  checkEnum(ctx, spec, 'externalTrafficPolicy', ['spec'], ENUMS.trafficPolicy);
-  checkEnum(ctx, spec, 'internalTrafficPolicy', ['spec'], ENUMS.trafficPolicy);
-  checkEnum(ctx, spec, 'ipFamilyPolicy', ['spec'], ENUMS.ipFamilyPolicy);
   if (spec.type === 'ExternalName' && (typeof spec.externalName !== 'string' || spec.externalName === '')) {
     report(ctx, 'k8s/service', ['spec', 'externalName'], REQUIRED);
   }
@@ -39,7 +34,6 @@ export function checkService(ctx: RuleContext): void {
       report(ctx, 'k8s/port', [...at, 'nodePort'], invalid(port.nodePort, PORT_RANGE));
     }
     checkPortOrName(ctx, port.targetPort, [...at, 'targetPort']);
-    checkEnum(ctx, port, 'protocol', at, ENUMS.protocol);
   });
 }
 
@@ -77,16 +71,14 @@ export function checkIngress(ctx: RuleContext): void {
   });
 }
 
-/** networking.k8s.io/v1 NetworkPolicy: policyTypes, and the protocol and port of each rule's ports. */
+/** networking.k8s.io/v1 NetworkPolicy: the port of each rule's ports. (policyTypes and protocol: the schema data.) */
 export function checkNetworkPolicy(ctx: RuleContext): void {
   const spec = asRecord(ctx.obj.body.spec);
   if (!spec) return;
-  asArray(spec.policyTypes).forEach((t, i) => checkEnumValue(ctx, t, ['spec', 'policyTypes', i], ENUMS.policyType));
   for (const direction of ['ingress', 'egress'] as const) {
     asArray(spec[direction]).forEach((rule, i) => {
       asArray(asRecord(rule)?.ports).forEach((p, j) => {
         const at: FieldPath = ['spec', direction, i, 'ports', j];
-        checkEnum(ctx, p, 'protocol', at, ENUMS.protocol);
         checkPortOrName(ctx, asRecord(p)?.port, [...at, 'port']);
         const endPort = asRecord(p)?.endPort;
         if (typeof endPort === 'number' && isBadPortNumber(endPort)) report(ctx, 'k8s/port', [...at, 'endPort'], invalid(endPort, PORT_RANGE));

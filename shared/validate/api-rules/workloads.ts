@@ -1,7 +1,7 @@
 import type { FieldPath, ManifestObject } from '../../manifests/model';
 import { asArray, asRecord, BUILTIN, report, scalarText, type RuleContext } from './context';
 import { checkSchedule } from './cron';
-import { checkEnum, checkEnumValue, ENUMS } from './enums';
+import { checkEnum, ENUMS } from './enums';
 import { checkLabelMap, checkLabelsAndAnnotations } from './metadata';
 import { invalid, REQUIRED } from './messages';
 import { checkPodSpec } from './pod-spec';
@@ -140,33 +140,15 @@ export function selectorMatches(selector: Record<string, unknown>, labels: Recor
   return true;
 }
 
-/** Strategy and policy enums of the workload kinds, and a CronJob's schedule. */
+/**
+ * A CronJob's schedule. (The strategy and policy enums of the workload kinds, and their claim templates' accessModes,
+ * are the schema data's.)
+ */
 export function checkWorkloadSpec(ctx: RuleContext): void {
   const spec = asRecord(ctx.obj.body.spec);
   if (!spec) return;
   switch (`${ctx.obj.apiVersion} ${ctx.obj.kind}`) {
-    case 'apps/v1 Deployment':
-      checkEnum(ctx, spec.strategy, 'type', ['spec', 'strategy'], ENUMS.deploymentStrategy);
-      return;
-    case 'apps/v1 StatefulSet':
-      checkEnum(ctx, spec, 'podManagementPolicy', ['spec'], ENUMS.podManagementPolicy);
-      checkEnum(ctx, spec.updateStrategy, 'type', ['spec', 'updateStrategy'], ENUMS.setUpdateStrategy);
-      asArray(spec.volumeClaimTemplates).forEach((t, i) => {
-        asArray(asRecord(asRecord(t)?.spec)?.accessModes).forEach((mode, j) =>
-          checkEnumValue(ctx, mode, ['spec', 'volumeClaimTemplates', i, 'spec', 'accessModes', j], ENUMS.accessMode),
-        );
-      });
-      return;
-    case 'apps/v1 DaemonSet':
-      checkEnum(ctx, spec.updateStrategy, 'type', ['spec', 'updateStrategy'], ENUMS.setUpdateStrategy);
-      return;
-    case 'batch/v1 Job':
-      checkEnum(ctx, spec, 'completionMode', ['spec'], ENUMS.completionMode);
-      return;
     case 'batch/v1 CronJob': {
-      checkEnum(ctx, spec, 'concurrencyPolicy', ['spec'], ENUMS.concurrencyPolicy);
-      const jobSpec = asRecord(asRecord(spec.jobTemplate)?.spec);
-      if (jobSpec) checkEnum(ctx, jobSpec, 'completionMode', ['spec', 'jobTemplate', 'spec'], ENUMS.completionMode);
       const schedule = spec.schedule;
       if (typeof schedule === 'string') {
         const errs = checkSchedule(schedule);

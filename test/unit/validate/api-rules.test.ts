@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { parseManifests } from '../../../shared/manifests/parse';
 import type { Finding } from '../../../shared/manifests/finding';
 import { checkApiRules, kubernetesMinor } from '../../../shared/validate/api-rules/registry';
+import { validateSchemas } from '../../../shared/validate/schema';
 
 const FILE = 'deploy/app.yaml';
 
@@ -12,6 +13,16 @@ function run(text: string, kubernetesVersion = '1.32'): string[] {
   const parsed = parseManifests(text, FILE, { yaml: '1.2' });
   assert.deepEqual(parsed.errors, []);
   return checkApiRules(parsed.objects, { kubernetesVersion }).map(brief);
+}
+
+/**
+ * The schema check, then the API rules: the enums of the Kubernetes API types (Service type, imagePullPolicy,
+ * protocol, accessModes, policyTypes, ...) are the schema data's, reported under the same rule id (k8s/enum).
+ */
+function runWithSchema(text: string, kubernetesVersion = '1.32'): string[] {
+  const parsed = parseManifests(text, FILE, { yaml: '1.2' });
+  assert.deepEqual(parsed.errors, []);
+  return [...validateSchemas(parsed.objects, { kubernetesVersion }), ...checkApiRules(parsed.objects, { kubernetesVersion })].map(brief);
 }
 
 function brief(f: Finding): string {
@@ -160,11 +171,11 @@ spec:
     });
 
     it('Service type LoadBalancr: Unsupported value', () => {
-      assert.deepEqual(run(SERVICE('type: LoadBalancr\nports:\n  - port: 80\n')), [
+      assert.deepEqual(runWithSchema(SERVICE('type: LoadBalancr\nports:\n  - port: 80\n')), [
         `k8s/enum error ${FILE}:8:3 spec.type: Unsupported value: "LoadBalancr": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"`,
         `ref/service-selector warning ${FILE}:6:3 spec.selector: selects no pod template rendered in this environment; the Service has no endpoints unless other pods carry these labels`,
       ]);
-      assert.deepEqual(run(SERVICE('type: LoadBalancer\nports:\n  - port: 80\n') + '---\n' + deployment(CONTAINER)), []);
+      assert.deepEqual(runWithSchema(SERVICE('type: LoadBalancer\nports:\n  - port: 80\n') + '---\n' + deployment(CONTAINER)), []);
     });
 
     it('imagePullPolicy Sometimes and protocol TCPX: Unsupported value', () => {
@@ -176,11 +187,11 @@ spec:
       - containerPort: 8080
         protocol: TCPX
 `);
-      assert.deepEqual(run(bad), [
+      assert.deepEqual(runWithSchema(bad), [
         `k8s/enum error ${FILE}:17:11 spec.template.spec.containers[0].imagePullPolicy: Unsupported value: "Sometimes": supported values: "Always", "IfNotPresent", "Never"`,
         `k8s/enum error ${FILE}:20:15 spec.template.spec.containers[0].ports[0].protocol: Unsupported value: "TCPX": supported values: "SCTP", "TCP", "UDP"`,
       ]);
-      assert.deepEqual(run(bad.replace('Sometimes', 'IfNotPresent').replace('TCPX', 'UDP')), []);
+      assert.deepEqual(runWithSchema(bad.replace('Sometimes', 'IfNotPresent').replace('TCPX', 'UDP')), []);
     });
 
     it('limits.memory "12 gigs": quantities must match the regular expression', () => {
@@ -416,7 +427,7 @@ spec:
             storage: 1Gi
 `;
       assert.deepEqual(run(sts), []);
-      assert.deepEqual(run(sts.replace('[ReadWriteOnce]', '[ReadWriteAlways]')), [
+      assert.deepEqual(runWithSchema(sts.replace('[ReadWriteOnce]', '[ReadWriteAlways]')), [
         `k8s/enum error ${FILE}:23:23 spec.volumeClaimTemplates[0].spec.accessModes[0]: Unsupported value: "ReadWriteAlways": supported values: "ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"`,
       ]);
     });
@@ -609,11 +620,11 @@ spec:
         - protocol: HTTP
           port: 8080
 `;
-    assert.deepEqual(run(policy), [
+    assert.deepEqual(runWithSchema(policy), [
       `k8s/enum error ${FILE}:7:26 spec.policyTypes[1]: Unsupported value: "Outgress": supported values: "Egress", "Ingress"`,
       `k8s/enum error ${FILE}:10:11 spec.ingress[0].ports[0].protocol: Unsupported value: "HTTP": supported values: "SCTP", "TCP", "UDP"`,
     ]);
-    assert.deepEqual(run(policy.replace('Outgress', 'Egress').replace('HTTP', 'TCP')), []);
+    assert.deepEqual(runWithSchema(policy.replace('Outgress', 'Egress').replace('HTTP', 'TCP')), []);
   });
 
   describe('cross-object warnings', () => {

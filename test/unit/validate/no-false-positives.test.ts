@@ -9,6 +9,7 @@ import { renderEnvironment, RenderRequest } from '../../../shared/render/render'
 import { parseValuesFile } from '../../../shared/render/variables';
 import { checkApiRules } from '../../../shared/validate/api-rules/registry';
 import { DEFAULT_POLICY_SEVERITIES } from '../../../shared/validate/policy';
+import { validateSchemas } from '../../../shared/validate/schema';
 import { validateManifests } from '../../../shared/validate/validate-manifests';
 import { processTools, toolsBin } from '../../harness/process-tools';
 
@@ -66,6 +67,11 @@ describe('API server rules: no false positives', () => {
         const rendered = await render(path.join(fixtures, 'repos', repo), templates.replace('{environment}', environment), environment);
         assert.ok(rendered.objects.length > 0, `${repo} ${environment} renders objects`);
         assert.deepEqual(brief(checkApiRules(rendered.objects, { kubernetesVersion: '1.32' })), [], `${repo} ${environment}`);
+        // The enums of the Kubernetes API types come with the schema check: none on these objects, in any version.
+        for (const kubernetesVersion of ['1.30', '1.36']) {
+          const enums = validateSchemas(rendered.objects, { kubernetesVersion }).filter((f) => f.rule === 'k8s/enum');
+          assert.deepEqual(brief(enums), [], `${repo} ${environment} ${kubernetesVersion}`);
+        }
       }
     });
   }
