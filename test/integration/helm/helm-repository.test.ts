@@ -72,7 +72,7 @@ describe('Helm dependencies from an HTTP chart repository (served by the test)',
     const server = await repository();
     const repoRoot = await app(server.url);
     await server.stop();
-    cleanup.pop();
+    cleanup.shift(); // the server's stop, done already (pop took the app folder's removal, leaving it behind)
     const { result } = await render(repoRoot, { mode: 'resolve' });
     assert.equal(result.findings.length, 1);
     assert.match(result.findings[0].message, new RegExp(`^Helm dependency "cache" 1\\.2\\.0 from ${server.url}: repository unreachable: `));
