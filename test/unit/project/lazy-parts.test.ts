@@ -69,7 +69,10 @@ describe('lazily loaded parts of the task folders', function () {
   }
   const PLAIN = { templates: 'deploy/manifests', renderer: 'plain', environments: 'dev' };
 
-  after(() => fs.rmSync(work, { recursive: true, force: true }));
+  after(() => {
+    fs.rmSync(work, { recursive: true, force: true });
+    for (const r of runs) fs.rmSync(r.folders.work, { recursive: true, force: true }); // each run's agent folders
+  });
 
   it('keep the Azure SDK, the work item client, NTLM and the Dockerfile linter out of index.js, each in its part', () => {
     for (const task of ['GitOpsPrValidate', 'GitOpsCiPublish', 'GitOpsPromote']) {
