@@ -186,11 +186,11 @@ export const FLUX_RELEASE = `${fluxData.release.extension} (Flux ${fluxData.rele
 const fluxByGvk = new Map<string, FluxApiLifecycle>([
   ...(fluxData.removed as [string, string, string, string][]).map(([apiVersion, kind, replacement, note]): [string, FluxApiLifecycle] => [
     `${apiVersion}|${kind}`,
-    note ? { apiVersion, kind, removed: true, replacement, note } : { apiVersion, kind, removed: true, replacement },
+    { apiVersion, kind, removed: true, replacement, ...(note ? { note } : {}) },
   ]),
   ...(fluxData.deprecated as [string, string, string, string, string][]).map(([apiVersion, kind, warning, replacement, note]): [string, FluxApiLifecycle] => [
     `${apiVersion}|${kind}`,
-    note ? { apiVersion, kind, removed: false, warning, replacement, note } : { apiVersion, kind, removed: false, warning, replacement },
+    { apiVersion, kind, removed: false, warning, replacement, ...(note ? { note } : {}) },
   ]),
 ]);
 

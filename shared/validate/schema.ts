@@ -45,6 +45,7 @@
 import { formatPath, type FieldPath, type ManifestObject, type ObjectRef } from '../manifests/model';
 import type { Finding } from '../manifests/finding';
 import { hasSopsMetadata, isSopsValue } from '../manifests/sops';
+import { findFluxApiLifecycle } from './deprecated-apis';
 
 import kubernetesData from './schemas/kubernetes.json';
 import fluxData from './schemas/flux.json';
@@ -444,7 +445,7 @@ function unknownKindMessage(set: SchemaSet, requested: string, apiVersion: strin
   }
   if (isFluxGroup(apiVersion)) {
     // An apiVersion the microsoft.flux extension removed: the deprecations module reports it (api/removed), once.
-    if (fluxData.removed.some((r) => r[0] === apiVersion && r[1] === kind)) return undefined;
+    if (findFluxApiLifecycle(apiVersion, kind)?.removed) return undefined;
     const known = fluxData.kinds.filter((k) => k[0] === apiVersion).map((k) => k[1]);
     const suggestion = closest(kind, known);
     return `no Flux schema for ${apiVersion} ${kind}${suggestion ? ` (did you mean ${suggestion}?)` : ''}; not validated`;
